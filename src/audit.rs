@@ -1,0 +1,118 @@
+//! The audit log: one JSON object per line, appended for every judged write.
+//!
+//! Many agents' hooks append at once. Each call appends all its lines with a single
+//! `write` to a file opened with `O_APPEND`, under an exclusive `flock`, so lines never
+//! interleave or get lost, whatever the file system's append atomicity.
+
+use serde::Serialize;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::Path;
+use std::time::SystemTime;
+
+/// One line of the audit log. Field names are a public contract (`lanes report` reads them).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct Record {
+    /// When the decision was made, RFC 3339 UTC with microseconds.
+    pub ts: String,
+    /// Hook input `session_id` (`null` for `lanes check`).
+    pub session_id: Option<String>,
+    /// Hook input `agent_id` (only inside subagents).
+    pub agent_id: Option<String>,
+    /// Hook input `agent_type`.
+    pub agent_type: Option<String>,
+    /// The acting role, `null` when unassigned.
+    pub role: Option<String>,
+    /// Where the role came from: `agent_type`, `env`, `unassigned`, ... (see `RoleSource`).
+    pub role_source: String,
+    /// The tool (`Write`, `Bash`, `mcp__fs__write_file`, `Agent`).
+    pub tool: String,
+    /// The written path: relative to the project root, or absolute when outside it. `null`
+    /// for decisions about no path (spawning a subagent, an opaque command).
+    pub path: Option<String>,
+    /// `"allow"` or `"deny"`: what happened to the call.
+    pub decision: String,
+    /// True when the write is out of lane, blocked or not (log mode allows and records).
+    pub violation: bool,
+    /// The rule that decided (`own lane: src/`, `lane of researcher: research/`, ...).
+    pub rule: String,
+    /// Extra facts for some tools (`subagent_type` for `Agent`, `command` for `Bash`).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The current time as RFC 3339 (UTC, microseconds).
+pub fn now() -> String {
+    humantime::format_rfc3339_micros(SystemTime::now()).to_string()
+}
+
+/// Appends `records` to the log at `file`, creating its folder and the file as needed.
+///
+/// Errors: the folder or file cannot be created, locked or written. The hook turns any of
+/// them into a block, so a decision is never lost silently.
+pub fn append(file: &Path, records: &[Record]) -> io::Result<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let mut buf = Vec::with_capacity(256 * records.len());
+    for r in records {
+        serde_json::to_writer(&mut buf, r).map_err(io::Error::other)?;
+        buf.push(b'\n');
+    }
+    if let Some(dir) = file.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let mut f = OpenOptions::new().create(true).append(true).open(file)?;
+    f.lock()?;
+    let res = f.write_all(&buf);
+    // Dropping the file releases the lock too; unlocking first keeps the hold short.
+    let _ = f.unlock();
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(i: usize) -> Record {
+        Record {
+            ts: now(),
+            session_id: Some(format!("s{i}")),
+            agent_id: None,
+            agent_type: None,
+            role: Some("builder".into()),
+            role_source: "env".into(),
+            tool: "Write".into(),
+            path: Some(format!("src/{i}.rs")),
+            decision: "allow".into(),
+            violation: false,
+            rule: "own lane: src/".into(),
+            extra: Default::default(),
+        }
+    }
+
+    #[test]
+    fn concurrent_appends_never_interleave_or_lose_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(".lanes/audit.jsonl");
+        std::thread::scope(|s| {
+            for t in 0..8 {
+                let file = &file;
+                s.spawn(move || {
+                    for i in 0..100 {
+                        append(file, &[record(t * 1000 + i), record(t * 1000 + i)]).unwrap();
+                    }
+                });
+            }
+        });
+        let text = fs::read_to_string(&file).unwrap();
+        let lines: Vec<Record> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 1600);
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339() {
+        let ts = now();
+        assert!(humantime::parse_rfc3339(&ts).is_ok(), "{ts}");
+    }
+}

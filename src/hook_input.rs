@@ -1,0 +1,238 @@
+//! The PreToolUse hook input, and what a tool call would write.
+//!
+//! Shapes follow the Claude Code hooks reference and what CLI 2.1.330 sent (see
+//! `shared/reference/claude-code-hooks.md`, sections 2, 3 and 10). Unknown fields are
+//! ignored, since new ones keep appearing.
+
+use serde::Deserialize;
+use serde_json::Value;
+use std::fmt;
+
+/// The fields of a PreToolUse input that lanes uses.
+#[derive(Debug, Deserialize)]
+pub struct HookInput {
+    /// `session_id`: the session (a subagent carries its parent's).
+    #[serde(default)]
+    pub session_id: Option<String>,
+    /// `cwd`: the session's current directory; relative paths resolve against it.
+    #[serde(default)]
+    pub cwd: Option<String>,
+    /// `hook_event_name`, normally `PreToolUse`.
+    #[serde(default)]
+    pub hook_event_name: Option<String>,
+    /// `tool_name`: `Write`, `Edit`, `Bash`, `mcp__server__tool`, ...
+    pub tool_name: String,
+    /// `tool_input`: the tool's arguments; the shape depends on the tool.
+    #[serde(default)]
+    pub tool_input: Value,
+    /// `tool_use_id`.
+    #[serde(default)]
+    pub tool_use_id: Option<String>,
+    /// `agent_id`: present only inside a subagent.
+    #[serde(default)]
+    pub agent_id: Option<String>,
+    /// `agent_type`: the subagent's `name`, or the `--agent` of the whole session.
+    #[serde(default)]
+    pub agent_type: Option<String>,
+}
+
+/// Why a hook input cannot be judged. Each of these blocks a call that may write.
+#[derive(Debug)]
+pub enum InputError {
+    /// stdin is not a JSON object with a string `tool_name`.
+    Json(serde_json::Error),
+    /// A field that holds a written path is missing.
+    Missing {
+        /// The tool.
+        tool: String,
+        /// The `tool_input` field.
+        field: String,
+    },
+    /// A field that should hold a path (or a list of paths) holds something else.
+    NotAString {
+        /// The tool.
+        tool: String,
+        /// The `tool_input` field.
+        field: String,
+    },
+    /// `cwd` is missing or not absolute, so relative paths cannot be resolved.
+    Cwd(Option<String>),
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InputError::Json(e) => write!(f, "the hook input is not a PreToolUse JSON object: {e}"),
+            InputError::Missing { tool, field } => write!(f, "{tool} call has no `tool_input.{field}`"),
+            InputError::NotAString { tool, field } => {
+                write!(f, "{tool} call's `tool_input.{field}` is not a string path")
+            }
+            InputError::Cwd(None) => f.write_str("the hook input has no `cwd`"),
+            InputError::Cwd(Some(c)) => write!(f, "the hook input's `cwd` is not an absolute path: {c:?}"),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// What kind of effect a tool call has, before any policy is consulted.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// The tool writes nothing lanes judges (Read, Grep, Glob, TodoWrite, ...).
+    None,
+    /// File tools: the named paths (`Write`/`Edit`/`MultiEdit` `file_path`, `NotebookEdit`
+    /// `notebook_path`).
+    Files(Vec<String>),
+    /// An MCP tool (`mcp__server__tool`): the policy's `[mcp_tools]` map says which input
+    /// fields hold written paths.
+    Mcp,
+    /// The `Agent` tool (`Task` in older versions) starts a subagent of `subagent_type`.
+    Spawn(Option<String>),
+    /// The `Bash` tool runs `command`.
+    Shell(String),
+}
+
+/// Parses stdin. Errors when it is not a JSON object with a string `tool_name`.
+pub fn parse(stdin: &[u8]) -> Result<HookInput, InputError> {
+    serde_json::from_slice(stdin).map_err(InputError::Json)
+}
+
+impl HookInput {
+    /// What this call would do. Errors when a file tool's path field is missing or not a
+    /// string, so a malformed write is blocked rather than waved through.
+    pub fn effect(&self) -> Result<Effect, InputError> {
+        let tool = self.tool_name.as_str();
+        Ok(match tool {
+            "Write" | "Edit" | "MultiEdit" => Effect::Files(vec![self.string_field("file_path")?]),
+            "NotebookEdit" => Effect::Files(vec![self.string_field("notebook_path")?]),
+            "Agent" | "Task" => Effect::Spawn(match self.tool_input.get("subagent_type") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(_) => return Err(self.not_a_string("subagent_type")),
+            }),
+            "Bash" => Effect::Shell(self.string_field("command")?),
+            t if t.starts_with("mcp__") => Effect::Mcp,
+            _ => Effect::None,
+        })
+    }
+
+    /// The paths held by `fields` of an MCP call (each a string or a list of strings). A
+    /// mapped field that is missing or not a path is an error.
+    pub fn paths_in(&self, fields: &[String]) -> Result<Vec<String>, InputError> {
+        let mut out = Vec::new();
+        for field in fields {
+            match self.tool_input.get(field) {
+                Some(Value::String(s)) => out.push(s.clone()),
+                Some(Value::Array(items)) => {
+                    for item in items {
+                        match item {
+                            Value::String(s) => out.push(s.clone()),
+                            _ => return Err(self.not_a_string(field)),
+                        }
+                    }
+                }
+                None | Some(Value::Null) => {
+                    return Err(InputError::Missing { tool: self.tool_name.clone(), field: field.clone() })
+                }
+                Some(_) => return Err(self.not_a_string(field)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The absolute `cwd`.
+    pub fn cwd(&self) -> Result<&std::path::Path, InputError> {
+        match &self.cwd {
+            Some(c) if std::path::Path::new(c).is_absolute() => Ok(std::path::Path::new(c)),
+            other => Err(InputError::Cwd(other.clone())),
+        }
+    }
+
+    fn string_field(&self, field: &str) -> Result<String, InputError> {
+        match self.tool_input.get(field) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            None | Some(Value::Null) => {
+                Err(InputError::Missing { tool: self.tool_name.clone(), field: field.to_string() })
+            }
+            Some(_) => Err(self.not_a_string(field)),
+        }
+    }
+
+    fn not_a_string(&self, field: &str) -> InputError {
+        InputError::NotAString { tool: self.tool_name.clone(), field: field.to_string() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn effect(json: &str) -> Result<Effect, String> {
+        parse(json.as_bytes()).map_err(|e| e.to_string())?.effect().map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn file_tools_name_their_path_field() {
+        let files = |p: &str| Ok(Effect::Files(vec![p.to_string()]));
+        assert_eq!(effect(r#"{"tool_name":"Write","tool_input":{"file_path":"/r/a","content":"x"}}"#), files("/r/a"));
+        assert_eq!(
+            effect(r#"{"tool_name":"Edit","tool_input":{"file_path":"/r/b","old_string":"a","new_string":"b","replace_all":false}}"#),
+            files("/r/b")
+        );
+        assert_eq!(effect(r#"{"tool_name":"MultiEdit","tool_input":{"file_path":"/r/c","edits":[]}}"#), files("/r/c"));
+        assert_eq!(
+            effect(r#"{"tool_name":"NotebookEdit","tool_input":{"notebook_path":"/r/n.ipynb","new_source":""}}"#),
+            files("/r/n.ipynb")
+        );
+    }
+
+    #[test]
+    fn other_tools() {
+        assert_eq!(effect(r#"{"tool_name":"Read","tool_input":{"file_path":"/r/a"}}"#), Ok(Effect::None));
+        assert_eq!(effect(r#"{"tool_name":"TodoWrite","tool_input":{}}"#), Ok(Effect::None));
+        assert_eq!(effect(r#"{"tool_name":"mcp__fs__write_file","tool_input":{}}"#), Ok(Effect::Mcp));
+        assert_eq!(
+            effect(r#"{"tool_name":"Agent","tool_input":{"subagent_type":"builder","prompt":"p"}}"#),
+            Ok(Effect::Spawn(Some("builder".into())))
+        );
+        assert_eq!(effect(r#"{"tool_name":"Task","tool_input":{"prompt":"p"}}"#), Ok(Effect::Spawn(None)));
+        assert_eq!(
+            effect(r#"{"tool_name":"Bash","tool_input":{"command":"ls"}}"#),
+            Ok(Effect::Shell("ls".into()))
+        );
+    }
+
+    #[test]
+    fn malformed_inputs_are_errors() {
+        assert_eq!(effect(r#"{"tool_name":"Write","tool_input":{}}"#), Err("Write call has no `tool_input.file_path`".into()));
+        assert_eq!(
+            effect(r#"{"tool_name":"Write","tool_input":{"file_path":7}}"#),
+            Err("Write call's `tool_input.file_path` is not a string path".into())
+        );
+        assert_eq!(
+            effect(r#"{"tool_name":"NotebookEdit","tool_input":{"file_path":"/x"}}"#),
+            Err("NotebookEdit call has no `tool_input.notebook_path`".into())
+        );
+        assert!(effect("not json").unwrap_err().starts_with("the hook input is not a PreToolUse JSON object"));
+        assert!(effect(r#"{"tool_input":{}}"#).is_err(), "tool_name is required");
+        assert!(effect(r#"[1]"#).is_err());
+    }
+
+    #[test]
+    fn mcp_fields_take_strings_and_lists() {
+        let i = parse(br#"{"tool_name":"mcp__x__y","tool_input":{"a":"p","b":["q","r"],"c":3}}"#).unwrap();
+        assert_eq!(i.paths_in(&["a".into(), "b".into()]).unwrap(), ["p", "q", "r"]);
+        assert!(i.paths_in(&["c".into()]).is_err());
+        assert!(i.paths_in(&["missing".into()]).is_err());
+    }
+
+    #[test]
+    fn cwd_must_be_absolute() {
+        let i = parse(br#"{"tool_name":"Write","cwd":"rel"}"#).unwrap();
+        assert!(i.cwd().is_err());
+        let i = parse(br#"{"tool_name":"Write"}"#).unwrap();
+        assert!(i.cwd().is_err());
+        let i = parse(br#"{"tool_name":"Write","cwd":"/r"}"#).unwrap();
+        assert_eq!(i.cwd().unwrap(), std::path::Path::new("/r"));
+    }
+}

@@ -1,0 +1,19 @@
+//! lanes keeps parallel AI coding agents in their lanes.
+//!
+//! A policy (`lanes.toml`) maps each role to the paths it may write. `lanes hook` judges
+//! Claude Code PreToolUse calls against it; the same [`decide`] module serves every command.
+//! The library never prints: it returns outcomes, and the `lanes` binary renders them.
+//!
+//! Data flows one way:
+//! `hook_input` (stdin JSON) -> `path` (resolution) -> `decide` -> `render` / `audit`.
+
+pub mod audit;
+pub mod checkout;
+pub mod decide;
+pub mod env;
+pub mod hook;
+pub mod hook_input;
+pub mod path;
+pub mod policy;
+pub mod render;
+pub mod role;

@@ -1,0 +1,308 @@
+//! Path safety: turning a path named by a tool call into the file it really reaches.
+//!
+//! Every target goes through three steps, in this order:
+//! 1. [`absolutize`]: a relative path is joined to the tool call's `cwd`;
+//! 2. [`resolve`]: `.` and `..` are applied and symlinks are followed component by component,
+//!    like `realpath -m` (a missing tail is kept lexically, a dangling final symlink is
+//!    followed), so a link made inside one's own lane cannot reach another lane;
+//! 3. [`RepoPath::from_root`]: the physical path is made relative to the project root.
+//!
+//! This module imports nothing else of ours.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+/// How many symlinks one resolution may follow before it gives up (the kernel's own limit
+/// is 40, `MAXSYMLINKS`); past it the path is reported as a loop, which fails closed.
+const MAX_SYMLINKS: usize = 40;
+
+/// A path relative to the project root, normalized: no `.` or `..` components, no leading or
+/// trailing `/`. The empty path is the root itself. The only constructors normalize, so an
+/// unnormalized path can never reach a decision.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RepoPath(PathBuf);
+
+impl RepoPath {
+    /// The part of `path` below `root`, if `path` lies at or below it. Both must already be
+    /// physical, absolute paths (see [`resolve`]); a path that merely shares a textual prefix
+    /// (`/repo/researchers` for root `/repo/research`) is not below it.
+    pub fn from_root(root: &Path, path: &Path) -> Option<RepoPath> {
+        path.strip_prefix(root).ok().and_then(|rel| RepoPath::new(rel))
+    }
+
+    /// Normalizes a relative path lexically (`a/./b/../c` is `a/c`). `None` when the path is
+    /// absolute or climbs above its start with `..`.
+    pub fn new(rel: &Path) -> Option<RepoPath> {
+        let mut out = PathBuf::new();
+        for c in rel.components() {
+            match c {
+                Component::Normal(part) => out.push(part),
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    if !out.pop() {
+                        return None;
+                    }
+                }
+                Component::RootDir | Component::Prefix(_) => return None,
+            }
+        }
+        Some(RepoPath(out))
+    }
+
+    /// The path as a relative [`Path`] (empty for the root).
+    pub fn as_path(&self) -> &Path {
+        &self.0
+    }
+
+    /// True for the project root itself.
+    pub fn is_root(&self) -> bool {
+        self.0.as_os_str().is_empty()
+    }
+
+    /// True when `self` is `dir` or lies below it, component-wise.
+    pub fn starts_with(&self, dir: &RepoPath) -> bool {
+        self.0.starts_with(&dir.0)
+    }
+}
+
+impl fmt::Display for RepoPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_root() {
+            f.write_str(".")
+        } else {
+            write!(f, "{}", self.0.display())
+        }
+    }
+}
+
+/// Why a path named by a tool call cannot be judged. Every one of these blocks the call.
+#[derive(Debug)]
+pub enum PathError {
+    /// The path is the empty string.
+    Empty,
+    /// The path holds a NUL byte, which no file name can contain.
+    Nul,
+    /// More than [`MAX_SYMLINKS`] symlinks were followed (a loop).
+    SymlinkLoop(PathBuf),
+    /// A component could not be inspected (permission denied, I/O error).
+    Io(PathBuf, io::Error),
+}
+
+impl fmt::Display for PathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PathError::Empty => f.write_str("the path is empty"),
+            PathError::Nul => f.write_str("the path contains a NUL byte"),
+            PathError::SymlinkLoop(p) => {
+                write!(f, "too many symlinks while resolving {}", p.display())
+            }
+            PathError::Io(p, e) => write!(f, "cannot inspect {}: {e}", p.display()),
+        }
+    }
+}
+
+impl std::error::Error for PathError {}
+
+/// Joins `raw` to `cwd` when it is relative. `cwd` must be absolute. Rejects the empty path
+/// and NUL bytes. No normalization happens here; [`resolve`] does it.
+pub fn absolutize(raw: &OsStr, cwd: &Path) -> Result<PathBuf, PathError> {
+    if raw.is_empty() {
+        return Err(PathError::Empty);
+    }
+    if raw.as_encoded_bytes().contains(&0) {
+        return Err(PathError::Nul);
+    }
+    let p = Path::new(raw);
+    Ok(if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) })
+}
+
+/// Normalizes an absolute path lexically: drops `.`, applies `..` to the text (never above
+/// `/`), folds repeated and trailing slashes. It does not touch the file system.
+pub fn normalize_lexically(path: &Path) -> PathBuf {
+    let mut out = PathBuf::from("/");
+    for c in path.components() {
+        match c {
+            Component::Normal(part) => out.push(part),
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+        }
+    }
+    out
+}
+
+/// Resolves an absolute path to the physical file it names, the way the kernel would open
+/// it: components are walked left to right, each existing symlink is replaced by its target
+/// (relative targets against the link's directory), `..` removes the physical parent. Once a
+/// component does not exist, the rest is applied lexically (`realpath -m`). A final component
+/// that is a dangling symlink is followed too, since writing to it creates its target.
+pub fn resolve(path: &Path) -> Result<PathBuf, PathError> {
+    // Components still to walk, in reverse order so `pop` yields the next one.
+    let mut todo: Vec<PathBuf> = path
+        .components()
+        .rev()
+        .filter_map(|c| match c {
+            Component::Normal(p) => Some(PathBuf::from(p)),
+            Component::ParentDir => Some(PathBuf::from("..")),
+            _ => None,
+        })
+        .collect();
+    let mut out = PathBuf::from("/");
+    let mut missing = false;
+    let mut links = 0;
+    while let Some(part) = todo.pop() {
+        if part.as_os_str() == ".." {
+            out.pop();
+            continue;
+        }
+        out.push(&part);
+        if missing {
+            continue;
+        }
+        match std::fs::symlink_metadata(&out) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                links += 1;
+                if links > MAX_SYMLINKS {
+                    return Err(PathError::SymlinkLoop(path.to_path_buf()));
+                }
+                let target = std::fs::read_link(&out).map_err(|e| PathError::Io(out.clone(), e))?;
+                out.pop();
+                if target.is_absolute() {
+                    out = PathBuf::from("/");
+                }
+                for c in target.components().rev() {
+                    match c {
+                        Component::Normal(p) => todo.push(PathBuf::from(p)),
+                        Component::ParentDir => todo.push(PathBuf::from("..")),
+                        _ => {}
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => missing = true,
+            // A file used as a directory (`file.txt/x`): the write will fail; judge the text.
+            Err(e) if e.raw_os_error() == Some(20) => missing = true,
+            Err(e) => return Err(PathError::Io(out, e)),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    macro_rules! lexical {
+        ($($input:expr => $want:expr),* $(,)?) => {$(
+            assert_eq!(normalize_lexically(Path::new($input)), PathBuf::from($want), "lexical {}", $input);
+        )*};
+    }
+
+    #[test]
+    fn lexical_table() {
+        lexical! {
+            "/repo/src/main.rs" => "/repo/src/main.rs",
+            "/repo/./src//main.rs" => "/repo/src/main.rs",
+            "/repo/src/../research/x" => "/repo/research/x",
+            "/repo/src/" => "/repo/src",
+            "/repo//src///" => "/repo/src",
+            "/../../etc" => "/etc",
+            "/" => "/",
+        }
+    }
+
+    macro_rules! repo_path {
+        ($($input:expr => $want:expr),* $(,)?) => {$(
+            assert_eq!(RepoPath::new(Path::new($input)).map(|p| p.to_string()), $want.map(String::from), "repo path {}", $input);
+        )*};
+    }
+
+    #[test]
+    fn repo_path_table() {
+        repo_path! {
+            "src/main.rs" => Some("src/main.rs"),
+            "./src/./main.rs" => Some("src/main.rs"),
+            "src/../research/x" => Some("research/x"),
+            "" => Some("."),
+            "src/.." => Some("."),
+            "../x" => None::<&str>,
+            "src/../../x" => None::<&str>,
+            "/abs" => None::<&str>,
+        }
+    }
+
+    #[test]
+    fn a_prefix_is_not_a_parent() {
+        let root = Path::new("/repo/research");
+        assert!(RepoPath::from_root(root, Path::new("/repo/researchers/x")).is_none());
+        assert_eq!(
+            RepoPath::from_root(root, Path::new("/repo/research/x")).unwrap().to_string(),
+            "x"
+        );
+        let research = RepoPath::new(Path::new("research")).unwrap();
+        assert!(!RepoPath::new(Path::new("researchers/x")).unwrap().starts_with(&research));
+        assert!(RepoPath::new(Path::new("research/x")).unwrap().starts_with(&research));
+    }
+
+    #[test]
+    fn absolutize_rejects_empty_and_nul() {
+        let cwd = Path::new("/repo");
+        assert!(matches!(absolutize(OsStr::new(""), cwd), Err(PathError::Empty)));
+        assert!(matches!(absolutize(OsStr::new("a\0b"), cwd), Err(PathError::Nul)));
+        assert_eq!(absolutize(OsStr::new("src/x"), cwd).unwrap(), PathBuf::from("/repo/src/x"));
+        assert_eq!(absolutize(OsStr::new("/tmp/x"), cwd).unwrap(), PathBuf::from("/tmp/x"));
+    }
+
+    /// A temporary tree with the lanes `src/` and `research/`, canonicalized so `/tmp`
+    /// symlinks on some systems do not disturb the comparisons.
+    fn tree() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::create_dir_all(root.join("research")).unwrap();
+        (dir, root)
+    }
+
+    #[test]
+    fn symlinked_directory_inside_own_lane_reaches_the_other_lane() {
+        let (_d, root) = tree();
+        symlink("../research", root.join("src/link")).unwrap();
+        let got = resolve(&root.join("src/link/new.txt")).unwrap();
+        assert_eq!(got, root.join("research/new.txt"));
+    }
+
+    #[test]
+    fn dangling_final_symlink_is_followed() {
+        let (_d, root) = tree();
+        symlink("../research/not-yet.txt", root.join("src/dangling")).unwrap();
+        assert_eq!(resolve(&root.join("src/dangling")).unwrap(), root.join("research/not-yet.txt"));
+    }
+
+    #[test]
+    fn absolute_symlink_and_dotdot_after_link_are_physical() {
+        let (_d, root) = tree();
+        std::fs::create_dir_all(root.join("research/deep")).unwrap();
+        symlink(root.join("research/deep"), root.join("src/abs")).unwrap();
+        // `src/abs/..` is `research`, not `src`: the kernel applies `..` after the link.
+        assert_eq!(resolve(&root.join("src/abs/../x")).unwrap(), root.join("research/x"));
+    }
+
+    #[test]
+    fn missing_tail_is_lexical() {
+        let (_d, root) = tree();
+        assert_eq!(resolve(&root.join("src/new/dir/../f")).unwrap(), root.join("src/new/f"));
+        assert_eq!(resolve(&root.join("src/./a//b/")).unwrap(), root.join("src/a/b"));
+    }
+
+    #[test]
+    fn symlink_loop_is_an_error() {
+        let (_d, root) = tree();
+        symlink("b", root.join("src/a")).unwrap();
+        symlink("a", root.join("src/b")).unwrap();
+        assert!(matches!(resolve(&root.join("src/a/x")), Err(PathError::SymlinkLoop(_))));
+    }
+}

@@ -1,0 +1,412 @@
+//! The policy, `lanes.toml`: which role may write where.
+//!
+//! [`Policy::load`] reads and checks the file once; pattern lists compile lazily (see
+//! [`PatternList`]). [`find`] locates the file by walking up from a directory.
+
+mod error;
+mod lane;
+mod raw;
+
+pub use error::PolicyError;
+pub use lane::{Lane, Pattern, PatternList};
+pub use raw::{Mode, Unassigned};
+
+use crate::path::RepoPath;
+use indexmap::IndexMap;
+use raw::{AuditSetting, RawPolicy};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// The policy file name looked for in each directory.
+pub const POLICY_FILE: &str = "lanes.toml";
+
+/// The audit log used when `audit` is not set.
+pub const DEFAULT_AUDIT: &str = ".lanes/audit.jsonl";
+
+/// Input fields holding written paths for the reference filesystem MCP server
+/// (`@modelcontextprotocol/server-filesystem`), used unless `[mcp_tools]` says otherwise.
+const DEFAULT_MCP_TOOLS: &[(&str, &[&str])] = &[
+    ("mcp__filesystem__write_file", &["path"]),
+    ("mcp__filesystem__edit_file", &["path"]),
+    ("mcp__filesystem__create_directory", &["path"]),
+    ("mcp__filesystem__move_file", &["source", "destination"]),
+];
+
+/// A loaded, checked policy.
+#[derive(Debug)]
+pub struct Policy {
+    /// The policy file as found or named (`--policy`, `LANES_POLICY`).
+    pub file: PathBuf,
+    /// The project root: the directory holding the policy file, canonicalized.
+    pub root: PathBuf,
+    /// `mode`.
+    pub mode: Mode,
+    /// `unassigned`.
+    pub unassigned: Unassigned,
+    /// `audit`, relative to the root; `None` when turned off.
+    pub audit: Option<RepoPath>,
+    /// `[roles.*]`, in file order.
+    pub roles: Vec<Role>,
+    /// `[shared] write`: every role may write here.
+    pub shared: PatternList,
+    /// `[protected] paths`: no role may write here.
+    pub protected: PatternList,
+    /// Always protected, whatever the policy says: the policy file, `.claude/`, `.git`, and
+    /// the audit log's folder, so an agent can neither widen its lane nor unhook lanes.
+    pub builtin_protected: PatternList,
+    /// MCP tool name (exact, or a glob with `*`) -> input fields holding written paths.
+    pub mcp_tools: Vec<(String, Vec<String>)>,
+    source: String,
+}
+
+/// `[roles.NAME]`.
+#[derive(Debug)]
+pub struct Role {
+    /// The table name.
+    pub name: String,
+    /// `description`, used in messages and CLAUDE.md.
+    pub description: Option<String>,
+    /// `write`: the role's lanes.
+    pub write: PatternList,
+    /// `agents`: hook-input `agent_type` values that act as this role (default: the name).
+    pub agents: Vec<String>,
+    /// `signal`: the role's handoff file; it must lie inside the role's lanes.
+    pub signal: Option<RepoPath>,
+    /// `signal_requires`: text the signal file must contain to count as complete.
+    pub signal_requires: Vec<String>,
+    /// `spawn`: other roles whose subagents this role may start.
+    pub spawn: Vec<String>,
+    /// `branches`: git branch globs whose commits act as this role (`lanes check`).
+    pub branches: Vec<String>,
+    signal_span: Option<std::ops::Range<usize>>,
+}
+
+impl Policy {
+    /// Reads and checks the policy at `file`. The project root is the file's directory.
+    ///
+    /// Errors: the file cannot be read or its directory resolved; TOML syntax; unknown keys
+    /// and wrong types (serde, with `deny_unknown_fields`); semantic errors (unknown role in
+    /// `spawn`, an `agents` name claimed by two roles, a bad `audit` path). Every error names
+    /// the file, and where it can, the line, column and key.
+    pub fn load(file: &Path) -> Result<Policy, PolicyError> {
+        let source = std::fs::read_to_string(file)
+            .map_err(|e| PolicyError::file(file, format!("cannot read the policy: {e}")))?;
+        let dir = match file.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let root = dir
+            .canonicalize()
+            .map_err(|e| PolicyError::file(file, format!("cannot resolve the project root {}: {e}", dir.display())))?;
+        Policy::parse(file, &root, source)
+    }
+
+    /// Checks `source` as the policy `file` of the project at `root` (already canonical).
+    pub fn parse(file: &Path, root: &Path, source: String) -> Result<Policy, PolicyError> {
+        let raw: RawPolicy =
+            toml::from_str(&source).map_err(|e| PolicyError::at(file, &source, e.span(), e.message().to_string()))?;
+        let at = |span: std::ops::Range<usize>, msg: String| PolicyError::at(file, &source, Some(span), msg);
+
+        let audit = match &raw.audit {
+            None => Some(RepoPath::new(Path::new(DEFAULT_AUDIT)).expect("valid default")),
+            Some(s) => match s.get_ref() {
+                AuditSetting::Off => None,
+                AuditSetting::Default => Some(RepoPath::new(Path::new(DEFAULT_AUDIT)).expect("valid default")),
+                AuditSetting::Path(p) => match RepoPath::new(Path::new(p)) {
+                    Some(rp) if !rp.is_root() => Some(rp),
+                    _ => return Err(at(s.span(), format!("`{p}` must be a file path inside the project root"))),
+                },
+            },
+        };
+
+        let names: std::collections::HashSet<String> = raw.roles.keys().map(|k| k.get_ref().clone()).collect();
+        let mut agent_owner: HashMap<String, String> = HashMap::new();
+        let mut roles = Vec::with_capacity(raw.roles.len());
+        for (name, r) in raw.roles {
+            let name_span = name.span();
+            let name = name.into_inner();
+            if name.is_empty() {
+                return Err(at(name_span, "a role needs a name".into()));
+            }
+            let agents: Vec<String> = match r.agents {
+                None => vec![name.clone()],
+                Some(list) => list.into_iter().map(|a| (a.span(), a.into_inner())).map(|(span, a)| {
+                    if a.is_empty() { Err(at(span, "an agent name may not be empty".into())) } else { Ok(a) }
+                }).collect::<Result<_, _>>()?,
+            };
+            for a in &agents {
+                if let Some(other) = agent_owner.insert(a.clone(), name.clone()) {
+                    if other != name {
+                        return Err(at(name_span.clone(), format!(
+                            "agent `{a}` is claimed by roles `{other}` and `{name}`; each agent_type may act as one role only"
+                        )));
+                    }
+                }
+            }
+            for s in &r.spawn {
+                if !names.contains(s.get_ref()) {
+                    return Err(at(s.span(), format!("`spawn` names `{}`, which is not a role", s.get_ref())));
+                }
+            }
+            let (signal, signal_span) = match r.signal {
+                None => (None, None),
+                Some(s) => match RepoPath::new(Path::new(s.get_ref())) {
+                    Some(p) if !p.is_root() => (Some(p), Some(s.span())),
+                    _ => return Err(at(s.span(), format!("signal `{}` must be a file path inside the project", s.get_ref()))),
+                },
+            };
+            roles.push(Role {
+                description: r.description,
+                write: patterns(r.write),
+                agents,
+                signal,
+                signal_requires: r.signal_requires,
+                spawn: r.spawn.into_iter().map(Spanned::into_inner).collect(),
+                branches: r.branches.into_iter().map(Spanned::into_inner).collect(),
+                signal_span,
+                name,
+            });
+        }
+
+        let mut builtin = vec![
+            "**/.claude/".to_string(),
+            "**/.git".to_string(),
+        ];
+        if let Some(rel) = file.canonicalize().ok().and_then(|f| RepoPath::from_root(root, &f)) {
+            builtin.insert(0, rel.to_string());
+        } else if let Some(name) = file.file_name() {
+            builtin.insert(0, name.to_string_lossy().into_owned());
+        }
+        if let Some(audit) = &audit {
+            let folder = audit.as_path().parent().filter(|p| !p.as_os_str().is_empty());
+            builtin.push(match folder {
+                Some(dir) => format!("{}/", dir.display()),
+                None => audit.to_string(),
+            });
+        }
+        let builtin_protected =
+            PatternList::new(builtin.into_iter().map(|text| Pattern { text, span: None }).collect());
+
+        let mut mcp_tools: IndexMap<String, Vec<String>> =
+            DEFAULT_MCP_TOOLS.iter().map(|(t, f)| (t.to_string(), f.iter().map(|s| s.to_string()).collect())).collect();
+        for (tool, fields) in raw.mcp_tools {
+            mcp_tools.insert(tool.into_inner(), fields.into_vec());
+        }
+
+        Ok(Policy {
+            file: file.to_path_buf(),
+            root: root.to_path_buf(),
+            mode: raw.mode,
+            unassigned: raw.unassigned,
+            audit,
+            roles,
+            shared: patterns(raw.shared.write),
+            protected: patterns(raw.protected.paths),
+            builtin_protected,
+            mcp_tools: mcp_tools.into_iter().collect(),
+            source,
+        })
+    }
+
+    /// The compiled form of `list`, which must belong to this policy.
+    pub fn lane<'a>(&'a self, list: &'a PatternList) -> Result<&'a Lane, PolicyError> {
+        list.lane(&self.file, &self.source)
+    }
+
+    /// The role called `name`.
+    pub fn role(&self, name: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.name == name)
+    }
+
+    /// The role whose `agents` list holds `agent_type`.
+    pub fn role_for_agent(&self, agent_type: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.agents.iter().any(|a| a == agent_type))
+    }
+
+    /// The role's lane, compiled, after checking that its signal file lies inside it.
+    pub fn role_lane<'a>(&'a self, role: &'a Role) -> Result<&'a Lane, PolicyError> {
+        let lane = self.lane(&role.write)?;
+        if let Some(signal) = &role.signal {
+            if lane.find(signal, false).is_none() {
+                return Err(PolicyError::at(
+                    &self.file,
+                    &self.source,
+                    role.signal_span.clone(),
+                    format!("signal `{signal}` of role `{}` lies outside the role's lanes", role.name),
+                ));
+            }
+        }
+        Ok(lane)
+    }
+
+    /// Compiles every pattern list and checks every role, as `lanes validate` and
+    /// `lanes check` need; the hook compiles only what a decision needs.
+    pub fn compile_all(&self) -> Result<(), PolicyError> {
+        self.lane(&self.builtin_protected)?;
+        self.lane(&self.protected)?;
+        self.lane(&self.shared)?;
+        for role in &self.roles {
+            self.role_lane(role)?;
+        }
+        Ok(())
+    }
+
+    /// The input fields of MCP tool `tool` that hold written paths, if the tool is mapped.
+    pub fn mcp_fields(&self, tool: &str) -> Option<&[String]> {
+        self.mcp_tools.iter().rev().find(|(name, _)| glob_name_match(name, tool)).map(|(_, f)| f.as_slice())
+    }
+
+    /// The policy text, for tools that report positions (`lanes validate`).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
+
+/// Matches a tool name against a name pattern where `*` stands for any run of characters.
+fn glob_name_match(pattern: &str, name: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = name.strip_prefix(first) else { return false };
+    let parts: Vec<&str> = parts.collect();
+    if parts.is_empty() {
+        return rest.is_empty();
+    }
+    for (i, part) in parts.iter().enumerate() {
+        if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        }
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+fn patterns(list: Vec<Spanned<String>>) -> PatternList {
+    PatternList::new(list.into_iter().map(|s| Pattern { span: Some(s.span()), text: s.into_inner() }).collect())
+}
+
+/// Finds the policy for work done in `dir`: `explicit` when given (`--policy`,
+/// `LANES_POLICY`; relative to `dir`), else the first `lanes.toml` in `dir` or one of its
+/// ancestors. `None` means the project does not use lanes.
+pub fn find(dir: &Path, explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = explicit {
+        return Some(dir.join(p));
+    }
+    dir.ancestors().map(|d| d.join(POLICY_FILE)).find(|p| std::fs::symlink_metadata(p).is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn parse(src: &str) -> Result<Policy, PolicyError> {
+        Policy::parse(Path::new("lanes.toml"), Path::new("/repo"), src.to_string())
+    }
+
+    const EXAMPLE: &str = r#"
+mode = "enforce"
+unassigned = "allow"
+audit = ".lanes/audit.jsonl"
+
+[roles.researcher]
+description = "Researches; never writes code."
+write = ["research/"]
+agents = ["researcher"]
+signal = "research/DONE.md"
+
+[roles.builder]
+write = ["src/", "package.json"]
+spawn = ["reviewer"]
+
+[roles.reviewer]
+write = ["reviews/"]
+
+[shared]
+write = ["target/", "node_modules/"]
+
+[protected]
+paths = ["contracts/"]
+"#;
+
+    #[test]
+    fn the_documented_example_parses() {
+        let p = parse(EXAMPLE).unwrap();
+        assert_eq!(p.mode, Mode::Enforce);
+        assert_eq!(p.roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["researcher", "builder", "reviewer"]);
+        assert_eq!(p.role("builder").unwrap().agents, ["builder"]);
+        assert_eq!(p.role_for_agent("researcher").unwrap().name, "researcher");
+        assert_eq!(p.audit.as_ref().unwrap().to_string(), ".lanes/audit.jsonl");
+        let builtin: Vec<_> = p.builtin_protected.patterns().iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(builtin, ["lanes.toml", "**/.claude/", "**/.git", ".lanes/"]);
+        p.compile_all().unwrap();
+    }
+
+    macro_rules! rejects {
+        ($($src:expr => $msg:expr),* $(,)?) => {$(
+            let err = parse($src).unwrap_err().to_string();
+            assert_eq!(err, $msg, "for policy {:?}", $src);
+        )*};
+    }
+
+    #[test]
+    fn strict_parsing_names_file_line_column_and_key() {
+        rejects! {
+            "mode = \"strict\"\n" => "lanes.toml:1:8: mode: unknown variant `strict`, expected `enforce` or `log`",
+            "[roles.b]\nwirte = [\"src/\"]\n" => "lanes.toml:2:1: roles.b.wirte: unknown field `wirte`, expected one of `description`, `write`, `agents`, `signal`, `signal_requires`, `spawn`, `branches`",
+            "[roles.b]\nwrite = \"src/\"\n" => "lanes.toml:2:9: roles.b.write: invalid type: string \"src/\", expected a sequence",
+            "audit = 3\n" => "lanes.toml:1:9: audit: invalid type: integer `3`, expected a path relative to the project root, or false to turn the audit log off",
+            "audit = \"../x\"\n" => "lanes.toml:1:9: audit: `../x` must be a file path inside the project root",
+            "[rolez]\n" => "lanes.toml:1:2: rolez: unknown field `rolez`, expected one of `mode`, `unassigned`, `audit`, `roles`, `shared`, `protected`, `mcp_tools`",
+            "[roles.a]\nspawn = [\"nobody\"]\n" => "lanes.toml:2:10: roles.a.spawn: `spawn` names `nobody`, which is not a role",
+            "[roles.a]\nagents = [\"x\"]\n[roles.b]\nagents = [\"x\"]\n" => "lanes.toml:3:8: roles.b: agent `x` is claimed by roles `a` and `b`; each agent_type may act as one role only",
+            "[roles.a]\nsignal = \"../DONE.md\"\n" => "lanes.toml:2:10: roles.a.signal: signal `../DONE.md` must be a file path inside the project",
+            "mode = \n" => "lanes.toml:1:8: mode: string values must be quoted, expected literal string",
+        }
+    }
+
+    #[test]
+    fn signal_outside_the_lane_is_an_error_when_the_lane_compiles() {
+        let p = parse("[roles.a]\nwrite = [\"a/\"]\nsignal = \"b/DONE.md\"\n").unwrap();
+        let e = p.role_lane(p.role("a").unwrap()).unwrap_err();
+        assert_eq!(e.to_string(), "lanes.toml:3:10: roles.a.signal: signal `b/DONE.md` of role `a` lies outside the role's lanes");
+    }
+
+    #[test]
+    fn audit_can_be_turned_off_or_moved() {
+        assert!(parse("audit = false\n").unwrap().audit.is_none());
+        let p = parse("audit = \"log.jsonl\"\n").unwrap();
+        assert_eq!(p.audit.unwrap().to_string(), "log.jsonl");
+        let builtin: Vec<_> = p.builtin_protected.patterns().iter().map(|p| p.text.clone()).collect();
+        assert_eq!(builtin.last().unwrap(), "log.jsonl");
+    }
+
+    #[test]
+    fn mcp_tool_map_has_defaults_and_accepts_globs() {
+        let p = parse("[mcp_tools]\n\"mcp__notes__*\" = \"file\"\n\"mcp__filesystem__write_file\" = [\"path\", \"alt\"]\n").unwrap();
+        assert_eq!(p.mcp_fields("mcp__filesystem__move_file").unwrap(), ["source", "destination"]);
+        assert_eq!(p.mcp_fields("mcp__filesystem__write_file").unwrap(), ["path", "alt"]);
+        assert_eq!(p.mcp_fields("mcp__notes__save").unwrap(), ["file"]);
+        assert!(p.mcp_fields("mcp__filesystem__read_file").is_none());
+    }
+
+    #[test]
+    fn name_globs() {
+        assert!(glob_name_match("a*c", "abc"));
+        assert!(glob_name_match("*", "x"));
+        assert!(glob_name_match("mcp__*__write_file", "mcp__fs__write_file"));
+        assert!(!glob_name_match("mcp__*__write_file", "mcp__fs__write_files"));
+        assert!(!glob_name_match("abc", "abcd"));
+    }
+
+    #[test]
+    fn find_walks_up_to_the_first_policy() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
+        std::fs::write(dir.path().join("lanes.toml"), "").unwrap();
+        assert_eq!(find(&dir.path().join("a/b"), None), Some(dir.path().join("lanes.toml")));
+        assert_eq!(find(&dir.path().join("a"), Some(Path::new("x.toml"))), Some(dir.path().join("a/x.toml")));
+    }
+}

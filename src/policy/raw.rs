@@ -1,0 +1,142 @@
+//! The wire format of `lanes.toml`, exactly as written. Nothing outside `policy` sees these
+//! types: [`super::Policy::parse`] turns them into the compiled policy.
+//!
+//! Every table rejects unknown keys (`deny_unknown_fields`), so a typo is an error with a
+//! line and column instead of a silently ignored rule. No `serde(flatten)`: it would disable
+//! that rejection.
+
+use indexmap::IndexMap;
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use std::fmt;
+use toml::Spanned;
+
+/// What happens to an out-of-lane write: `lanes.toml` key `mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Out-of-lane writes are blocked (the default).
+    #[default]
+    Enforce,
+    /// Out-of-lane writes are allowed but recorded as violations in the audit log.
+    Log,
+}
+
+/// What a session with no role may do: `lanes.toml` key `unassigned`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unassigned {
+    /// A session with no role (a person, a lead) may write anywhere (the default).
+    #[default]
+    Allow,
+    /// A session with no role may not write in the project.
+    Deny,
+}
+
+/// `audit = ".lanes/audit.jsonl"` (a path relative to the root), `audit = true` (the default
+/// path) or `audit = false` (off).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditSetting {
+    /// The default location, `.lanes/audit.jsonl`.
+    Default,
+    /// No audit log.
+    Off,
+    /// A path relative to the project root.
+    Path(String),
+}
+
+impl Default for AuditSetting {
+    fn default() -> Self {
+        AuditSetting::Default
+    }
+}
+
+impl<'de> Deserialize<'de> for AuditSetting {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = AuditSetting;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a path relative to the project root, or false to turn the audit log off")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<AuditSetting, E> {
+                Ok(if v { AuditSetting::Default } else { AuditSetting::Off })
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<AuditSetting, E> {
+                Ok(AuditSetting::Path(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    #[serde(default)]
+    pub mode: Mode,
+    #[serde(default)]
+    pub unassigned: Unassigned,
+    #[serde(default)]
+    pub audit: Option<Spanned<AuditSetting>>,
+    #[serde(default)]
+    pub roles: IndexMap<Spanned<String>, RawRole>,
+    #[serde(default)]
+    pub shared: RawShared,
+    #[serde(default)]
+    pub protected: RawProtected,
+    /// `[mcp_tools]`: MCP tool name (or `*` glob over names) -> input fields holding written paths.
+    #[serde(default)]
+    pub mcp_tools: IndexMap<Spanned<String>, OneOrMany>,
+}
+
+/// `[roles.NAME]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRole {
+    pub description: Option<String>,
+    #[serde(default)]
+    pub write: Vec<Spanned<String>>,
+    pub agents: Option<Vec<Spanned<String>>>,
+    pub signal: Option<Spanned<String>>,
+    #[serde(default)]
+    pub signal_requires: Vec<String>,
+    #[serde(default)]
+    pub spawn: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub branches: Vec<Spanned<String>>,
+}
+
+/// `[shared]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawShared {
+    #[serde(default)]
+    pub write: Vec<Spanned<String>>,
+}
+
+/// `[protected]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProtected {
+    #[serde(default)]
+    pub paths: Vec<Spanned<String>>,
+}
+
+/// A string or a list of strings.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
