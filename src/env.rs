@@ -18,6 +18,9 @@ pub struct Env {
     /// `LANES_HOOK_DEADLINE_MS`: how long `lanes hook` may run before it blocks the call
     /// (default [`DEFAULT_HOOK_DEADLINE_MS`]).
     pub hook_deadline_ms: Option<u64>,
+    /// `LANES_FAULT`: fault injection for tests of the fail-closed paths (`panic`); honoured
+    /// only by debug builds.
+    pub fault: Option<String>,
 }
 
 /// The hook's own deadline. Claude Code lets a call through when a hook times out, so lanes
@@ -36,6 +39,7 @@ impl Env {
             claude_code_agent: string("CLAUDE_CODE_AGENT"),
             home: get("HOME").map(PathBuf::from),
             hook_deadline_ms: string("LANES_HOOK_DEADLINE_MS").and_then(|v| v.trim().parse().ok()),
+            fault: string("LANES_FAULT"),
         }
     }
 }

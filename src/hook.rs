@@ -1,9 +1,11 @@
 //! `lanes hook`: one PreToolUse call, from stdin bytes to an [`Outcome`].
 //!
 //! Data flows one way: input -> effect -> target paths -> places -> verdicts -> audit ->
-//! outcome. Nothing here prints; the binary turns the outcome into stdout, stderr and an
-//! exit status. Every failure while judging a call that may write becomes
-//! [`Outcome::Block`]: Claude Code lets a call through on any exit status but 2 or a deny.
+//! outcome. [`evaluate`] judges without side effects (so `lanes explain --hook-input` can
+//! replay a call); [`run`] adds the audit log and the outcome. Nothing here prints; the binary
+//! turns the outcome into stdout, stderr and an exit status. Every failure while judging a
+//! call that may write becomes [`Outcome::Block`]: Claude Code lets a call through on any
+//! exit status but 2 or a deny.
 
 use crate::audit::{self, Record};
 use crate::checkout;
@@ -13,7 +15,7 @@ use crate::hook_input::{self, Effect, HookInput};
 use crate::path::{self, RepoPath};
 use crate::policy::{self, Policy};
 use crate::render;
-use crate::role::{self, Actor};
+use crate::role::{self, Actor, RoleSource};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
@@ -36,9 +38,68 @@ pub struct Options {
     pub policy: Option<PathBuf>,
 }
 
-/// Judges one hook call. `stdin` is the raw PreToolUse input.
+/// One judged effect of a call: a written path, or a path-less action (a spawn).
+#[derive(Debug, Clone)]
+pub struct Judged {
+    /// The path as shown to people: repo-relative, or absolute when outside the project or
+    /// in another checkout. `None` for path-less actions.
+    pub path: Option<String>,
+    /// The decision.
+    pub verdict: Verdict,
+    /// For a blocked effect, the reason written for the model.
+    pub reason: Option<String>,
+    /// Extra audit fields (`subagent_type`, `command`, ...).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The judgement of one call, before anything is recorded.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// The policy file used; `None` when the project does not use lanes.
+    pub policy_file: Option<PathBuf>,
+    /// Absolute path of the audit log, when the policy keeps one.
+    pub audit_file: Option<PathBuf>,
+    /// The acting role (`None`: unassigned).
+    pub role: Option<String>,
+    /// Where the role came from.
+    pub role_source: RoleSource,
+    /// Every judged effect; empty when the call writes nothing lanes judges.
+    pub judged: Vec<Judged>,
+    /// Why nothing was judged, when `judged` is empty (`the tool writes nothing`, ...).
+    pub skipped: Option<&'static str>,
+}
+
+impl Evaluation {
+    fn skipped(why: &'static str) -> Evaluation {
+        Evaluation {
+            policy_file: None,
+            audit_file: None,
+            role: None,
+            role_source: RoleSource::Unassigned,
+            judged: Vec::new(),
+            skipped: Some(why),
+        }
+    }
+
+    /// The outcome for Claude Code: denied when any effect is blocked.
+    pub fn outcome(&self) -> Outcome {
+        let reasons: Vec<&str> = self.judged.iter().filter_map(|j| j.reason.as_deref()).collect();
+        if reasons.is_empty() {
+            Outcome::Allow
+        } else {
+            Outcome::Deny(reasons.join("\n"))
+        }
+    }
+}
+
+/// Judges one hook call and records it. `stdin` is the raw PreToolUse input.
 pub fn run(stdin: &[u8], env: &Env, opts: &Options) -> Outcome {
-    match judge(stdin, env, opts) {
+    let result = hook_input::parse(stdin).map_err(|e| e.to_string()).and_then(|input| {
+        let eval = evaluate(&input, env, opts)?;
+        record(&input, &eval)?;
+        Ok(eval.outcome())
+    });
+    match result {
         Ok(outcome) => outcome,
         Err(reason) => Outcome::Block(format!(
             "lanes could not judge this tool call, so it is blocked (lanes fails closed): {reason}"
@@ -46,78 +107,86 @@ pub fn run(stdin: &[u8], env: &Env, opts: &Options) -> Outcome {
     }
 }
 
-fn judge(stdin: &[u8], env: &Env, opts: &Options) -> Result<Outcome, String> {
-    let input = hook_input::parse(stdin).map_err(|e| e.to_string())?;
+/// Judges one call without side effects. Errors (a bad input field, a broken policy, an
+/// unresolvable path) are for the caller to turn into a block.
+pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluation, String> {
     let effect = input.effect().map_err(|e| e.to_string())?;
-    if effect == Effect::None {
-        return Ok(Outcome::Allow);
-    }
-    if let Effect::Shell(_) = effect {
+    match effect {
+        Effect::None => return Ok(Evaluation::skipped("the tool writes nothing lanes judges")),
         // Bash analysis is not part of this build; the README says so. `lanes check` backs it.
-        return Ok(Outcome::Allow);
+        Effect::Shell(_) => return Ok(Evaluation::skipped("Bash commands are not analysed yet")),
+        _ => {}
     }
     let cwd = input.cwd().map_err(|e| e.to_string())?;
     let explicit = opts.policy.as_deref().or(env.lanes_policy.as_deref());
     let Some(file) = policy::find(cwd, explicit) else {
-        return Ok(Outcome::Allow); // this project does not use lanes
+        return Ok(Evaluation::skipped("no lanes.toml: this project does not use lanes"));
     };
     let policy = Policy::load(&file).map_err(|e| e.to_string())?;
     let claims = role::hook_claims(input.agent_type.as_deref(), env.lanes_role.as_deref());
     let actor = role::resolve(&policy, &claims);
-
-    let mut judged: Vec<(Option<String>, Verdict, serde_json::Map<String, serde_json::Value>)> = Vec::new();
-    match &effect {
+    let mut eval = Evaluation {
+        policy_file: Some(file),
+        audit_file: policy.audit.as_ref().map(|a| policy.root.join(a.as_path())),
+        role: actor.name().map(String::from),
+        role_source: actor.source(),
+        judged: Vec::new(),
+        skipped: None,
+    };
+    let tool = input.tool_name.as_str();
+    match effect {
         Effect::Spawn(subagent) => {
+            let verdict = decide::decide_spawn(&policy, &actor, subagent.as_deref());
             let mut extra = serde_json::Map::new();
             extra.insert("subagent_type".into(), subagent.clone().into());
-            judged.push((None, decide::decide_spawn(&policy, &actor, subagent.as_deref()), extra));
+            let what = format!("starting a '{}' subagent", subagent.as_deref().unwrap_or("general-purpose"));
+            eval.judged.push(judged(&policy, &actor, None, &what, verdict, extra));
         }
         Effect::Files(raw) => {
             for r in raw {
-                let (shown, v) = judge_path(&policy, &actor, cwd, r)?;
-                judged.push((Some(shown), v, Default::default()));
+                eval.judged.push(judge_path(&policy, &actor, cwd, &r, tool)?);
             }
         }
         Effect::Mcp => {
-            let Some(fields) = policy.mcp_fields(&input.tool_name) else {
-                return Ok(Outcome::Allow); // an MCP tool the policy does not map
+            let Some(fields) = policy.mcp_fields(tool) else {
+                eval.skipped = Some("an MCP tool that [mcp_tools] does not map");
+                return Ok(eval);
             };
             for r in input.paths_in(fields).map_err(|e| e.to_string())? {
-                let (shown, v) = judge_path(&policy, &actor, cwd, &r)?;
-                judged.push((Some(shown), v, Default::default()));
+                eval.judged.push(judge_path(&policy, &actor, cwd, &r, tool)?);
             }
         }
-        Effect::None | Effect::Shell(_) => unreachable!("handled above"),
+        Effect::None | Effect::Shell(_) => unreachable!("returned above"),
     }
-
-    record(&policy, &input, &actor, &judged)?;
-    let denied: Vec<String> = judged
-        .iter()
-        .filter(|(_, v, _)| v.blocked)
-        .map(|(path, v, _)| {
-            let what = match path {
-                Some(p) => format!("{} to {p}", input.tool_name),
-                None => format!("{} call", input.tool_name),
-            };
-            render::deny_reason(&policy, &actor, &what, &v.rule)
-        })
-        .collect();
-    Ok(if denied.is_empty() { Outcome::Allow } else { Outcome::Deny(denied.join("\n")) })
+    Ok(eval)
 }
 
-/// Resolves one raw path of a tool call and decides it. Returns how the path is shown
-/// (repo-relative, or absolute when outside) and the verdict.
-fn judge_path(policy: &Policy, actor: &Actor<'_>, cwd: &Path, raw: &str) -> Result<(String, Verdict), String> {
+fn judged(
+    policy: &Policy,
+    actor: &Actor<'_>,
+    path: Option<String>,
+    what: &str,
+    verdict: Verdict,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> Judged {
+    let reason = verdict.blocked.then(|| render::deny_reason(policy, actor, what, &verdict.rule));
+    Judged { path, verdict, reason, extra }
+}
+
+/// Resolves one raw path named by a `tool` call and decides it.
+fn judge_path(policy: &Policy, actor: &Actor<'_>, cwd: &Path, raw: &str, tool: &str) -> Result<Judged, String> {
     let abs = path::absolutize(OsStr::new(raw), cwd).map_err(|e| format!("path {raw:?}: {e}"))?;
     let real = path::resolve(&abs).map_err(|e| format!("path {raw:?}: {e}"))?;
     let (place, shown) = locate(&policy.root, &real);
     let verdict = decide::decide(policy, actor, &place, false).map_err(|e| e.to_string())?;
-    Ok((shown, verdict))
+    let what = format!("{tool} to {shown}");
+    Ok(judged(policy, actor, Some(shown), &what, verdict, Default::default()))
 }
 
 /// Where a physical path lies: in the project, in another checkout of the same repository
-/// (judged as if it were here), or outside. Other checkouts are looked up only for paths
-/// outside the root or below a nested `.git`, so the common case costs no extra reads.
+/// (judged as if it were here), or outside. Returns the place and how to show the path.
+/// Other checkouts are looked up only for paths outside the root or below a nested `.git`,
+/// so the common case reads nothing more.
 pub fn locate(root: &Path, real: &Path) -> (Place, String) {
     if let Some(rel) = RepoPath::from_root(root, real) {
         // A linked worktree nested in the project (`claude --worktree` puts them in
@@ -140,31 +209,27 @@ pub fn locate(root: &Path, real: &Path) -> (Place, String) {
     (Place::Outside, real.display().to_string())
 }
 
-fn record(
-    policy: &Policy,
-    input: &HookInput,
-    actor: &Actor<'_>,
-    judged: &[(Option<String>, Verdict, serde_json::Map<String, serde_json::Value>)],
-) -> Result<(), String> {
-    let Some(audit) = &policy.audit else { return Ok(()) };
+/// Appends one audit line per judged effect.
+fn record(input: &HookInput, eval: &Evaluation) -> Result<(), String> {
+    let Some(file) = &eval.audit_file else { return Ok(()) };
     let ts = audit::now();
-    let records: Vec<Record> = judged
+    let records: Vec<Record> = eval
+        .judged
         .iter()
-        .map(|(path, v, extra)| Record {
+        .map(|j| Record {
             ts: ts.clone(),
             session_id: input.session_id.clone(),
             agent_id: input.agent_id.clone(),
             agent_type: input.agent_type.clone(),
-            role: actor.name().map(String::from),
-            role_source: actor.source().as_str().to_string(),
+            role: eval.role.clone(),
+            role_source: eval.role_source.as_str().to_string(),
             tool: input.tool_name.clone(),
-            path: path.clone(),
-            decision: if v.blocked { "deny" } else { "allow" }.to_string(),
-            violation: v.violation,
-            rule: v.rule.to_string(),
-            extra: extra.clone(),
+            path: j.path.clone(),
+            decision: if j.verdict.blocked { "deny" } else { "allow" }.to_string(),
+            violation: j.verdict.violation,
+            rule: j.verdict.rule.to_string(),
+            extra: j.extra.clone(),
         })
         .collect();
-    let file = policy.root.join(audit.as_path());
-    audit::append(&file, &records).map_err(|e| format!("cannot append to the audit log {}: {e}", file.display()))
+    audit::append(file, &records).map_err(|e| format!("cannot append to the audit log {}: {e}", file.display()))
 }

@@ -39,6 +39,10 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
     });
     let opts = hook::Options { policy: args.policy };
     let outcome = std::panic::catch_unwind(|| {
+        #[cfg(debug_assertions)]
+        if env.fault.as_deref() == Some("panic") {
+            panic!("fault injected by LANES_FAULT=panic");
+        }
         let mut stdin = Vec::new();
         match std::io::stdin().lock().read_to_end(&mut stdin) {
             Ok(_) => hook::run(&stdin, env, &opts),
