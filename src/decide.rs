@@ -65,7 +65,10 @@ impl Rule {
     /// True when the rule lets the write (or spawn) happen.
     pub fn allows(&self) -> bool {
         match self {
-            Rule::Outside | Rule::OwnLane { .. } | Rule::Shared { .. } | Rule::SpawnAllowed { .. } => true,
+            Rule::Outside
+            | Rule::OwnLane { .. }
+            | Rule::Shared { .. }
+            | Rule::SpawnAllowed { .. } => true,
             Rule::Unassigned(u) => *u == Unassigned::Allow,
             Rule::UnknownRole(_)
             | Rule::Protected { .. }
@@ -85,12 +88,20 @@ impl fmt::Display for Rule {
             Rule::Unassigned(Unassigned::Allow) => f.write_str("unassigned = \"allow\""),
             Rule::Unassigned(Unassigned::Deny) => f.write_str("unassigned = \"deny\""),
             Rule::UnknownRole(name) => write!(f, "unknown role `{name}`"),
-            Rule::Protected { pattern, builtin: true } => write!(f, "always protected: {pattern}"),
-            Rule::Protected { pattern, builtin: false } => write!(f, "protected: {pattern}"),
+            Rule::Protected {
+                pattern,
+                builtin: true,
+            } => write!(f, "always protected: {pattern}"),
+            Rule::Protected {
+                pattern,
+                builtin: false,
+            } => write!(f, "protected: {pattern}"),
             Rule::OtherSignal { owner } => write!(f, "signal file of {owner}"),
             Rule::OwnLane { pattern } => write!(f, "own lane: {pattern}"),
             Rule::Shared { pattern } => write!(f, "shared: {pattern}"),
-            Rule::OtherLane { owners, pattern } => write!(f, "lane of {}: {pattern}", owners.join(", ")),
+            Rule::OtherLane { owners, pattern } => {
+                write!(f, "lane of {}: {pattern}", owners.join(", "))
+            }
             Rule::Unowned => f.write_str("outside every lane"),
             Rule::SpawnAllowed { why } => write!(f, "spawn: {why}"),
             Rule::SpawnDenied { target } => write!(f, "spawn of role {target} not listed in spawn"),
@@ -114,7 +125,11 @@ impl Verdict {
     fn new(rule: Rule, mode: Mode) -> Verdict {
         let violation = !rule.allows();
         let blocked = matches!(rule, Rule::UnknownRole(_)) || (violation && mode == Mode::Enforce);
-        Verdict { rule, violation, blocked }
+        Verdict {
+            rule,
+            violation,
+            blocked,
+        }
     }
 }
 
@@ -136,33 +151,61 @@ pub enum Place {
 /// roles that own the path or that no lane does.
 ///
 /// Errors: a pattern list needed for the decision does not compile.
-pub fn decide(policy: &Policy, actor: &Actor<'_>, place: &Place, is_dir: bool) -> Result<Verdict, PolicyError> {
+pub fn decide(
+    policy: &Policy,
+    actor: &Actor<'_>,
+    place: &Place,
+    is_dir: bool,
+) -> Result<Verdict, PolicyError> {
     let rule = rule_for(policy, actor, place, is_dir)?;
     Ok(Verdict::new(rule, policy.mode))
 }
 
-fn rule_for(policy: &Policy, actor: &Actor<'_>, place: &Place, is_dir: bool) -> Result<Rule, PolicyError> {
+fn rule_for(
+    policy: &Policy,
+    actor: &Actor<'_>,
+    place: &Place,
+    is_dir: bool,
+) -> Result<Rule, PolicyError> {
     let role = match actor {
         Actor::Unknown(name, _) => return Ok(Rule::UnknownRole(name.clone())),
         _ if *place == Place::Outside => return Ok(Rule::Outside),
         Actor::Unassigned => return Ok(Rule::Unassigned(policy.unassigned)),
         Actor::Role(role, _) => *role,
     };
-    let Place::Project(path) = place else { unreachable!("handled above") };
+    let Place::Project(path) = place else {
+        unreachable!("handled above")
+    };
     if let Some(p) = policy.lane(&policy.builtin_protected)?.find(path, is_dir) {
-        return Ok(Rule::Protected { pattern: p.to_string(), builtin: true });
+        return Ok(Rule::Protected {
+            pattern: p.to_string(),
+            builtin: true,
+        });
     }
     if let Some(p) = policy.lane(&policy.protected)?.find(path, is_dir) {
-        return Ok(Rule::Protected { pattern: p.to_string(), builtin: false });
+        return Ok(Rule::Protected {
+            pattern: p.to_string(),
+            builtin: false,
+        });
     }
-    if let Some(owner) = policy.roles.iter().find(|r| r.name != role.name && r.signal.as_ref() == Some(path)) {
-        return Ok(Rule::OtherSignal { owner: owner.name.clone() });
+    if let Some(owner) = policy
+        .roles
+        .iter()
+        .find(|r| r.name != role.name && r.signal.as_ref() == Some(path))
+    {
+        return Ok(Rule::OtherSignal {
+            owner: owner.name.clone(),
+        });
     }
     if let Some(p) = policy.role_lane(role)?.find(path, is_dir) {
-        return Ok(Rule::OwnLane { pattern: p.to_string() });
+        return Ok(Rule::OwnLane {
+            pattern: p.to_string(),
+        });
     }
     if let Some(p) = policy.lane(&policy.shared)?.find(path, is_dir) {
-        return Ok(Rule::Shared { pattern: p.to_string() });
+        return Ok(Rule::Shared {
+            pattern: p.to_string(),
+        });
     }
     // The deny path only: find who owns the path, for the message.
     let mut owners = Vec::new();
@@ -190,13 +233,19 @@ pub fn decide_spawn(policy: &Policy, actor: &Actor<'_>, subagent_type: Option<&s
     let target = subagent_type.and_then(|t| policy.role_for_agent(t));
     let rule = match (actor, target) {
         (Actor::Unknown(name, _), _) => Rule::UnknownRole(name.clone()),
-        (Actor::Unassigned, _) => Rule::SpawnAllowed { why: "unassigned session" },
+        (Actor::Unassigned, _) => Rule::SpawnAllowed {
+            why: "unassigned session",
+        },
         (_, None) => Rule::SpawnAllowed { why: "no role" },
-        (Actor::Role(role, _), Some(t)) if t.name == role.name => Rule::SpawnAllowed { why: "same role" },
-        (Actor::Role(role, _), Some(t)) if role.spawn.contains(&t.name) => {
-            Rule::SpawnAllowed { why: "listed in spawn" }
+        (Actor::Role(role, _), Some(t)) if t.name == role.name => {
+            Rule::SpawnAllowed { why: "same role" }
         }
-        (Actor::Role(..), Some(t)) => Rule::SpawnDenied { target: t.name.clone() },
+        (Actor::Role(role, _), Some(t)) if role.spawn.contains(&t.name) => Rule::SpawnAllowed {
+            why: "listed in spawn",
+        },
+        (Actor::Role(..), Some(t)) => Rule::SpawnDenied {
+            target: t.name.clone(),
+        },
     };
     Verdict::new(rule, policy.mode)
 }
@@ -224,7 +273,12 @@ paths = ["contracts/"]
 "#;
 
     fn policy(extra: &str) -> Policy {
-        Policy::parse(Path::new("lanes.toml"), Path::new("/r"), format!("{extra}\n{POLICY}")).unwrap()
+        Policy::parse(
+            Path::new("lanes.toml"),
+            Path::new("/r"),
+            format!("{extra}\n{POLICY}"),
+        )
+        .unwrap()
     }
 
     fn rule(p: &Policy, role: Option<&str>, path: Option<&str>) -> String {
@@ -292,9 +346,24 @@ paths = ["contracts/"]
         }
         let p = policy("mode = \"log\"");
         let builder = Actor::Role(p.role("builder").unwrap(), RoleSource::Env);
-        let v = decide(&p, &builder, &Place::Project(RepoPath::new(Path::new("research/x")).unwrap()), false).unwrap();
-        assert!(v.violation && !v.blocked, "log mode records but does not block: {v:?}");
-        let v = decide(&p, &Actor::Unknown("x".into(), RoleSource::Env), &Place::Outside, false).unwrap();
+        let v = decide(
+            &p,
+            &builder,
+            &Place::Project(RepoPath::new(Path::new("research/x")).unwrap()),
+            false,
+        )
+        .unwrap();
+        assert!(
+            v.violation && !v.blocked,
+            "log mode records but does not block: {v:?}"
+        );
+        let v = decide(
+            &p,
+            &Actor::Unknown("x".into(), RoleSource::Env),
+            &Place::Outside,
+            false,
+        )
+        .unwrap();
         assert!(v.blocked, "an unknown role blocks even in log mode");
     }
 
@@ -303,12 +372,27 @@ paths = ["contracts/"]
         let p = policy("");
         let as_role = |n: &str| Actor::Role(p.role(n).unwrap(), RoleSource::AgentType);
         let spawn = |a: &Actor, t: Option<&str>| decide_spawn(&p, a, t).rule.to_string();
-        assert_eq!(spawn(&as_role("builder"), Some("builder")), "spawn: same role");
-        assert_eq!(spawn(&as_role("builder"), Some("reviewer")), "spawn: listed in spawn");
-        assert_eq!(spawn(&as_role("builder"), Some("Explore")), "spawn: no role");
+        assert_eq!(
+            spawn(&as_role("builder"), Some("builder")),
+            "spawn: same role"
+        );
+        assert_eq!(
+            spawn(&as_role("builder"), Some("reviewer")),
+            "spawn: listed in spawn"
+        );
+        assert_eq!(
+            spawn(&as_role("builder"), Some("Explore")),
+            "spawn: no role"
+        );
         assert_eq!(spawn(&as_role("builder"), None), "spawn: no role");
-        assert_eq!(spawn(&as_role("builder"), Some("researcher")), "spawn of role researcher not listed in spawn");
+        assert_eq!(
+            spawn(&as_role("builder"), Some("researcher")),
+            "spawn of role researcher not listed in spawn"
+        );
         assert!(decide_spawn(&p, &as_role("builder"), Some("researcher")).blocked);
-        assert_eq!(spawn(&Actor::Unassigned, Some("researcher")), "spawn: unassigned session");
+        assert_eq!(
+            spawn(&Actor::Unassigned, Some("researcher")),
+            "spawn: unassigned session"
+        );
     }
 }

@@ -83,7 +83,11 @@ impl Evaluation {
 
     /// The outcome for Claude Code: denied when any effect is blocked.
     pub fn outcome(&self) -> Outcome {
-        let reasons: Vec<&str> = self.judged.iter().filter_map(|j| j.reason.as_deref()).collect();
+        let reasons: Vec<&str> = self
+            .judged
+            .iter()
+            .filter_map(|j| j.reason.as_deref())
+            .collect();
         if reasons.is_empty() {
             Outcome::Allow
         } else {
@@ -94,11 +98,13 @@ impl Evaluation {
 
 /// Judges one hook call and records it. `stdin` is the raw PreToolUse input.
 pub fn run(stdin: &[u8], env: &Env, opts: &Options) -> Outcome {
-    let result = hook_input::parse(stdin).map_err(|e| e.to_string()).and_then(|input| {
-        let eval = evaluate(&input, env, opts)?;
-        record(&input, &eval)?;
-        Ok(eval.outcome())
-    });
+    let result = hook_input::parse(stdin)
+        .map_err(|e| e.to_string())
+        .and_then(|input| {
+            let eval = evaluate(&input, env, opts)?;
+            record(&input, &eval)?;
+            Ok(eval.outcome())
+        });
     match result {
         Ok(outcome) => outcome,
         Err(reason) => Outcome::Block(format!(
@@ -120,7 +126,9 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
     let cwd = input.cwd().map_err(|e| e.to_string())?;
     let explicit = opts.policy.as_deref().or(env.lanes_policy.as_deref());
     let Some(file) = policy::find(cwd, explicit) else {
-        return Ok(Evaluation::skipped("no lanes.toml: this project does not use lanes"));
+        return Ok(Evaluation::skipped(
+            "no lanes.toml: this project does not use lanes",
+        ));
     };
     let policy = Policy::load(&file).map_err(|e| e.to_string())?;
     let claims = role::hook_claims(input.agent_type.as_deref(), env.lanes_role.as_deref());
@@ -139,12 +147,17 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
             let verdict = decide::decide_spawn(&policy, &actor, subagent.as_deref());
             let mut extra = serde_json::Map::new();
             extra.insert("subagent_type".into(), subagent.clone().into());
-            let what = format!("starting a '{}' subagent", subagent.as_deref().unwrap_or("general-purpose"));
-            eval.judged.push(judged(&policy, &actor, None, &what, verdict, extra));
+            let what = format!(
+                "starting a '{}' subagent",
+                subagent.as_deref().unwrap_or("general-purpose")
+            );
+            eval.judged
+                .push(judged(&policy, &actor, None, &what, verdict, extra));
         }
         Effect::Files(raw) => {
             for r in raw {
-                eval.judged.push(judge_path(&policy, &actor, cwd, &r, tool)?);
+                eval.judged
+                    .push(judge_path(&policy, &actor, cwd, &r, tool)?);
             }
         }
         Effect::Mcp => {
@@ -153,7 +166,8 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
                 return Ok(eval);
             };
             for r in input.paths_in(fields).map_err(|e| e.to_string())? {
-                eval.judged.push(judge_path(&policy, &actor, cwd, &r, tool)?);
+                eval.judged
+                    .push(judge_path(&policy, &actor, cwd, &r, tool)?);
             }
         }
         Effect::None | Effect::Shell(_) => unreachable!("returned above"),
@@ -169,18 +183,38 @@ fn judged(
     verdict: Verdict,
     extra: serde_json::Map<String, serde_json::Value>,
 ) -> Judged {
-    let reason = verdict.blocked.then(|| render::deny_reason(policy, actor, what, &verdict.rule));
-    Judged { path, verdict, reason, extra }
+    let reason = verdict
+        .blocked
+        .then(|| render::deny_reason(policy, actor, what, &verdict.rule));
+    Judged {
+        path,
+        verdict,
+        reason,
+        extra,
+    }
 }
 
 /// Resolves one raw path named by a `tool` call and decides it.
-fn judge_path(policy: &Policy, actor: &Actor<'_>, cwd: &Path, raw: &str, tool: &str) -> Result<Judged, String> {
+fn judge_path(
+    policy: &Policy,
+    actor: &Actor<'_>,
+    cwd: &Path,
+    raw: &str,
+    tool: &str,
+) -> Result<Judged, String> {
     let abs = path::absolutize(OsStr::new(raw), cwd).map_err(|e| format!("path {raw:?}: {e}"))?;
     let real = path::resolve(&abs).map_err(|e| format!("path {raw:?}: {e}"))?;
     let (place, shown) = locate(&policy.root, &real);
     let verdict = decide::decide(policy, actor, &place, false).map_err(|e| e.to_string())?;
     let what = format!("{tool} to {shown}");
-    Ok(judged(policy, actor, Some(shown), &what, verdict, Default::default()))
+    Ok(judged(
+        policy,
+        actor,
+        Some(shown),
+        &what,
+        verdict,
+        Default::default(),
+    ))
 }
 
 /// Where a physical path lies: in the project, in another checkout of the same repository
@@ -211,7 +245,9 @@ pub fn locate(root: &Path, real: &Path) -> (Place, String) {
 
 /// Appends one audit line per judged effect.
 fn record(input: &HookInput, eval: &Evaluation) -> Result<(), String> {
-    let Some(file) = &eval.audit_file else { return Ok(()) };
+    let Some(file) = &eval.audit_file else {
+        return Ok(());
+    };
     let ts = audit::now();
     let records: Vec<Record> = eval
         .judged
@@ -231,5 +267,6 @@ fn record(input: &HookInput, eval: &Evaluation) -> Result<(), String> {
             extra: j.extra.clone(),
         })
         .collect();
-    audit::append(file, &records).map_err(|e| format!("cannot append to the audit log {}: {e}", file.display()))
+    audit::append(file, &records)
+        .map_err(|e| format!("cannot append to the audit log {}: {e}", file.display()))
 }

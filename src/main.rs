@@ -37,7 +37,9 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
         );
         std::process::exit(EXIT_BLOCK.into());
     });
-    let opts = hook::Options { policy: args.policy };
+    let opts = hook::Options {
+        policy: args.policy,
+    };
     let outcome = std::panic::catch_unwind(|| {
         #[cfg(debug_assertions)]
         if env.fault.as_deref() == Some("panic") {
@@ -46,7 +48,9 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
         let mut stdin = Vec::new();
         match std::io::stdin().lock().read_to_end(&mut stdin) {
             Ok(_) => hook::run(&stdin, env, &opts),
-            Err(e) => Outcome::Block(format!("lanes could not read the hook input on stdin, so the call is blocked: {e}")),
+            Err(e) => Outcome::Block(format!(
+                "lanes could not read the hook input on stdin, so the call is blocked: {e}"
+            )),
         }
     });
     match outcome {

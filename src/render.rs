@@ -12,14 +12,24 @@ use crate::role::Actor;
 pub fn deny_reason(policy: &Policy, actor: &Actor<'_>, what: &str, rule: &Rule) -> String {
     let why = match rule {
         Rule::OtherLane { owners, pattern } => {
-            let roles = owners.iter().map(|o| format!("'{o}'")).collect::<Vec<_>>().join(", ");
+            let roles = owners
+                .iter()
+                .map(|o| format!("'{o}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
             format!("that path is in the lane of role {roles} (pattern `{pattern}`)")
         }
         Rule::Unowned => "that path lies outside every lane".to_string(),
-        Rule::Protected { pattern, builtin: false } => {
+        Rule::Protected {
+            pattern,
+            builtin: false,
+        } => {
             format!("that path is protected (pattern `{pattern}`); no role may write it")
         }
-        Rule::Protected { pattern, builtin: true } => format!(
+        Rule::Protected {
+            pattern,
+            builtin: true,
+        } => format!(
             "that path is always protected (`{pattern}`): agents may not change the lanes policy, \
              Claude Code settings and agents, git internals or the audit log"
         ),
@@ -60,9 +70,22 @@ pub fn deny_reason(policy: &Policy, actor: &Actor<'_>, what: &str, rule: &Rule) 
     if let Some(d) = &role.description {
         out.push_str(&format!(" ({})", d.trim_end_matches('.')));
     }
-    let own = list(role.write.patterns().iter().filter(|p| !p.text.starts_with('!')).map(|p| p.text.as_str()));
+    let own = list(
+        role.write
+            .patterns()
+            .iter()
+            .filter(|p| !p.text.starts_with('!'))
+            .map(|p| p.text.as_str()),
+    );
     let shared = list(policy.shared.patterns().iter().map(|p| p.text.as_str()));
-    out.push_str(&format!("; you may write {}", if own.is_empty() { "nothing in this project" } else { &own }));
+    out.push_str(&format!(
+        "; you may write {}",
+        if own.is_empty() {
+            "nothing in this project"
+        } else {
+            &own
+        }
+    ));
     if !shared.is_empty() {
         out.push_str(&format!(" and the shared paths {shared}"));
     }

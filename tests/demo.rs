@@ -11,10 +11,23 @@ fn the_demo_runs_and_shows_allowed_and_denied_calls() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("researcher Write research/notes.md            -> allowed"), "{text}");
-    assert!(text.contains("researcher Write src/main.rs                  -> DENIED"), "{text}");
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("researcher Write research/notes.md            -> allowed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("researcher Write src/main.rs                  -> DENIED"),
+        "{text}"
+    );
     assert!(text.contains("reason: lanes blocked Write to src/main.rs: that path is in the lane of role 'builder'"), "{text}");
-    assert!(text.contains("builder    Write lanes.toml                   -> DENIED"), "{text}");
+    assert!(
+        text.contains("builder    Write lanes.toml                   -> DENIED"),
+        "{text}"
+    );
     assert!(text.contains("deny  lane of builder: src/"), "{text}");
 }

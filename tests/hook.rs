@@ -40,7 +40,11 @@ fn repo() -> Repo {
 #[test]
 fn in_lane_write_is_allowed_silently_and_recorded() {
     let r = repo();
-    r.hook().role("builder").write("src/main.rs").run().allowed();
+    r.hook()
+        .role("builder")
+        .write("src/main.rs")
+        .run()
+        .allowed();
     let log = r.audit();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["path"], "src/main.rs");
@@ -57,7 +61,12 @@ fn in_lane_write_is_allowed_silently_and_recorded() {
 #[test]
 fn out_of_lane_write_is_denied_with_a_reason_that_re_anchors_the_agent() {
     let r = repo();
-    let reason = r.hook().role("researcher").write("src/main.rs").run().denied();
+    let reason = r
+        .hook()
+        .role("researcher")
+        .write("src/main.rs")
+        .run()
+        .denied();
     assert_eq!(
         reason,
         "lanes blocked Write to src/main.rs: that path is in the lane of role 'builder' (pattern `src/`). \
@@ -78,63 +87,149 @@ fn every_file_tool_names_its_path() {
     let edit = json!({"file_path": r.abs("research/a.md"), "old_string": "a", "new_string": "b", "replace_all": false});
     r.hook().role("builder").tool("Edit", edit).run().denied();
     let multi = json!({"file_path": r.abs("research/a.md"), "edits": [{"old_string": "a", "new_string": "b"}]});
-    r.hook().role("builder").tool("MultiEdit", multi).run().denied();
+    r.hook()
+        .role("builder")
+        .tool("MultiEdit", multi)
+        .run()
+        .denied();
     let nb = json!({"notebook_path": r.abs("research/n.ipynb"), "new_source": "x", "edit_mode": "replace"});
-    r.hook().role("builder").tool("NotebookEdit", nb).run().denied();
+    r.hook()
+        .role("builder")
+        .tool("NotebookEdit", nb)
+        .run()
+        .denied();
     let nb = json!({"notebook_path": r.abs("src/n.ipynb"), "new_source": "x"});
-    r.hook().role("builder").tool("NotebookEdit", nb).run().allowed();
+    r.hook()
+        .role("builder")
+        .tool("NotebookEdit", nb)
+        .run()
+        .allowed();
 }
 
 #[test]
 fn paths_are_resolved_against_cwd_and_normalized() {
     let r = repo();
     let src = r.root.join("src");
-    r.hook().role("builder").cwd(&src).write_raw("../research/x.md").run().denied();
-    r.hook().role("builder").cwd(&src).write_raw("./util//mod.rs").run().allowed();
-    r.hook().role("builder").write_raw(&format!("{}/src/../research/x", r.root.display())).run().denied();
+    r.hook()
+        .role("builder")
+        .cwd(&src)
+        .write_raw("../research/x.md")
+        .run()
+        .denied();
+    r.hook()
+        .role("builder")
+        .cwd(&src)
+        .write_raw("./util//mod.rs")
+        .run()
+        .allowed();
+    r.hook()
+        .role("builder")
+        .write_raw(&format!("{}/src/../research/x", r.root.display()))
+        .run()
+        .denied();
     // A prefix is not a parent.
-    let reason = r.hook().role("researcher").write("researchers/x.md").run().denied();
-    assert!(reason.contains("researchers/x.md: that path lies outside every lane"), "{reason}");
+    let reason = r
+        .hook()
+        .role("researcher")
+        .write("researchers/x.md")
+        .run()
+        .denied();
+    assert!(
+        reason.contains("researchers/x.md: that path lies outside every lane"),
+        "{reason}"
+    );
 }
 
 #[test]
 fn symlinks_cannot_reach_another_lane() {
     let r = repo();
     symlink("../research", r.root.join("src/link")).unwrap();
-    let reason = r.hook().role("builder").write("src/link/notes.md").run().denied();
-    assert!(reason.starts_with("lanes blocked Write to research/notes.md:"), "{reason}");
+    let reason = r
+        .hook()
+        .role("builder")
+        .write("src/link/notes.md")
+        .run()
+        .denied();
+    assert!(
+        reason.starts_with("lanes blocked Write to research/notes.md:"),
+        "{reason}"
+    );
     // A dangling link made in one's own lane, pointing into another lane.
     symlink("../research/later.md", r.root.join("src/dangling")).unwrap();
-    r.hook().role("builder").write("src/dangling").run().denied();
+    r.hook()
+        .role("builder")
+        .write("src/dangling")
+        .run()
+        .denied();
     // A link to somewhere in one's own lane is fine.
     symlink("main.rs", r.root.join("src/alias.rs")).unwrap();
-    r.hook().role("builder").write("src/alias.rs").run().allowed();
+    r.hook()
+        .role("builder")
+        .write("src/alias.rs")
+        .run()
+        .allowed();
 }
 
 #[test]
 fn files_no_lane_names_are_out_of_lane() {
     let r = repo();
     let reason = r.hook().role("builder").write("README.md").run().denied();
-    assert!(reason.contains("README.md: that path lies outside every lane"), "{reason}");
-    r.hook().role("builder").write("package.json").run().allowed();
-    r.hook().role("builder").write("web/package.json").run().denied();
+    assert!(
+        reason.contains("README.md: that path lies outside every lane"),
+        "{reason}"
+    );
+    r.hook()
+        .role("builder")
+        .write("package.json")
+        .run()
+        .allowed();
+    r.hook()
+        .role("builder")
+        .write("web/package.json")
+        .run()
+        .denied();
 }
 
 #[test]
 fn shared_lanes_are_open_to_every_role() {
     let r = repo();
-    r.hook().role("researcher").write("target/debug/x").run().allowed();
-    r.hook().role("builder").write("node_modules/x/index.js").run().allowed();
+    r.hook()
+        .role("researcher")
+        .write("target/debug/x")
+        .run()
+        .allowed();
+    r.hook()
+        .role("builder")
+        .write("node_modules/x/index.js")
+        .run()
+        .allowed();
 }
 
 #[test]
 fn protected_paths_are_closed_to_every_role() {
     let r = repo();
-    let reason = r.hook().role("builder").write("contracts/api.md").run().denied();
-    assert!(reason.contains("that path is protected (pattern `contracts/`); no role may write it"), "{reason}");
-    for p in ["lanes.toml", ".claude/settings.json", ".claude/agents/builder.md", ".git/hooks/pre-commit", ".lanes/audit.jsonl"] {
+    let reason = r
+        .hook()
+        .role("builder")
+        .write("contracts/api.md")
+        .run()
+        .denied();
+    assert!(
+        reason.contains("that path is protected (pattern `contracts/`); no role may write it"),
+        "{reason}"
+    );
+    for p in [
+        "lanes.toml",
+        ".claude/settings.json",
+        ".claude/agents/builder.md",
+        ".git/hooks/pre-commit",
+        ".lanes/audit.jsonl",
+    ] {
         let reason = r.hook().role("builder").write(p).run().denied();
-        assert!(reason.contains("that path is always protected"), "{p}: {reason}");
+        assert!(
+            reason.contains("that path is always protected"),
+            "{p}: {reason}"
+        );
     }
     // Unassigned sessions (the person, a lead) may, with `unassigned = "allow"`.
     r.hook().write("contracts/api.md").run().allowed();
@@ -145,7 +240,11 @@ fn writes_outside_the_project_are_allowed() {
     let r = repo();
     let scratch = tempfile::tempdir().unwrap();
     let path = scratch.path().join("scratch.txt");
-    r.hook().role("researcher").write_raw(path.to_str().unwrap()).run().allowed();
+    r.hook()
+        .role("researcher")
+        .write_raw(path.to_str().unwrap())
+        .run()
+        .allowed();
     assert_eq!(r.audit()[0]["rule"], "outside the project");
 }
 
@@ -157,12 +256,29 @@ fn another_checkout_of_the_same_repository_is_judged_as_at_home() {
     let wt = r.dir.path().join("wt");
     r.git(&["worktree", "add", "-q", wt.to_str().unwrap(), "-b", "wt"]);
     let wt = wt.canonicalize().unwrap();
-    let reason = r.hook().role("builder").write_raw(wt.join("research/x.md").to_str().unwrap()).run().denied();
-    assert!(reason.contains("in the lane of role 'researcher'"), "{reason}");
-    r.hook().role("builder").write_raw(wt.join("src/x.rs").to_str().unwrap()).run().allowed();
+    let reason = r
+        .hook()
+        .role("builder")
+        .write_raw(wt.join("research/x.md").to_str().unwrap())
+        .run()
+        .denied();
+    assert!(
+        reason.contains("in the lane of role 'researcher'"),
+        "{reason}"
+    );
+    r.hook()
+        .role("builder")
+        .write_raw(wt.join("src/x.rs").to_str().unwrap())
+        .run()
+        .allowed();
     // And from inside the worktree, the main checkout is another checkout.
     let main_research = r.root.join("research/y.md");
-    r.hook().role("builder").cwd(&wt).write_raw(main_research.to_str().unwrap()).run().denied();
+    r.hook()
+        .role("builder")
+        .cwd(&wt)
+        .write_raw(main_research.to_str().unwrap())
+        .run()
+        .denied();
 }
 
 #[test]
@@ -170,23 +286,60 @@ fn a_worktree_nested_in_the_project_is_judged_against_its_own_root() {
     let r = repo();
     r.git(&["add", "-A"]);
     r.git(&["commit", "-qm", "init"]);
-    r.git(&["worktree", "add", "-q", ".claude/worktrees/feature", "-b", "feature"]);
+    r.git(&[
+        "worktree",
+        "add",
+        "-q",
+        ".claude/worktrees/feature",
+        "-b",
+        "feature",
+    ]);
     // Not `.claude/` (protected): `src/a.rs` of that checkout.
-    r.hook().role("builder").write(".claude/worktrees/feature/src/a.rs").run().allowed();
-    r.hook().role("builder").write(".claude/worktrees/feature/research/a.md").run().denied();
+    r.hook()
+        .role("builder")
+        .write(".claude/worktrees/feature/src/a.rs")
+        .run()
+        .allowed();
+    r.hook()
+        .role("builder")
+        .write(".claude/worktrees/feature/research/a.md")
+        .run()
+        .denied();
 }
 
 #[test]
 fn role_comes_from_agent_type_then_env() {
     let r = repo();
-    r.hook().agent("scout").write("research/a.md").run().allowed();
+    r.hook()
+        .agent("scout")
+        .write("research/a.md")
+        .run()
+        .allowed();
     let log = r.audit();
-    assert_eq!((log[0]["role"].as_str(), log[0]["role_source"].as_str()), (Some("researcher"), Some("agent_type")));
+    assert_eq!(
+        (log[0]["role"].as_str(), log[0]["role_source"].as_str()),
+        (Some("researcher"), Some("agent_type"))
+    );
     // agent_type beats LANES_ROLE.
-    r.hook().agent("researcher").role("builder").write("src/a.rs").run().denied();
+    r.hook()
+        .agent("researcher")
+        .role("builder")
+        .write("src/a.rs")
+        .run()
+        .denied();
     // A built-in subagent type inherits the session's role.
-    r.hook().agent("general-purpose").role("builder").write("src/a.rs").run().allowed();
-    r.hook().agent("general-purpose").role("builder").write("research/a.md").run().denied();
+    r.hook()
+        .agent("general-purpose")
+        .role("builder")
+        .write("src/a.rs")
+        .run()
+        .allowed();
+    r.hook()
+        .agent("general-purpose")
+        .role("builder")
+        .write("research/a.md")
+        .run()
+        .denied();
     assert_eq!(r.audit().last().unwrap()["role_source"], "env");
 }
 
@@ -194,10 +347,20 @@ fn role_comes_from_agent_type_then_env() {
 fn an_unknown_role_fails_closed_and_lists_the_roles() {
     let r = repo();
     let reason = r.hook().role("buidler").write("src/a.rs").run().denied();
-    assert!(reason.contains("the session's role 'buidler' (from env) is not defined in"), "{reason}");
-    assert!(reason.ends_with("Use one of: researcher, builder, reviewer."), "{reason}");
+    assert!(
+        reason.contains("the session's role 'buidler' (from env) is not defined in"),
+        "{reason}"
+    );
+    assert!(
+        reason.ends_with("Use one of: researcher, builder, reviewer."),
+        "{reason}"
+    );
     // Even outside the project.
-    r.hook().role("buidler").write_raw("/tmp/lanes-unknown-role.txt").run().denied();
+    r.hook()
+        .role("buidler")
+        .write_raw("/tmp/lanes-unknown-role.txt")
+        .run()
+        .denied();
 }
 
 #[test]
@@ -213,9 +376,16 @@ fn unassigned_sessions_follow_the_policy() {
 #[test]
 fn log_mode_allows_and_records_the_violation() {
     let r = Repo::new(&POLICY.replace("mode = \"enforce\"", "mode = \"log\""));
-    r.hook().role("researcher").write("src/a.rs").run().allowed();
+    r.hook()
+        .role("researcher")
+        .write("src/a.rs")
+        .run()
+        .allowed();
     let log = r.audit();
-    assert_eq!((log[0]["decision"].as_str(), log[0]["violation"].as_bool()), (Some("allow"), Some(true)));
+    assert_eq!(
+        (log[0]["decision"].as_str(), log[0]["violation"].as_bool()),
+        (Some("allow"), Some(true))
+    );
 }
 
 #[test]
@@ -229,12 +399,36 @@ fn audit_can_be_turned_off() {
 fn subagents_cannot_launder_another_role() {
     let r = repo();
     let spawn = |t: &str| json!({"description": "d", "prompt": "p", "subagent_type": t});
-    let reason = r.hook().role("builder").tool("Agent", spawn("researcher")).run().denied();
-    assert!(reason.contains("a 'researcher' subagent acts as role 'researcher'"), "{reason}");
-    r.hook().role("builder").tool("Agent", spawn("reviewer")).run().allowed(); // listed in spawn
-    r.hook().role("builder").tool("Agent", spawn("builder")).run().allowed();
-    r.hook().role("builder").tool("Agent", spawn("Explore")).run().allowed(); // maps to no role
-    r.hook().role("builder").tool("Task", json!({"prompt": "p"})).run().allowed();
+    let reason = r
+        .hook()
+        .role("builder")
+        .tool("Agent", spawn("researcher"))
+        .run()
+        .denied();
+    assert!(
+        reason.contains("a 'researcher' subagent acts as role 'researcher'"),
+        "{reason}"
+    );
+    r.hook()
+        .role("builder")
+        .tool("Agent", spawn("reviewer"))
+        .run()
+        .allowed(); // listed in spawn
+    r.hook()
+        .role("builder")
+        .tool("Agent", spawn("builder"))
+        .run()
+        .allowed();
+    r.hook()
+        .role("builder")
+        .tool("Agent", spawn("Explore"))
+        .run()
+        .allowed(); // maps to no role
+    r.hook()
+        .role("builder")
+        .tool("Task", json!({"prompt": "p"}))
+        .run()
+        .allowed();
     r.hook().tool("Agent", spawn("researcher")).run().allowed(); // a lead may start any
     let log = r.audit();
     assert_eq!(log[0]["tool"], "Agent");
@@ -246,30 +440,69 @@ fn subagents_cannot_launder_another_role() {
 fn mcp_filesystem_tools_are_judged_by_their_path_fields() {
     let r = repo();
     let w = json!({"path": r.abs("research/a.md"), "content": "x"});
-    r.hook().role("builder").tool("mcp__filesystem__write_file", w).run().denied();
+    r.hook()
+        .role("builder")
+        .tool("mcp__filesystem__write_file", w)
+        .run()
+        .denied();
     let mv = json!({"source": r.abs("research/a.md"), "destination": r.abs("src/a.md")});
-    let reason = r.hook().role("builder").tool("mcp__filesystem__move_file", mv).run().denied();
-    assert!(reason.contains("research/a.md"), "moving a file out of another lane writes it: {reason}");
+    let reason = r
+        .hook()
+        .role("builder")
+        .tool("mcp__filesystem__move_file", mv)
+        .run()
+        .denied();
+    assert!(
+        reason.contains("research/a.md"),
+        "moving a file out of another lane writes it: {reason}"
+    );
     let mv = json!({"source": r.abs("src/a.md"), "destination": r.abs("src/b.md")});
-    r.hook().role("builder").tool("mcp__filesystem__move_file", mv).run().allowed();
-    r.hook().role("builder").tool("mcp__memory__store", json!({"path": "research/a"})).run().allowed();
+    r.hook()
+        .role("builder")
+        .tool("mcp__filesystem__move_file", mv)
+        .run()
+        .allowed();
+    r.hook()
+        .role("builder")
+        .tool("mcp__memory__store", json!({"path": "research/a"}))
+        .run()
+        .allowed();
     // A mapped tool whose field is missing is blocked, not waved through.
-    r.hook().role("builder").tool("mcp__filesystem__write_file", json!({})).run().blocked();
+    r.hook()
+        .role("builder")
+        .tool("mcp__filesystem__write_file", json!({}))
+        .run()
+        .blocked();
 }
 
 #[test]
 fn mcp_tools_can_be_mapped_in_the_policy() {
-    let r = Repo::new(&format!("{POLICY}\n[mcp_tools]\n\"mcp__notes__*\" = [\"files\"]\n"));
+    let r = Repo::new(&format!(
+        "{POLICY}\n[mcp_tools]\n\"mcp__notes__*\" = [\"files\"]\n"
+    ));
     let call = json!({"files": [r.abs("src/a"), r.abs("research/b")]});
-    let reason = r.hook().role("builder").tool("mcp__notes__save", call).run().denied();
+    let reason = r
+        .hook()
+        .role("builder")
+        .tool("mcp__notes__save", call)
+        .run()
+        .denied();
     assert!(reason.contains("research/b"), "{reason}");
 }
 
 #[test]
 fn tools_that_write_nothing_pass_even_with_a_broken_policy() {
     let r = Repo::new("this is not toml");
-    r.hook().role("builder").tool("Read", json!({"file_path": r.abs("src/a")})).run().allowed();
-    r.hook().role("builder").tool("Grep", json!({"pattern": "x"})).run().allowed();
+    r.hook()
+        .role("builder")
+        .tool("Read", json!({"file_path": r.abs("src/a")}))
+        .run()
+        .allowed();
+    r.hook()
+        .role("builder")
+        .tool("Grep", json!({"pattern": "x"}))
+        .run()
+        .allowed();
     r.hook().role("builder").write("src/a.rs").run().blocked();
 }
 
@@ -277,7 +510,11 @@ fn tools_that_write_nothing_pass_even_with_a_broken_policy() {
 fn without_a_policy_everything_passes_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let r = Repo::bare(dir.path());
-    r.hook().role("builder").write("anything.txt").run().allowed();
+    r.hook()
+        .role("builder")
+        .write("anything.txt")
+        .run()
+        .allowed();
     assert!(!dir.path().join(".lanes").exists());
 }
 
@@ -288,8 +525,19 @@ fn an_explicit_policy_wins_over_the_search() {
     let file = other.path().join("strict.toml");
     fs::write(&file, "[roles.builder]\nwrite = [\"nothing/\"]\n").unwrap();
     // The explicit policy's directory is the project root, so the repo is outside it.
-    r.hook().role("builder").arg("--policy").arg(file.to_str().unwrap()).write("research/x").run().allowed();
-    r.hook().role("builder").env("LANES_POLICY", "/nonexistent/lanes.toml").write("src/x").run().blocked();
+    r.hook()
+        .role("builder")
+        .arg("--policy")
+        .arg(file.to_str().unwrap())
+        .write("research/x")
+        .run()
+        .allowed();
+    r.hook()
+        .role("builder")
+        .env("LANES_POLICY", "/nonexistent/lanes.toml")
+        .write("src/x")
+        .run()
+        .blocked();
 }
 
 // ---- Every error path blocks (exit 2), never allows --------------------------------------
@@ -306,14 +554,48 @@ fn input_that_is_not_json_blocks() {
 #[test]
 fn missing_or_malformed_paths_block() {
     let r = repo();
-    let err = r.hook().role("builder").tool("Write", json!({"content": "x"})).run().blocked();
-    assert!(err.ends_with("Write call has no `tool_input.file_path`"), "{err}");
-    let err = r.hook().role("builder").tool("Write", json!({"file_path": ["a"]})).run().blocked();
-    assert!(err.ends_with("Write call's `tool_input.file_path` is not a string path"), "{err}");
-    r.hook().role("builder").tool("Write", json!({"file_path": ""})).run().blocked();
-    r.hook().role("builder").tool("Write", json!({"file_path": "src/a\u{0}b"})).run().blocked();
-    r.hook().role("builder").tool("Agent", json!({"subagent_type": 3})).run().blocked();
-    let err = r.hook().role("builder").no_cwd().write_raw("/x").run().blocked();
+    let err = r
+        .hook()
+        .role("builder")
+        .tool("Write", json!({"content": "x"}))
+        .run()
+        .blocked();
+    assert!(
+        err.ends_with("Write call has no `tool_input.file_path`"),
+        "{err}"
+    );
+    let err = r
+        .hook()
+        .role("builder")
+        .tool("Write", json!({"file_path": ["a"]}))
+        .run()
+        .blocked();
+    assert!(
+        err.ends_with("Write call's `tool_input.file_path` is not a string path"),
+        "{err}"
+    );
+    r.hook()
+        .role("builder")
+        .tool("Write", json!({"file_path": ""}))
+        .run()
+        .blocked();
+    r.hook()
+        .role("builder")
+        .tool("Write", json!({"file_path": "src/a\u{0}b"}))
+        .run()
+        .blocked();
+    r.hook()
+        .role("builder")
+        .tool("Agent", json!({"subagent_type": 3}))
+        .run()
+        .blocked();
+    let err = r
+        .hook()
+        .role("builder")
+        .no_cwd()
+        .write_raw("/x")
+        .run()
+        .blocked();
     assert!(err.ends_with("the hook input has no `cwd`"), "{err}");
 }
 
@@ -321,10 +603,16 @@ fn missing_or_malformed_paths_block() {
 fn an_invalid_policy_blocks_and_names_file_line_and_key() {
     let r = Repo::new("[roles.builder]\nwrite = [\"src/\"]\nwirte = 1\n");
     let err = r.hook().role("builder").write("src/a").run().blocked();
-    assert!(err.contains("lanes.toml:3:1: roles.builder.wirte: unknown field `wirte`"), "{err}");
+    assert!(
+        err.contains("lanes.toml:3:1: roles.builder.wirte: unknown field `wirte`"),
+        "{err}"
+    );
     let r = Repo::new("[roles.builder]\nwrite = [\"src/[z-a]\"]\n");
     let err = r.hook().role("builder").write("src/a").run().blocked();
-    assert!(err.contains("lanes.toml:2:10: roles.builder.write: invalid pattern `src/[z-a]`"), "{err}");
+    assert!(
+        err.contains("lanes.toml:2:10: roles.builder.write: invalid pattern `src/[z-a]`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -356,15 +644,27 @@ fn an_audit_log_that_cannot_be_written_blocks() {
 #[test]
 fn a_panic_blocks_instead_of_exiting_101() {
     let r = repo();
-    let err = r.hook().env("LANES_FAULT", "panic").role("builder").write("src/a.rs").run().blocked();
-    assert!(err.contains("lanes blocked this tool call because it failed internally"), "{err}");
+    let err = r
+        .hook()
+        .env("LANES_FAULT", "panic")
+        .role("builder")
+        .write("src/a.rs")
+        .run()
+        .blocked();
+    assert!(
+        err.contains("lanes blocked this tool call because it failed internally"),
+        "{err}"
+    );
 }
 
 #[test]
 fn running_past_the_deadline_blocks() {
     let r = repo();
     // stdin is never closed, so the hook would wait forever without its watchdog.
-    let out = r.hook().env("LANES_HOOK_DEADLINE_MS", "100").run_with_open_stdin();
+    let out = r
+        .hook()
+        .env("LANES_HOOK_DEADLINE_MS", "100")
+        .run_with_open_stdin();
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("longer than its 100 ms deadline"));
 }

@@ -35,20 +35,15 @@ pub enum Unassigned {
 
 /// `audit = ".lanes/audit.jsonl"` (a path relative to the root), `audit = true` (the default
 /// path) or `audit = false` (off).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum AuditSetting {
     /// The default location, `.lanes/audit.jsonl`.
+    #[default]
     Default,
     /// No audit log.
     Off,
     /// A path relative to the project root.
     Path(String),
-}
-
-impl Default for AuditSetting {
-    fn default() -> Self {
-        AuditSetting::Default
-    }
 }
 
 impl<'de> Deserialize<'de> for AuditSetting {
@@ -57,10 +52,16 @@ impl<'de> Deserialize<'de> for AuditSetting {
         impl<'de> Visitor<'de> for V {
             type Value = AuditSetting;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a path relative to the project root, or false to turn the audit log off")
+                f.write_str(
+                    "a path relative to the project root, or false to turn the audit log off",
+                )
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<AuditSetting, E> {
-                Ok(if v { AuditSetting::Default } else { AuditSetting::Off })
+                Ok(if v {
+                    AuditSetting::Default
+                } else {
+                    AuditSetting::Off
+                })
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<AuditSetting, E> {
                 Ok(AuditSetting::Path(v.to_string()))

@@ -10,7 +10,13 @@ use std::time::{Duration, Instant};
 /// The `lanes` binary under test.
 pub fn lanes() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_lanes"));
-    for var in ["LANES_ROLE", "LANES_POLICY", "CLAUDE_CODE_AGENT", "LANES_HOOK_DEADLINE_MS", "LANES_FAULT"] {
+    for var in [
+        "LANES_ROLE",
+        "LANES_POLICY",
+        "CLAUDE_CODE_AGENT",
+        "LANES_HOOK_DEADLINE_MS",
+        "LANES_FAULT",
+    ] {
         c.env_remove(var);
     }
     // Generous: the suite runs many processes at once on small machines.
@@ -41,7 +47,10 @@ impl Repo {
     /// A directory without a policy.
     pub fn bare(path: &Path) -> Repo {
         let dir = tempfile::tempdir().unwrap();
-        Repo { root: path.canonicalize().unwrap(), dir }
+        Repo {
+            root: path.canonicalize().unwrap(),
+            dir,
+        }
     }
 
     pub fn abs(&self, rel: &str) -> String {
@@ -50,15 +59,25 @@ impl Repo {
 
     /// Runs git hermetically in the repository.
     pub fn git(&self, args: &[&str]) -> String {
-        let out = git_command(&self.root, self.dir.path()).args(args).output().unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = git_command(&self.root, self.dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// The audit log's lines, parsed.
     pub fn audit(&self) -> Vec<Value> {
         match std::fs::read_to_string(self.root.join(".lanes/audit.jsonl")) {
-            Ok(text) => text.lines().map(|l| serde_json::from_str(l).unwrap()).collect(),
+            Ok(text) => text
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect(),
             Err(_) => Vec::new(),
         }
     }
@@ -88,7 +107,12 @@ pub fn git_command(dir: &Path, home: &Path) -> Command {
         .env("GIT_AUTHOR_EMAIL", "test@example.com")
         .env("GIT_COMMITTER_NAME", "Test")
         .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]);
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ]);
     c
 }
 
@@ -189,7 +213,12 @@ impl Hook {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(&self.payload()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(&self.payload())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
         HookOutput {
             code: out.status.code().unwrap_or(-1),
@@ -200,8 +229,13 @@ impl Hook {
 
     /// Runs the hook without ever closing its stdin; kills it after 20 s.
     pub fn run_with_open_stdin(self) -> Output {
-        let mut child =
-            self.command().stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = self
+            .command()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         let _keep_open = child.stdin.take();
         let start = Instant::now();
         while child.try_wait().unwrap().is_none() {
@@ -226,22 +260,34 @@ pub struct HookOutput {
 impl HookOutput {
     /// Asserts the call was let through: exit 0 and nothing on stdout.
     pub fn allowed(self) {
-        assert_eq!((self.code, self.stdout.as_str()), (0, ""), "expected allow, got {self:?}");
+        assert_eq!(
+            (self.code, self.stdout.as_str()),
+            (0, ""),
+            "expected allow, got {self:?}"
+        );
     }
 
     /// Asserts a JSON deny on stdout with exit 0, and returns the reason.
     pub fn denied(self) -> String {
         assert_eq!(self.code, 0, "expected a deny, got {self:?}");
-        let v: Value = serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {self:?}"));
+        let v: Value =
+            serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {self:?}"));
         let out = &v["hookSpecificOutput"];
         assert_eq!(out["hookEventName"], "PreToolUse");
         assert_eq!(out["permissionDecision"], "deny", "{self:?}");
-        out["permissionDecisionReason"].as_str().unwrap().to_string()
+        out["permissionDecisionReason"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     /// Asserts exit 2 (block) with nothing on stdout, and returns stderr.
     pub fn blocked(self) -> String {
-        assert_eq!((self.code, self.stdout.as_str()), (2, ""), "expected exit 2, got {self:?}");
+        assert_eq!(
+            (self.code, self.stdout.as_str()),
+            (2, ""),
+            "expected exit 2, got {self:?}"
+        );
         assert!(!self.stderr.trim().is_empty());
         self.stderr.trim().to_string()
     }
