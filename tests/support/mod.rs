@@ -206,10 +206,15 @@ impl Hook {
     }
 
     pub fn run(self) -> HookOutput {
+        self.run_with_stdout(Stdio::piped())
+    }
+
+    /// Runs the hook with its stdout connected to `stdout` (e.g. `/dev/full`).
+    pub fn run_with_stdout(self, stdout: Stdio) -> HookOutput {
         let mut child = self
             .command()
             .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
+            .stdout(stdout)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
