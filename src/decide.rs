@@ -211,6 +211,10 @@ fn rule_for(
     let mut owners = Vec::new();
     let mut first = None;
     for other in policy.roles.iter().filter(|r| r.name != role.name) {
+        // Compile only the lanes that could hold the path (a policy may have hundreds).
+        if !other.write.may_hold(path) {
+            continue;
+        }
         if let Some(p) = policy.lane(&other.write)?.find(path, is_dir) {
             owners.push(other.name.clone());
             first.get_or_insert_with(|| p.to_string());

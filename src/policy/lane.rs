@@ -59,6 +59,33 @@ impl PatternList {
         self.patterns.is_empty()
     }
 
+    /// A cheap necessary condition for the compiled lane to hold `path` (or one of its
+    /// parents), read from the pattern text without compiling anything: some positive
+    /// pattern's literal components (those without glob syntax, like `src` in `src/*.rs`) all
+    /// occur among the path's components. `false` means [`Lane::find`] returns `None` for
+    /// `path`; `true` means it may not. The owner lookup of a deny uses it so that a policy
+    /// with hundreds of roles compiles only the lanes that could own the path.
+    ///
+    /// Why it holds: patterns are anchored and `*`, `?` and classes never match `/`, so each
+    /// pattern component that is not `**` matches exactly one component of the matched path;
+    /// a literal one matches only an equal component. A negation never puts a path in a lane.
+    pub fn may_hold(&self, path: &RepoPath) -> bool {
+        let components: Vec<&std::ffi::OsStr> = path.as_path().iter().collect();
+        self.patterns
+            .iter()
+            .filter(|p| !p.text.starts_with('!'))
+            .any(|p| {
+                p.text
+                    .split('/')
+                    .filter(|c| is_literal_component(c))
+                    .all(|c| {
+                        components
+                            .iter()
+                            .any(|have| *have == std::ffi::OsStr::new(c))
+                    })
+            })
+    }
+
     /// The compiled lane. Errors name the policy file, line and column of the bad pattern;
     /// the same error is returned on every call.
     pub fn lane(&self, file: &Path, source: &str) -> Result<&Lane, PolicyError> {
@@ -107,6 +134,17 @@ impl Lane {
             .find(|(a, _)| a == anchored)
             .map(|(_, user)| user.as_str())
     }
+}
+
+/// True for a pattern component that can only match an equal path component: plain
+/// characters, no glob syntax, escapes or whitespace (which gitignore may trim). Anything
+/// else counts as "may match anything", which keeps [`PatternList::may_hold`] conservative.
+fn is_literal_component(c: &str) -> bool {
+    !c.is_empty()
+        && c != "."
+        && c != ".."
+        && c.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.+@%=,~:".contains(&b) || b >= 0x80)
 }
 
 /// Rewrites a user pattern into an anchored gitignore line, or says why it is not allowed.
@@ -217,6 +255,114 @@ mod tests {
     #[test]
     fn root_is_in_no_lane() {
         assert_eq!(lane(&["**"]).find(&rp(""), true), None);
+    }
+
+    #[test]
+    fn may_hold_is_a_necessary_condition_for_find() {
+        let patterns = [
+            "src/",
+            "/src/",
+            "package.json",
+            "docs/*.md",
+            "**/*.lock",
+            "**/gen/",
+            "a/**/b/c.txt",
+            "v?/",
+            "[ab].txt",
+            "src/",
+            "!src/vendor/",
+            "x y/",
+            "caf\u{e9}/",
+            "{a,b}/",
+            "\\#x",
+            "r000-1.lock",
+            "**",
+            "deep/er/still/",
+            "docs/r000/topic1.md",
+            "pkg3/r000/*.json",
+        ];
+        let paths = [
+            "src/main.rs",
+            "src",
+            "srcx/a",
+            "lib/src/a",
+            "package.json",
+            "package.json/x",
+            "web/package.json",
+            "docs/a.md",
+            "docs/sub/a.md",
+            "Cargo.lock",
+            "a/b/yarn.lock",
+            "x/gen/y",
+            "gen/y",
+            "a/b/c.txt",
+            "a/x/y/b/c.txt",
+            "a/b/c.txt/d",
+            "v1/x",
+            "a.txt",
+            "c.txt",
+            "src/vendor/x",
+            "x y/z",
+            "caf\u{e9}/z",
+            "a/z",
+            "#x",
+            "q/r000-1.lock",
+            "deep/er/still/z",
+            "deep/er/z",
+            "docs/r000/topic1.md",
+            "pkg3/r000/a.json",
+            "pkg3/r001/a.json",
+        ];
+        for pattern in patterns {
+            let ps = vec![Pattern {
+                text: pattern.into(),
+                span: None,
+            }];
+            let list = PatternList::new(ps.clone());
+            let Ok(compiled) = Lane::compile(&ps, Path::new("l"), "") else {
+                continue;
+            };
+            for path in paths {
+                for is_dir in [false, true] {
+                    if compiled.find(&rp(path), is_dir).is_some() {
+                        assert!(
+                            list.may_hold(&rp(path)),
+                            "{pattern:?} holds {path:?} but may_hold says no"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn may_hold_rules_out_lanes_by_their_literal_components() {
+        let list = |ps: &[&str]| {
+            PatternList::new(
+                ps.iter()
+                    .map(|t| Pattern {
+                        text: t.to_string(),
+                        span: None,
+                    })
+                    .collect(),
+            )
+        };
+        let team = list(&[
+            "area0/r000/",
+            "docs/r000/topic1.md",
+            "**/r000-2.lock",
+            "pkg3/r000/*.json",
+            "!area0/r000/vendor/",
+        ]);
+        assert!(team.may_hold(&rp("area0/r000/src/lib.rs")));
+        assert!(team.may_hold(&rp("x/y/r000-2.lock")));
+        assert!(!team.may_hold(&rp("area0/r001/src/lib.rs")));
+        assert!(!team.may_hold(&rp("docs/r001/topic1.md")));
+        // Only negations: nothing can be in the lane.
+        assert!(!list(&["!area0/"]).may_hold(&rp("area0/x")));
+        // A pattern without literal components may match anything.
+        assert!(list(&["**/*.lock"]).may_hold(&rp("anything/at/all")));
+        assert!(list(&["*/x"]).may_hold(&rp("a/x")));
     }
 
     #[test]
