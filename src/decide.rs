@@ -5,7 +5,7 @@
 //! the same thing.
 
 use crate::path::RepoPath;
-use crate::policy::{Mode, Policy, PolicyError, Unassigned};
+use crate::policy::{Mode, PatternList, Policy, PolicyError, Unassigned};
 use crate::role::Actor;
 use std::fmt;
 
@@ -176,13 +176,13 @@ fn rule_for(
     let Place::Project(path) = place else {
         unreachable!("handled above")
     };
-    if let Some(p) = policy.lane(&policy.builtin_protected)?.find(path, is_dir) {
+    if let Some(p) = find_in(policy, &policy.builtin_protected, path, is_dir)? {
         return Ok(Rule::Protected {
             pattern: p.to_string(),
             builtin: true,
         });
     }
-    if let Some(p) = policy.lane(&policy.protected)?.find(path, is_dir) {
+    if let Some(p) = find_in(policy, &policy.protected, path, is_dir)? {
         return Ok(Rule::Protected {
             pattern: p.to_string(),
             builtin: false,
@@ -202,7 +202,7 @@ fn rule_for(
             pattern: p.to_string(),
         });
     }
-    if let Some(p) = policy.lane(&policy.shared)?.find(path, is_dir) {
+    if let Some(p) = find_in(policy, &policy.shared, path, is_dir)? {
         return Ok(Rule::Shared {
             pattern: p.to_string(),
         });
@@ -211,11 +211,7 @@ fn rule_for(
     let mut owners = Vec::new();
     let mut first = None;
     for other in policy.roles.iter().filter(|r| r.name != role.name) {
-        // Compile only the lanes that could hold the path (a policy may have hundreds).
-        if !other.write.may_hold(path) {
-            continue;
-        }
-        if let Some(p) = policy.lane(&other.write)?.find(path, is_dir) {
+        if let Some(p) = find_in(policy, &other.write, path, is_dir)? {
             owners.push(other.name.clone());
             first.get_or_insert_with(|| p.to_string());
         }
@@ -224,6 +220,22 @@ fn rule_for(
         Some(pattern) => Rule::OtherLane { owners, pattern },
         None => Rule::Unowned,
     })
+}
+
+/// The pattern of `list` whose lane holds `path`, compiling the list only when it could
+/// (see [`PatternList::may_hold`]: a policy with hundreds of roles then compiles only the
+/// lanes that could own the path). The acting role's own lane is always compiled, through
+/// [`Policy::role_lane`], which also checks its signal file.
+fn find_in<'p>(
+    policy: &'p Policy,
+    list: &'p PatternList,
+    path: &RepoPath,
+    is_dir: bool,
+) -> Result<Option<&'p str>, PolicyError> {
+    if !list.may_hold(path) {
+        return Ok(None);
+    }
+    Ok(policy.lane(list)?.find(path, is_dir))
 }
 
 /// Decides whether `actor` may start a subagent of type `subagent_type` (the `Agent` tool's

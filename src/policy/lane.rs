@@ -11,6 +11,7 @@ use super::PolicyError;
 use crate::path::RepoPath;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use std::cell::OnceCell;
+use std::ffi::OsStr;
 use std::ops::Range;
 use std::path::Path;
 
@@ -59,31 +60,29 @@ impl PatternList {
         self.patterns.is_empty()
     }
 
-    /// A cheap necessary condition for the compiled lane to hold `path` (or one of its
-    /// parents), read from the pattern text without compiling anything: some positive
-    /// pattern's literal components (those without glob syntax, like `src` in `src/*.rs`) all
-    /// occur among the path's components. `false` means [`Lane::find`] returns `None` for
-    /// `path`; `true` means it may not. The owner lookup of a deny uses it so that a policy
-    /// with hundreds of roles compiles only the lanes that could own the path.
+    /// A cheap test, read from the pattern text without compiling anything: `false` means
+    /// the list surely compiles and its lane does not hold `path` (nor any of its parents), so
+    /// [`Lane::find`] would return `None`; `true` means it may. The decision uses it to skip
+    /// compiling lists that cannot matter, so a policy with hundreds of roles compiles only
+    /// the lanes that could own a path, and a skipped list never hides a policy error.
     ///
-    /// Why it holds: patterns are anchored and `*`, `?` and classes never match `/`, so each
-    /// pattern component that is not `**` matches exactly one component of the matched path;
-    /// a literal one matches only an equal component. A negation never puts a path in a lane.
+    /// It is `true` when some pattern might not compile (glob classes, alternates, escapes,
+    /// or what [`anchor`] rejects), or when some positive pattern's literal components (those
+    /// without glob syntax, like `src` in `src/*.rs`) all occur among the path's components.
+    /// Why that suffices: patterns are anchored and `*`, `?` and classes never match `/`, so
+    /// each pattern component other than `**` matches exactly one component of the matched
+    /// path, and a literal one only an equal component; a negation never puts a path in a lane.
     pub fn may_hold(&self, path: &RepoPath) -> bool {
-        let components: Vec<&std::ffi::OsStr> = path.as_path().iter().collect();
-        self.patterns
-            .iter()
-            .filter(|p| !p.text.starts_with('!'))
-            .any(|p| {
-                p.text
-                    .split('/')
-                    .filter(|c| is_literal_component(c))
-                    .all(|c| {
-                        components
-                            .iter()
-                            .any(|have| *have == std::ffi::OsStr::new(c))
-                    })
-            })
+        let components: Vec<&[u8]> = path.as_path().iter().map(OsStr::as_encoded_bytes).collect();
+        let mut may = false;
+        for p in &self.patterns {
+            match scan(&p.text, &components) {
+                Scan::MayFail => return true,
+                Scan::MayHold => may = true,
+                Scan::CannotHold => {}
+            }
+        }
+        may
     }
 
     /// The compiled lane. Errors name the policy file, line and column of the bad pattern;
@@ -136,19 +135,82 @@ impl Lane {
     }
 }
 
-/// True for a pattern component that can only match an equal path component: plain
-/// characters, no glob syntax, escapes or whitespace (which gitignore may trim). Anything
-/// else counts as "may match anything", which keeps [`PatternList::may_hold`] conservative.
-fn is_literal_component(c: &str) -> bool {
-    !c.is_empty()
-        && c != "."
-        && c != ".."
-        && c.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.+@%=,~:".contains(&b) || b >= 0x80)
+/// What the text of one pattern says about a path, for [`PatternList::may_hold`].
+enum Scan {
+    /// The pattern might not compile.
+    MayFail,
+    /// The pattern compiles and might put the path in the lane.
+    MayHold,
+    /// The pattern compiles and cannot put the path in the lane.
+    CannotHold,
 }
+
+/// One pass over `pattern` against the path's `components`. A component counts as literal
+/// when it has only plain characters (no glob syntax, escapes or whitespace, which gitignore
+/// may trim); anything else may match any one component, which keeps the test conservative.
+fn scan(pattern: &str, components: &[&[u8]]) -> Scan {
+    if split(pattern).is_err() {
+        return Scan::MayFail;
+    }
+    let positive = !pattern.starts_with('!');
+    let mut all_found = true;
+    for c in pattern.as_bytes().split(|&b| b == b'/') {
+        let mut literal = !c.is_empty() && c != b"." && c != b"..";
+        for &b in c {
+            match BYTE_CLASS[b as usize] {
+                PLAIN => {}
+                MALFORMABLE => return Scan::MayFail,
+                _ => literal = false,
+            }
+        }
+        if literal && all_found && !components.contains(&c) {
+            all_found = false;
+        }
+    }
+    if positive && all_found {
+        Scan::MayHold
+    } else {
+        Scan::CannotHold
+    }
+}
+
+const PLAIN: u8 = 0;
+const OTHER: u8 = 1;
+const MALFORMABLE: u8 = 2;
+
+/// How [`scan`] sees each byte: plain (letters, digits, `-_.+@%=,~:` and non-ASCII), glob
+/// syntax that can be malformed (`[`, `]`, `{`, `}`, `\`), or anything else (`*`, `?`,
+/// whitespace, ...), which makes its component non-literal.
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric()
+            || c >= 0x80
+            || matches!(
+                c,
+                b'-' | b'_' | b'.' | b'+' | b'@' | b'%' | b'=' | b',' | b'~' | b':'
+            )
+        {
+            t[b] = PLAIN;
+        } else if matches!(c, b'[' | b']' | b'{' | b'}' | b'\\') {
+            t[b] = MALFORMABLE;
+        }
+        b += 1;
+    }
+    t
+};
 
 /// Rewrites a user pattern into an anchored gitignore line, or says why it is not allowed.
 fn anchor(pattern: &str) -> Result<String, &'static str> {
+    let (neg, trimmed) = split(pattern)?;
+    Ok(format!("{neg}/{trimmed}"))
+}
+
+/// Checks a user pattern and splits it into its negation (`!` or empty) and its body without
+/// leading `/`, or says why it is not allowed.
+fn split(pattern: &str) -> Result<(&'static str, &str), &'static str> {
     let (neg, body) = match pattern.strip_prefix('!') {
         Some(body) => ("!", body),
         None => ("", pattern),
@@ -163,12 +225,16 @@ fn anchor(pattern: &str) -> Result<String, &'static str> {
     if trimmed.is_empty() {
         return Err("`/` alone matches nothing; write `**` for the whole project");
     }
-    if trimmed.split('/').any(|c| c == "." || c == "..") {
+    if trimmed
+        .as_bytes()
+        .split(|&b| b == b'/')
+        .any(|c| c == b"." || c == b"..")
+    {
         return Err(
             "patterns are anchored at the project root and may not contain `.` or `..` components",
         );
     }
-    Ok(format!("{neg}/{trimmed}"))
+    Ok((neg, trimmed))
 }
 
 #[cfg(test)]
@@ -313,13 +379,21 @@ mod tests {
             "pkg3/r000/a.json",
             "pkg3/r001/a.json",
         ];
-        for pattern in patterns {
+        let invalid = ["", "!", "#x", "/", "a/../b", "src/[z-a]", "src/{a", "x/\\"];
+        for pattern in patterns.into_iter().chain(invalid) {
             let ps = vec![Pattern {
                 text: pattern.into(),
                 span: None,
             }];
             let list = PatternList::new(ps.clone());
             let Ok(compiled) = Lane::compile(&ps, Path::new("l"), "") else {
+                // A list that does not compile is never skipped: its error must surface.
+                for path in paths {
+                    assert!(
+                        list.may_hold(&rp(path)),
+                        "{pattern:?} fails to compile but is skipped for {path:?}"
+                    );
+                }
                 continue;
             };
             for path in paths {
