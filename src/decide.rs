@@ -223,7 +223,7 @@ fn rule_for(
 }
 
 /// The pattern of `list` whose lane holds `path`, compiling the list only when it could
-/// (see [`PatternList::may_hold`]: a policy with hundreds of roles then compiles only the
+/// (see [`PatternList::can_skip`]: a policy with hundreds of roles then compiles only the
 /// lanes that could own the path). The acting role's own lane is always compiled, through
 /// [`Policy::role_lane`], which also checks its signal file.
 fn find_in<'p>(
@@ -232,7 +232,7 @@ fn find_in<'p>(
     path: &RepoPath,
     is_dir: bool,
 ) -> Result<Option<&'p str>, PolicyError> {
-    if !list.may_hold(path) {
+    if list.can_skip(path) {
         return Ok(None);
     }
     Ok(policy.lane(list)?.find(path, is_dir))

@@ -10,7 +10,7 @@
 use super::PolicyError;
 use crate::path::RepoPath;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::ffi::OsStr;
 use std::ops::Range;
 use std::path::Path;
@@ -31,7 +31,14 @@ pub struct Pattern {
 pub struct PatternList {
     patterns: Vec<Pattern>,
     compiled: OnceCell<Result<Lane, PolicyError>>,
+    /// How many paths [`PatternList::can_skip`] has tested by text so far.
+    text_tests: Cell<u32>,
 }
+
+/// How many paths a list not yet compiled is tested against by its text before it is compiled
+/// anyway: a caller judging many paths (`lanes check`) then matches them with the compiled
+/// lane, which costs less per path than reading the pattern text again.
+const TEXT_TESTS: u32 = 16;
 
 /// A compiled pattern list.
 #[derive(Debug)]
@@ -47,6 +54,7 @@ impl PatternList {
         PatternList {
             patterns,
             compiled: OnceCell::new(),
+            text_tests: Cell::new(0),
         }
     }
 
@@ -83,6 +91,19 @@ impl PatternList {
             }
         }
         may
+    }
+
+    /// True when `path` may be answered "in no pattern of this list" without compiling it:
+    /// the list is not compiled yet, it has been asked about fewer than a few paths, and
+    /// [`PatternList::may_hold`] rules `path` out. A caller that judges one path (the hook)
+    /// thus compiles only the lists that could hold it; one that judges thousands compiles
+    /// each list once and uses the matcher.
+    pub fn can_skip(&self, path: &RepoPath) -> bool {
+        if self.compiled.get().is_some() || self.text_tests.get() >= TEXT_TESTS {
+            return false;
+        }
+        self.text_tests.set(self.text_tests.get() + 1);
+        !self.may_hold(path)
     }
 
     /// The compiled lane. Errors name the policy file, line and column of the bad pattern;
@@ -407,6 +428,34 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn can_skip_only_a_list_not_compiled_and_only_for_its_first_paths() {
+        let list = || {
+            PatternList::new(vec![Pattern {
+                text: "src/".into(),
+                span: None,
+            }])
+        };
+        let l = list();
+        assert!(
+            !l.can_skip(&rp("src/a.rs")),
+            "a path the list may hold is never skipped"
+        );
+        for _ in 1..TEXT_TESTS {
+            assert!(l.can_skip(&rp("docs/a.md")));
+        }
+        assert!(
+            !l.can_skip(&rp("docs/a.md")),
+            "after a few paths the matcher answers"
+        );
+        let l = list();
+        l.lane(Path::new("l"), "").unwrap();
+        assert!(
+            !l.can_skip(&rp("docs/a.md")),
+            "a compiled list is asked directly"
+        );
     }
 
     #[test]
