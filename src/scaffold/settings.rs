@@ -15,6 +15,11 @@ use std::fmt;
 /// says which of them write).
 pub const MATCHER: &str = "^(Write|Edit|MultiEdit|NotebookEdit|Bash|Agent|Task|mcp__.*)$";
 
+/// The handler's `timeout` in seconds. lanes blocks on its own deadline (900 ms) long before;
+/// this only bounds how long a wedged process (which Claude Code would then let through)
+/// holds up the session.
+pub const TIMEOUT_SECS: u64 = 30;
+
 /// The settings file cannot be merged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettingsError {
@@ -34,11 +39,11 @@ impl fmt::Display for SettingsError {
 }
 
 /// The PreToolUse group lanes registers: `command` in exec form with `args: ["hook"]`, so no
-/// shell is involved.
+/// shell is involved, and a [`TIMEOUT_SECS`] timeout.
 pub fn entry(command: &str) -> Value {
     json!({
         "matcher": MATCHER,
-        "hooks": [ { "type": "command", "command": command, "args": ["hook"] } ]
+        "hooks": [ { "type": "command", "command": command, "args": ["hook"], "timeout": TIMEOUT_SECS } ]
     })
 }
 
@@ -118,7 +123,7 @@ pub fn merge(existing: Option<&str>, command: &str) -> Result<String, SettingsEr
     let groups = groups
         .as_array_mut()
         .ok_or_else(|| shape("`hooks.PreToolUse` is not a JSON array"))?;
-    let at = strip_lanes(groups);
+    let at = strip_lanes(groups, Some(command));
     groups.insert(at.unwrap_or(groups.len()), entry(command));
     Ok(if root == original {
         text.to_string()
@@ -141,7 +146,7 @@ pub fn remove(existing: &str) -> Result<Option<String>, SettingsError> {
     let Some(Value::Array(groups)) = hooks.get_mut("PreToolUse") else {
         return Ok(Some(existing.to_string()));
     };
-    if strip_lanes(groups).is_none() {
+    if strip_lanes(groups, None).is_none() {
         return Ok(Some(existing.to_string()));
     }
     if groups.is_empty() {
@@ -156,16 +161,24 @@ pub fn remove(existing: &str) -> Result<Option<String>, SettingsError> {
     Ok(Some(render(existing, &root)))
 }
 
-/// Removes every lanes handler from `groups`, and every group left empty by that. Returns
-/// the index (after removal) of the first group that held one.
-fn strip_lanes(groups: &mut Vec<Value>) -> Option<usize> {
+/// Removes every lanes handler from `groups` (and, with `command`, any exec-form handler
+/// running `command hook`, such as a wrapper given to `--hook-command`), and every group
+/// left empty by that. Returns the index (after removal) of the first group that held one.
+fn strip_lanes(groups: &mut Vec<Value>, command: Option<&str>) -> Option<usize> {
+    let ours = |h: &Value| {
+        is_lanes_handler(h)
+            || command.is_some_and(|c| {
+                h.get("command").and_then(Value::as_str) == Some(c)
+                    && h.get("args").and_then(|a| a.get(0)).and_then(Value::as_str) == Some("hook")
+            })
+    };
     let mut first = None;
     let mut i = 0;
     while i < groups.len() {
         let mut emptied = false;
         if let Some(Value::Array(handlers)) = groups[i].get_mut("hooks") {
             let before = handlers.len();
-            handlers.retain(|h| !is_lanes_handler(h));
+            handlers.retain(|h| !ours(h));
             if handlers.len() != before {
                 first.get_or_insert(i);
                 emptied = handlers.is_empty();
@@ -255,7 +268,7 @@ mod tests {
         let out = merge(None, "lanes").unwrap();
         assert_eq!(
             out,
-            "{\n  \"hooks\": {\n    \"PreToolUse\": [\n      {\n        \"matcher\": \"^(Write|Edit|MultiEdit|NotebookEdit|Bash|Agent|Task|mcp__.*)$\",\n        \"hooks\": [\n          {\n            \"type\": \"command\",\n            \"command\": \"lanes\",\n            \"args\": [\n              \"hook\"\n            ]\n          }\n        ]\n      }\n    ]\n  }\n}\n"
+            "{\n  \"hooks\": {\n    \"PreToolUse\": [\n      {\n        \"matcher\": \"^(Write|Edit|MultiEdit|NotebookEdit|Bash|Agent|Task|mcp__.*)$\",\n        \"hooks\": [\n          {\n            \"type\": \"command\",\n            \"command\": \"lanes\",\n            \"args\": [\n              \"hook\"\n            ],\n            \"timeout\": 30\n          }\n        ]\n      }\n    ]\n  }\n}\n"
         );
         assert_eq!(merge(Some(&out), "lanes").unwrap(), out, "idempotent");
     }
@@ -307,6 +320,12 @@ mod tests {
             json!([{"type":"command","command":"fmt.sh"}]),
             "a shared group keeps its other handler"
         );
+    }
+
+    #[test]
+    fn a_wrapper_command_is_recognised_when_merged_again() {
+        let once = merge(None, "/opt/lanes-wrapper").unwrap();
+        assert_eq!(merge(Some(&once), "/opt/lanes-wrapper").unwrap(), once);
     }
 
     #[test]
