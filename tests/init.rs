@@ -658,3 +658,50 @@ fn outside_a_git_repository_init_refuses() {
     assert!(err.contains("is not in one"), "{err}");
     assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn a_symlinked_claude_md_is_written_through_and_stays_a_link() {
+    let r = Repo::new();
+    r.write("AGENTS.md", "# Shared notes\n");
+    symlink("AGENTS.md", r.root.join("CLAUDE.md")).unwrap();
+    r.lanes(&["init"]).ok();
+    assert!(fs::symlink_metadata(r.root.join("CLAUDE.md"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(r
+        .read("AGENTS.md")
+        .starts_with("# Shared notes\n\n<!-- lanes:begin -->"));
+    r.lanes(&["uninstall"]).ok();
+    assert_eq!(r.read("AGENTS.md"), "# Shared notes\n");
+    assert!(fs::symlink_metadata(r.root.join("CLAUDE.md"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
+
+#[test]
+fn a_policy_in_a_subdirectory_makes_that_directory_the_project() {
+    let r = Repo::new();
+    r.write("app/lanes.toml", "[roles.builder]\nwrite = [\"src/\"]\n");
+    let out = support::lanes()
+        .current_dir(r.root.join("app"))
+        .env("HOME", &r.home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("PATH", r.path_var())
+        .arg("init")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(r.exists("app/.claude/settings.json") && r.exists("app/CLAUDE.md"));
+    assert!(!r.exists("lanes.toml") && !r.exists(".claude"));
+    assert!(r
+        .read(".git/hooks/pre-commit")
+        .contains("# lanes:pre-commit"));
+    assert!(
+        stdout.contains("is below the git work tree's top"),
+        "{stdout}"
+    );
+}

@@ -23,7 +23,7 @@ pub mod templates;
 pub use command::HookCommand;
 
 use crate::env::Env;
-use crate::policy::{Policy, PolicyError, POLICY_FILE};
+use crate::policy::{self, Policy, PolicyError, POLICY_FILE};
 use git_hook::{FileState, HookWrites};
 use std::fmt::{self, Write as _};
 use std::io;
@@ -281,9 +281,17 @@ impl Plan {
                 path: c.path.clone(),
                 error,
             };
-            match &c.after {
-                Some(bytes) => write_atomic(&c.path, bytes, c.mode).map_err(io)?,
-                None => match std::fs::remove_file(&c.path) {
+            // A symlinked file (CLAUDE.md -> AGENTS.md is common) is written through, so
+            // the link survives; emptying it stands in for deleting it.
+            let link = std::fs::symlink_metadata(&c.path).is_ok_and(|m| m.file_type().is_symlink());
+            let target = match link {
+                true => std::fs::canonicalize(&c.path).map_err(io)?,
+                false => c.path.clone(),
+            };
+            match (&c.after, link) {
+                (Some(bytes), _) => write_atomic(&target, bytes, c.mode).map_err(io)?,
+                (None, true) => write_atomic(&target, b"", c.mode).map_err(io)?,
+                (None, false) => match std::fs::remove_file(&c.path) {
                     Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io(e)),
                     _ => {}
                 },
@@ -532,6 +540,23 @@ pub fn init(opts: &InitOptions, env: &Env) -> Result<Plan, ScaffoldError> {
             plan.shown(&chained)
         ));
     }
+    let top = git_hook::toplevel(&root).map_err(ScaffoldError::Git)?;
+    let top = top.canonicalize().unwrap_or(top);
+    if !hooks.starts_with(&root) && !hooks.starts_with(&top) {
+        plan.notes.push(format!(
+            "git's hooks folder ({}, core.hooksPath) lies outside this repository: the pre-commit hook \
+             installed there runs for every repository that uses it",
+            hooks.display()
+        ));
+    }
+    if top != root {
+        plan.notes.push(format!(
+            "the project root {} is below the git work tree's top ({}); the pre-commit hook runs `lanes check` \
+             from the top",
+            root.display(),
+            top.display()
+        ));
+    }
     let hook_what = format!("git pre-commit hook: {} check", cmd.command);
     if writes.hook.is_none() {
         plan.keep(&hook, format!("up to date ({hook_what})"));
@@ -704,8 +729,19 @@ fn project_root(dir: &Path) -> Result<PathBuf, ScaffoldError> {
             dir.display()
         ))
     })?;
-    top.canonicalize()
-        .map_err(|error| ScaffoldError::Io { path: top, error })
+    let top = top
+        .canonicalize()
+        .map_err(|error| ScaffoldError::Io { path: top, error })?;
+    // A lanes.toml between `dir` and the top (a project inside a monorepo) makes its
+    // directory the root, as it is for `lanes hook`.
+    let dir = dir.canonicalize().map_err(|error| ScaffoldError::Io {
+        path: dir.to_path_buf(),
+        error,
+    })?;
+    let found = policy::find(&dir, None)
+        .and_then(|f| f.parent().map(Path::to_path_buf))
+        .filter(|d| d.starts_with(&top));
+    Ok(found.unwrap_or(top))
 }
 
 /// A file's bytes and mode; `None` when it does not exist.
