@@ -342,7 +342,7 @@ fn existing_setup_is_kept_chained_and_restored_by_uninstall() {
     );
     assert!(
         out.stdout
-            .contains("your pre-commit hook was moved to .git/hooks/pre-commit.lanes-chained"),
+            .contains("your pre-commit hook is kept as .git/hooks/pre-commit.lanes-chained"),
         "{}",
         out.stdout
     );

@@ -242,16 +242,17 @@ impl Plan {
                 .as_deref()
                 .map(String::from_utf8_lossy)
                 .unwrap_or_default();
-            let a = if c.before.is_some() {
-                format!("a/{}", c.shown)
-            } else {
-                "/dev/null".to_string()
+            // git's a/ b/ prefixes for paths in the project; absolute paths (a hooks folder
+            // elsewhere) as they are.
+            let side = |present: bool, prefix: &str| match (present, c.shown.starts_with('/')) {
+                (false, _) => "/dev/null".to_string(),
+                (true, true) => c.shown.clone(),
+                (true, false) => format!("{prefix}{}", c.shown),
             };
-            let b = if c.after.is_some() {
-                format!("b/{}", c.shown)
-            } else {
-                "/dev/null".to_string()
-            };
+            let (a, b) = (
+                side(c.before.is_some(), "a/"),
+                side(c.after.is_some(), "b/"),
+            );
             let _ = writeln!(out, "lanes: {} {} ({})", c.kind(), c.shown, c.what);
             if let (Some(mode), Some(_)) = (c.mode, &c.after) {
                 let _ = writeln!(out, "mode {mode:o}");
@@ -536,7 +537,7 @@ pub fn init(opts: &InitOptions, env: &Env) -> Result<Plan, ScaffoldError> {
     })?;
     if writes.chained.is_some() {
         plan.notes.push(format!(
-            "your pre-commit hook was moved to {} and still runs first, before lanes check",
+            "your pre-commit hook is kept as {} and runs first, before lanes check",
             plan.shown(&chained)
         ));
     }
