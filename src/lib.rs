@@ -16,5 +16,7 @@ pub mod hook_input;
 pub mod path;
 pub mod policy;
 pub mod render;
+pub mod report;
 pub mod role;
 pub mod scaffold;
+pub mod signal;
