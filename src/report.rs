@@ -125,7 +125,10 @@ struct Acc {
 ///
 /// Errors: reading fails (not parsing: malformed lines are skipped and counted).
 pub fn summarize(log: &Path, mut input: impl BufRead, filter: &Filter) -> io::Result<Report> {
-    let mut report = Report { log: log.to_path_buf(), ..Report::default() };
+    let mut report = Report {
+        log: log.to_path_buf(),
+        ..Report::default()
+    };
     let mut groups: IndexMap<(Option<String>, Option<String>), Acc> = IndexMap::new();
     let mut buf = Vec::with_capacity(512);
     loop {
@@ -167,7 +170,9 @@ pub fn summarize(log: &Path, mut input: impl BufRead, filter: &Filter) -> io::Re
             report.first = Some(rec.ts.clone());
         }
         report.last = Some(rec.ts.clone());
-        let acc = groups.entry((rec.role.clone(), rec.session_id.clone())).or_default();
+        let acc = groups
+            .entry((rec.role.clone(), rec.session_id.clone()))
+            .or_default();
         add(acc, rec);
     }
     report.groups = groups
@@ -178,7 +183,15 @@ pub fn summarize(log: &Path, mut input: impl BufRead, filter: &Filter) -> io::Re
             records: a.records,
             first: a.first,
             last: a.last,
-            written: a.written.into_iter().map(|(item, count)| Count { item, rule: None, count }).collect(),
+            written: a
+                .written
+                .into_iter()
+                .map(|(item, count)| Count {
+                    item,
+                    rule: None,
+                    count,
+                })
+                .collect(),
             denied: counts(a.denied),
             opaque: counts(a.opaque),
             violations: counts(a.violations),
@@ -198,7 +211,13 @@ fn skip(m: &mut Malformed, line: u64) {
 }
 
 fn counts(map: IndexMap<(String, String), u64>) -> Vec<Count> {
-    map.into_iter().map(|((item, rule), count)| Count { item, rule: Some(rule), count }).collect()
+    map.into_iter()
+        .map(|((item, rule), count)| Count {
+            item,
+            rule: Some(rule),
+            count,
+        })
+        .collect()
 }
 
 fn add(acc: &mut Acc, rec: Record) {
@@ -208,17 +227,30 @@ fn add(acc: &mut Acc, rec: Record) {
     }
     acc.last = rec.ts;
     let allowed = rec.decision == "allow";
-    let opaque = rec.extra.get("opaque").and_then(|v| v.as_bool()).unwrap_or(false);
+    let opaque = rec
+        .extra
+        .get("opaque")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
     let item = match (&rec.path, opaque) {
         (Some(p), _) => p.clone(),
-        (None, true) => rec.extra.get("command").and_then(|c| c.as_str()).unwrap_or("(command not recorded)").to_string(),
+        (None, true) => rec
+            .extra
+            .get("command")
+            .and_then(|c| c.as_str())
+            .unwrap_or("(command not recorded)")
+            .to_string(),
         (None, false) => match rec.extra.get("subagent_type") {
             Some(serde_json::Value::String(t)) => format!("{} {t}", rec.tool),
             _ => rec.tool.clone(),
         },
     };
     if opaque {
-        let what = if allowed { rec.rule.clone() } else { format!("denied: {}", rec.rule) };
+        let what = if allowed {
+            rec.rule.clone()
+        } else {
+            format!("denied: {}", rec.rule)
+        };
         *acc.opaque.entry((item.clone(), what)).or_default() += 1;
         if rec.path.is_none() {
             return;
@@ -250,19 +282,59 @@ impl Report {
     /// Plain text for a terminal.
     pub fn text(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "audit log {}: {} records{}", self.log.display(), self.records, self.span());
+        let _ = writeln!(
+            out,
+            "audit log {}: {} records{}",
+            self.log.display(),
+            self.records,
+            self.span()
+        );
         for g in &self.groups {
-            let _ = writeln!(out, "\n{} ({} records, {} .. {})", g.title(), g.records, g.first, g.last);
-            section(&mut out, "files written", &g.written, |c| format!("  {}{}", c.item, times(c.count)));
+            let _ = writeln!(
+                out,
+                "\n{} ({} records, {} .. {})",
+                g.title(),
+                g.records,
+                g.first,
+                g.last
+            );
+            section(&mut out, "files written", &g.written, |c| {
+                format!("  {}{}", c.item, times(c.count))
+            });
             section(&mut out, "writes denied", &g.denied, |c| {
-                format!("  {}{}  [{}]", c.item, times(c.count), c.rule.as_deref().unwrap_or(""))
+                format!(
+                    "  {}{}  [{}]",
+                    c.item,
+                    times(c.count),
+                    c.rule.as_deref().unwrap_or("")
+                )
             });
-            section(&mut out, "opaque commands (writes not seen by lanes)", &g.opaque, |c| {
-                format!("  {}{}  [{}]", c.item, times(c.count), c.rule.as_deref().unwrap_or(""))
-            });
-            section(&mut out, "violations allowed in log mode", &g.violations, |c| {
-                format!("  {}{}  [{}]", c.item, times(c.count), c.rule.as_deref().unwrap_or(""))
-            });
+            section(
+                &mut out,
+                "opaque commands (writes not seen by lanes)",
+                &g.opaque,
+                |c| {
+                    format!(
+                        "  {}{}  [{}]",
+                        c.item,
+                        times(c.count),
+                        c.rule.as_deref().unwrap_or("")
+                    )
+                },
+            );
+            section(
+                &mut out,
+                "violations allowed in log mode",
+                &g.violations,
+                |c| {
+                    format!(
+                        "  {}{}  [{}]",
+                        c.item,
+                        times(c.count),
+                        c.rule.as_deref().unwrap_or("")
+                    )
+                },
+            );
         }
         out
     }
@@ -270,10 +342,31 @@ impl Report {
     /// A completion receipt in GitHub-flavoured markdown, to paste into a pull request.
     pub fn markdown(&self) -> String {
         let mut out = String::from("## lanes completion receipt\n\n");
-        let _ = writeln!(out, "From the audit log `{}`: {} records{}.", self.log.display(), self.records, self.span());
-        let denied: u64 = self.groups.iter().flat_map(|g| &g.denied).map(|c| c.count).sum();
-        let opaque: u64 = self.groups.iter().flat_map(|g| &g.opaque).map(|c| c.count).sum();
-        let violations: u64 = self.groups.iter().flat_map(|g| &g.violations).map(|c| c.count).sum();
+        let _ = writeln!(
+            out,
+            "From the audit log `{}`: {} records{}.",
+            self.log.display(),
+            self.records,
+            self.span()
+        );
+        let denied: u64 = self
+            .groups
+            .iter()
+            .flat_map(|g| &g.denied)
+            .map(|c| c.count)
+            .sum();
+        let opaque: u64 = self
+            .groups
+            .iter()
+            .flat_map(|g| &g.opaque)
+            .map(|c| c.count)
+            .sum();
+        let violations: u64 = self
+            .groups
+            .iter()
+            .flat_map(|g| &g.violations)
+            .map(|c| c.count)
+            .sum();
         let _ = writeln!(
             out,
             "\n| role | session | files written | writes denied | opaque commands | log-mode violations |\n|---|---|---|---|---|---|"
@@ -294,8 +387,16 @@ impl Report {
             let _ = writeln!(out, "\n### {}\n", g.title());
             md_list(&mut out, "Files written", &g.written);
             md_list(&mut out, "Writes denied", &g.denied);
-            md_list(&mut out, "Opaque commands (their writes were not checked by lanes)", &g.opaque);
-            md_list(&mut out, "Out-of-lane writes allowed in log mode", &g.violations);
+            md_list(
+                &mut out,
+                "Opaque commands (their writes were not checked by lanes)",
+                &g.opaque,
+            );
+            md_list(
+                &mut out,
+                "Out-of-lane writes allowed in log mode",
+                &g.violations,
+            );
         }
         out.push_str("\n### Not verified by lanes\n\n");
         if opaque > 0 {
@@ -309,7 +410,11 @@ impl Report {
         }
         out.push_str("- Writes made outside Claude Code tool calls (editors, scripts, other tools) are not in the audit log; `lanes check` guards commits.\n");
         if self.malformed.count > 0 {
-            let _ = writeln!(out, "- {} malformed log line(s) were skipped.", self.malformed.count);
+            let _ = writeln!(
+                out,
+                "- {} malformed log line(s) were skipped.",
+                self.malformed.count
+            );
         }
         out
     }
@@ -328,7 +433,11 @@ impl Report {
             return None;
         }
         let nums: Vec<String> = m.lines.iter().map(u64::to_string).collect();
-        let more = if m.count as usize > m.lines.len() { ", ..." } else { "" };
+        let more = if m.count as usize > m.lines.len() {
+            ", ..."
+        } else {
+            ""
+        };
         Some(format!(
             "skipped {} malformed line(s) of {} (line {}{more})",
             m.count,
@@ -348,7 +457,15 @@ fn times(n: u64) -> String {
 
 fn section(out: &mut String, title: &str, items: &[Count], line: impl Fn(&Count) -> String) {
     let total: u64 = items.iter().map(|c| c.count).sum();
-    let _ = writeln!(out, "  {title}: {}", if items.is_empty() { "none".to_string() } else { total.to_string() });
+    let _ = writeln!(
+        out,
+        "  {title}: {}",
+        if items.is_empty() {
+            "none".to_string()
+        } else {
+            total.to_string()
+        }
+    );
     for c in items.iter().take(SHOWN) {
         let _ = writeln!(out, "  {}", line(c));
     }
@@ -364,11 +481,19 @@ fn md_list(out: &mut String, title: &str, items: &[Count]) {
     }
     let _ = writeln!(out, "**{title}:**\n");
     for c in items.iter().take(SHOWN) {
-        let rule = c.rule.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+        let rule = c
+            .rule
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
         let _ = writeln!(out, "- {}{}{rule}", code(&c.item), times(c.count));
     }
     if items.len() > SHOWN {
-        let _ = writeln!(out, "- ... and {} more (`lanes report --format json` lists all)", items.len() - SHOWN);
+        let _ = writeln!(
+            out,
+            "- ... and {} more (`lanes report --format json` lists all)",
+            items.len() - SHOWN
+        );
     }
     out.push('\n');
 }
@@ -387,7 +512,14 @@ fn code(s: &str) -> String {
 mod tests {
     use super::*;
 
-    fn line(role: &str, session: &str, path: Option<&str>, decision: &str, violation: bool, extra: &str) -> String {
+    fn line(
+        role: &str,
+        session: &str,
+        path: Option<&str>,
+        decision: &str,
+        violation: bool,
+        extra: &str,
+    ) -> String {
         let path = path.map_or("null".to_string(), |p| format!("{p:?}"));
         format!(
             r#"{{"ts":"2026-11-24T06:00:00.000000Z","session_id":"{session}","agent_id":null,"agent_type":null,"role":"{role}","role_source":"env","tool":"Write","path":{path},"decision":"{decision}","violation":{violation},"rule":"r"{extra}}}"#
@@ -401,7 +533,14 @@ mod tests {
             line("builder", "s1", Some("src/a.rs"), "allow", false, ""),
             "{not json".to_string(),
             line("builder", "s1", Some("research/x.md"), "deny", true, ""),
-            line("builder", "s1", None, "allow", false, r#","extra":{"opaque":true,"command":"make gen"}"#),
+            line(
+                "builder",
+                "s1",
+                None,
+                "allow",
+                false,
+                r#","extra":{"opaque":true,"command":"make gen"}"#,
+            ),
             line("researcher", "s2", Some("src/b.rs"), "allow", true, ""),
             String::new(),
             r#"{"ts":"2026-11-24T06:00:01Z","role":"buil"#.to_string(), // truncated, no newline
@@ -412,7 +551,14 @@ mod tests {
         assert_eq!(r.malformed.count, 2);
         assert_eq!(r.malformed.lines, [3, 8]);
         let b = &r.groups[0];
-        assert_eq!(b.written, [Count { item: "src/a.rs".into(), rule: None, count: 2 }]);
+        assert_eq!(
+            b.written,
+            [Count {
+                item: "src/a.rs".into(),
+                rule: None,
+                count: 2
+            }]
+        );
         assert_eq!(b.denied[0].item, "research/x.md");
         assert_eq!(b.opaque[0].item, "make gen");
         let res = &r.groups[1];
@@ -423,12 +569,17 @@ mod tests {
     #[test]
     fn since_accepts_rfc3339_and_durations() {
         let now = humantime::parse_rfc3339("2026-11-24T08:00:00Z").unwrap();
-        assert_eq!(parse_since("2h", now).unwrap(), humantime::parse_rfc3339("2026-11-24T06:00:00Z").unwrap());
+        assert_eq!(
+            parse_since("2h", now).unwrap(),
+            humantime::parse_rfc3339("2026-11-24T06:00:00Z").unwrap()
+        );
         assert_eq!(
             parse_since("2026-11-24T07:00:00Z", now).unwrap(),
             humantime::parse_rfc3339("2026-11-24T07:00:00Z").unwrap()
         );
-        assert!(parse_since("yesterday-ish", now).unwrap_err().contains("RFC 3339"));
+        assert!(parse_since("yesterday-ish", now)
+            .unwrap_err()
+            .contains("RFC 3339"));
     }
 
     #[test]

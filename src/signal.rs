@@ -81,7 +81,10 @@ impl SignalState {
                 format!("incomplete: lacks {}", list.join(", "))
             }
             SignalState::Settling { remaining_ms } => {
-                format!("settling: must stay unchanged {:.1} s more", *remaining_ms as f64 / 1000.0)
+                format!(
+                    "settling: must stay unchanged {:.1} s more",
+                    *remaining_ms as f64 / 1000.0
+                )
             }
             other => other.word().to_string(),
         }
@@ -95,21 +98,47 @@ impl SignalState {
 pub fn inspect(path: &Path, requires: &[String]) -> io::Result<Snapshot> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
-            return Ok(Snapshot { exists: false, len: 0, modified: None, missing: requires.to_vec(), digest: 0 });
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(Snapshot {
+                exists: false,
+                len: 0,
+                modified: None,
+                missing: requires.to_vec(),
+                digest: 0,
+            });
         }
         Err(e) => return Err(e),
     };
     let modified = std::fs::metadata(path).ok().and_then(|m| m.modified().ok());
     let text = String::from_utf8_lossy(&bytes);
-    let missing = requires.iter().filter(|r| !text.contains(r.as_str())).cloned().collect();
+    let missing = requires
+        .iter()
+        .filter(|r| !text.contains(r.as_str()))
+        .cloned()
+        .collect();
     let mut h = DefaultHasher::new();
     bytes.hash(&mut h);
-    Ok(Snapshot { exists: true, len: bytes.len() as u64, modified, missing, digest: h.finish() })
+    Ok(Snapshot {
+        exists: true,
+        len: bytes.len() as u64,
+        modified,
+        missing,
+        digest: h.finish(),
+    })
 }
 
 /// The state of `snap`, given that its content has been unchanged since `stable_since`.
-pub fn state(snap: &Snapshot, stable_since: SystemTime, now: SystemTime, settle: Duration) -> SignalState {
+pub fn state(
+    snap: &Snapshot,
+    stable_since: SystemTime,
+    now: SystemTime,
+    settle: Duration,
+) -> SignalState {
     if !snap.exists {
         return SignalState::Absent;
     }
@@ -117,13 +146,17 @@ pub fn state(snap: &Snapshot, stable_since: SystemTime, now: SystemTime, settle:
         return SignalState::Empty;
     }
     if !snap.missing.is_empty() {
-        return SignalState::Incomplete { missing: snap.missing.clone() };
+        return SignalState::Incomplete {
+            missing: snap.missing.clone(),
+        };
     }
     // A modification time in the future (clock skew) counts as "just changed".
     let age = now.duration_since(stable_since).unwrap_or(Duration::ZERO);
     if age < settle {
         let remaining = settle - age;
-        return SignalState::Settling { remaining_ms: remaining.as_millis().max(1) as u64 };
+        return SignalState::Settling {
+            remaining_ms: remaining.as_millis().max(1) as u64,
+        };
     }
     SignalState::Complete
 }
@@ -172,7 +205,11 @@ pub struct WaitOptions {
 
 impl Default for WaitOptions {
     fn default() -> Self {
-        WaitOptions { timeout: None, settle: DEFAULT_SETTLE, poll: DEFAULT_POLL }
+        WaitOptions {
+            timeout: None,
+            settle: DEFAULT_SETTLE,
+            poll: DEFAULT_POLL,
+        }
     }
 }
 
@@ -203,7 +240,10 @@ pub fn wait(path: &Path, requires: &[String], opts: &WaitOptions) -> io::Result<
         let snap = inspect(path, requires)?;
         let st = tracker.observe(&snap, SystemTime::now(), opts.settle);
         if st == SignalState::Complete {
-            return Ok(WaitOutcome::Complete { waited: start.elapsed(), notified: watch.works() });
+            return Ok(WaitOutcome::Complete {
+                waited: start.elapsed(),
+                notified: watch.works(),
+            });
         }
         let mut sleep = opts.poll;
         if let SignalState::Settling { remaining_ms } = st {
@@ -243,7 +283,10 @@ impl Watch {
                 let _ = tx.send(());
             }
         };
-        Watch { watcher: notify::recommended_watcher(handler).ok(), dir: None }
+        Watch {
+            watcher: notify::recommended_watcher(handler).ok(),
+            dir: None,
+        }
     }
 
     fn works(&self) -> bool {
@@ -253,8 +296,14 @@ impl Watch {
     /// Watches the nearest existing ancestor of `path`, if that changed since last time.
     fn follow(&mut self, path: &Path) {
         use notify::{RecursiveMode, Watcher};
-        let Some(w) = self.watcher.as_mut() else { return };
-        let target = path.ancestors().skip(1).find(|d| d.is_dir()).map(Path::to_path_buf);
+        let Some(w) = self.watcher.as_mut() else {
+            return;
+        };
+        let target = path
+            .ancestors()
+            .skip(1)
+            .find(|d| d.is_dir())
+            .map(Path::to_path_buf);
         if target == self.dir {
             return;
         }
@@ -293,17 +342,26 @@ mod tests {
         std::fs::write(&f, "## Findings\n").unwrap();
         assert_eq!(
             at(&inspect(&f, &r).unwrap(), 5000),
-            SignalState::Incomplete { missing: req(&["## Risks"]) }
+            SignalState::Incomplete {
+                missing: req(&["## Risks"])
+            }
         );
         std::fs::write(&f, "## Findings\n## Risks\n").unwrap();
-        assert_eq!(at(&inspect(&f, &r).unwrap(), 500), SignalState::Settling { remaining_ms: 1500 });
+        assert_eq!(
+            at(&inspect(&f, &r).unwrap(), 500),
+            SignalState::Settling { remaining_ms: 1500 }
+        );
         assert_eq!(at(&inspect(&f, &r).unwrap(), 2000), SignalState::Complete);
     }
 
     #[test]
     fn a_missing_parent_directory_is_absent_not_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(!inspect(&dir.path().join("no/such/DONE.md"), &[]).unwrap().exists);
+        assert!(
+            !inspect(&dir.path().join("no/such/DONE.md"), &[])
+                .unwrap()
+                .exists
+        );
     }
 
     #[test]
@@ -316,11 +374,23 @@ mod tests {
     fn tracker_restarts_the_settle_interval_on_a_change_even_with_the_same_mtime() {
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1000);
         let s = Duration::from_secs(1);
-        let snap = |digest| Snapshot { exists: true, len: 3, modified: Some(t0), missing: vec![], digest };
+        let snap = |digest| Snapshot {
+            exists: true,
+            len: 3,
+            modified: Some(t0),
+            missing: vec![],
+            digest,
+        };
         let mut t = Tracker::default();
-        assert_eq!(t.observe(&snap(1), t0 + Duration::from_secs(5), s), SignalState::Complete);
+        assert_eq!(
+            t.observe(&snap(1), t0 + Duration::from_secs(5), s),
+            SignalState::Complete
+        );
         let later = t0 + Duration::from_secs(6);
-        assert_eq!(t.observe(&snap(2), later, s), SignalState::Settling { remaining_ms: 1000 });
+        assert_eq!(
+            t.observe(&snap(2), later, s),
+            SignalState::Settling { remaining_ms: 1000 }
+        );
         assert_eq!(t.observe(&snap(2), later + s, s), SignalState::Complete);
     }
 }
