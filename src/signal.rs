@@ -201,6 +201,8 @@ pub struct WaitOptions {
     pub settle: Duration,
     /// Re-check at least this often, notifications or not.
     pub poll: Duration,
+    /// Use file-system notifications when available (false: poll only).
+    pub notify: bool,
 }
 
 impl Default for WaitOptions {
@@ -209,6 +211,7 @@ impl Default for WaitOptions {
             timeout: None,
             settle: DEFAULT_SETTLE,
             poll: DEFAULT_POLL,
+            notify: true,
         }
     }
 }
@@ -233,7 +236,15 @@ pub enum WaitOutcome {
 pub fn wait(path: &Path, requires: &[String], opts: &WaitOptions) -> io::Result<WaitOutcome> {
     let start = Instant::now();
     let (tx, rx) = mpsc::channel::<()>();
-    let mut watch = Watch::new(tx);
+    // `tx` stays alive for the whole wait, so `recv_timeout` sleeps even without a watcher.
+    let mut watch = if opts.notify {
+        Watch::new(tx.clone())
+    } else {
+        Watch {
+            watcher: None,
+            dir: None,
+        }
+    };
     let mut tracker = Tracker::default();
     loop {
         watch.follow(path);
@@ -392,5 +403,66 @@ mod tests {
             SignalState::Settling { remaining_ms: 1000 }
         );
         assert_eq!(t.observe(&snap(2), later + s, s), SignalState::Complete);
+    }
+
+    /// Writes `DONE.md` in `dir` after `delay`, from another thread.
+    fn write_later(dir: &Path, delay: Duration) -> std::thread::JoinHandle<()> {
+        let f = dir.join("handoff/DONE.md");
+        std::thread::spawn(move || {
+            std::thread::sleep(delay);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(&f, "## Findings\n").unwrap();
+        })
+    }
+
+    #[test]
+    fn notifications_wake_the_wait_long_before_the_next_poll() {
+        let dir = tempfile::tempdir().unwrap();
+        // The folder does not exist yet: the watch moves down when it appears.
+        let writer = write_later(dir.path(), Duration::from_millis(200));
+        let opts = WaitOptions {
+            timeout: Some(Duration::from_secs(20)),
+            settle: Duration::from_millis(100),
+            poll: Duration::from_secs(60),
+            notify: true,
+        };
+        let got = wait(
+            &dir.path().join("handoff/DONE.md"),
+            &req(&["## Findings"]),
+            &opts,
+        )
+        .unwrap();
+        writer.join().unwrap();
+        match got {
+            WaitOutcome::Complete {
+                waited,
+                notified: true,
+            } => assert!(waited < Duration::from_secs(10), "{waited:?}"),
+            other => panic!("expected a notified completion, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn polling_alone_also_completes() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = write_later(dir.path(), Duration::from_millis(100));
+        let opts = WaitOptions {
+            timeout: Some(Duration::from_secs(20)),
+            settle: Duration::from_millis(100),
+            poll: Duration::from_millis(50),
+            notify: false,
+        };
+        let got = wait(&dir.path().join("handoff/DONE.md"), &[], &opts).unwrap();
+        writer.join().unwrap();
+        assert!(
+            matches!(
+                got,
+                WaitOutcome::Complete {
+                    notified: false,
+                    ..
+                }
+            ),
+            "{got:?}"
+        );
     }
 }
