@@ -284,17 +284,17 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "audit log {}: {} records{}",
+            "audit log {}: {}{}",
             self.log.display(),
-            self.records,
+            plural(self.records, "record"),
             self.span()
         );
         for g in &self.groups {
             let _ = writeln!(
                 out,
-                "\n{} ({} records, {} .. {})",
+                "\n{} ({}, {} .. {})",
                 g.title(),
-                g.records,
+                plural(g.records, "record"),
                 g.first,
                 g.last
             );
@@ -344,9 +344,9 @@ impl Report {
         let mut out = String::from("## lanes completion receipt\n\n");
         let _ = writeln!(
             out,
-            "From the audit log `{}`: {} records{}.",
+            "From the audit log `{}`: {}{}.",
             self.log.display(),
-            self.records,
+            plural(self.records, "record"),
             self.span()
         );
         let denied: u64 = self
@@ -383,8 +383,9 @@ impl Report {
                 g.violations.iter().map(|c| c.count).sum::<u64>(),
             );
         }
+        out.push('\n');
         for g in &self.groups {
-            let _ = writeln!(out, "\n### {}\n", g.title());
+            let _ = writeln!(out, "### {}\n", g.title());
             md_list(&mut out, "Files written", &g.written);
             md_list(&mut out, "Writes denied", &g.denied);
             md_list(
@@ -398,7 +399,7 @@ impl Report {
                 &g.violations,
             );
         }
-        out.push_str("\n### Not verified by lanes\n\n");
+        out.push_str("### Not verified by lanes\n\n");
         if opaque > 0 {
             let _ = writeln!(out, "- {opaque} opaque command(s): lanes could not tell what they wrote; review their effects in the diff.");
         }
@@ -445,6 +446,10 @@ impl Report {
             nums.join(", ")
         ))
     }
+}
+
+fn plural(n: u64, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 fn times(n: u64) -> String {
