@@ -245,7 +245,7 @@ fn status_main(args: cli::StatusArgs, env: &Env) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let st = lanes::status::status(&policy, args.settle);
+    let st = lanes::status::status(&policy, args.settle, env.home.as_deref());
     match args.format {
         cli::Format::Json => println!("{}", json(&st)),
         cli::Format::Text => print!("{}", st.text()),

@@ -75,21 +75,22 @@ pub struct RoleStatus {
 pub struct SignalStatus {
     /// Repo-relative path.
     pub path: String,
-    /// Its state (same check as `lanes wait`).
+    /// Its state (same check as `lanes wait`): `state` and, when incomplete, `missing`.
+    #[serde(flatten)]
     pub state: SignalState,
 }
 
 /// Gathers the status of the project governed by `policy`; `settle` is the signal files'
-/// settle interval.
-pub fn status(policy: &Policy, settle: Duration) -> Status {
+/// settle interval; `home` is where user settings live (`HOME`), if known.
+pub fn status(policy: &Policy, settle: Duration, home: Option<&Path>) -> Status {
     let mut problems = Vec::new();
     if let Err(e) = policy.compile_all() {
         problems.push(format!("the policy has errors (run `lanes validate`): {e}"));
     }
-    let claude_hook = claude_hook(&policy.root);
+    let claude_hook = claude_hook(&policy.root, home);
     if !claude_hook.installed {
         problems.push(format!(
-            "the Claude Code hook is not registered: {}",
+            "the Claude Code hook does not guard every write: {}",
             claude_hook.detail
         ));
     }
@@ -147,68 +148,120 @@ pub fn status(policy: &Policy, settle: Duration) -> Status {
     }
 }
 
-/// Looks for a PreToolUse handler that runs `lanes hook` in the project's settings files.
-fn claude_hook(root: &Path) -> Install {
+/// The tools whose calls `lanes hook` judges; a matcher that leaves one out leaves a hole.
+pub const JUDGED_TOOLS: &[&str] = &[
+    "Write",
+    "Edit",
+    "MultiEdit",
+    "NotebookEdit",
+    "Bash",
+    "Agent",
+];
+
+/// Looks for PreToolUse handlers that run `lanes hook` in the project's settings files and,
+/// when `home` is given, the user's `~/.claude/settings.json` (hook lists of all levels are
+/// merged), and checks that their matchers reach every tool in [`JUDGED_TOOLS`].
+fn claude_hook(root: &Path, home: Option<&Path>) -> Install {
+    let mut files: Vec<(String, PathBuf)> = SETTINGS_FILES
+        .iter()
+        .map(|rel| (rel.to_string(), root.join(rel)))
+        .collect();
+    if let Some(home) = home {
+        files.push((
+            "~/.claude/settings.json".into(),
+            home.join(".claude/settings.json"),
+        ));
+    }
     let mut notes = Vec::new();
-    for rel in SETTINGS_FILES {
-        let file = root.join(rel);
-        let text = match std::fs::read_to_string(&file) {
-            Ok(t) => t,
-            Err(_) => continue,
+    let mut found: Vec<(String, String)> = Vec::new(); // (file label, matcher)
+    for (label, file) in &files {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
         };
         let json: Value = match serde_json::from_str(&text) {
             Ok(v) => v,
             Err(e) => {
                 notes.push(format!(
-                    "{rel} is not valid JSON ({e}), so Claude Code ignores its hooks"
+                    "{label} is not valid JSON ({e}), so Claude Code ignores its hooks"
                 ));
                 continue;
             }
         };
+        if json.get("disableAllHooks").and_then(Value::as_bool) == Some(true) {
+            notes.push(format!("{label} sets disableAllHooks"));
+        }
         let entries = json
             .pointer("/hooks/PreToolUse")
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
         for entry in &entries {
-            let matcher = entry.get("matcher").and_then(Value::as_str).unwrap_or("");
             let handlers = entry
                 .get("hooks")
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
-            if !handlers.iter().any(runs_lanes_hook) {
-                continue;
+            if handlers.iter().any(runs_lanes_hook) {
+                let matcher = entry.get("matcher").and_then(Value::as_str).unwrap_or("");
+                found.push((label.clone(), matcher.to_string()));
             }
-            if !matcher_covers_writes(matcher) {
-                notes.push(format!("{rel} runs `lanes hook` only for tools matching {matcher:?}, which leaves out Write"));
-                continue;
-            }
-            let m = if matcher.is_empty() {
-                "every tool".to_string()
-            } else {
-                format!("matcher {matcher:?}")
-            };
-            return Install {
-                installed: true,
-                file: Some(file),
-                detail: format!("PreToolUse runs `lanes hook` ({m}) in {rel}"),
-            };
-        }
-        if json.get("disableAllHooks").and_then(Value::as_bool) == Some(true) {
-            notes.push(format!("{rel} sets disableAllHooks"));
         }
     }
-    if notes.is_empty() {
-        notes.push(format!(
-            "no PreToolUse handler runs `lanes hook` in {} (run `lanes init`)",
-            SETTINGS_FILES.join(" or ")
-        ));
+    let first_file = found
+        .first()
+        .and_then(|(label, _)| files.iter().find(|(l, _)| l == label))
+        .map(|(_, f)| f.clone());
+    if found.is_empty() {
+        let places: Vec<&str> = files.iter().map(|(l, _)| l.as_str()).collect();
+        notes.insert(
+            0,
+            format!(
+                "no PreToolUse handler runs `lanes hook` in {} (run `lanes init`)",
+                places.join(", ")
+            ),
+        );
+        return Install {
+            installed: false,
+            file: Some(root.join(SETTINGS_FILES[0])),
+            detail: notes.join("; "),
+        };
+    }
+    let uncovered: Vec<&str> = JUDGED_TOOLS
+        .iter()
+        .copied()
+        .filter(|tool| !found.iter().any(|(_, m)| matcher_matches(m, tool)))
+        .collect();
+    let shown: Vec<String> = found
+        .iter()
+        .map(|(label, m)| {
+            if m.is_empty() {
+                format!("{label} (every tool)")
+            } else {
+                format!("{label} (matcher {m:?})")
+            }
+        })
+        .collect();
+    if !uncovered.is_empty() {
+        notes.insert(
+            0,
+            format!(
+                "`lanes hook` runs from {} but never for {}",
+                shown.join(", "),
+                uncovered.join(", ")
+            ),
+        );
+    }
+    if !notes.is_empty() {
+        return Install {
+            installed: false,
+            file: first_file,
+            detail: notes.join("; "),
+        };
     }
     Install {
-        installed: false,
-        file: Some(root.join(SETTINGS_FILES[0])),
-        detail: notes.join("; "),
+        installed: true,
+        file: first_file,
+        detail: format!("PreToolUse runs `lanes hook` from {}", shown.join(", ")),
     }
 }
 
@@ -243,19 +296,21 @@ fn runs_lanes_hook(handler: &Value) -> bool {
     })
 }
 
-/// True when a PreToolUse matcher lets `Write` calls reach the hook: no matcher or `*`, an
-/// exact list naming `Write`, or a regex that mentions `Write` or `.*`.
-fn matcher_covers_writes(matcher: &str) -> bool {
+/// True when a PreToolUse `matcher` sends `tool` to the hook, as Claude Code reads matchers
+/// (hooks fact sheet, section 1.3): empty or `*` matches everything; a value of only letters,
+/// digits, `_`, `-`, spaces, `,` and `|` is a list of exact names; anything else is an
+/// unanchored regular expression.
+fn matcher_matches(matcher: &str, tool: &str) -> bool {
     let m = matcher.trim();
     if m.is_empty() || m == "*" {
         return true;
     }
     if m.chars()
-        .all(|c| c.is_alphanumeric() || "_- ,|".contains(c))
+        .all(|c| c.is_ascii_alphanumeric() || "_- ,|".contains(c))
     {
-        return m.split(['|', ',']).any(|name| name.trim() == "Write");
+        return m.split(['|', ',']).any(|name| name.trim() == tool);
     }
-    m.contains("Write") || m.contains(".*")
+    regex::Regex::new(m).is_ok_and(|re| re.is_match(tool))
 }
 
 /// Looks for a git pre-commit hook that runs `lanes check` (directly, or through a
@@ -433,12 +488,22 @@ mod tests {
     }
 
     #[test]
-    fn matchers_that_cover_writes() {
-        for m in ["", "*", "Write|Edit", "Edit, Write", "Write.*", ".*"] {
-            assert!(matcher_covers_writes(m), "{m:?}");
+    fn matchers_as_claude_code_reads_them() {
+        for m in [
+            "",
+            "*",
+            "Write|Edit",
+            "Edit, Write",
+            "^Write$",
+            ".*",
+            "Wri.e",
+        ] {
+            assert!(matcher_matches(m, "Write"), "{m:?}");
         }
-        for m in ["Bash", "Edit|MultiEdit", "TodoWrite"] {
-            assert!(!matcher_covers_writes(m), "{m:?}");
+        for m in ["Bash", "Edit|MultiEdit", "TodoWrite", "^Edit$", "(unclosed"] {
+            assert!(!matcher_matches(m, "Write"), "{m:?}");
         }
+        // A regex is unanchored: `Edit.*` also reaches NotebookEdit.
+        assert!(matcher_matches("Edit.*", "NotebookEdit"));
     }
 }

@@ -28,7 +28,9 @@ pub const MAX_FILES: usize = 200_000;
 /// One finding.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Diagnostic {
-    /// Stable kind: `toml`, `pattern`, `signal`, `policy` (errors); `shared-lane`,
+    /// Stable kind: `parse` (TOML syntax, schema, and checks made while reading: unknown
+    /// role in `spawn`, an `agents` name claimed twice), `pattern`, `signal`, `policy`
+    /// (errors); `shared-lane`,
     /// `no-match`, `never-matches`, `no-lanes`, `unowned`, `signal-requires` (warnings).
     pub code: &'static str,
     /// The policy file.
@@ -116,7 +118,7 @@ pub fn validate(file: &Path) -> Result<Validation, String> {
     let policy = match Policy::parse(file, &root, source) {
         Ok(p) => p,
         Err(e) => {
-            v.errors.push(Diagnostic::from_error("toml", e));
+            v.errors.push(Diagnostic::from_error("parse", e));
             v.valid = false;
             return Ok(v);
         }
@@ -181,14 +183,21 @@ fn pattern_errors(policy: &Policy, errors: &mut Vec<Diagnostic>) -> IndexSet<Str
 }
 
 /// Files of the repository at `root`, relative to it: tracked and untracked files that git
-/// does not ignore (`.gitignore`, `.git/info/exclude`), never `.git` itself.
+/// does not ignore (`.gitignore`, `.git/info/exclude`), never `.git` itself nor a nested
+/// repository or worktree.
 fn repo_files(root: &Path) -> (Vec<RepoPath>, bool) {
     let walk = ignore::WalkBuilder::new(root)
         .hidden(false)
         .git_global(false)
         .parents(false)
         .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git")
+        // Nested repositories and linked worktrees (`.claude/worktrees/*`) are other checkouts.
+        .filter_entry(|e| {
+            let nested = e.depth() > 0
+                && e.file_type().is_some_and(|t| t.is_dir())
+                && e.path().join(".git").exists();
+            e.file_name() != ".git" && !nested
+        })
         .build();
     let mut files = Vec::new();
     for entry in walk.flatten() {

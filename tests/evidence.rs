@@ -253,7 +253,7 @@ fn validate_reports_toml_errors_and_agents_claimed_twice() {
             v["errors"][0]["code"].as_str(),
             v["errors"][0]["line"].as_u64()
         ),
-        (Some("toml"), Some(1))
+        (Some("parse"), Some(1))
     );
 }
 
@@ -540,7 +540,7 @@ fn status_reports_missing_hooks_first_then_installed_ones_and_signal_states() {
         .map(|r| {
             (
                 r["name"].as_str().unwrap(),
-                r["signal"]["state"]["state"].as_str().unwrap(),
+                r["signal"]["state"].as_str().unwrap(),
             )
         })
         .collect();
@@ -571,15 +571,15 @@ fn status_reports_missing_hooks_first_then_installed_ones_and_signal_states() {
     assert_eq!(v["claude_hook"]["file"], repo.abs(".claude/settings.json"));
     assert_eq!(v["git_hook"]["installed"], true);
     assert_eq!(
-        v["roles"][0]["signal"]["state"],
-        json!({"state": "incomplete", "missing": ["## Open questions"]})
+        v["roles"][0]["signal"],
+        json!({"path": "research/DONE.md", "state": "incomplete", "missing": ["## Open questions"]})
     );
     assert_eq!(
-        v["roles"][1]["signal"]["state"],
-        json!({"state": "complete"})
+        v["roles"][1]["signal"],
+        json!({"path": "src/BUILD_DONE.md", "state": "complete"})
     );
     let v = run(&repo, &["status", "--format", "json", "--settle", "3600"]).json();
-    assert_eq!(v["roles"][1]["signal"]["state"]["state"], "settling");
+    assert_eq!(v["roles"][1]["signal"]["state"], "settling");
 
     // A matcher that leaves out Write is a problem, and so is a hook git would skip.
     write(
@@ -597,6 +597,24 @@ fn status_reports_missing_hooks_first_then_installed_ones_and_signal_states() {
     let problems: Vec<&str> = out.stdout.lines().take_while(|l| !l.is_empty()).collect();
     assert_eq!(problems[0], "problems:");
     assert_eq!(problems.len(), 3, "{}", out.stdout);
+    assert!(
+        problems[1].contains("never for Write, Edit, MultiEdit, NotebookEdit, Agent"),
+        "{}",
+        problems[1]
+    );
+
+    // Hook lists of all settings levels are merged: the user's settings count too.
+    fs::remove_file(repo.root.join(".claude/settings.json")).unwrap();
+    let user = repo.dir.path().join(".claude/settings.json");
+    fs::create_dir_all(user.parent().unwrap()).unwrap();
+    fs::write(
+        &user,
+        r#"{"hooks":{"PreToolUse":[{"hooks":[{"type":"command","command":"lanes hook"}]}]}}"#,
+    )
+    .unwrap();
+    let v = run(&repo, &["status", "--format", "json"]).json();
+    assert_eq!(v["claude_hook"]["installed"], true);
+    assert_eq!(v["claude_hook"]["file"].as_str(), user.to_str());
 }
 
 // ---------------------------------------------------------------- report
