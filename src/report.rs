@@ -245,16 +245,12 @@ fn add(acc: &mut Acc, rec: Record) {
             _ => rec.tool.clone(),
         },
     };
+    // An opaque command is listed as such, and also as denied (or as a log-mode violation)
+    // when the hook decided so.
     if opaque {
-        let what = if allowed {
-            rec.rule.clone()
-        } else {
-            format!("denied: {}", rec.rule)
-        };
-        *acc.opaque.entry((item.clone(), what)).or_default() += 1;
-        if rec.path.is_none() {
-            return;
-        }
+        *acc.opaque
+            .entry((item.clone(), rec.rule.clone()))
+            .or_default() += 1;
     }
     if !allowed {
         *acc.denied.entry((item, rec.rule)).or_default() += 1;

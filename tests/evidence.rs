@@ -785,6 +785,15 @@ fn report_shows_opaque_commands_log_mode_violations_and_a_markdown_receipt() {
             false,
             json!({"command": "ls"}),
         ),
+        record(
+            ts,
+            "reviewer",
+            "s2",
+            None,
+            "deny",
+            true,
+            json!({"opaque": true, "command": "sh x.sh"}),
+        ),
     ];
     write(&repo, ".lanes/audit.jsonl", &(lines.join("\n") + "\n"));
     let v = run(&repo, &["report", "--format", "json"]).json();
@@ -802,6 +811,10 @@ fn report_shows_opaque_commands_log_mode_violations_and_a_markdown_receipt() {
         json!([{"item": "python gen.py", "rule": "own lane: src/", "count": 1}])
     );
     assert_eq!(g["denied"], json!([]));
+    // A denied opaque command is both.
+    let r = &v["groups"][1];
+    let opaque = json!([{"item": "sh x.sh", "rule": "lane of researcher: research/", "count": 1}]);
+    assert_eq!((&r["opaque"], &r["denied"]), (&opaque, &opaque));
 
     let md = run(&repo, &["report", "--format", "markdown"]);
     assert_eq!(md.code, 0);
@@ -815,7 +828,7 @@ fn report_shows_opaque_commands_log_mode_violations_and_a_markdown_receipt() {
         md.stdout
     );
     assert!(
-        lines.iter().any(|l| l.starts_with("- 1 opaque command(s)")),
+        lines.iter().any(|l| l.starts_with("- 2 opaque command(s)")),
         "{}",
         md.stdout
     );
