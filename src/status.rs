@@ -310,7 +310,7 @@ fn matcher_matches(matcher: &str, tool: &str) -> bool {
     {
         return m.split(['|', ',']).any(|name| name.trim() == tool);
     }
-    regex::Regex::new(m).is_ok_and(|re| re.is_match(tool))
+    regex_lite::Regex::new(m).is_ok_and(|re| re.is_match(tool))
 }
 
 /// Looks for a git pre-commit hook that runs `lanes check` (directly, or through a
