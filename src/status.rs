@@ -363,7 +363,11 @@ fn git_hook(root: &Path) -> Install {
             file: Some(file),
         };
     }
-    if text.contains("lanes check") {
+    // `lanes init` marks its hook; a hand-written one names the command.
+    let by_init = text
+        .lines()
+        .any(|l| l.starts_with(crate::scaffold::git_hook::MARKER));
+    if by_init || text.contains("lanes check") {
         return Install {
             installed: true,
             detail: format!("{} runs `lanes check`", file.display()),

@@ -976,3 +976,19 @@ fn wait_returns_at_once_for_a_handoff_completed_long_ago() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(start.elapsed() < Duration::from_secs(4));
 }
+
+#[test]
+fn status_recognizes_what_lanes_init_installs() {
+    let repo = Repo::new(POLICY);
+    let init = run(&repo, &["init", "--hook-command", "lanes"]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    let v = run(&repo, &["status", "--format", "json"]).json();
+    assert_eq!(v["problems"], json!([]), "{v:#}");
+    assert_eq!(
+        (
+            v["claude_hook"]["installed"].as_bool(),
+            v["git_hook"]["installed"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
+}
