@@ -58,6 +58,8 @@ pub struct Policy {
     /// MCP tool name (exact, or a glob with `*`) -> input fields holding written paths.
     pub mcp_tools: Vec<(String, Vec<String>)>,
     source: String,
+    /// Every role's `branches` globs, compiled on first use: (index into `roles`, matcher).
+    branch_globs: std::cell::OnceCell<Result<Vec<(usize, globset::GlobMatcher)>, PolicyError>>,
 }
 
 /// `[roles.NAME]`.
@@ -80,6 +82,7 @@ pub struct Role {
     /// `branches`: git branch globs whose commits act as this role (`lanes check`).
     pub branches: Vec<String>,
     signal_span: Option<std::ops::Range<usize>>,
+    branch_spans: Vec<std::ops::Range<usize>>,
 }
 
 impl Policy {
@@ -163,6 +166,7 @@ impl Policy {
                 signal,
                 signal_requires: r.signal_requires,
                 spawn: r.spawn.into_iter().map(Spanned::into_inner).collect(),
+                branch_spans: r.branches.iter().map(Spanned::span).collect(),
                 branches: r.branches.into_iter().map(Spanned::into_inner).collect(),
                 signal_span,
                 name,
@@ -206,6 +210,7 @@ impl Policy {
             builtin_protected,
             mcp_tools: mcp_tools.into_iter().collect(),
             source,
+            branch_globs: std::cell::OnceCell::new(),
         })
     }
 
@@ -222,6 +227,35 @@ impl Policy {
     /// The role whose `agents` list holds `agent_type`.
     pub fn role_for_agent(&self, agent_type: &str) -> Option<&Role> {
         self.roles.iter().find(|r| r.agents.iter().any(|a| a == agent_type))
+    }
+
+    /// The first role (in file order) whose `branches` globs match `branch` (a short branch
+    /// name such as `build/parser`). In a glob, `*` and `?` stay within one `/`-separated
+    /// component, `**` crosses them, `[...]` is a class.
+    ///
+    /// Errors: a glob does not compile (named by file, line and key).
+    pub fn role_for_branch(&self, branch: &str) -> Result<Option<&Role>, PolicyError> {
+        let globs = self.branch_globs.get_or_init(|| self.compile_branch_globs()).as_ref().map_err(Clone::clone)?;
+        Ok(globs.iter().find(|(_, m)| m.is_match(branch)).map(|(i, _)| &self.roles[*i]))
+    }
+
+    fn compile_branch_globs(&self) -> Result<Vec<(usize, globset::GlobMatcher)>, PolicyError> {
+        let mut out = Vec::new();
+        for (i, role) in self.roles.iter().enumerate() {
+            for (glob, span) in role.branches.iter().zip(&role.branch_spans) {
+                let err = |m: String| PolicyError::at(&self.file, &self.source, Some(span.clone()), m);
+                if glob.trim().is_empty() {
+                    return Err(err("a branch glob may not be empty".into()));
+                }
+                let compiled = globset::GlobBuilder::new(glob)
+                    .literal_separator(true)
+                    .backslash_escape(true)
+                    .build()
+                    .map_err(|e| err(format!("invalid branch glob `{glob}`: {}", e.kind())))?;
+                out.push((i, compiled.compile_matcher()));
+            }
+        }
+        Ok(out)
     }
 
     /// The role's lane, compiled, after checking that its signal file lies inside it.
@@ -249,6 +283,7 @@ impl Policy {
         for role in &self.roles {
             self.role_lane(role)?;
         }
+        self.role_for_branch("")?;
         Ok(())
     }
 
@@ -399,6 +434,21 @@ paths = ["contracts/"]
         assert!(glob_name_match("mcp__*__write_file", "mcp__fs__write_file"));
         assert!(!glob_name_match("mcp__*__write_file", "mcp__fs__write_files"));
         assert!(!glob_name_match("abc", "abcd"));
+    }
+
+    #[test]
+    fn branches_map_to_the_first_matching_role() {
+        let p = parse("[roles.a]\nbranches = [\"build/*\", \"main\"]\n[roles.b]\nbranches = [\"build/**\", \"r?\"]\n")
+            .unwrap();
+        let who = |b: &str| p.role_for_branch(b).unwrap().map(|r| r.name.clone());
+        assert_eq!(who("build/x").as_deref(), Some("a"));
+        assert_eq!(who("build/x/y").as_deref(), Some("b"), "`*` stays in one component");
+        assert_eq!(who("main").as_deref(), Some("a"));
+        assert_eq!(who("r1").as_deref(), Some("b"));
+        assert_eq!(who("builder"), None);
+        let p = parse("[roles.a]\nbranches = [\n  \"x[\",\n]\n").unwrap();
+        let e = p.compile_all().unwrap_err().to_string();
+        assert!(e.starts_with("lanes.toml:3:3: roles.a.branches: invalid branch glob `x[`"), "{e}");
     }
 
     #[test]
