@@ -392,7 +392,7 @@ fn parse_raw(token: &[u8]) -> Result<(Status, bool, u8), GitError> {
     if fields.len() != 2 * modes + 1 {
         return Err(GitError::Output(format!("bad raw record {:?}", String::from_utf8_lossy(token))));
     }
-    let is_dir = fields[..modes].iter().any(|m| *m == GITLINK);
+    let is_dir = fields[..modes].contains(&GITLINK);
     let letters = fields[2 * modes];
     let status = Status::from_letters(letters);
     let paths = if colons == 1 && matches!(status, Status::Renamed | Status::Copied) { 2 } else { 1 };
@@ -457,7 +457,7 @@ mod tests {
 
     #[test]
     fn raw_records() {
-        let t = |s: &str| parse_raw(s.as_bytes()).map(|(st, d, n)| (st, d, n)).unwrap();
+        let t = |s: &str| parse_raw(s.as_bytes()).unwrap();
         assert_eq!(t(":100644 100644 abc def M"), (Status::Modified, false, 1));
         assert_eq!(t(":000000 100644 000 def A"), (Status::Added, false, 1));
         assert_eq!(t(":160000 160000 abc def M"), (Status::Modified, true, 1));
