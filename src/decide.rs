@@ -155,7 +155,7 @@ fn rule_for(policy: &Policy, actor: &Actor<'_>, place: &Place, is_dir: bool) -> 
     if let Some(p) = policy.lane(&policy.protected)?.find(path, is_dir) {
         return Ok(Rule::Protected { pattern: p.to_string(), builtin: false });
     }
-    if let Some(owner) = policy.roles.iter().find(|r| r.name != role.name && r.signal.as_ref() == Some(path)) {
+    if let Some(owner) = policy.roles.iter().find(|r| r.signal.as_ref() == Some(path) && r.name != role.name) {
         return Ok(Rule::OtherSignal { owner: owner.name.clone() });
     }
     if let Some(p) = policy.role_lane(role)?.find(path, is_dir) {
@@ -167,7 +167,7 @@ fn rule_for(policy: &Policy, actor: &Actor<'_>, place: &Place, is_dir: bool) -> 
     // The deny path only: find who owns the path, for the message.
     let mut owners = Vec::new();
     let mut first = None;
-    for other in policy.roles.iter().filter(|r| r.name != role.name) {
+    for other in policy.roles_that_may_own(path)?.into_iter().filter(|r| r.name != role.name) {
         if let Some(p) = policy.lane(&other.write)?.find(path, is_dir) {
             owners.push(other.name.clone());
             first.get_or_insert_with(|| p.to_string());

@@ -211,6 +211,7 @@ impl Git {
             "diff",
             "--cached",
             "--raw",
+            "--no-abbrev",
             "-z",
             "--no-renames",
             "--no-ext-diff",
@@ -231,6 +232,7 @@ impl Git {
             "log",
             "-z",
             "--raw",
+            "--no-abbrev",
             "--no-renames",
             "--root",
             "--cc",
@@ -387,13 +389,17 @@ fn parse_header(header: &[u8]) -> Result<Event<'_>, GitError> {
 /// follow.
 fn parse_raw(token: &[u8]) -> Result<(Status, bool, u8), GitError> {
     let colons = token.iter().take_while(|&&b| b == b':').count();
-    let fields: Vec<&[u8]> = token[colons..].split(|&b| b == b' ').collect();
     let modes = colons + 1;
-    if fields.len() != 2 * modes + 1 {
-        return Err(GitError::Output(format!("bad raw record {:?}", String::from_utf8_lossy(token))));
+    let bad = || GitError::Output(format!("bad raw record {:?}", String::from_utf8_lossy(token)));
+    let mut fields = token[colons..].split(|&b| b == b' ');
+    let mut is_dir = false;
+    for mode in fields.by_ref().take(modes) {
+        is_dir |= mode == GITLINK;
     }
-    let is_dir = fields[..modes].contains(&GITLINK);
-    let letters = fields[2 * modes];
+    let letters = fields.nth(modes).ok_or_else(bad)?;
+    if fields.next().is_some() {
+        return Err(bad());
+    }
     let status = Status::from_letters(letters);
     let paths = if colons == 1 && matches!(status, Status::Renamed | Status::Copied) { 2 } else { 1 };
     Ok((status, is_dir, paths))
