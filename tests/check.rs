@@ -458,6 +458,40 @@ fn range_mode_judges_each_commit_and_names_the_bad_one() {
 }
 
 #[test]
+fn range_mode_judges_merges_by_what_they_change_themselves() {
+    let r = Repo::new();
+    let base = r.head();
+    r.git(["checkout", "-q", "-b", "build/x"]);
+    r.write("src/one.rs", "one");
+    r.git(["add", "-A"]);
+    r.git(["commit", "-qm", "one"]);
+    r.git(["checkout", "-q", "main"]);
+    r.write("research/a.md", "from main");
+    r.git(["commit", "-qam", "research\n\nLane: researcher"]);
+    r.git(["checkout", "-q", "build/x"]);
+    r.git(["merge", "-q", "--no-edit", "main"]);
+    let range = format!("{base}..HEAD");
+    let (code, v) = r.json(&["--range", &range], &[]);
+    assert_eq!(code, 0, "a clean merge changes nothing of its own: {v}");
+    assert_eq!(v["units"].as_array().unwrap().len(), 3, "{v}");
+    // A merge that edits the researcher's file itself is the builder's doing.
+    r.git(["checkout", "-q", "main"]);
+    r.write("research/a.md", "main again");
+    r.git(["commit", "-qam", "again\n\nLane: researcher"]);
+    r.git(["checkout", "-q", "build/x"]);
+    r.git(["merge", "-q", "--no-commit", "main"]);
+    r.write("research/a.md", "rewritten in the merge");
+    r.git(["add", "-A"]);
+    r.git(["commit", "-qm", "evil merge"]);
+    let merge = r.head();
+    let (code, v) = r.json(&["--range", &range], &[]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(paths(&v), ["research/a.md"]);
+    assert_eq!(v["violations"][0]["commit"].as_str(), Some(merge.as_str()));
+    assert_eq!(v["violations"][0]["status"], "changed in merge");
+}
+
+#[test]
 fn range_mode_github_annotations() {
     let (r, base, bad) = range_repo();
     let (code, out, _) = r.check(&["--range", &format!("{base}..HEAD"), "--format", "github"], &[]);
