@@ -5,6 +5,7 @@ use super::{short, Report, Source, Unit, Violation};
 use crate::decide::Rule;
 use crate::policy::{Mode, Unassigned};
 use crate::role::RoleSource;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// How many paths of one group the human report lists before it says "and N more".
@@ -23,7 +24,7 @@ pub fn human(report: &Report, per_group: usize) -> String {
         if unit.violations == 0 {
             continue;
         }
-        let vs: Vec<&Violation> = report.violations.iter().filter(|v| v.unit == i).collect();
+        let vs = report.violations_of(i);
         match &unit.commit {
             Some(c) => {
                 let _ = writeln!(
@@ -39,11 +40,11 @@ pub fn human(report: &Report, per_group: usize) -> String {
                 let _ = writeln!(out, "{} may not commit {} of {} paths:", who(unit), unit.violations, unit.paths);
             }
         }
-        for (group, members) in groups(&vs) {
+        for (group, members) in groups(report, vs) {
             let _ = writeln!(out, "  {group}:");
             for v in members.iter().take(per_group) {
-                let _ = write!(out, "    {:<9} {}", v.status.as_str(), shown(&v.path));
-                if let Some(why) = detail(&v.rule) {
+                let _ = write!(out, "    {:<9} {}", v.status.as_str(), shown(report.path(v)));
+                if let Some(why) = detail(report.rule(v)) {
                     let _ = write!(out, "  ({why})");
                 }
                 out.push('\n');
@@ -119,17 +120,19 @@ pub fn json(report: &Report) -> String {
         .map(|v| {
             let u = &report.units[v.unit];
             let mut m = Map::new();
-            m.insert("path".into(), String::from_utf8_lossy(&v.path).into());
-            if std::str::from_utf8(&v.path).is_err() {
-                m.insert("path_bytes".into(), v.path.clone().into());
+            let path = report.path(v);
+            m.insert("path".into(), String::from_utf8_lossy(path).into());
+            if std::str::from_utf8(path).is_err() {
+                m.insert("path_bytes".into(), path.to_vec().into());
             }
             m.insert("status".into(), v.status.as_str().into());
             m.insert("commit".into(), u.commit.clone().into());
             m.insert("role".into(), u.role.clone().into());
             m.insert("role_source".into(), u.role_source.as_str().into());
-            m.insert("group".into(), group(&v.rule).into());
-            m.insert("rule".into(), v.rule.to_string().into());
-            let owners: Vec<String> = match &v.rule {
+            let rule = report.rule(v);
+            m.insert("group".into(), group(rule).into());
+            m.insert("rule".into(), rule.to_string().into());
+            let owners: Vec<String> = match rule {
                 Rule::OtherLane { owners, .. } => owners.clone(),
                 Rule::OtherSignal { owner } => vec![owner.clone()],
                 _ => Vec::new(),
@@ -171,8 +174,8 @@ pub fn github(report: &Report, limit: usize) -> String {
     let mut out = String::new();
     for v in report.violations.iter().take(limit) {
         let u = &report.units[v.unit];
-        let path = String::from_utf8_lossy(&v.path);
-        let mut msg = format!("{path} is {}; {} may not change it", describe(&v.rule), who(u));
+        let path = String::from_utf8_lossy(report.path(v));
+        let mut msg = format!("{path} is {}; {} may not change it", describe(report.rule(v)), who(u));
         if let Some(c) = &u.commit {
             let _ = write!(msg, " (commit {})", short(c));
         }
@@ -260,14 +263,23 @@ fn describe(rule: &Rule) -> String {
     }
 }
 
-fn groups<'v>(vs: &[&'v Violation]) -> Vec<(String, Vec<&'v Violation>)> {
+/// The violations under their group names, groups in order of first appearance. Names are
+/// worked out once per distinct rule.
+fn groups<'v>(report: &Report, vs: &'v [Violation]) -> Vec<(String, Vec<&'v Violation>)> {
     let mut out: Vec<(String, Vec<&Violation>)> = Vec::new();
+    let mut slot_of_rule: HashMap<usize, usize> = HashMap::new();
     for v in vs {
-        let g = group(&v.rule);
-        match out.iter_mut().find(|(name, _)| *name == g) {
-            Some((_, members)) => members.push(v),
-            None => out.push((g, vec![v])),
-        }
+        let slot = *slot_of_rule.entry(v.rule).or_insert_with(|| {
+            let g = group(report.rule(v));
+            match out.iter().position(|(name, _)| *name == g) {
+                Some(slot) => slot,
+                None => {
+                    out.push((g, Vec::new()));
+                    out.len() - 1
+                }
+            }
+        });
+        out[slot].1.push(v);
     }
     out
 }

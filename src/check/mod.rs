@@ -158,18 +158,19 @@ pub struct Unit {
     pub violations: usize,
 }
 
-/// One path out of lane.
+/// One path out of lane. The path and the rule are kept once in the [`Report`] (read them
+/// with [`Report::path`] and [`Report::rule`]), so a commit with 100,000 such paths stays
+/// small.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
     /// Index into [`Report::units`].
     pub unit: usize,
-    /// The path as git lists it (relative to the top level of the working tree, which is
-    /// what GitHub annotations need), or as named with `--files`; raw bytes.
-    pub path: Vec<u8>,
+    /// Byte range of the path in the report's path buffer.
+    path: std::ops::Range<usize>,
     /// How it was changed.
     pub status: Status,
-    /// Why it is out of lane.
-    pub rule: Rule,
+    /// Index into [`Report::rules`].
+    pub rule: usize,
 }
 
 /// Everything `lanes check` found.
@@ -183,14 +184,36 @@ pub struct Report {
     pub source: Source,
     /// One unit for the staged changes or the named files; one per commit in range mode.
     pub units: Vec<Unit>,
-    /// Every path out of lane, in the order git listed them.
+    /// Every path out of lane, in the order git listed them (so grouped by unit).
     pub violations: Vec<Violation>,
+    /// The distinct rules the violations point at.
+    pub rules: Vec<Rule>,
+    /// The violations' paths, end to end.
+    path_bytes: Vec<u8>,
 }
 
 impl Report {
     /// Paths judged, over all units.
     pub fn paths(&self) -> usize {
         self.units.iter().map(|u| u.paths).sum()
+    }
+
+    /// The path of a violation as git lists it (relative to the top level of the working
+    /// tree, which is what GitHub annotations need), or as named with `--files`; raw bytes.
+    pub fn path(&self, v: &Violation) -> &[u8] {
+        &self.path_bytes[v.path.clone()]
+    }
+
+    /// Why a violation is out of lane.
+    pub fn rule(&self, v: &Violation) -> &Rule {
+        &self.rules[v.rule]
+    }
+
+    /// The violations of unit `i`.
+    pub fn violations_of(&self, i: usize) -> &[Violation] {
+        let start = self.violations.partition_point(|v| v.unit < i);
+        let end = self.violations.partition_point(|v| v.unit <= i);
+        &self.violations[start..end]
     }
 
     /// True when the check fails (exit 1): a violation in `enforce` mode.
@@ -210,8 +233,17 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
     let policy = Policy::load(&file)?;
     policy.compile_all()?;
     let git = Git::new(cwd);
-    let mut judge =
-        Judge { policy: &policy, env, opts, git: &git, branch: None, units: Vec::new(), violations: Vec::new() };
+    let mut judge = Judge {
+        policy: &policy,
+        env,
+        opts,
+        git: &git,
+        branch: None,
+        units: Vec::new(),
+        violations: Vec::new(),
+        rules: Vec::new(),
+        path_bytes: Vec::new(),
+    };
     match &opts.source {
         Source::Staged => {
             let base = Base::new(&policy.root, &git.toplevel()?)?;
@@ -272,6 +304,8 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
         source: opts.source.clone(),
         units: judge.units,
         violations: judge.violations,
+        rules: judge.rules,
+        path_bytes: judge.path_bytes,
     })
 }
 
@@ -298,7 +332,13 @@ struct Judge<'a> {
     branch: Option<(Option<String>, Option<String>)>,
     units: Vec<Unit>,
     violations: Vec<Violation>,
+    rules: Vec<Rule>,
+    path_bytes: Vec<u8>,
 }
+
+/// How many of the latest distinct rules a new violation's rule is compared with before it is
+/// stored again (paths in one directory usually share a rule).
+const RULES_SEARCHED: usize = 32;
 
 impl<'a> Judge<'a> {
     /// Resolves the acting role in the documented order (see the module docs).
@@ -378,7 +418,17 @@ impl<'a> Judge<'a> {
         u.paths += 1;
         if verdict.violation {
             u.violations += 1;
-            self.violations.push(Violation { unit, path: shown.to_vec(), status, rule: verdict.rule });
+            let recent = self.rules.len().saturating_sub(RULES_SEARCHED);
+            let rule = match self.rules[recent..].iter().rposition(|r| *r == verdict.rule) {
+                Some(i) => recent + i,
+                None => {
+                    self.rules.push(verdict.rule);
+                    self.rules.len() - 1
+                }
+            };
+            let start = self.path_bytes.len();
+            self.path_bytes.extend_from_slice(shown);
+            self.violations.push(Violation { unit, path: start..self.path_bytes.len(), status, rule });
         }
         Ok(())
     }
