@@ -246,10 +246,11 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
     };
     match &opts.source {
         Source::Staged => {
+            // Git starts listing while the top level and the role are looked up.
+            let mut stream = git.staged()?;
             let base = Base::new(&policy.root, &git.toplevel()?)?;
             let actor = judge.actor(None, None)?;
             judge.open(None, &actor);
-            let mut stream = git.staged()?;
             while let Some(event) = stream.next()? {
                 if let Event::Change { status, path, is_dir } = event {
                     let place = base.place(path)?;
@@ -259,8 +260,8 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
             stream.finish()?;
         }
         Source::Range(range) => {
-            let base = Base::new(&policy.root, &git.toplevel()?)?;
             let mut stream = git.range(range)?;
+            let base = Base::new(&policy.root, &git.toplevel()?)?;
             let mut actor = Actor::Unassigned;
             while let Some(event) = stream.next()? {
                 match event {

@@ -13,7 +13,7 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::Match;
 use std::cell::{OnceCell, RefCell};
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// One pattern as written in the policy, with where it was written.
 #[derive(Debug, Clone)]
@@ -49,7 +49,7 @@ pub struct Lane {
     /// Components required anywhere (from `**/NAME...` patterns); part of the prefilter.
     anywhere: Vec<Box<[u8]>>,
     /// The last directory whose parents were matched, and the answer (see [`Lane::find`]).
-    last_dir: RefCell<Option<(PathBuf, Option<usize>)>>,
+    last_dir: RefCell<Option<(Vec<u8>, Option<usize>)>>,
 }
 
 impl PatternList {
@@ -136,24 +136,26 @@ impl Lane {
         // and is remembered for the next path in the same directory.
         let p = path.as_path();
         let found = match self.matcher.matched(p, is_dir) {
-            Match::None => self.in_parents(p.parent()),
+            Match::None => self.in_parents(p),
             m => self.user_pattern(m),
         };
         found.map(|i| self.originals[i].1.as_str())
     }
 
-    /// The answer for a directory and its parents (index into `originals`), cached for the
-    /// last directory asked.
-    fn in_parents(&self, dir: Option<&Path>) -> Option<usize> {
-        let dir = dir.filter(|d| !d.as_os_str().is_empty())?;
+    /// The answer for the directory holding `path` and that directory's parents (index into
+    /// `originals`), cached for the last directory asked. `path` is normalized, so its
+    /// directory is the text before its last `/`.
+    fn in_parents(&self, path: &Path) -> Option<usize> {
+        let bytes = path.as_os_str().as_encoded_bytes();
+        let dir_bytes = &bytes[..bytes.iter().rposition(|&b| b == b'/')?];
         let mut last = self.last_dir.borrow_mut();
         if let Some((d, answer)) = last.as_ref() {
-            if d == dir {
+            if d.as_slice() == dir_bytes {
                 return *answer;
             }
         }
-        let answer = self.user_pattern(self.matcher.matched_path_or_any_parents(dir, true));
-        *last = Some((dir.to_path_buf(), answer));
+        let answer = self.user_pattern(self.matcher.matched_path_or_any_parents(path.parent()?, true));
+        *last = Some((dir_bytes.to_vec(), answer));
         answer
     }
 
