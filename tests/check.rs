@@ -577,32 +577,61 @@ fn the_pre_commit_shim_fails_closed_without_lanes() {
     assert_eq!(r.head(), before);
 }
 
+/// How to run pre-commit: a program with leading arguments, and the `PYTHONPATH` it needs
+/// (set for `git commit` too, since the installed hook runs the same Python).
+struct PreCommit {
+    program: PathBuf,
+    args: Vec<&'static str>,
+    pythonpath: Option<PathBuf>,
+}
+
+impl PreCommit {
+    fn env(&self, cmd: &mut std::process::Command, cache: &Path) {
+        cmd.env("PRE_COMMIT_HOME", cache);
+        if let Some(p) = &self.pythonpath {
+            cmd.env("PYTHONPATH", p);
+        }
+    }
+}
+
 /// pre-commit from PyPI, installed once into the target directory (CI machines have python3
-/// and pip but not pre-commit). Skipped only when LANES_SKIP_PRECOMMIT=1.
-fn pre_commit() -> Option<PathBuf> {
+/// and pip but not pre-commit): in a venv, or with `pip install --target` where the venv
+/// module is missing (Debian without python3-venv). Skipped only when LANES_SKIP_PRECOMMIT=1.
+fn pre_commit() -> Option<PreCommit> {
     #[allow(clippy::disallowed_methods)]
     if std::env::var("LANES_SKIP_PRECOMMIT").as_deref() == Ok("1") {
         return None;
     }
     const VERSION: &str = "4.7.0";
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pre-commit-{VERSION}"));
-    let exe = venv.join("bin/pre-commit");
-    let done = venv.join("installed");
+    let spec = format!("pre-commit=={VERSION}");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pre-commit-{VERSION}"));
+    let done = dir.join("installed");
+    let run = |cmd: &mut std::process::Command| {
+        let out = cmd.output().unwrap();
+        (out.status.success(), format!("{cmd:?}: {}", String::from_utf8_lossy(&out.stderr)))
+    };
     if !done.exists() {
-        let run = |cmd: &mut std::process::Command| {
-            let out = cmd.output().unwrap();
-            assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (venv_ok, venv_err) = run(std::process::Command::new("python3").arg("-m").arg("venv").arg(&dir));
+        let (ok, err) = if venv_ok {
+            run(std::process::Command::new(dir.join("bin/pip")).args(["install", "-q", &spec]))
+        } else {
+            let _ = std::fs::remove_dir_all(&dir);
+            let target = dir.join("site");
+            let (ok, err) = run(std::process::Command::new("python3")
+                .args(["-m", "pip", "install", "-q", "--target"])
+                .arg(&target)
+                .arg(&spec));
+            (ok, format!("{venv_err}\n{err}"))
         };
-        let _ = std::fs::remove_dir_all(&venv);
-        run(std::process::Command::new("python3").arg("-m").arg("venv").arg(&venv));
-        run(std::process::Command::new(venv.join("bin/pip")).args([
-            "install",
-            "-q",
-            &format!("pre-commit=={VERSION}"),
-        ]));
+        assert!(ok, "cannot install pre-commit (set LANES_SKIP_PRECOMMIT=1 to skip this test): {err}");
         std::fs::write(&done, VERSION).unwrap();
     }
-    Some(exe)
+    Some(if dir.join("bin/pre-commit").exists() {
+        PreCommit { program: dir.join("bin/pre-commit"), args: vec![], pythonpath: None }
+    } else {
+        PreCommit { program: "python3".into(), args: vec!["-m", "pre_commit"], pythonpath: Some(dir.join("site")) }
+    })
 }
 
 #[test]
@@ -632,9 +661,10 @@ fn real_pre_commit_with_this_repository_as_hook_source_refuses_an_out_of_lane_co
     r.git(["commit", "-qm", "pre-commit config"]);
     let cache = r.home.join("pre-commit-cache");
     let pc = |args: &[&str]| {
-        let mut cmd = std::process::Command::new(&pre_commit);
+        let mut cmd = std::process::Command::new(&pre_commit.program);
         r.env(&mut cmd);
-        cmd.env("PRE_COMMIT_HOME", &cache).args(args);
+        pre_commit.env(&mut cmd, &cache);
+        cmd.args(&pre_commit.args).args(args);
         result(cmd.output().unwrap())
     };
     let (code, out, err) = pc(&["install"]);
@@ -644,7 +674,7 @@ fn real_pre_commit_with_this_repository_as_hook_source_refuses_an_out_of_lane_co
     let before = r.head();
     r.git(["rm", "-q", "research/b.md"]); // a deletion: frameworks never pass these as file names
     let mut commit = r.git_cmd(["commit", "-m", "out of lane"]);
-    commit.env("PRE_COMMIT_HOME", &cache);
+    pre_commit.env(&mut commit, &cache);
     let (code, out, err) = result(commit.output().unwrap());
     assert_ne!(code, 0, "{out}{err}");
     let all = format!("{out}{err}");
@@ -656,7 +686,7 @@ fn real_pre_commit_with_this_repository_as_hook_source_refuses_an_out_of_lane_co
     r.write("src/ok.rs", "fine");
     r.git(["add", "-A"]);
     let mut commit = r.git_cmd(["commit", "-qm", "in lane"]);
-    commit.env("PRE_COMMIT_HOME", &cache);
+    pre_commit.env(&mut commit, &cache);
     let (code, out, err) = result(commit.output().unwrap());
     assert_eq!(code, 0, "{out}{err}");
     assert_ne!(r.head(), before);
