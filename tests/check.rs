@@ -412,6 +412,38 @@ fn a_policy_in_a_subdirectory_judges_paths_below_it() {
     assert_eq!(v["paths"], 3);
 }
 
+#[test]
+fn a_policy_above_the_repository_judges_paths_through_it() {
+    // The project holds a nested repository: git lists paths relative to `inner/`.
+    let r = Repo::empty(POLICY);
+    let inner = r.dir.join("inner");
+    std::fs::create_dir_all(inner.join("research")).unwrap();
+    std::fs::write(inner.join("research/x.md"), "x").unwrap();
+    let mut init = r.git_cmd(["init", "-q"]);
+    init.current_dir(&inner);
+    assert!(init.status().unwrap().success());
+    let mut add = r.git_cmd(["add", "-A"]);
+    add.current_dir(&inner);
+    assert!(add.status().unwrap().success());
+    let mut cmd = r.lanes();
+    cmd.current_dir(&inner).env("LANES_ROLE", "researcher").args(["--format", "json"]);
+    let (code, out, err) = result(cmd.output().unwrap());
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    assert_eq!(code, 1, "inner/research/x.md is not the root's research/: {v}");
+    assert_eq!(paths(&v), ["research/x.md"], "shown as git lists it");
+    assert_eq!(v["violations"][0]["group"], "outside every lane");
+}
+
+#[test]
+fn github_annotations_escape_file_names() {
+    let r = Repo::new();
+    r.write("research/a,b:c%.md", "x");
+    r.git(["add", "-A"]);
+    let (code, out, _) = r.check(&["--format", "github"], BUILDER);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("::error file=research/a%2Cb%3Ac%25.md,title=lanes check%3A out of lane::research/a,b:c%25.md is in the lane of researcher"), "{out}");
+}
+
 /// Three good commits and one bad one on a builder branch; a trailer names another role.
 fn range_repo() -> (Repo, String, String) {
     let r = Repo::new();
