@@ -207,7 +207,12 @@ impl Git {
     /// empty tree before the first commit), renames listed as a deletion and an addition.
     /// Only the index is read, so unstaged edits are not listed and index-only changes are.
     pub fn staged(&self) -> Result<ChangeStream, GitError> {
-        self.stream([
+        self.staged_against(None)
+    }
+
+    /// Like [`Git::staged`], but against commit `rev` instead of `HEAD` when given.
+    pub fn staged_against(&self, rev: Option<&str>) -> Result<ChangeStream, GitError> {
+        let mut args = vec![
             "diff",
             "--cached",
             "--raw",
@@ -218,7 +223,18 @@ impl Git {
             "--no-textconv",
             "--no-relative",
             "--ignore-submodules=none",
-        ])
+        ];
+        args.extend(rev);
+        args.push("--");
+        self.stream(args)
+    }
+
+    /// The commit being merged when a merge stopped for conflicts (`MERGE_HEAD`, the first
+    /// one of an octopus merge), `None` when no merge is in progress.
+    pub fn merge_head(&self) -> Result<Option<String>, GitError> {
+        Ok(self
+            .output(["rev-parse", "-q", "--verify", "MERGE_HEAD"])?
+            .map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
 
     /// The changes of every commit in `range` (`A..B`; `A...B` means the same here: the

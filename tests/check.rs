@@ -413,6 +413,32 @@ fn a_policy_in_a_subdirectory_judges_paths_below_it() {
 }
 
 #[test]
+fn concluding_a_merge_judges_only_what_differs_from_both_sides() {
+    let r = Repo::new();
+    r.git(["checkout", "-q", "-b", "build/x"]);
+    r.write("src/x.rs", "builder's version");
+    r.git(["commit", "-qam", "builder"]);
+    r.git(["checkout", "-q", "main"]);
+    r.write("src/x.rs", "main's version");
+    r.write("research/a.md", "the researcher's work, merged in");
+    r.git(["commit", "-qam", "main"]);
+    r.git(["checkout", "-q", "build/x"]);
+    let merge = r.git_cmd(["merge", "-q", "main"]).output().unwrap();
+    assert!(!merge.status.success(), "the merge stops on the conflict in src/x.rs");
+    r.write("src/x.rs", "resolved");
+    r.git(["add", "src/x.rs"]);
+    let (code, v) = r.json(&[], &[]);
+    assert_eq!(code, 0, "research/a.md came from main unchanged: {v}");
+    assert_eq!(v["paths"], 1, "{v}");
+    // Editing the researcher's file while resolving is the builder's own change.
+    r.write("research/a.md", "edited during the merge");
+    r.git(["add", "research/a.md"]);
+    let (code, v) = r.json(&[], &[]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(paths(&v), ["research/a.md"]);
+}
+
+#[test]
 fn a_policy_above_the_repository_judges_paths_through_it() {
     // The project holds a nested repository: git lists paths relative to `inner/`.
     let r = Repo::empty(POLICY);

@@ -246,6 +246,13 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
     };
     match &opts.source {
         Source::Staged => {
+            // Concluding a merge: judge only what differs from both sides, as range mode
+            // does with merge commits; what the merged branch brought in unchanged was
+            // judged on that branch.
+            let merged = match git.merge_head()? {
+                Some(rev) => Some(changed_paths(git.staged_against(Some(&rev))?)?),
+                None => None,
+            };
             // Git starts listing while the top level and the role are looked up.
             let mut stream = git.staged()?;
             let base = Base::new(&policy.root, &git.toplevel()?)?;
@@ -253,6 +260,9 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
             judge.open(None, &actor);
             while let Some(event) = stream.next()? {
                 if let Event::Change { status, path, is_dir } = event {
+                    if merged.as_ref().is_some_and(|m| !m.contains(path)) {
+                        continue;
+                    }
                     let place = base.place(path)?;
                     judge.path(&actor, &place, path, status, is_dir)?;
                 }
@@ -308,6 +318,18 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
         rules: judge.rules,
         path_bytes: judge.path_bytes,
     })
+}
+
+/// Every path a change stream lists.
+fn changed_paths(mut stream: git::ChangeStream) -> Result<std::collections::HashSet<Vec<u8>>, CheckError> {
+    let mut paths = std::collections::HashSet::new();
+    while let Some(event) = stream.next()? {
+        if let Event::Change { path, .. } = event {
+            paths.insert(path.to_vec());
+        }
+    }
+    stream.finish()?;
+    Ok(paths)
 }
 
 /// The value of a commit's `Lane:` trailers: none, or one name (repeated is fine).
