@@ -439,6 +439,24 @@ fn concluding_a_merge_judges_only_what_differs_from_both_sides() {
 }
 
 #[test]
+fn a_submodule_is_judged_as_a_directory() {
+    let policy = "[roles.builder]\nwrite = [\"vendor/\", \".gitmodules\"]\n[protected]\npaths = [\"vendor/lib/\"]\n";
+    let r = Repo::empty(policy);
+    r.git(["add", "lanes.toml"]);
+    r.git(["commit", "-qm", "policy"]);
+    let head = r.head();
+    r.write(".gitmodules", "[submodule \"lib\"]\n\tpath = vendor/lib\n\turl = ../lib\n");
+    r.git(["add", ".gitmodules"]);
+    r.git(["update-index", "--add", "--cacheinfo", &format!("160000,{head},vendor/lib")]);
+    r.write("vendor/other.txt", "x");
+    r.git(["add", "vendor/other.txt"]);
+    let (code, v) = r.json(&[], BUILDER);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(paths(&v), ["vendor/lib"], "the gitlink matches the directory pattern `vendor/lib/`");
+    assert_eq!(v["violations"][0]["rule"], "protected: vendor/lib/");
+}
+
+#[test]
 fn a_policy_above_the_repository_judges_paths_through_it() {
     // The project holds a nested repository: git lists paths relative to `inner/`.
     let r = Repo::empty(POLICY);

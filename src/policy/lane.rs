@@ -50,6 +50,12 @@ pub struct Lane {
     anywhere: Vec<Box<[u8]>>,
     /// The last directory whose parents were matched, and the answer (see [`Lane::find`]).
     last_dir: RefCell<Option<(Vec<u8>, Option<usize>)>>,
+    /// Bit `n` set: some pattern (positive or negated) can match a path of `n` components
+    /// (bit 63: 63 or more); `None` when a pattern can match at any depth (`**`, classes,
+    /// alternatives). A pattern without those has as many components as the paths it
+    /// matches, since `*` and `?` never cross `/`; a path at another depth can only be in
+    /// the lane through a parent directory.
+    depths: Option<u64>,
 }
 
 impl PatternList {
@@ -84,12 +90,14 @@ impl Lane {
         let mut originals = Vec::with_capacity(patterns.len());
         let mut heads = Some(Vec::new());
         let mut anywhere = Vec::new();
+        let mut depths = Some(0u64);
         for p in patterns {
             let err = |msg: String| PolicyError::at(file, source, p.span.clone(), msg);
             let anchored = anchor(&p.text).map_err(|m| err(format!("invalid pattern `{}`: {m}", p.text)))?;
             builder
                 .add_line(None, &anchored)
                 .map_err(|e| err(format!("invalid pattern `{}`: {e}", p.text)))?;
+            depths = depths.and_then(|d| depth(&anchored).map(|n| d | depth_bit(n)));
             match (head(&anchored), heads.as_mut()) {
                 (Head::Literal(h), Some(list)) => list.push(h.as_bytes().into()),
                 (Head::Anywhere(h), _) => anywhere.push(h.as_bytes().into()),
@@ -99,7 +107,7 @@ impl Lane {
             originals.push((anchored, p.text.clone()));
         }
         let matcher = builder.build().map_err(|e| PolicyError::file(file, format!("cannot compile patterns: {e}")))?;
-        Ok(Lane { matcher, originals, heads, anywhere, last_dir: RefCell::new(None) })
+        Ok(Lane { matcher, originals, heads, anywhere, last_dir: RefCell::new(None), depths })
     }
 
     /// The literal first components of the positive patterns, `None` when any pattern may
@@ -135,7 +143,12 @@ impl Lane {
         // directory and that directory's parents, whose answer depends on the directory alone
         // and is remembered for the next path in the same directory.
         let p = path.as_path();
-        let found = match self.matcher.matched(p, is_dir) {
+        let at_depth = match self.depths {
+            Some(d) => d & depth_bit(p.as_os_str().as_encoded_bytes().iter().filter(|&&b| b == b'/').count() + 1) != 0,
+            None => true,
+        };
+        let direct = if at_depth { self.matcher.matched(p, is_dir) } else { Match::None };
+        let found = match direct {
             Match::None => self.in_parents(p),
             m => self.user_pattern(m),
         };
@@ -173,6 +186,22 @@ impl Lane {
 pub fn first_component(path: &RepoPath) -> &[u8] {
     let bytes = path.as_path().as_os_str().as_encoded_bytes();
     bytes.split(|&b| b == b'/').next().unwrap_or(bytes)
+}
+
+fn depth_bit(components: usize) -> u64 {
+    1 << components.min(63)
+}
+
+/// How many components the paths an anchored pattern line matches have, or `None` when it
+/// can match at several depths.
+fn depth(anchored: &str) -> Option<usize> {
+    let body = anchored.trim_start_matches('!').trim_start_matches('/');
+    let body = if body.ends_with("\\ ") { body } else { body.trim_end() };
+    let body = body.strip_suffix('/').unwrap_or(body);
+    if body.is_empty() || body.contains("**") || body.contains(['[', ']', '{', '}', '\\']) {
+        return None;
+    }
+    Some(body.split('/').count())
 }
 
 enum Head<'a> {
@@ -334,12 +363,16 @@ mod tests {
             &["docs/*.md", "!docs/private.md", "a/b/c"],
             &["**/*.lock", "web/", "!web/**/dist/"],
             &["src", "src/x/"],
+            &["lane0/", "docs/role0/*.md", "!lane0/generated/", "lane0/sub/?.txt"],
+            &["a/*/c/", "!a/b/c/d", "x/[ab]/y"],
         ];
         let paths = [
             "src/a.rs", "src/gen/x.rs", "src/gen/keep.rs", "src/gen/y.rs", "src/a.rs", "src/x/y", "src/x",
             "docs/a.md", "docs/private.md", "docs/sub/a.md", "a/b/c/d", "a/b/cd", "web/app/dist/x.js",
             "web/app/src/x.js", "web/app/dist/y.js", "Cargo.lock", "x/yarn.lock", "x/.git/HEAD", ".git",
             "x/.claude/s.json", "x/.claude", "lanes.toml", ".lanes/audit.jsonl", "other/a",
+            "lane0", "lane0/a", "lane0/generated/x", "lane0/sub/a.txt", "lane0/sub/ab.txt", "docs/role0/a.md",
+            "docs/role0/x/a.md", "a/b/c", "a/b/c/d", "a/b/c/e", "a/x/c/d/e", "x/a/y", "x/a/y/z", "x/c/y",
         ];
         for set in sets {
             let l = lane(set);
@@ -357,6 +390,19 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn pattern_depths() {
+        let d = |p: &str| depth(&anchor(p).unwrap());
+        assert_eq!(d("src/"), Some(1));
+        assert_eq!(d("/docs/*.md"), Some(2));
+        assert_eq!(d("!a/b/"), Some(2));
+        assert_eq!(d("a/b/c"), Some(3));
+        assert_eq!(d("**/x"), None);
+        assert_eq!(d("a/**"), None);
+        assert_eq!(d("a/[bc]"), None);
+        assert_eq!(d("a/{b,c/d}"), None);
     }
 
     #[test]
