@@ -1,11 +1,12 @@
 //! Git, as `lanes check` needs it: the only module that starts processes.
 //!
-//! Every git command is built by [`Git::command`] and every listing is read as a stream of
-//! NUL-separated tokens (`-z`), byte for byte: paths are raw bytes (spaces, newlines and
-//! non-UTF-8 names survive) and nothing is collected per file. Changes are listed in git's
-//! raw format (`--raw`), which carries each side's file mode, so a submodule (a directory to
-//! lanes) is known as one. Formats: git-diff(1) and git-log(1), "RAW OUTPUT FORMAT" and
-//! "COMBINED DIFF FORMAT"; `-z` paths are never quoted.
+//! Every git command is built by one private builder (`Git::command`) and every listing is
+//! read as a stream of NUL-separated tokens (`-z`), byte for byte: paths are raw bytes
+//! (spaces, newlines and non-UTF-8 names survive) and nothing is collected per file. Changes
+//! are listed in git's raw format (`--raw`), which carries each side's file mode, so a
+//! submodule (a directory to lanes) is known as one, or, where that does not matter, as
+//! `--name-status` (see [`Detail`]). Formats: git-diff(1) and git-log(1), "RAW OUTPUT
+//! FORMAT", "COMBINED DIFF FORMAT" and `--name-status`; `-z` paths are never quoted.
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;

@@ -4,8 +4,8 @@
 //!
 //! Data flows one way: git's change stream ([`crate::git`]) -> places relative to the policy
 //! root -> [`decide::decide`] per path -> a [`Report`] holding only the violations and counts
-//! (so memory does not grow with in-lane paths) -> [`format`] renders it. Nothing here
-//! prints.
+//! (so memory does not grow with in-lane paths) -> the `format` module renders it. Nothing
+//! here prints.
 //!
 //! Who is committing, first claim that decides wins:
 //! 1. `--role NAME`;
