@@ -82,9 +82,7 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
         let mut stdin = Vec::new();
         match std::io::stdin().lock().read_to_end(&mut stdin) {
             Ok(_) => hook::run(&stdin, env, &opts),
-            Err(e) => {
-                Outcome::Block(format!("lanes could not read the hook input on stdin, so the call is blocked: {e}"))
-            }
+            Err(e) => Outcome::Block(format!("lanes could not read the hook input on stdin, so the call is blocked: {e}")),
         }
     });
     match outcome {
