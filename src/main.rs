@@ -39,8 +39,10 @@ fn check_main(args: cli::CheckArgs, env: &Env) -> ExitCode {
     let report = match result {
         Ok(report) => report,
         Err(e) => {
-            if args.format == cli::CheckFormat::Github {
-                println!("{}", format::github_error(&e));
+            match args.format {
+                cli::CheckFormat::Github => println!("{}", format::github_error(&e)),
+                cli::CheckFormat::Json => println!("{}", serde_json::json!({ "ok": false, "error": e })),
+                cli::CheckFormat::Human => {}
             }
             eprintln!("lanes check: {e}");
             return ExitCode::from(2);

@@ -358,8 +358,10 @@ fn branch_mapping_uses_the_roles_globs() {
 #[test]
 fn errors_exit_2_and_say_why() {
     let r = Repo::new();
-    let (code, _, err) = r.check(&[], &[("LANES_ROLE", "buidler")]);
+    let (code, out, err) = r.check(&["--format", "json"], &[("LANES_ROLE", "buidler")]);
     assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["ok"].as_bool(), v["error"].as_str().map(|e| e.contains("buidler"))), (Some(false), Some(true)));
     assert!(
         err.contains(
             "role `buidler` (from LANES_ROLE) is not defined in the policy; roles: builder, researcher, reviewer"

@@ -102,6 +102,7 @@ pub fn summary(report: &Report) -> String {
 ///                     "group", "rule", "owners" }] }`.
 /// `path` is UTF-8 (lossy); `path_bytes` (the raw bytes) is present only when the path is
 /// not valid UTF-8. `ok` is true when nothing is out of lane; `failed` mirrors exit status 1.
+/// (When the check cannot run, the binary prints `{ "ok": false, "error": MESSAGE }`.)
 pub fn json(report: &Report) -> String {
     use serde_json::{json, Map, Value};
     let units: Vec<Value> = report
