@@ -8,10 +8,12 @@
 //! `hook_input` (stdin JSON) -> `path` (resolution) -> `decide` -> `render` / `audit`.
 
 pub mod audit;
+pub mod check;
 pub mod checkout;
 pub mod decide;
 pub mod env;
 pub mod explain;
+pub mod git;
 pub mod hook;
 pub mod hook_input;
 pub mod path;
