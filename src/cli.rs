@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Keep parallel AI coding agents in their lanes.
 #[derive(Debug, Parser)]
@@ -15,6 +16,129 @@ pub struct Cli {
 pub enum Command {
     /// Claude Code PreToolUse hook: reads the tool call on stdin and blocks out-of-lane writes.
     Hook(HookArgs),
+    /// Git backstop: refuse staged changes (or commits in a range) that touch other lanes.
+    /// Exit 0: all in lane; 1: something is out of lane; 2: error.
+    Check(CheckArgs),
+    /// Set up this repository for parallel agents: lanes.toml (from a template when there is
+    /// none), the CLAUDE.md block, the Claude Code hook, agent files, the git pre-commit hook.
+    Init(InitArgs),
+    /// Remove what `lanes init` added (the hook entry, the CLAUDE.md block, the pre-commit
+    /// hook); lanes.toml, agent files and the .gitignore entry are kept.
+    Uninstall(UninstallArgs),
+    /// Check the policy: errors (exit 1) and warnings; exit 2 when no policy can be read.
+    Validate(ValidateArgs),
+    /// Who may write PATH and by which rule; or replay a saved hook input (--hook-input).
+    Explain(ExplainArgs),
+    /// Roles, lanes, signal files, mode, audit log, installed hooks; problems first.
+    Status(StatusArgs),
+    /// Summarize the audit log per role and session (markdown: a completion receipt).
+    Report(ReportArgs),
+    /// Wait until ROLE's signal file is complete (exit 0; 1 on timeout; 2 on errors).
+    Wait(WaitArgs),
+}
+
+/// Output format of validate, explain and status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// One JSON document on stdout.
+    Json,
+}
+
+/// Output format of report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// For people.
+    Text,
+    /// One JSON document on stdout.
+    Json,
+    /// A completion receipt to paste into a pull request.
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Policy file (default: lanes.toml here or in a parent directory; also LANES_POLICY).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The path to explain (relative to the current directory).
+    #[arg(required_unless_present = "hook_input", conflicts_with = "hook_input")]
+    pub path: Option<String>,
+    /// Decide for this role only, with the reason the hook would give; exit 1 when denied.
+    /// With --hook-input: the session's LANES_ROLE, which the payload does not carry.
+    #[arg(long, value_name = "NAME")]
+    pub role: Option<String>,
+    /// Replay a saved PreToolUse payload (`-` reads stdin) and print the decision trace;
+    /// exit 1 when the hook would deny or block it. Nothing is written to the audit log.
+    #[arg(long, value_name = "FILE")]
+    pub hook_input: Option<PathBuf>,
+    /// Policy file (default: found from the current directory, or the payload's cwd).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Policy file (default: lanes.toml here or in a parent directory; also LANES_POLICY).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Settle interval of signal files, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = seconds)]
+    pub settle: Duration,
+    /// Output format. Exit 1 when there are problems.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Policy file (default: lanes.toml here or in a parent directory; also LANES_POLICY).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Read this log instead of the policy's audit log.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Only records since TIME: RFC 3339 (2026-11-24T06:00:00Z) or a duration ago (2h, 30min).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only records of this role (`(unassigned)` for records without one).
+    #[arg(long, value_name = "NAME")]
+    pub role: Option<String>,
+    /// Only records of this session id.
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// The role whose signal file to wait for.
+    pub role: String,
+    /// Give up after this many seconds (exit 1). Default: wait forever.
+    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
+    pub timeout: Option<Duration>,
+    /// The signal file must stay unchanged this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = seconds)]
+    pub settle: Duration,
+    /// Policy file (default: lanes.toml here or in a parent directory; also LANES_POLICY).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -23,6 +147,76 @@ pub struct HookArgs {
     /// (also: LANES_POLICY).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Policy file to use instead of searching for lanes.toml from the working directory
+    /// (also: LANES_POLICY).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// The role committing; wins over every other source (trailer, LANES_ROLE,
+    /// CLAUDE_CODE_AGENT, branch).
+    #[arg(long, value_name = "NAME")]
+    pub role: Option<String>,
+    /// Judge every commit in this range (A..B, or A...B: the commits B adds since the merge
+    /// base) instead of the staged changes.
+    #[arg(long, value_name = "A..B", conflicts_with = "files")]
+    pub range: Option<String>,
+    /// Judge these paths (relative to the working directory) instead of asking git. Hook
+    /// managers never pass deleted files or the old side of a rename: prefer the default.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub files: Option<Vec<PathBuf>>,
+    /// Branch name to map to a role through `branches` instead of the current branch (CI
+    /// checkouts are usually detached).
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// Grouped report and a one-line summary.
+    Human,
+    /// One JSON object.
+    Json,
+    /// GitHub Actions annotations (::error file=...::).
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Template for a new lanes.toml (an existing one is never overwritten).
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
+    /// List the policy templates and exit.
+    #[arg(long)]
+    pub list_templates: bool,
+    /// Show what would change, as diffs, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How the hooks name lanes (default: `lanes` when it is on PATH, else this executable's
+    /// absolute path).
+    #[arg(long, value_name = "CMD")]
+    pub hook_command: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Show what would change, as diffs, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Parses a non-negative number of seconds (`3`, `0.5`).
+fn seconds(s: &str) -> Result<Duration, String> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|f| Duration::try_from_secs_f64(f).ok())
+        .ok_or_else(|| format!("`{s}` is not a number of seconds (like 3 or 0.5)"))
 }
 
 #[cfg(test)]

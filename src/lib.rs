@@ -8,12 +8,20 @@
 //! `hook_input` (stdin JSON) -> `path` (resolution) -> `decide` -> `render` / `audit`.
 
 pub mod audit;
+pub mod check;
 pub mod checkout;
 pub mod decide;
 pub mod env;
+pub mod explain;
+pub mod git;
 pub mod hook;
 pub mod hook_input;
 pub mod path;
 pub mod policy;
 pub mod render;
+pub mod report;
 pub mod role;
+pub mod scaffold;
+pub mod signal;
+pub mod status;
+pub mod validate;

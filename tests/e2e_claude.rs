@@ -162,3 +162,29 @@ fn env_role_bash_redirect_out_of_lane_is_blocked() {
     out.assert_blocked("research/bash_no.txt");
     out.assert_audit(Some("research/bash_no.txt"), "deny", "env");
 }
+
+/// A repository prepared by `lanes init` alone (default template, generated settings and agent
+/// files): `claude --agent builder` writes src/, is denied research/ and reviews/, and may not
+/// start a reviewer subagent (the template's `spawn` is empty).
+#[test]
+fn a_repository_prepared_by_lanes_init_alone_is_enforced() {
+    let Some(out) = Scenario::new()
+        .by_init()
+        .agent("builder")
+        .calls(vec![
+            Call::write("src/init_ok.rs", "fn ok() {}\n"),
+            Call::write("research/init_no.txt", "not the builder's\n"),
+            Call::write("reviews/init_no.txt", "not the builder's\n"),
+            Call::agent("reviewer", vec![Call::write("reviews/sub.txt", "x\n")]),
+        ])
+        .run()
+    else {
+        return;
+    };
+    out.assert_landed("src/init_ok.rs");
+    out.assert_blocked("research/init_no.txt");
+    out.assert_blocked("reviews/init_no.txt");
+    out.assert_tool_denied("Agent");
+    out.assert_audit(Some("src/init_ok.rs"), "allow", "agent_type");
+    out.assert_audit(Some("research/init_no.txt"), "deny", "agent_type");
+}

@@ -36,6 +36,50 @@ impl TestRepo {
     /// A committed git repo with `policy` as `lanes.toml`, the lanes hook registered, one
     /// subagent definition per name in `agents`, and empty `src/` and `research/`.
     pub fn new(policy: &str, agents: &[&str]) -> TestRepo {
+        let repo = TestRepo::empty();
+        repo.write("lanes.toml", policy);
+        repo.write(".claude/settings.json", &hook_settings());
+        for name in agents {
+            repo.write(
+                &format!(".claude/agents/{name}.md"),
+                &agent_definition(name),
+            );
+        }
+        repo.write("src/.gitkeep", "");
+        repo.write("research/.gitkeep", "");
+        repo.git(&["add", "-A"]);
+        repo.git(&["commit", "-q", "-m", "init"]);
+        repo
+    }
+
+    /// A committed git repo set up by `lanes init` alone (default template), with
+    /// `--hook-command` naming this build, so an installed `lanes` on PATH cannot stand in.
+    pub fn by_init() -> TestRepo {
+        let repo = TestRepo::empty();
+        let out = Command::new(env!("CARGO_BIN_EXE_lanes"))
+            .args(["init", "--hook-command", env!("CARGO_BIN_EXE_lanes")])
+            .current_dir(repo.root())
+            .env("HOME", repo.home())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("PATH", super::host_path())
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .output()
+            .expect("run lanes init");
+        assert!(
+            out.status.success(),
+            "lanes init failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        repo.git(&["add", "-A"]);
+        // The commit is set-up, not a subject of the test: skip the pre-commit hook init installed.
+        repo.git(&["commit", "-q", "--no-verify", "-m", "lanes init"]);
+        repo
+    }
+
+    /// A git repo with nothing in it yet.
+    fn empty() -> TestRepo {
         let tmp_root = Path::new(env!("CARGO_TARGET_TMPDIR"));
         fs::create_dir_all(tmp_root).expect("create CARGO_TARGET_TMPDIR");
         let dir = tempfile::Builder::new()
@@ -50,18 +94,6 @@ impl TestRepo {
         repo.git(&["config", "user.name", "lanes e2e"]);
         repo.git(&["config", "user.email", "e2e@lanes.invalid"]);
         repo.git(&["config", "commit.gpgsign", "false"]);
-        repo.write("lanes.toml", policy);
-        repo.write(".claude/settings.json", &hook_settings());
-        for name in agents {
-            repo.write(
-                &format!(".claude/agents/{name}.md"),
-                &agent_definition(name),
-            );
-        }
-        repo.write("src/.gitkeep", "");
-        repo.write("research/.gitkeep", "");
-        repo.git(&["add", "-A"]);
-        repo.git(&["commit", "-q", "-m", "init"]);
         repo
     }
 

@@ -136,6 +136,7 @@ pub struct Scenario {
     agent: Option<String>,
     calls: Vec<Call>,
     timeout: Duration,
+    by_init: bool,
 }
 
 impl Default for Scenario {
@@ -147,6 +148,7 @@ impl Default for Scenario {
             agent: None,
             calls: Vec::new(),
             timeout: RUN_TIMEOUT,
+            by_init: false,
         }
     }
 }
@@ -186,6 +188,13 @@ impl Scenario {
         self
     }
 
+    /// Prepare the repository with `lanes init` alone (default template) instead of writing
+    /// the policy, settings and agent files; `policy` and `agents` are then unused.
+    pub fn by_init(mut self) -> Scenario {
+        self.by_init = true;
+        self
+    }
+
     pub fn timeout(mut self, timeout: Duration) -> Scenario {
         self.timeout = timeout;
         self
@@ -196,7 +205,10 @@ impl Scenario {
     pub fn run(self) -> Option<Outcome> {
         let claude = super::install::claude()?;
         let agents: Vec<&str> = self.agents.iter().map(String::as_str).collect();
-        let repo = TestRepo::new(&self.policy, &agents);
+        let repo = match self.by_init {
+            true => TestRepo::by_init(),
+            false => TestRepo::new(&self.policy, &agents),
+        };
         let stub = Stub::start(&repo.artifacts());
         let prompt = script_prompt("Run the scripted e2e calls.", &self.calls, &repo.root());
 
