@@ -111,21 +111,25 @@ impl PatternList {
         may
     }
 
-    /// [`Lane::heads`] read from the pattern text, without compiling: the literal first
-    /// components of the positive patterns, or `None` when the lane may hold paths under any
-    /// first component, or when a pattern might not compile (the list then stays a candidate
-    /// for every path, so its error surfaces wherever it is asked).
-    pub fn heads(&self) -> Option<Vec<Box<[u8]>>> {
-        let mut heads = Vec::new();
+    /// Where this list's lane may hold paths, read from the pattern text without compiling
+    /// (the same reading as [`Lane::heads`]): `None` when it may hold paths anywhere (a
+    /// positive pattern starts with a wildcard, or a pattern might not compile, so that the
+    /// list stays a candidate for every path and its error surfaces wherever it is asked).
+    pub fn heads(&self) -> Option<Heads> {
+        let mut heads = Heads::default();
         for p in &self.patterns {
             if !surely_compiles(&p.text) {
                 return None;
             }
-            let anchored = anchor(&p.text).ok()?;
-            match head(&anchored) {
-                Head::Literal(h) => heads.push(h.as_bytes().into()),
+            let (neg, body) = split(&p.text).ok()?;
+            if !neg.is_empty() {
+                continue;
+            }
+            match head_of_body(body) {
+                Head::Literal(h) => heads.first.push(h.as_bytes().into()),
+                Head::Anywhere(h) => heads.anywhere.push(h.as_bytes().into()),
                 Head::Negation => {}
-                Head::Anywhere(_) | Head::Wild => return None,
+                Head::Wild => return None,
             }
         }
         Some(heads)
@@ -253,6 +257,16 @@ impl Lane {
     }
 }
 
+/// Where a lane may hold paths, from [`PatternList::heads`]: a path can be in it only when
+/// its first component is one of `first`, or one of its components is one of `anywhere`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Heads {
+    /// Literal first components of positive patterns (`src` for `src/`).
+    pub first: Vec<Box<[u8]>>,
+    /// Literal components after a leading `**/` (`.git` for `**/.git`).
+    pub anywhere: Vec<Box<[u8]>>,
+}
+
 /// The first component of a normalized path, as bytes (`src` for `src/a/b`).
 pub fn first_component(path: &RepoPath) -> &[u8] {
     let bytes = path.as_path().as_os_str().as_encoded_bytes();
@@ -290,6 +304,11 @@ enum Head<'a> {
 /// (trailing spaces trimmed unless escaped).
 fn head(anchored: &str) -> Head<'_> {
     let Some(body) = anchored.strip_prefix('/') else { return Head::Negation };
+    head_of_body(body)
+}
+
+/// [`head`] of a positive pattern, given its body without leading `/` (as [`split`] gives).
+fn head_of_body(body: &str) -> Head<'_> {
     let body = if body.ends_with("\\ ") { body } else { body.trim_end() };
     let literal = |c: &str| !c.is_empty() && !c.contains(['*', '?', '[', ']', '{', '}', '\\']);
     let mut parts = body.split('/');
@@ -376,6 +395,23 @@ fn surely_compiles(pattern: &str) -> bool {
     split(pattern).is_ok() && !pattern.bytes().any(|b| BYTE_CLASS[b as usize] == MALFORMABLE)
 }
 
+/// True when a `/`-separated path has a `.` or `..` component.
+fn has_dot_component(path: &[u8]) -> bool {
+    let mut start = 0;
+    for end in memchr_slash(path).chain(std::iter::once(path.len())) {
+        if matches!(&path[start..end], b"." | b"..") {
+            return true;
+        }
+        start = end + 1;
+    }
+    false
+}
+
+/// Positions of `/` in `bytes`.
+fn memchr_slash(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes.iter().enumerate().filter(|(_, &b)| b == b'/').map(|(i, _)| i)
+}
+
 /// Rewrites a user pattern into an anchored gitignore line, or says why it is not allowed.
 fn anchor(pattern: &str) -> Result<String, &'static str> {
     let (neg, trimmed) = split(pattern)?;
@@ -399,11 +435,7 @@ fn split(pattern: &str) -> Result<(&'static str, &str), &'static str> {
     if trimmed.is_empty() {
         return Err("`/` alone matches nothing; write `**` for the whole project");
     }
-    if trimmed
-        .as_bytes()
-        .split(|&b| b == b'/')
-        .any(|c| c == b"." || c == b"..")
-    {
+    if has_dot_component(trimmed.as_bytes()) {
         return Err(
             "patterns are anchored at the project root and may not contain `.` or `..` components",
         );
@@ -672,8 +704,21 @@ mod tests {
         ];
         for set in sets {
             let list = PatternList::new(set.iter().map(|t| Pattern { text: t.to_string(), span: None }).collect());
-            assert_eq!(list.heads(), lane(set).heads().map(<[_]>::to_vec), "{set:?}");
+            let compiled = lane(set);
+            match list.heads() {
+                Some(h) if h.anywhere.is_empty() => assert_eq!(Some(&h.first[..]), compiled.heads(), "{set:?}"),
+                Some(h) => {
+                    assert_eq!(compiled.heads(), None, "{set:?}");
+                    assert_eq!(h.anywhere, compiled.anywhere, "{set:?}");
+                    assert_eq!(Some(h.first), compiled.heads.clone(), "{set:?}");
+                }
+                None => assert_eq!(compiled.heads, None, "{set:?}"),
+            }
         }
+        let h = PatternList::new(["src/", "**/.git", "!x/"].iter().map(|t| Pattern { text: t.to_string(), span: None }).collect())
+            .heads()
+            .unwrap();
+        assert_eq!((h.first, h.anywhere), (vec![b"src"[..].into()], vec![b".git"[..].into()]));
         let broken = PatternList::new(vec![Pattern { text: "src/[z-a]".into(), span: None }]);
         assert_eq!(broken.heads(), None, "a list that may not compile is a candidate for every path");
     }

@@ -62,14 +62,22 @@ pub struct Policy {
     branch_globs: std::cell::OnceCell<Result<Vec<(usize, globset::GlobMatcher)>, PolicyError>>,
     /// Which roles' lanes may hold a path, by its first component; built on first use.
     owner_index: std::cell::OnceCell<OwnerIndex>,
+    /// Owner lookups answered without the index so far (see [`Policy::roles_that_may_own`]).
+    owner_lookups: std::cell::Cell<u32>,
 }
 
-/// Roles by the literal first components of their positive patterns, so the owner lookup on
-/// the deny path matches only roles that can own the path (see [`Lane::heads`]).
+/// Owner lookups answered with every role before the owner index is built: the hook judges
+/// one path, for which building the index costs more than reading each role's patterns once.
+const OWNER_LOOKUPS_WITHOUT_INDEX: u32 = 4;
+
+/// Roles by the literal components their positive patterns require, so the owner lookup on
+/// the deny path matches only roles that can own the path (see [`PatternList::heads`]).
 #[derive(Debug, Default)]
 struct OwnerIndex {
     /// First component -> indices into `roles`, ascending.
     by_head: HashMap<Box<[u8]>, Vec<usize>>,
+    /// Component anywhere in the path (from `**/NAME` patterns) -> indices, ascending.
+    by_anywhere: HashMap<Box<[u8]>, Vec<usize>>,
     /// Roles with a pattern that starts with a wildcard: candidates for every path.
     wild: Vec<usize>,
 }
@@ -266,6 +274,7 @@ impl Policy {
             source,
             branch_globs: std::cell::OnceCell::new(),
             owner_index: std::cell::OnceCell::new(),
+            owner_lookups: std::cell::Cell::new(0),
         })
     }
 
@@ -300,37 +309,49 @@ impl Policy {
     /// (each candidate's lane must still be asked). Reads every role's patterns on first use
     /// and compiles none: a role whose patterns might not compile is a candidate for every
     /// path, so its error surfaces when its lane is asked.
+    ///
+    /// The first few lookups return every role: a caller judging one path (the hook) is
+    /// better served by testing each role's patterns once (see [`PatternList::can_skip`]).
     pub fn roles_that_may_own(&self, path: &RepoPath) -> Vec<&Role> {
+        if self.owner_index.get().is_none() && self.owner_lookups.get() < OWNER_LOOKUPS_WITHOUT_INDEX {
+            self.owner_lookups.set(self.owner_lookups.get() + 1);
+            return self.roles.iter().collect();
+        }
+        self.indexed_owner_candidates(path)
+    }
+
+    /// [`Policy::roles_that_may_own`] from the owner index.
+    fn indexed_owner_candidates(&self, path: &RepoPath) -> Vec<&Role> {
         let index = self.owner_index.get_or_init(|| self.build_owner_index());
-        let listed = index.by_head.get(lane::first_component(path)).map_or(&[][..], Vec::as_slice);
-        let mut out = Vec::with_capacity(listed.len() + index.wild.len());
-        let (mut a, mut b) = (listed.iter().peekable(), index.wild.iter().peekable());
-        loop {
-            let next = match (a.peek(), b.peek()) {
-                (Some(&&x), Some(&&y)) if x < y => a.next(),
-                (Some(_), Some(_)) => b.next(),
-                (Some(_), None) => a.next(),
-                (None, Some(_)) => b.next(),
-                (None, None) => break,
-            };
-            if let Some(&i) = next {
-                out.push(&self.roles[i]);
+        let mut found: Vec<usize> = index.wild.clone();
+        found.extend(index.by_head.get(lane::first_component(path)).into_iter().flatten());
+        if !index.by_anywhere.is_empty() {
+            for c in path.as_path().as_os_str().as_encoded_bytes().split(|&b| b == b'/') {
+                found.extend(index.by_anywhere.get(c).into_iter().flatten());
             }
         }
-        out
+        found.sort_unstable();
+        found.dedup();
+        found.into_iter().map(|i| &self.roles[i]).collect()
     }
 
     fn build_owner_index(&self) -> OwnerIndex {
         let mut index = OwnerIndex::default();
+        let add = |map: &mut HashMap<Box<[u8]>, Vec<usize>>, key: Box<[u8]>, i: usize| {
+            let roles = map.entry(key).or_default();
+            if roles.last() != Some(&i) {
+                roles.push(i);
+            }
+        };
         for (i, role) in self.roles.iter().enumerate() {
             match role.write.heads() {
                 None => index.wild.push(i),
                 Some(heads) => {
-                    for h in heads {
-                        let roles = index.by_head.entry(h).or_default();
-                        if roles.last() != Some(&i) {
-                            roles.push(i);
-                        }
+                    for h in heads.first {
+                        add(&mut index.by_head, h, i);
+                    }
+                    for a in heads.anywhere {
+                        add(&mut index.by_anywhere, a, i);
                     }
                 }
             }
@@ -596,11 +617,35 @@ paths = ["contracts/"]
             .unwrap();
         let names = |s: &str| -> Vec<String> {
             let path = RepoPath::new(Path::new(s)).unwrap();
-            p.roles_that_may_own(&path).iter().map(|r| r.name.clone()).collect()
+            p.indexed_owner_candidates(&path).iter().map(|r| r.name.clone()).collect()
         };
         assert_eq!(names("src/x/y.rs"), ["a", "b", "c"]);
         assert_eq!(names("doc/a.md"), ["b", "c", "d"]);
         assert_eq!(names("other/a"), ["b"]);
+    }
+
+    #[test]
+    fn the_first_owner_lookups_return_every_role_then_the_index_answers() {
+        let p = parse("[roles.a]\nwrite = [\"src/\"]\n[roles.b]\nwrite = [\"doc/\"]\n").unwrap();
+        let path = RepoPath::new(Path::new("doc/x")).unwrap();
+        for _ in 0..OWNER_LOOKUPS_WITHOUT_INDEX {
+            assert_eq!(p.roles_that_may_own(&path).len(), 2);
+        }
+        assert_eq!(p.roles_that_may_own(&path).iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["b"]);
+    }
+
+    #[test]
+    fn owner_candidates_by_a_component_anywhere_and_unsure_roles_everywhere() {
+        let p = parse("[roles.a]\nwrite = [\"src/\"]\n[roles.e]\nwrite = [\"**/.cache/\", \"tmp/\"]\n[roles.f]\nwrite = [\"[ab]/\"]\n")
+            .unwrap();
+        let names = |s: &str| -> Vec<String> {
+            let path = RepoPath::new(Path::new(s)).unwrap();
+            p.indexed_owner_candidates(&path).iter().map(|r| r.name.clone()).collect()
+        };
+        // `[ab]/` could be malformed as far as the text shows: `f` is asked for every path.
+        assert_eq!(names("src/.cache/x"), ["a", "e", "f"]);
+        assert_eq!(names("tmp/x"), ["e", "f"]);
+        assert_eq!(names("src/x"), ["a", "f"]);
     }
 
     #[test]
