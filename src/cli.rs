@@ -12,6 +12,28 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// Parses the command line. `lanes hook` runs on every tool call, so it is first parsed
+    /// with the hook's own arguments alone: clap otherwise builds the parser of every
+    /// subcommand, a sixth of a hook call. Whatever that parser does not accept as it is (help,
+    /// a usage error) goes through the full parser, so what users see does not change.
+    pub fn parse_args() -> Cli {
+        Cli::parse_hook(std::env::args_os()).unwrap_or_else(Cli::parse)
+    }
+
+    /// `lanes hook [ARGS]` parsed by the hook's arguments only; `None` for anything else.
+    fn parse_hook(mut argv: impl Iterator<Item = std::ffi::OsString>) -> Option<Cli> {
+        let bin = argv.next()?;
+        if argv.next()? != "hook" {
+            return None;
+        }
+        let parser = HookArgs::augment_args(clap::Command::new("hook"));
+        let matches = parser.try_get_matches_from(std::iter::once(bin).chain(argv)).ok()?;
+        let args = <HookArgs as clap::FromArgMatches>::from_arg_matches(&matches).ok()?;
+        Some(Cli { command: Command::Hook(args) })
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Claude Code PreToolUse hook: reads the tool call on stdin and blocks out-of-lane writes.
@@ -227,5 +249,17 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_hook_fast_path_parses_like_the_full_parser_or_not_at_all() {
+        let argv = |a: &[&str]| a.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        for a in [&["lanes", "hook"][..], &["lanes", "hook", "--policy", "x.toml"], &["lanes", "hook", "--policy=y"]] {
+            let fast = Cli::parse_hook(argv(a).into_iter()).expect("the fast path takes it");
+            assert_eq!(format!("{fast:?}"), format!("{:?}", Cli::try_parse_from(a).unwrap()), "{a:?}");
+        }
+        for a in [&["lanes", "hook", "--help"][..], &["lanes", "hook", "--bogus"], &["lanes", "hook", "x"], &["lanes", "check"], &["lanes"]] {
+            assert!(Cli::parse_hook(argv(a).into_iter()).is_none(), "{a:?} must go to the full parser");
+        }
     }
 }

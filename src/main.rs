@@ -3,7 +3,6 @@
 
 mod cli;
 
-use clap::Parser;
 use cli::{Cli, Command};
 use lanes::env::{Env, DEFAULT_HOOK_DEADLINE_MS};
 use lanes::hook::{self, Outcome};
@@ -15,7 +14,7 @@ use std::time::Duration;
 const EXIT_BLOCK: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse(); // usage errors exit 2, which also blocks if the hook is misregistered
+    let cli = Cli::parse_args(); // usage errors exit 2, which also blocks if the hook is misregistered
     let env = Env::from_process();
     match cli.command {
         Command::Hook(args) => hook_main(args, &env),
