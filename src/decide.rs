@@ -191,7 +191,7 @@ fn rule_for(
     if let Some(owner) = policy
         .roles
         .iter()
-        .find(|r| r.name != role.name && r.signal.as_ref() == Some(path))
+        .find(|r| r.signal.as_ref() == Some(path) && r.name != role.name)
     {
         return Ok(Rule::OtherSignal {
             owner: owner.name.clone(),
