@@ -28,9 +28,13 @@ impl Cli {
             return None;
         }
         let parser = HookArgs::augment_args(clap::Command::new("hook"));
-        let matches = parser.try_get_matches_from(std::iter::once(bin).chain(argv)).ok()?;
+        let matches = parser
+            .try_get_matches_from(std::iter::once(bin).chain(argv))
+            .ok()?;
         let args = <HookArgs as clap::FromArgMatches>::from_arg_matches(&matches).ok()?;
-        Some(Cli { command: Command::Hook(args) })
+        Some(Cli {
+            command: Command::Hook(args),
+        })
     }
 }
 
@@ -254,12 +258,29 @@ mod tests {
     #[test]
     fn the_hook_fast_path_parses_like_the_full_parser_or_not_at_all() {
         let argv = |a: &[&str]| a.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
-        for a in [&["lanes", "hook"][..], &["lanes", "hook", "--policy", "x.toml"], &["lanes", "hook", "--policy=y"]] {
+        for a in [
+            &["lanes", "hook"][..],
+            &["lanes", "hook", "--policy", "x.toml"],
+            &["lanes", "hook", "--policy=y"],
+        ] {
             let fast = Cli::parse_hook(argv(a).into_iter()).expect("the fast path takes it");
-            assert_eq!(format!("{fast:?}"), format!("{:?}", Cli::try_parse_from(a).unwrap()), "{a:?}");
+            assert_eq!(
+                format!("{fast:?}"),
+                format!("{:?}", Cli::try_parse_from(a).unwrap()),
+                "{a:?}"
+            );
         }
-        for a in [&["lanes", "hook", "--help"][..], &["lanes", "hook", "--bogus"], &["lanes", "hook", "x"], &["lanes", "check"], &["lanes"]] {
-            assert!(Cli::parse_hook(argv(a).into_iter()).is_none(), "{a:?} must go to the full parser");
+        for a in [
+            &["lanes", "hook", "--help"][..],
+            &["lanes", "hook", "--bogus"],
+            &["lanes", "hook", "x"],
+            &["lanes", "check"],
+            &["lanes"],
+        ] {
+            assert!(
+                Cli::parse_hook(argv(a).into_iter()).is_none(),
+                "{a:?} must go to the full parser"
+            );
         }
     }
 }

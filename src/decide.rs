@@ -210,7 +210,11 @@ fn rule_for(
     // The deny path only: find who owns the path, for the message.
     let mut owners = Vec::new();
     let mut first = None;
-    for other in policy.roles_that_may_own(path).into_iter().filter(|r| r.name != role.name) {
+    for other in policy
+        .roles_that_may_own(path)
+        .into_iter()
+        .filter(|r| r.name != role.name)
+    {
         if let Some(p) = find_in(policy, &other.write, path, is_dir)? {
             owners.push(other.name.clone());
             first.get_or_insert_with(|| p.to_string());

@@ -14,7 +14,8 @@ use std::time::Duration;
 const EXIT_BLOCK: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse_args(); // usage errors exit 2, which also blocks if the hook is misregistered
+    // Usage errors exit 2, which also blocks if the hook is misregistered.
+    let cli = Cli::parse_args();
     let env = Env::from_process();
     match cli.command {
         Command::Hook(args) => hook_main(args, &env),

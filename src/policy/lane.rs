@@ -392,7 +392,10 @@ const BYTE_CLASS: [u8; 256] = {
 /// True when `pattern` compiles whatever it says: [`anchor`] accepts it and it has none of the
 /// glob syntax that can be malformed (classes, alternates, escapes).
 fn surely_compiles(pattern: &str) -> bool {
-    split(pattern).is_ok() && !pattern.bytes().any(|b| BYTE_CLASS[b as usize] == MALFORMABLE)
+    split(pattern).is_ok()
+        && !pattern
+            .bytes()
+            .any(|b| BYTE_CLASS[b as usize] == MALFORMABLE)
 }
 
 /// True when a `/`-separated path has a `.` or `..` component.
@@ -409,7 +412,11 @@ fn has_dot_component(path: &[u8]) -> bool {
 
 /// Positions of `/` in `bytes`.
 fn memchr_slash(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes.iter().enumerate().filter(|(_, &b)| b == b'/').map(|(i, _)| i)
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b == b'/')
+        .map(|(i, _)| i)
 }
 
 /// Rewrites a user pattern into an anchored gitignore line, or says why it is not allowed.
@@ -703,10 +710,19 @@ mod tests {
             &["/src/ ", "x\\ "],
         ];
         for set in sets {
-            let list = PatternList::new(set.iter().map(|t| Pattern { text: t.to_string(), span: None }).collect());
+            let list = PatternList::new(
+                set.iter()
+                    .map(|t| Pattern {
+                        text: t.to_string(),
+                        span: None,
+                    })
+                    .collect(),
+            );
             let compiled = lane(set);
             match list.heads() {
-                Some(h) if h.anywhere.is_empty() => assert_eq!(Some(&h.first[..]), compiled.heads(), "{set:?}"),
+                Some(h) if h.anywhere.is_empty() => {
+                    assert_eq!(Some(&h.first[..]), compiled.heads(), "{set:?}")
+                }
                 Some(h) => {
                     assert_eq!(compiled.heads(), None, "{set:?}");
                     assert_eq!(h.anywhere, compiled.anywhere, "{set:?}");
@@ -715,12 +731,30 @@ mod tests {
                 None => assert_eq!(compiled.heads, None, "{set:?}"),
             }
         }
-        let h = PatternList::new(["src/", "**/.git", "!x/"].iter().map(|t| Pattern { text: t.to_string(), span: None }).collect())
-            .heads()
-            .unwrap();
-        assert_eq!((h.first, h.anywhere), (vec![b"src"[..].into()], vec![b".git"[..].into()]));
-        let broken = PatternList::new(vec![Pattern { text: "src/[z-a]".into(), span: None }]);
-        assert_eq!(broken.heads(), None, "a list that may not compile is a candidate for every path");
+        let h = PatternList::new(
+            ["src/", "**/.git", "!x/"]
+                .iter()
+                .map(|t| Pattern {
+                    text: t.to_string(),
+                    span: None,
+                })
+                .collect(),
+        )
+        .heads()
+        .unwrap();
+        assert_eq!(
+            (h.first, h.anywhere),
+            (vec![b"src"[..].into()], vec![b".git"[..].into()])
+        );
+        let broken = PatternList::new(vec![Pattern {
+            text: "src/[z-a]".into(),
+            span: None,
+        }]);
+        assert_eq!(
+            broken.heads(),
+            None,
+            "a list that may not compile is a candidate for every path"
+        );
     }
 
     #[test]

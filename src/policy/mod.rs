@@ -313,7 +313,9 @@ impl Policy {
     /// The first few lookups return every role: a caller judging one path (the hook) is
     /// better served by testing each role's patterns once (see [`PatternList::can_skip`]).
     pub fn roles_that_may_own(&self, path: &RepoPath) -> Vec<&Role> {
-        if self.owner_index.get().is_none() && self.owner_lookups.get() < OWNER_LOOKUPS_WITHOUT_INDEX {
+        if self.owner_index.get().is_none()
+            && self.owner_lookups.get() < OWNER_LOOKUPS_WITHOUT_INDEX
+        {
             self.owner_lookups.set(self.owner_lookups.get() + 1);
             return self.roles.iter().collect();
         }
@@ -324,9 +326,20 @@ impl Policy {
     fn indexed_owner_candidates(&self, path: &RepoPath) -> Vec<&Role> {
         let index = self.owner_index.get_or_init(|| self.build_owner_index());
         let mut found: Vec<usize> = index.wild.clone();
-        found.extend(index.by_head.get(lane::first_component(path)).into_iter().flatten());
+        found.extend(
+            index
+                .by_head
+                .get(lane::first_component(path))
+                .into_iter()
+                .flatten(),
+        );
         if !index.by_anywhere.is_empty() {
-            for c in path.as_path().as_os_str().as_encoded_bytes().split(|&b| b == b'/') {
+            for c in path
+                .as_path()
+                .as_os_str()
+                .as_encoded_bytes()
+                .split(|&b| b == b'/')
+            {
                 found.extend(index.by_anywhere.get(c).into_iter().flatten());
             }
         }
@@ -617,7 +630,10 @@ paths = ["contracts/"]
             .unwrap();
         let names = |s: &str| -> Vec<String> {
             let path = RepoPath::new(Path::new(s)).unwrap();
-            p.indexed_owner_candidates(&path).iter().map(|r| r.name.clone()).collect()
+            p.indexed_owner_candidates(&path)
+                .iter()
+                .map(|r| r.name.clone())
+                .collect()
         };
         assert_eq!(names("src/x/y.rs"), ["a", "b", "c"]);
         assert_eq!(names("doc/a.md"), ["b", "c", "d"]);
@@ -631,7 +647,13 @@ paths = ["contracts/"]
         for _ in 0..OWNER_LOOKUPS_WITHOUT_INDEX {
             assert_eq!(p.roles_that_may_own(&path).len(), 2);
         }
-        assert_eq!(p.roles_that_may_own(&path).iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["b"]);
+        assert_eq!(
+            p.roles_that_may_own(&path)
+                .iter()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>(),
+            ["b"]
+        );
     }
 
     #[test]
@@ -640,7 +662,10 @@ paths = ["contracts/"]
             .unwrap();
         let names = |s: &str| -> Vec<String> {
             let path = RepoPath::new(Path::new(s)).unwrap();
-            p.indexed_owner_candidates(&path).iter().map(|r| r.name.clone()).collect()
+            p.indexed_owner_candidates(&path)
+                .iter()
+                .map(|r| r.name.clone())
+                .collect()
         };
         // `[ab]/` could be malformed as far as the text shows: `f` is asked for every path.
         assert_eq!(names("src/.cache/x"), ["a", "e", "f"]);
