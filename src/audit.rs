@@ -106,7 +106,10 @@ mod tests {
             }
         });
         let text = fs::read_to_string(&file).unwrap();
-        let lines: Vec<Record> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<Record> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines.len(), 1600);
     }
 

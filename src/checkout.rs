@@ -26,14 +26,19 @@ pub fn checkouts_of(root: &Path) -> Vec<PathBuf> {
     }
     if let Ok(entries) = fs::read_dir(common.join("worktrees")) {
         for entry in entries.flatten() {
-            let Ok(text) = fs::read_to_string(entry.path().join("gitdir")) else { continue };
+            let Ok(text) = fs::read_to_string(entry.path().join("gitdir")) else {
+                continue;
+            };
             let dot_git = PathBuf::from(text.trim_end_matches(['\n', '\r']));
             if let Some(wt) = dot_git.parent() {
                 out.push(wt.to_path_buf());
             }
         }
     }
-    let mut out: Vec<PathBuf> = out.into_iter().filter_map(|p| p.canonicalize().ok()).collect();
+    let mut out: Vec<PathBuf> = out
+        .into_iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
     if let Ok(root) = root.canonicalize() {
         if !out.contains(&root) {
             out.push(root);
@@ -85,7 +90,11 @@ mod tests {
             .env("GIT_COMMITTER_EMAIL", "t@e")
             .output()
             .unwrap();
-        assert!(st.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&st.stderr));
+        assert!(
+            st.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&st.stderr)
+        );
     }
 
     #[test]

@@ -63,12 +63,16 @@ impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             InputError::Json(e) => write!(f, "the hook input is not a PreToolUse JSON object: {e}"),
-            InputError::Missing { tool, field } => write!(f, "{tool} call has no `tool_input.{field}`"),
+            InputError::Missing { tool, field } => {
+                write!(f, "{tool} call has no `tool_input.{field}`")
+            }
             InputError::NotAString { tool, field } => {
                 write!(f, "{tool} call's `tool_input.{field}` is not a string path")
             }
             InputError::Cwd(None) => f.write_str("the hook input has no `cwd`"),
-            InputError::Cwd(Some(c)) => write!(f, "the hook input's `cwd` is not an absolute path: {c:?}"),
+            InputError::Cwd(Some(c)) => {
+                write!(f, "the hook input's `cwd` is not an absolute path: {c:?}")
+            }
         }
     }
 }
@@ -132,7 +136,10 @@ impl HookInput {
                     }
                 }
                 None | Some(Value::Null) => {
-                    return Err(InputError::Missing { tool: self.tool_name.clone(), field: field.clone() })
+                    return Err(InputError::Missing {
+                        tool: self.tool_name.clone(),
+                        field: field.clone(),
+                    })
                 }
                 Some(_) => return Err(self.not_a_string(field)),
             }
@@ -151,15 +158,19 @@ impl HookInput {
     fn string_field(&self, field: &str) -> Result<String, InputError> {
         match self.tool_input.get(field) {
             Some(Value::String(s)) => Ok(s.clone()),
-            None | Some(Value::Null) => {
-                Err(InputError::Missing { tool: self.tool_name.clone(), field: field.to_string() })
-            }
+            None | Some(Value::Null) => Err(InputError::Missing {
+                tool: self.tool_name.clone(),
+                field: field.to_string(),
+            }),
             Some(_) => Err(self.not_a_string(field)),
         }
     }
 
     fn not_a_string(&self, field: &str) -> InputError {
-        InputError::NotAString { tool: self.tool_name.clone(), field: field.to_string() }
+        InputError::NotAString {
+            tool: self.tool_name.clone(),
+            field: field.to_string(),
+        }
     }
 }
 
@@ -168,34 +179,61 @@ mod tests {
     use super::*;
 
     fn effect(json: &str) -> Result<Effect, String> {
-        parse(json.as_bytes()).map_err(|e| e.to_string())?.effect().map_err(|e| e.to_string())
+        parse(json.as_bytes())
+            .map_err(|e| e.to_string())?
+            .effect()
+            .map_err(|e| e.to_string())
     }
 
     #[test]
     fn file_tools_name_their_path_field() {
         let files = |p: &str| Ok(Effect::Files(vec![p.to_string()]));
-        assert_eq!(effect(r#"{"tool_name":"Write","tool_input":{"file_path":"/r/a","content":"x"}}"#), files("/r/a"));
         assert_eq!(
-            effect(r#"{"tool_name":"Edit","tool_input":{"file_path":"/r/b","old_string":"a","new_string":"b","replace_all":false}}"#),
+            effect(r#"{"tool_name":"Write","tool_input":{"file_path":"/r/a","content":"x"}}"#),
+            files("/r/a")
+        );
+        assert_eq!(
+            effect(
+                r#"{"tool_name":"Edit","tool_input":{"file_path":"/r/b","old_string":"a","new_string":"b","replace_all":false}}"#
+            ),
             files("/r/b")
         );
-        assert_eq!(effect(r#"{"tool_name":"MultiEdit","tool_input":{"file_path":"/r/c","edits":[]}}"#), files("/r/c"));
         assert_eq!(
-            effect(r#"{"tool_name":"NotebookEdit","tool_input":{"notebook_path":"/r/n.ipynb","new_source":""}}"#),
+            effect(r#"{"tool_name":"MultiEdit","tool_input":{"file_path":"/r/c","edits":[]}}"#),
+            files("/r/c")
+        );
+        assert_eq!(
+            effect(
+                r#"{"tool_name":"NotebookEdit","tool_input":{"notebook_path":"/r/n.ipynb","new_source":""}}"#
+            ),
             files("/r/n.ipynb")
         );
     }
 
     #[test]
     fn other_tools() {
-        assert_eq!(effect(r#"{"tool_name":"Read","tool_input":{"file_path":"/r/a"}}"#), Ok(Effect::None));
-        assert_eq!(effect(r#"{"tool_name":"TodoWrite","tool_input":{}}"#), Ok(Effect::None));
-        assert_eq!(effect(r#"{"tool_name":"mcp__fs__write_file","tool_input":{}}"#), Ok(Effect::Mcp));
         assert_eq!(
-            effect(r#"{"tool_name":"Agent","tool_input":{"subagent_type":"builder","prompt":"p"}}"#),
+            effect(r#"{"tool_name":"Read","tool_input":{"file_path":"/r/a"}}"#),
+            Ok(Effect::None)
+        );
+        assert_eq!(
+            effect(r#"{"tool_name":"TodoWrite","tool_input":{}}"#),
+            Ok(Effect::None)
+        );
+        assert_eq!(
+            effect(r#"{"tool_name":"mcp__fs__write_file","tool_input":{}}"#),
+            Ok(Effect::Mcp)
+        );
+        assert_eq!(
+            effect(
+                r#"{"tool_name":"Agent","tool_input":{"subagent_type":"builder","prompt":"p"}}"#
+            ),
             Ok(Effect::Spawn(Some("builder".into())))
         );
-        assert_eq!(effect(r#"{"tool_name":"Task","tool_input":{"prompt":"p"}}"#), Ok(Effect::Spawn(None)));
+        assert_eq!(
+            effect(r#"{"tool_name":"Task","tool_input":{"prompt":"p"}}"#),
+            Ok(Effect::Spawn(None))
+        );
         assert_eq!(
             effect(r#"{"tool_name":"Bash","tool_input":{"command":"ls"}}"#),
             Ok(Effect::Shell("ls".into()))
@@ -204,7 +242,10 @@ mod tests {
 
     #[test]
     fn malformed_inputs_are_errors() {
-        assert_eq!(effect(r#"{"tool_name":"Write","tool_input":{}}"#), Err("Write call has no `tool_input.file_path`".into()));
+        assert_eq!(
+            effect(r#"{"tool_name":"Write","tool_input":{}}"#),
+            Err("Write call has no `tool_input.file_path`".into())
+        );
         assert_eq!(
             effect(r#"{"tool_name":"Write","tool_input":{"file_path":7}}"#),
             Err("Write call's `tool_input.file_path` is not a string path".into())
@@ -213,15 +254,24 @@ mod tests {
             effect(r#"{"tool_name":"NotebookEdit","tool_input":{"file_path":"/x"}}"#),
             Err("NotebookEdit call has no `tool_input.notebook_path`".into())
         );
-        assert!(effect("not json").unwrap_err().starts_with("the hook input is not a PreToolUse JSON object"));
-        assert!(effect(r#"{"tool_input":{}}"#).is_err(), "tool_name is required");
+        assert!(effect("not json")
+            .unwrap_err()
+            .starts_with("the hook input is not a PreToolUse JSON object"));
+        assert!(
+            effect(r#"{"tool_input":{}}"#).is_err(),
+            "tool_name is required"
+        );
         assert!(effect(r#"[1]"#).is_err());
     }
 
     #[test]
     fn mcp_fields_take_strings_and_lists() {
-        let i = parse(br#"{"tool_name":"mcp__x__y","tool_input":{"a":"p","b":["q","r"],"c":3}}"#).unwrap();
-        assert_eq!(i.paths_in(&["a".into(), "b".into()]).unwrap(), ["p", "q", "r"]);
+        let i = parse(br#"{"tool_name":"mcp__x__y","tool_input":{"a":"p","b":["q","r"],"c":3}}"#)
+            .unwrap();
+        assert_eq!(
+            i.paths_in(&["a".into(), "b".into()]).unwrap(),
+            ["p", "q", "r"]
+        );
         assert!(i.paths_in(&["c".into()]).is_err());
         assert!(i.paths_in(&["missing".into()]).is_err());
     }

@@ -17,3 +17,4 @@ pub mod path;
 pub mod policy;
 pub mod render;
 pub mod role;
+pub mod shell;

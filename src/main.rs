@@ -37,7 +37,9 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
         );
         std::process::exit(EXIT_BLOCK.into());
     });
-    let opts = hook::Options { policy: args.policy };
+    let opts = hook::Options {
+        policy: args.policy,
+    };
     let outcome = std::panic::catch_unwind(|| {
         #[cfg(debug_assertions)]
         if env.fault.as_deref() == Some("panic") {
@@ -46,14 +48,29 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
         let mut stdin = Vec::new();
         match std::io::stdin().lock().read_to_end(&mut stdin) {
             Ok(_) => hook::run(&stdin, env, &opts),
-            Err(e) => Outcome::Block(format!("lanes could not read the hook input on stdin, so the call is blocked: {e}")),
+            Err(e) => Outcome::Block(format!(
+                "lanes could not read the hook input on stdin, so the call is blocked: {e}"
+            )),
         }
     });
     match outcome {
         Ok(Outcome::Allow) => ExitCode::SUCCESS,
-        Ok(Outcome::Deny(reason)) => {
+        Ok(Outcome::Deny(reason)) => answer(&lanes::render::deny_json(&reason), &reason),
+        Ok(Outcome::Ask(reason)) => answer(&lanes::render::ask_json(&reason), &reason),
+        Ok(Outcome::Block(reason)) => {
+            eprintln!("{reason}");
+            ExitCode::from(EXIT_BLOCK)
+        }
+        Err(_) => ExitCode::from(EXIT_BLOCK), // the panic hook already said why
+    }
+}
+
+/// Prints a JSON answer and exits 0; if stdout cannot be written, blocks with exit 2.
+fn answer(json: &str, reason: &str) -> ExitCode {
+    {
+        {
             let mut out = std::io::stdout().lock();
-            match writeln!(out, "{}", lanes::render::deny_json(&reason)).and_then(|_| out.flush()) {
+            match writeln!(out, "{json}").and_then(|_| out.flush()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(_) => {
                     eprintln!("{reason}");
@@ -61,10 +78,5 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
                 }
             }
         }
-        Ok(Outcome::Block(reason)) => {
-            eprintln!("{reason}");
-            ExitCode::from(EXIT_BLOCK)
-        }
-        Err(_) => ExitCode::from(EXIT_BLOCK), // the panic hook already said why
     }
 }

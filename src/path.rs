@@ -29,7 +29,9 @@ impl RepoPath {
     /// physical, absolute paths (see [`resolve`]); a path that merely shares a textual prefix
     /// (`/repo/researchers` for root `/repo/research`) is not below it.
     pub fn from_root(root: &Path, path: &Path) -> Option<RepoPath> {
-        path.strip_prefix(root).ok().and_then(|rel| RepoPath::new(rel))
+        path.strip_prefix(root)
+            .ok()
+            .and_then(|rel| RepoPath::new(rel))
     }
 
     /// Normalizes a relative path lexically (`a/./b/../c` is `a/c`). `None` when the path is
@@ -115,7 +117,11 @@ pub fn absolutize(raw: &OsStr, cwd: &Path) -> Result<PathBuf, PathError> {
         return Err(PathError::Nul);
     }
     let p = Path::new(raw);
-    Ok(if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) })
+    Ok(if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        cwd.join(p)
+    })
 }
 
 /// Normalizes an absolute path lexically: drops `.`, applies `..` to the text (never above
@@ -240,21 +246,39 @@ mod tests {
         let root = Path::new("/repo/research");
         assert!(RepoPath::from_root(root, Path::new("/repo/researchers/x")).is_none());
         assert_eq!(
-            RepoPath::from_root(root, Path::new("/repo/research/x")).unwrap().to_string(),
+            RepoPath::from_root(root, Path::new("/repo/research/x"))
+                .unwrap()
+                .to_string(),
             "x"
         );
         let research = RepoPath::new(Path::new("research")).unwrap();
-        assert!(!RepoPath::new(Path::new("researchers/x")).unwrap().starts_with(&research));
-        assert!(RepoPath::new(Path::new("research/x")).unwrap().starts_with(&research));
+        assert!(!RepoPath::new(Path::new("researchers/x"))
+            .unwrap()
+            .starts_with(&research));
+        assert!(RepoPath::new(Path::new("research/x"))
+            .unwrap()
+            .starts_with(&research));
     }
 
     #[test]
     fn absolutize_rejects_empty_and_nul() {
         let cwd = Path::new("/repo");
-        assert!(matches!(absolutize(OsStr::new(""), cwd), Err(PathError::Empty)));
-        assert!(matches!(absolutize(OsStr::new("a\0b"), cwd), Err(PathError::Nul)));
-        assert_eq!(absolutize(OsStr::new("src/x"), cwd).unwrap(), PathBuf::from("/repo/src/x"));
-        assert_eq!(absolutize(OsStr::new("/tmp/x"), cwd).unwrap(), PathBuf::from("/tmp/x"));
+        assert!(matches!(
+            absolutize(OsStr::new(""), cwd),
+            Err(PathError::Empty)
+        ));
+        assert!(matches!(
+            absolutize(OsStr::new("a\0b"), cwd),
+            Err(PathError::Nul)
+        ));
+        assert_eq!(
+            absolutize(OsStr::new("src/x"), cwd).unwrap(),
+            PathBuf::from("/repo/src/x")
+        );
+        assert_eq!(
+            absolutize(OsStr::new("/tmp/x"), cwd).unwrap(),
+            PathBuf::from("/tmp/x")
+        );
     }
 
     /// A temporary tree with the lanes `src/` and `research/`, canonicalized so `/tmp`
@@ -279,7 +303,10 @@ mod tests {
     fn dangling_final_symlink_is_followed() {
         let (_d, root) = tree();
         symlink("../research/not-yet.txt", root.join("src/dangling")).unwrap();
-        assert_eq!(resolve(&root.join("src/dangling")).unwrap(), root.join("research/not-yet.txt"));
+        assert_eq!(
+            resolve(&root.join("src/dangling")).unwrap(),
+            root.join("research/not-yet.txt")
+        );
     }
 
     #[test]
@@ -288,14 +315,23 @@ mod tests {
         std::fs::create_dir_all(root.join("research/deep")).unwrap();
         symlink(root.join("research/deep"), root.join("src/abs")).unwrap();
         // `src/abs/..` is `research`, not `src`: the kernel applies `..` after the link.
-        assert_eq!(resolve(&root.join("src/abs/../x")).unwrap(), root.join("research/x"));
+        assert_eq!(
+            resolve(&root.join("src/abs/../x")).unwrap(),
+            root.join("research/x")
+        );
     }
 
     #[test]
     fn missing_tail_is_lexical() {
         let (_d, root) = tree();
-        assert_eq!(resolve(&root.join("src/new/dir/../f")).unwrap(), root.join("src/new/f"));
-        assert_eq!(resolve(&root.join("src/./a//b/")).unwrap(), root.join("src/a/b"));
+        assert_eq!(
+            resolve(&root.join("src/new/dir/../f")).unwrap(),
+            root.join("src/new/f")
+        );
+        assert_eq!(
+            resolve(&root.join("src/./a//b/")).unwrap(),
+            root.join("src/a/b")
+        );
     }
 
     #[test]
@@ -303,6 +339,9 @@ mod tests {
         let (_d, root) = tree();
         symlink("b", root.join("src/a")).unwrap();
         symlink("a", root.join("src/b")).unwrap();
-        assert!(matches!(resolve(&root.join("src/a/x")), Err(PathError::SymlinkLoop(_))));
+        assert!(matches!(
+            resolve(&root.join("src/a/x")),
+            Err(PathError::SymlinkLoop(_))
+        ));
     }
 }

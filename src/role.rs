@@ -134,16 +134,32 @@ mod tests {
     fn who(agent_type: Option<&str>, env: Option<&str>) -> (Option<String>, &'static str, bool) {
         let p = policy();
         let a = resolve(&p, &hook_claims(agent_type, env));
-        (a.name().map(String::from), a.source().as_str(), matches!(a, Actor::Unknown(..)))
+        (
+            a.name().map(String::from),
+            a.source().as_str(),
+            matches!(a, Actor::Unknown(..)),
+        )
     }
 
     #[test]
     fn resolution_order() {
-        assert_eq!(who(Some("scout"), Some("builder")), (Some("researcher".into()), "agent_type", false));
-        assert_eq!(who(Some("builder"), None), (Some("builder".into()), "agent_type", false));
+        assert_eq!(
+            who(Some("scout"), Some("builder")),
+            (Some("researcher".into()), "agent_type", false)
+        );
+        assert_eq!(
+            who(Some("builder"), None),
+            (Some("builder".into()), "agent_type", false)
+        );
         // A built-in subagent type maps to no role: it inherits the session's LANES_ROLE.
-        assert_eq!(who(Some("general-purpose"), Some("builder")), (Some("builder".into()), "env", false));
-        assert_eq!(who(None, Some("builder")), (Some("builder".into()), "env", false));
+        assert_eq!(
+            who(Some("general-purpose"), Some("builder")),
+            (Some("builder".into()), "env", false)
+        );
+        assert_eq!(
+            who(None, Some("builder")),
+            (Some("builder".into()), "env", false)
+        );
         assert_eq!(who(Some("Explore"), None), (None, "unassigned", false));
         assert_eq!(who(None, Some("")), (None, "unassigned", false));
         assert_eq!(who(None, None), (None, "unassigned", false));
@@ -151,6 +167,9 @@ mod tests {
 
     #[test]
     fn a_role_name_the_policy_lacks_fails_closed() {
-        assert_eq!(who(None, Some("buidler")), (Some("buidler".into()), "env", true));
+        assert_eq!(
+            who(None, Some("buidler")),
+            (Some("buidler".into()), "env", true)
+        );
     }
 }

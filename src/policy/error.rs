@@ -24,11 +24,22 @@ pub struct PolicyError {
 impl PolicyError {
     /// An error about the file as a whole (unreadable, no parent directory).
     pub fn file(file: &Path, message: impl Into<String>) -> PolicyError {
-        PolicyError { file: file.to_path_buf(), line: None, column: None, key: None, message: message.into() }
+        PolicyError {
+            file: file.to_path_buf(),
+            line: None,
+            column: None,
+            key: None,
+            message: message.into(),
+        }
     }
 
     /// An error at a byte range of `source`; line, column and key are worked out from it.
-    pub fn at(file: &Path, source: &str, span: Option<Range<usize>>, message: impl Into<String>) -> PolicyError {
+    pub fn at(
+        file: &Path,
+        source: &str,
+        span: Option<Range<usize>>,
+        message: impl Into<String>,
+    ) -> PolicyError {
         let mut err = PolicyError::file(file, message);
         if let Some(span) = span {
             let offset = span.start.min(source.len());
@@ -66,7 +77,9 @@ impl std::error::Error for PolicyError {}
 /// header itself yields the header's name. Serde errors carry spans but not key paths; this
 /// recovers the path from the text so messages name the key.
 fn key_at(source: &str, offset: usize) -> Option<String> {
-    let upto = &source[..source[offset..].find('\n').map_or(source.len(), |i| offset + i)];
+    let upto = &source[..source[offset..]
+        .find('\n')
+        .map_or(source.len(), |i| offset + i)];
     let mut key: Option<&str> = None;
     for line in upto.lines().rev() {
         let t = line.trim_start();
@@ -81,7 +94,10 @@ fn key_at(source: &str, offset: usize) -> Option<String> {
         if key.is_none() {
             if let Some((k, _)) = t.split_once('=') {
                 let k = k.trim();
-                if !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || "_-.\"'".contains(c)) {
+                if !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_alphanumeric() || "_-.\"'".contains(c))
+                {
                     key = Some(k);
                 }
             }
@@ -98,8 +114,16 @@ mod tests {
     fn points_at_line_column_and_dotted_key() {
         let src = "mode = \"enforce\"\n\n[roles.builder]\nwrite = [\n  \"src/\",\n  \"!!\",\n]\n";
         let at = src.find("\"!!\"").unwrap();
-        let e = PolicyError::at(Path::new("lanes.toml"), src, Some(at..at + 4), "bad pattern");
-        assert_eq!(e.to_string(), "lanes.toml:6:3: roles.builder.write: bad pattern");
+        let e = PolicyError::at(
+            Path::new("lanes.toml"),
+            src,
+            Some(at..at + 4),
+            "bad pattern",
+        );
+        assert_eq!(
+            e.to_string(),
+            "lanes.toml:6:3: roles.builder.write: bad pattern"
+        );
     }
 
     #[test]

@@ -43,7 +43,10 @@ pub struct Lane {
 impl PatternList {
     /// A list from patterns in policy order.
     pub fn new(patterns: Vec<Pattern>) -> PatternList {
-        PatternList { patterns, compiled: OnceCell::new() }
+        PatternList {
+            patterns,
+            compiled: OnceCell::new(),
+        }
     }
 
     /// The patterns as written.
@@ -72,13 +75,16 @@ impl Lane {
         let mut originals = Vec::with_capacity(patterns.len());
         for p in patterns {
             let err = |msg: String| PolicyError::at(file, source, p.span.clone(), msg);
-            let anchored = anchor(&p.text).map_err(|m| err(format!("invalid pattern `{}`: {m}", p.text)))?;
+            let anchored =
+                anchor(&p.text).map_err(|m| err(format!("invalid pattern `{}`: {m}", p.text)))?;
             builder
                 .add_line(None, &anchored)
                 .map_err(|e| err(format!("invalid pattern `{}`: {e}", p.text)))?;
             originals.push((anchored, p.text.clone()));
         }
-        let matcher = builder.build().map_err(|e| PolicyError::file(file, format!("cannot compile patterns: {e}")))?;
+        let matcher = builder
+            .build()
+            .map_err(|e| PolicyError::file(file, format!("cannot compile patterns: {e}")))?;
         Ok(Lane { matcher, originals })
     }
 
@@ -89,12 +95,17 @@ impl Lane {
         if path.is_root() {
             return None;
         }
-        let m = self.matcher.matched_path_or_any_parents(path.as_path(), is_dir);
+        let m = self
+            .matcher
+            .matched_path_or_any_parents(path.as_path(), is_dir);
         if !m.is_ignore() {
             return None;
         }
         let anchored = m.inner()?.original();
-        self.originals.iter().find(|(a, _)| a == anchored).map(|(_, user)| user.as_str())
+        self.originals
+            .iter()
+            .find(|(a, _)| a == anchored)
+            .map(|(_, user)| user.as_str())
     }
 }
 
@@ -115,7 +126,9 @@ fn anchor(pattern: &str) -> Result<String, &'static str> {
         return Err("`/` alone matches nothing; write `**` for the whole project");
     }
     if trimmed.split('/').any(|c| c == "." || c == "..") {
-        return Err("patterns are anchored at the project root and may not contain `.` or `..` components");
+        return Err(
+            "patterns are anchored at the project root and may not contain `.` or `..` components",
+        );
     }
     Ok(format!("{neg}/{trimmed}"))
 }
@@ -125,7 +138,13 @@ mod tests {
     use super::*;
 
     fn lane(patterns: &[&str]) -> Lane {
-        let ps = patterns.iter().map(|t| Pattern { text: t.to_string(), span: None }).collect::<Vec<_>>();
+        let ps = patterns
+            .iter()
+            .map(|t| Pattern {
+                text: t.to_string(),
+                span: None,
+            })
+            .collect::<Vec<_>>();
         Lane::compile(&ps, Path::new("lanes.toml"), "").unwrap()
     }
 
@@ -204,15 +223,24 @@ mod tests {
     fn bad_patterns_are_errors_with_position() {
         let src = "[roles.b]\nwrite = [\"./src\"]\n";
         let at = src.find("\"./src\"").unwrap();
-        let ps = vec![Pattern { text: "./src".into(), span: Some(at..at + 7) }];
+        let ps = vec![Pattern {
+            text: "./src".into(),
+            span: Some(at..at + 7),
+        }];
         let e = Lane::compile(&ps, Path::new("lanes.toml"), src).unwrap_err();
         assert_eq!(
             e.to_string(),
             "lanes.toml:2:10: roles.b.write: invalid pattern `./src`: patterns are anchored at the project root and may not contain `.` or `..` components"
         );
         for bad in ["", "!", "#x", "/", "a/../b", "src/[z-a]"] {
-            let ps = vec![Pattern { text: bad.into(), span: None }];
-            assert!(Lane::compile(&ps, Path::new("l"), "").is_err(), "{bad:?} should be rejected");
+            let ps = vec![Pattern {
+                text: bad.into(),
+                span: None,
+            }];
+            assert!(
+                Lane::compile(&ps, Path::new("l"), "").is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 }

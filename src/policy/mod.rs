@@ -9,7 +9,7 @@ mod raw;
 
 pub use error::PolicyError;
 pub use lane::{Lane, Pattern, PatternList};
-pub use raw::{Mode, Unassigned};
+pub use raw::{BashAction, BashSettings, Mode, Unassigned};
 
 use crate::path::RepoPath;
 use indexmap::IndexMap;
@@ -57,6 +57,8 @@ pub struct Policy {
     pub builtin_protected: PatternList,
     /// MCP tool name (exact, or a glob with `*`) -> input fields holding written paths.
     pub mcp_tools: Vec<(String, Vec<String>)>,
+    /// `[bash]`: how Bash findings that no path settles are treated.
+    pub bash: BashSettings,
     source: String,
 }
 
@@ -96,31 +98,44 @@ impl Policy {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let root = dir
-            .canonicalize()
-            .map_err(|e| PolicyError::file(file, format!("cannot resolve the project root {}: {e}", dir.display())))?;
+        let root = dir.canonicalize().map_err(|e| {
+            PolicyError::file(
+                file,
+                format!("cannot resolve the project root {}: {e}", dir.display()),
+            )
+        })?;
         Policy::parse(file, &root, source)
     }
 
     /// Checks `source` as the policy `file` of the project at `root` (already canonical).
     pub fn parse(file: &Path, root: &Path, source: String) -> Result<Policy, PolicyError> {
-        let raw: RawPolicy =
-            toml::from_str(&source).map_err(|e| PolicyError::at(file, &source, e.span(), e.message().to_string()))?;
-        let at = |span: std::ops::Range<usize>, msg: String| PolicyError::at(file, &source, Some(span), msg);
+        let raw: RawPolicy = toml::from_str(&source)
+            .map_err(|e| PolicyError::at(file, &source, e.span(), e.message().to_string()))?;
+        let at = |span: std::ops::Range<usize>, msg: String| {
+            PolicyError::at(file, &source, Some(span), msg)
+        };
 
         let audit = match &raw.audit {
             None => Some(RepoPath::new(Path::new(DEFAULT_AUDIT)).expect("valid default")),
             Some(s) => match s.get_ref() {
                 AuditSetting::Off => None,
-                AuditSetting::Default => Some(RepoPath::new(Path::new(DEFAULT_AUDIT)).expect("valid default")),
+                AuditSetting::Default => {
+                    Some(RepoPath::new(Path::new(DEFAULT_AUDIT)).expect("valid default"))
+                }
                 AuditSetting::Path(p) => match RepoPath::new(Path::new(p)) {
                     Some(rp) if !rp.is_root() => Some(rp),
-                    _ => return Err(at(s.span(), format!("`{p}` must be a file path inside the project root"))),
+                    _ => {
+                        return Err(at(
+                            s.span(),
+                            format!("`{p}` must be a file path inside the project root"),
+                        ))
+                    }
                 },
             },
         };
 
-        let names: std::collections::HashSet<String> = raw.roles.keys().map(|k| k.get_ref().clone()).collect();
+        let names: std::collections::HashSet<String> =
+            raw.roles.keys().map(|k| k.get_ref().clone()).collect();
         let mut agent_owner: HashMap<String, String> = HashMap::new();
         let mut roles = Vec::with_capacity(raw.roles.len());
         for (name, r) in raw.roles {
@@ -131,9 +146,17 @@ impl Policy {
             }
             let agents: Vec<String> = match r.agents {
                 None => vec![name.clone()],
-                Some(list) => list.into_iter().map(|a| (a.span(), a.into_inner())).map(|(span, a)| {
-                    if a.is_empty() { Err(at(span, "an agent name may not be empty".into())) } else { Ok(a) }
-                }).collect::<Result<_, _>>()?,
+                Some(list) => list
+                    .into_iter()
+                    .map(|a| (a.span(), a.into_inner()))
+                    .map(|(span, a)| {
+                        if a.is_empty() {
+                            Err(at(span, "an agent name may not be empty".into()))
+                        } else {
+                            Ok(a)
+                        }
+                    })
+                    .collect::<Result<_, _>>()?,
             };
             for a in &agents {
                 if let Some(other) = agent_owner.insert(a.clone(), name.clone()) {
@@ -146,14 +169,25 @@ impl Policy {
             }
             for s in &r.spawn {
                 if !names.contains(s.get_ref()) {
-                    return Err(at(s.span(), format!("`spawn` names `{}`, which is not a role", s.get_ref())));
+                    return Err(at(
+                        s.span(),
+                        format!("`spawn` names `{}`, which is not a role", s.get_ref()),
+                    ));
                 }
             }
             let (signal, signal_span) = match r.signal {
                 None => (None, None),
                 Some(s) => match RepoPath::new(Path::new(s.get_ref())) {
                     Some(p) if !p.is_root() => (Some(p), Some(s.span())),
-                    _ => return Err(at(s.span(), format!("signal `{}` must be a file path inside the project", s.get_ref()))),
+                    _ => {
+                        return Err(at(
+                            s.span(),
+                            format!(
+                                "signal `{}` must be a file path inside the project",
+                                s.get_ref()
+                            ),
+                        ))
+                    }
                 },
             };
             roles.push(Role {
@@ -169,27 +203,37 @@ impl Policy {
             });
         }
 
-        let mut builtin = vec![
-            "**/.claude/".to_string(),
-            "**/.git".to_string(),
-        ];
-        if let Some(rel) = file.canonicalize().ok().and_then(|f| RepoPath::from_root(root, &f)) {
+        let mut builtin = vec!["**/.claude/".to_string(), "**/.git".to_string()];
+        if let Some(rel) = file
+            .canonicalize()
+            .ok()
+            .and_then(|f| RepoPath::from_root(root, &f))
+        {
             builtin.insert(0, rel.to_string());
         } else if let Some(name) = file.file_name() {
             builtin.insert(0, name.to_string_lossy().into_owned());
         }
         if let Some(audit) = &audit {
-            let folder = audit.as_path().parent().filter(|p| !p.as_os_str().is_empty());
+            let folder = audit
+                .as_path()
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty());
             builtin.push(match folder {
                 Some(dir) => format!("{}/", dir.display()),
                 None => audit.to_string(),
             });
         }
-        let builtin_protected =
-            PatternList::new(builtin.into_iter().map(|text| Pattern { text, span: None }).collect());
+        let builtin_protected = PatternList::new(
+            builtin
+                .into_iter()
+                .map(|text| Pattern { text, span: None })
+                .collect(),
+        );
 
-        let mut mcp_tools: IndexMap<String, Vec<String>> =
-            DEFAULT_MCP_TOOLS.iter().map(|(t, f)| (t.to_string(), f.iter().map(|s| s.to_string()).collect())).collect();
+        let mut mcp_tools: IndexMap<String, Vec<String>> = DEFAULT_MCP_TOOLS
+            .iter()
+            .map(|(t, f)| (t.to_string(), f.iter().map(|s| s.to_string()).collect()))
+            .collect();
         for (tool, fields) in raw.mcp_tools {
             mcp_tools.insert(tool.into_inner(), fields.into_vec());
         }
@@ -205,6 +249,7 @@ impl Policy {
             protected: patterns(raw.protected.paths),
             builtin_protected,
             mcp_tools: mcp_tools.into_iter().collect(),
+            bash: raw.bash,
             source,
         })
     }
@@ -221,7 +266,9 @@ impl Policy {
 
     /// The role whose `agents` list holds `agent_type`.
     pub fn role_for_agent(&self, agent_type: &str) -> Option<&Role> {
-        self.roles.iter().find(|r| r.agents.iter().any(|a| a == agent_type))
+        self.roles
+            .iter()
+            .find(|r| r.agents.iter().any(|a| a == agent_type))
     }
 
     /// The role's lane, compiled, after checking that its signal file lies inside it.
@@ -233,7 +280,10 @@ impl Policy {
                     &self.file,
                     &self.source,
                     role.signal_span.clone(),
-                    format!("signal `{signal}` of role `{}` lies outside the role's lanes", role.name),
+                    format!(
+                        "signal `{signal}` of role `{}` lies outside the role's lanes",
+                        role.name
+                    ),
                 ));
             }
         }
@@ -254,7 +304,11 @@ impl Policy {
 
     /// The input fields of MCP tool `tool` that hold written paths, if the tool is mapped.
     pub fn mcp_fields(&self, tool: &str) -> Option<&[String]> {
-        self.mcp_tools.iter().rev().find(|(name, _)| glob_name_match(name, tool)).map(|(_, f)| f.as_slice())
+        self.mcp_tools
+            .iter()
+            .rev()
+            .find(|(name, _)| glob_name_match(name, tool))
+            .map(|(_, f)| f.as_slice())
     }
 
     /// The policy text, for tools that report positions (`lanes validate`).
@@ -267,7 +321,9 @@ impl Policy {
 fn glob_name_match(pattern: &str, name: &str) -> bool {
     let mut parts = pattern.split('*');
     let first = parts.next().unwrap_or("");
-    let Some(mut rest) = name.strip_prefix(first) else { return false };
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
     let parts: Vec<&str> = parts.collect();
     if parts.is_empty() {
         return rest.is_empty();
@@ -285,7 +341,14 @@ fn glob_name_match(pattern: &str, name: &str) -> bool {
 }
 
 fn patterns(list: Vec<Spanned<String>>) -> PatternList {
-    PatternList::new(list.into_iter().map(|s| Pattern { span: Some(s.span()), text: s.into_inner() }).collect())
+    PatternList::new(
+        list.into_iter()
+            .map(|s| Pattern {
+                span: Some(s.span()),
+                text: s.into_inner(),
+            })
+            .collect(),
+    )
 }
 
 /// Finds the policy for work done in `dir`: `explicit` when given (`--policy`,
@@ -295,7 +358,9 @@ pub fn find(dir: &Path, explicit: Option<&Path>) -> Option<PathBuf> {
     if let Some(p) = explicit {
         return Some(dir.join(p));
     }
-    dir.ancestors().map(|d| d.join(POLICY_FILE)).find(|p| std::fs::symlink_metadata(p).is_ok())
+    dir.ancestors()
+        .map(|d| d.join(POLICY_FILE))
+        .find(|p| std::fs::symlink_metadata(p).is_ok())
 }
 
 #[cfg(test)]
@@ -335,11 +400,19 @@ paths = ["contracts/"]
     fn the_documented_example_parses() {
         let p = parse(EXAMPLE).unwrap();
         assert_eq!(p.mode, Mode::Enforce);
-        assert_eq!(p.roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["researcher", "builder", "reviewer"]);
+        assert_eq!(
+            p.roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            ["researcher", "builder", "reviewer"]
+        );
         assert_eq!(p.role("builder").unwrap().agents, ["builder"]);
         assert_eq!(p.role_for_agent("researcher").unwrap().name, "researcher");
         assert_eq!(p.audit.as_ref().unwrap().to_string(), ".lanes/audit.jsonl");
-        let builtin: Vec<_> = p.builtin_protected.patterns().iter().map(|p| p.text.as_str()).collect();
+        let builtin: Vec<_> = p
+            .builtin_protected
+            .patterns()
+            .iter()
+            .map(|p| p.text.as_str())
+            .collect();
         assert_eq!(builtin, ["lanes.toml", "**/.claude/", "**/.git", ".lanes/"]);
         p.compile_all().unwrap();
     }
@@ -359,10 +432,12 @@ paths = ["contracts/"]
             "[roles.b]\nwrite = \"src/\"\n" => "lanes.toml:2:9: roles.b.write: invalid type: string \"src/\", expected a sequence",
             "audit = 3\n" => "lanes.toml:1:9: audit: invalid type: integer `3`, expected a path relative to the project root, or false to turn the audit log off",
             "audit = \"../x\"\n" => "lanes.toml:1:9: audit: `../x` must be a file path inside the project root",
-            "[rolez]\n" => "lanes.toml:1:2: rolez: unknown field `rolez`, expected one of `mode`, `unassigned`, `audit`, `roles`, `shared`, `protected`, `mcp_tools`",
+            "[rolez]\n" => "lanes.toml:1:2: rolez: unknown field `rolez`, expected one of `mode`, `unassigned`, `audit`, `roles`, `shared`, `protected`, `mcp_tools`, `bash`",
             "[roles.a]\nspawn = [\"nobody\"]\n" => "lanes.toml:2:10: roles.a.spawn: `spawn` names `nobody`, which is not a role",
             "[roles.a]\nagents = [\"x\"]\n[roles.b]\nagents = [\"x\"]\n" => "lanes.toml:3:8: roles.b: agent `x` is claimed by roles `a` and `b`; each agent_type may act as one role only",
             "[roles.a]\nsignal = \"../DONE.md\"\n" => "lanes.toml:2:10: roles.a.signal: signal `../DONE.md` must be a file path inside the project",
+            "[bash]\nopaque = \"sometimes\"\n" => "lanes.toml:2:10: bash.opaque: unknown variant `sometimes`, expected one of `allow`, `ask`, `deny`",
+            "[bash]\nopaq = \"ask\"\n" => "lanes.toml:2:1: bash.opaq: unknown field `opaq`, expected one of `opaque`, `unknown_target`, `repo_wide`, `unparseable`",
             "mode = \n" => "lanes.toml:1:8: mode: string values must be quoted, expected literal string",
         }
     }
@@ -379,15 +454,26 @@ paths = ["contracts/"]
         assert!(parse("audit = false\n").unwrap().audit.is_none());
         let p = parse("audit = \"log.jsonl\"\n").unwrap();
         assert_eq!(p.audit.unwrap().to_string(), "log.jsonl");
-        let builtin: Vec<_> = p.builtin_protected.patterns().iter().map(|p| p.text.clone()).collect();
+        let builtin: Vec<_> = p
+            .builtin_protected
+            .patterns()
+            .iter()
+            .map(|p| p.text.clone())
+            .collect();
         assert_eq!(builtin.last().unwrap(), "log.jsonl");
     }
 
     #[test]
     fn mcp_tool_map_has_defaults_and_accepts_globs() {
         let p = parse("[mcp_tools]\n\"mcp__notes__*\" = \"file\"\n\"mcp__filesystem__write_file\" = [\"path\", \"alt\"]\n").unwrap();
-        assert_eq!(p.mcp_fields("mcp__filesystem__move_file").unwrap(), ["source", "destination"]);
-        assert_eq!(p.mcp_fields("mcp__filesystem__write_file").unwrap(), ["path", "alt"]);
+        assert_eq!(
+            p.mcp_fields("mcp__filesystem__move_file").unwrap(),
+            ["source", "destination"]
+        );
+        assert_eq!(
+            p.mcp_fields("mcp__filesystem__write_file").unwrap(),
+            ["path", "alt"]
+        );
         assert_eq!(p.mcp_fields("mcp__notes__save").unwrap(), ["file"]);
         assert!(p.mcp_fields("mcp__filesystem__read_file").is_none());
     }
@@ -397,7 +483,10 @@ paths = ["contracts/"]
         assert!(glob_name_match("a*c", "abc"));
         assert!(glob_name_match("*", "x"));
         assert!(glob_name_match("mcp__*__write_file", "mcp__fs__write_file"));
-        assert!(!glob_name_match("mcp__*__write_file", "mcp__fs__write_files"));
+        assert!(!glob_name_match(
+            "mcp__*__write_file",
+            "mcp__fs__write_files"
+        ));
         assert!(!glob_name_match("abc", "abcd"));
     }
 
@@ -406,7 +495,13 @@ paths = ["contracts/"]
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
         std::fs::write(dir.path().join("lanes.toml"), "").unwrap();
-        assert_eq!(find(&dir.path().join("a/b"), None), Some(dir.path().join("lanes.toml")));
-        assert_eq!(find(&dir.path().join("a"), Some(Path::new("x.toml"))), Some(dir.path().join("a/x.toml")));
+        assert_eq!(
+            find(&dir.path().join("a/b"), None),
+            Some(dir.path().join("lanes.toml"))
+        );
+        assert_eq!(
+            find(&dir.path().join("a"), Some(Path::new("x.toml"))),
+            Some(dir.path().join("a/x.toml"))
+        );
     }
 }
