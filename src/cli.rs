@@ -15,6 +15,12 @@ pub struct Cli {
 pub enum Command {
     /// Claude Code PreToolUse hook: reads the tool call on stdin and blocks out-of-lane writes.
     Hook(HookArgs),
+    /// Set up this repository for parallel agents: lanes.toml (from a template when there is
+    /// none), the CLAUDE.md block, the Claude Code hook, agent files, the git pre-commit hook.
+    Init(InitArgs),
+    /// Remove what `lanes init` added (the hook entry, the CLAUDE.md block, the pre-commit
+    /// hook); lanes.toml, agent files and the .gitignore entry are kept.
+    Uninstall(UninstallArgs),
 }
 
 #[derive(Debug, Args)]
@@ -23,6 +29,30 @@ pub struct HookArgs {
     /// (also: LANES_POLICY).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Template for a new lanes.toml (an existing one is never overwritten).
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
+    /// List the policy templates and exit.
+    #[arg(long)]
+    pub list_templates: bool,
+    /// Show what would change, as diffs, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How the hooks name lanes (default: `lanes` when it is on PATH, else this executable's
+    /// absolute path).
+    #[arg(long, value_name = "CMD")]
+    pub hook_command: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Show what would change, as diffs, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The process environment, read in exactly one place so every other module is a pure
 //! function of its inputs (and tests never race on `std::env`).
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// Environment variables lanes reads. Empty values count as unset.
@@ -21,6 +22,8 @@ pub struct Env {
     /// `LANES_FAULT`: fault injection for tests of the fail-closed paths (`panic`); honoured
     /// only by debug builds.
     pub fault: Option<String>,
+    /// `PATH`: `lanes init` looks for `lanes` on it to decide how the hooks name lanes.
+    pub path: Option<OsString>,
 }
 
 /// The hook's own deadline. Claude Code lets a call through when a hook times out, so lanes
@@ -40,6 +43,7 @@ impl Env {
             home: get("HOME").map(PathBuf::from),
             hook_deadline_ms: string("LANES_HOOK_DEADLINE_MS").and_then(|v| v.trim().parse().ok()),
             fault: string("LANES_FAULT"),
+            path: get("PATH"),
         }
     }
 }

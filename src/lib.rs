@@ -17,4 +17,5 @@ pub mod path;
 pub mod policy;
 pub mod render;
 pub mod role;
+pub mod scaffold;
 pub mod shell;

@@ -19,7 +19,61 @@ fn main() -> ExitCode {
     let env = Env::from_process();
     match cli.command {
         Command::Hook(args) => hook_main(args, &env),
+        Command::Init(args) => init_main(args, &env),
+        Command::Uninstall(args) => uninstall_main(args),
     }
+}
+
+/// Exit status of `init` and `uninstall` when they cannot plan or apply.
+const EXIT_ERROR: u8 = 2;
+
+fn init_main(args: cli::InitArgs, env: &Env) -> ExitCode {
+    use lanes::scaffold;
+    if args.list_templates {
+        print!("{}", scaffold::templates::listing());
+        return ExitCode::SUCCESS;
+    }
+    let opts = scaffold::InitOptions {
+        dir: std::path::PathBuf::from("."),
+        template: args.template,
+        hook_command: args.hook_command,
+        exe: std::env::current_exe().ok(),
+    };
+    finish(scaffold::init(&opts, env), args.dry_run, "lanes init")
+}
+
+fn uninstall_main(args: cli::UninstallArgs) -> ExitCode {
+    finish(
+        lanes::scaffold::uninstall(std::path::Path::new(".")),
+        args.dry_run,
+        "lanes uninstall",
+    )
+}
+
+/// Shows (`--dry-run`) or applies a plan and prints its summary.
+fn finish(
+    plan: Result<lanes::scaffold::Plan, lanes::scaffold::ScaffoldError>,
+    dry_run: bool,
+    what: &str,
+) -> ExitCode {
+    let plan = match plan {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{what}: {e}\n{what}: nothing was changed.");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    if dry_run {
+        print!("{}", plan.diff());
+        if !plan.is_empty() {
+            println!();
+        }
+    } else if let Err(e) = plan.apply() {
+        eprintln!("{what}: {e}");
+        return ExitCode::from(EXIT_ERROR);
+    }
+    print!("{}", plan.summary(!dry_run));
+    ExitCode::SUCCESS
 }
 
 /// Runs the hook so that nothing can escape as an allow: a panic, a deadline overrun, or a

@@ -29,9 +29,7 @@ impl RepoPath {
     /// physical, absolute paths (see [`resolve`]); a path that merely shares a textual prefix
     /// (`/repo/researchers` for root `/repo/research`) is not below it.
     pub fn from_root(root: &Path, path: &Path) -> Option<RepoPath> {
-        path.strip_prefix(root)
-            .ok()
-            .and_then(|rel| RepoPath::new(rel))
+        path.strip_prefix(root).ok().and_then(RepoPath::new)
     }
 
     /// Normalizes a relative path lexically (`a/./b/../c` is `a/c`). `None` when the path is

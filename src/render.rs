@@ -12,14 +12,24 @@ use crate::role::Actor;
 pub fn deny_reason(policy: &Policy, actor: &Actor<'_>, what: &str, rule: &Rule) -> String {
     let why = match rule {
         Rule::OtherLane { owners, pattern } => {
-            let roles = owners.iter().map(|o| format!("'{o}'")).collect::<Vec<_>>().join(", ");
+            let roles = owners
+                .iter()
+                .map(|o| format!("'{o}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
             format!("that path is in the lane of role {roles} (pattern `{pattern}`)")
         }
         Rule::Unowned => "that path lies outside every lane".to_string(),
-        Rule::Protected { pattern, builtin: false } => {
+        Rule::Protected {
+            pattern,
+            builtin: false,
+        } => {
             format!("that path is protected (pattern `{pattern}`); no role may write it")
         }
-        Rule::Protected { pattern, builtin: true } => format!(
+        Rule::Protected {
+            pattern,
+            builtin: true,
+        } => format!(
             "that path is always protected (`{pattern}`): agents may not change the lanes policy, \
              Claude Code settings and agents, git internals or the audit log"
         ),

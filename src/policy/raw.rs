@@ -35,20 +35,15 @@ pub enum Unassigned {
 
 /// `audit = ".lanes/audit.jsonl"` (a path relative to the root), `audit = true` (the default
 /// path) or `audit = false` (off).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum AuditSetting {
     /// The default location, `.lanes/audit.jsonl`.
+    #[default]
     Default,
     /// No audit log.
     Off,
     /// A path relative to the project root.
     Path(String),
-}
-
-impl Default for AuditSetting {
-    fn default() -> Self {
-        AuditSetting::Default
-    }
 }
 
 impl<'de> Deserialize<'de> for AuditSetting {

@@ -1,0 +1,190 @@
+//! End to end: the real Claude Code CLI (pinned, installed once with npm) runs this build's
+//! `lanes hook` as a PreToolUse hook, while a local stub of the Messages API plays the model
+//! and makes scripted tool calls. Each test asserts on disk that in-lane writes land and
+//! out-of-lane writes do not, and that the audit log records the denial and its role source.
+//!
+//! Needs npm (first run only; the CLI is cached under `<target dir>/e2e-claude/`) and python3.
+//! `LANES_SKIP_E2E=1` skips these tests. The stub and the CLI only talk over 127.0.0.1.
+#![cfg(unix)]
+
+mod e2e;
+
+use e2e::repo::POLICY;
+use e2e::{scenario, Call, Scenario};
+
+/// Role from `LANES_ROLE` on the claude process.
+#[test]
+fn env_role_keeps_builder_in_src() {
+    let Some(out) = scenario(
+        Some("builder"),
+        None,
+        vec![
+            Call::write("src/env_ok.rs", "fn ok() {}\n"),
+            Call::write("target/env_shared.txt", "shared lane\n"),
+            Call::write("research/env_no.txt", "not the builder's\n"),
+        ],
+    ) else {
+        return;
+    };
+    out.assert_landed("src/env_ok.rs");
+    out.assert_landed("target/env_shared.txt");
+    out.assert_blocked("research/env_no.txt");
+    out.assert_audit(Some("src/env_ok.rs"), "allow", "env");
+    let line = out.assert_audit(Some("research/env_no.txt"), "deny", "env");
+    assert_eq!(line["role"], "builder", "{line}");
+    assert!(line["agent_type"].is_null(), "{line}");
+}
+
+/// Role from a subagent defined in `.claude/agents/researcher.md`, started through the Agent
+/// tool. The lead is `LANES_ROLE=builder` (allowed to start researchers), and the subagent
+/// inherits that variable: its `agent_type` must win over it.
+#[test]
+fn subagent_role_keeps_researcher_in_research() {
+    let policy = POLICY.replace(
+        "[roles.builder]\nwrite = [\"src/\"]\n",
+        "[roles.builder]\nwrite = [\"src/\"]\nspawn = [\"researcher\"]\n",
+    );
+    assert_ne!(policy, POLICY, "the policy edit must apply");
+    let Some(out) = Scenario::new()
+        .policy(&policy)
+        .role_env("builder")
+        .calls(vec![
+            Call::write("src/lead_ok.rs", "fn lead() {}\n"),
+            Call::agent(
+                "researcher",
+                vec![
+                    // Not .md: the CLI refuses report-like markdown from subagents on its own.
+                    Call::write("research/sub_ok.txt", "finding\n"),
+                    Call::write("src/sub_no.rs", "fn nope() {}\n"),
+                ],
+            ),
+        ])
+        .run()
+    else {
+        return;
+    };
+    out.assert_landed("src/lead_ok.rs");
+    out.assert_landed("research/sub_ok.txt");
+    out.assert_blocked("src/sub_no.rs");
+    out.assert_audit(Some("src/lead_ok.rs"), "allow", "env");
+    out.assert_audit(Some("research/sub_ok.txt"), "allow", "agent_type");
+    let line = out.assert_audit(Some("src/sub_no.rs"), "deny", "agent_type");
+    assert_eq!(line["role"], "researcher", "{line}");
+    assert_eq!(line["agent_type"], "researcher", "{line}");
+    assert!(
+        line["agent_id"].is_string(),
+        "a subagent's call carries agent_id: {line}"
+    );
+}
+
+/// Role from `claude --agent researcher` (the whole session: `agent_type`, no `agent_id`),
+/// again against a conflicting `LANES_ROLE=builder` that must lose.
+#[test]
+fn agent_flag_role_keeps_researcher_in_research() {
+    let Some(out) = scenario(
+        Some("builder"),
+        Some("researcher"),
+        vec![
+            Call::write("research/notes.md", "# notes\n"),
+            Call::write("src/agent_no.rs", "fn nope() {}\n"),
+        ],
+    ) else {
+        return;
+    };
+    out.assert_landed("research/notes.md");
+    out.assert_blocked("src/agent_no.rs");
+    out.assert_audit(Some("research/notes.md"), "allow", "agent_type");
+    let line = out.assert_audit(Some("src/agent_no.rs"), "deny", "agent_type");
+    assert_eq!(line["role"], "researcher", "{line}");
+    assert_eq!(line["agent_type"], "researcher", "{line}");
+    assert!(
+        line["agent_id"].is_null(),
+        "`--agent` sessions carry no agent_id: {line}"
+    );
+}
+
+/// A builder may not start a researcher subagent (that would launder the researcher's lane):
+/// the Agent call is denied, so the subagent never runs and its write never happens.
+#[test]
+fn builder_may_not_start_a_researcher_subagent() {
+    let Some(out) = scenario(
+        Some("builder"),
+        None,
+        vec![Call::agent(
+            "researcher",
+            vec![Call::write("research/laundered.txt", "x\n")],
+        )],
+    ) else {
+        return;
+    };
+    out.assert_tool_denied("Agent");
+    assert!(
+        !out.repo.path("research/laundered.txt").exists(),
+        "{}",
+        out.diagnostics()
+    );
+    let line = out.assert_audit(None, "deny", "env");
+    assert_eq!(line["tool"], "Agent", "{line}");
+}
+
+/// No role at all: `unassigned = "allow"` lets writes through anywhere.
+#[test]
+fn unassigned_session_may_write_anywhere() {
+    let Some(out) = scenario(
+        None,
+        None,
+        vec![
+            Call::write("src/free.rs", "\n"),
+            Call::write("research/free.txt", "\n"),
+        ],
+    ) else {
+        return;
+    };
+    out.assert_landed("src/free.rs");
+    out.assert_landed("research/free.txt");
+}
+
+/// Bash calls reach the hook (observed on 2.1.330), but this build does not analyse them.
+#[test]
+#[ignore = "lanes hook does not analyse Bash commands yet (hook.rs: Effect::Shell is skipped)"]
+fn env_role_bash_redirect_out_of_lane_is_blocked() {
+    let Some(out) = scenario(
+        Some("builder"),
+        None,
+        vec![
+            Call::bash("echo ok > src/bash_ok.txt"),
+            Call::bash("echo no > research/bash_no.txt"),
+        ],
+    ) else {
+        return;
+    };
+    out.assert_landed("src/bash_ok.txt");
+    out.assert_blocked("research/bash_no.txt");
+    out.assert_audit(Some("research/bash_no.txt"), "deny", "env");
+}
+
+/// A repository prepared by `lanes init` alone (default template, generated settings and agent
+/// files): `claude --agent builder` writes src/, is denied research/ and reviews/, and may not
+/// start a reviewer subagent (the template's `spawn` is empty).
+#[test]
+fn a_repository_prepared_by_lanes_init_alone_is_enforced() {
+    let Some(out) = Scenario::new()
+        .by_init()
+        .agent("builder")
+        .calls(vec![
+            Call::write("src/init_ok.rs", "fn ok() {}\n"),
+            Call::write("research/init_no.txt", "not the builder's\n"),
+            Call::write("reviews/init_no.txt", "not the builder's\n"),
+            Call::agent("reviewer", vec![Call::write("reviews/sub.txt", "x\n")]),
+        ])
+        .run()
+    else {
+        return;
+    };
+    out.assert_landed("src/init_ok.rs");
+    out.assert_blocked("research/init_no.txt");
+    out.assert_blocked("reviews/init_no.txt");
+    out.assert_tool_denied("Agent");
+    out.assert_audit(Some("src/init_ok.rs"), "allow", "agent_type");
+    out.assert_audit(Some("research/init_no.txt"), "deny", "agent_type");
+}

@@ -1,0 +1,686 @@
+//! `lanes hook` through the real binary, on the payload shapes Claude Code sends
+//! (shared/reference/claude-code-hooks.md, sections 3 and 10).
+
+mod support;
+
+use serde_json::{json, Value};
+use std::fs;
+use std::os::unix::fs::symlink;
+use support::Repo;
+
+const POLICY: &str = r#"
+mode = "enforce"
+unassigned = "allow"
+audit = ".lanes/audit.jsonl"
+
+[roles.researcher]
+description = "Researches; never writes code."
+write = ["research/"]
+agents = ["researcher", "scout"]
+signal = "research/DONE.md"
+
+[roles.builder]
+write = ["src/", "package.json"]
+spawn = ["reviewer"]
+
+[roles.reviewer]
+write = ["reviews/"]
+
+[shared]
+write = ["target/", "node_modules/"]
+
+[protected]
+paths = ["contracts/"]
+"#;
+
+fn repo() -> Repo {
+    Repo::new(POLICY)
+}
+
+#[test]
+fn in_lane_write_is_allowed_silently_and_recorded() {
+    let r = repo();
+    r.hook()
+        .role("builder")
+        .write("src/main.rs")
+        .run()
+        .allowed();
+    let log = r.audit();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["path"], "src/main.rs");
+    assert_eq!(log[0]["role"], "builder");
+    assert_eq!(log[0]["role_source"], "env");
+    assert_eq!(log[0]["decision"], "allow");
+    assert_eq!(log[0]["violation"], false);
+    assert_eq!(log[0]["rule"], "own lane: src/");
+    assert_eq!(log[0]["tool"], "Write");
+    assert_eq!(log[0]["session_id"], "sess-1");
+    assert!(humantime::parse_rfc3339(log[0]["ts"].as_str().unwrap()).is_ok());
+}
+
+#[test]
+fn out_of_lane_write_is_denied_with_a_reason_that_re_anchors_the_agent() {
+    let r = repo();
+    let reason = r
+        .hook()
+        .role("researcher")
+        .write("src/main.rs")
+        .run()
+        .denied();
+    assert_eq!(
+        reason,
+        "lanes blocked Write to src/main.rs: that path is in the lane of role 'builder' (pattern `src/`). \
+         You are the researcher (Researches; never writes code); you may write research/ and the shared paths \
+         target/, node_modules/. Do the work inside your own lane, and if something outside it needs to change, \
+         say so in your signal file research/DONE.md instead of writing it. Re-read CLAUDE.md. You are the \
+         researcher; you write to research/ only."
+    );
+    let log = r.audit();
+    assert_eq!(log[0]["decision"], "deny");
+    assert_eq!(log[0]["violation"], true);
+    assert_eq!(log[0]["rule"], "lane of builder: src/");
+}
+
+#[test]
+fn every_file_tool_names_its_path() {
+    let r = repo();
+    let edit = json!({"file_path": r.abs("research/a.md"), "old_string": "a", "new_string": "b", "replace_all": false});
+    r.hook().role("builder").tool("Edit", edit).run().denied();
+    let multi = json!({"file_path": r.abs("research/a.md"), "edits": [{"old_string": "a", "new_string": "b"}]});
+    r.hook()
+        .role("builder")
+        .tool("MultiEdit", multi)
+        .run()
+        .denied();
+    let nb = json!({"notebook_path": r.abs("research/n.ipynb"), "new_source": "x", "edit_mode": "replace"});
+    r.hook()
+        .role("builder")
+        .tool("NotebookEdit", nb)
+        .run()
+        .denied();
+    let nb = json!({"notebook_path": r.abs("src/n.ipynb"), "new_source": "x"});
+    r.hook()
+        .role("builder")
+        .tool("NotebookEdit", nb)
+        .run()
+        .allowed();
+}
+
+#[test]
+fn paths_are_resolved_against_cwd_and_normalized() {
+    let r = repo();
+    let src = r.root.join("src");
+    r.hook()
+        .role("builder")
+        .cwd(&src)
+        .write_raw("../research/x.md")
+        .run()
+        .denied();
+    r.hook()
+        .role("builder")
+        .cwd(&src)
+        .write_raw("./util//mod.rs")
+        .run()
+        .allowed();
+    r.hook()
+        .role("builder")
+        .write_raw(&format!("{}/src/../research/x", r.root.display()))
+        .run()
+        .denied();
+    // A prefix is not a parent.
+    let reason = r
+        .hook()
+        .role("researcher")
+        .write("researchers/x.md")
+        .run()
+        .denied();
+    assert!(
+        reason.contains("researchers/x.md: that path lies outside every lane"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn symlinks_cannot_reach_another_lane() {
+    let r = repo();
+    symlink("../research", r.root.join("src/link")).unwrap();
+    let reason = r
+        .hook()
+        .role("builder")
+        .write("src/link/notes.md")
+        .run()
+        .denied();
+    assert!(
+        reason.starts_with("lanes blocked Write to research/notes.md:"),
+        "{reason}"
+    );
+    // A dangling link made in one's own lane, pointing into another lane.
+    symlink("../research/later.md", r.root.join("src/dangling")).unwrap();
+    r.hook()
+        .role("builder")
+        .write("src/dangling")
+        .run()
+        .denied();
+    // A link to somewhere in one's own lane is fine.
+    symlink("main.rs", r.root.join("src/alias.rs")).unwrap();
+    r.hook()
+        .role("builder")
+        .write("src/alias.rs")
+        .run()
+        .allowed();
+}
+
+#[test]
+fn files_no_lane_names_are_out_of_lane() {
+    let r = repo();
+    let reason = r.hook().role("builder").write("README.md").run().denied();
+    assert!(
+        reason.contains("README.md: that path lies outside every lane"),
+        "{reason}"
+    );
+    r.hook()
+        .role("builder")
+        .write("package.json")
+        .run()
+        .allowed();
+    r.hook()
+        .role("builder")
+        .write("web/package.json")
+        .run()
+        .denied();
+}
+
+#[test]
+fn shared_lanes_are_open_to_every_role() {
+    let r = repo();
+    r.hook()
+        .role("researcher")
+        .write("target/debug/x")
+        .run()
+        .allowed();
+    r.hook()
+        .role("builder")
+        .write("node_modules/x/index.js")
+        .run()
+        .allowed();
+}
+
+#[test]
+fn protected_paths_are_closed_to_every_role() {
+    let r = repo();
+    let reason = r
+        .hook()
+        .role("builder")
+        .write("contracts/api.md")
+        .run()
+        .denied();
+    assert!(
+        reason.contains("that path is protected (pattern `contracts/`); no role may write it"),
+        "{reason}"
+    );
+    for p in [
+        "lanes.toml",
+        ".claude/settings.json",
+        ".claude/agents/builder.md",
+        ".git/hooks/pre-commit",
+        ".lanes/audit.jsonl",
+    ] {
+        let reason = r.hook().role("builder").write(p).run().denied();
+        assert!(
+            reason.contains("that path is always protected"),
+            "{p}: {reason}"
+        );
+    }
+    // Unassigned sessions (the person, a lead) may, with `unassigned = "allow"`.
+    r.hook().write("contracts/api.md").run().allowed();
+}
+
+#[test]
+fn writes_outside_the_project_are_allowed() {
+    let r = repo();
+    let scratch = tempfile::tempdir().unwrap();
+    let path = scratch.path().join("scratch.txt");
+    r.hook()
+        .role("researcher")
+        .write_raw(path.to_str().unwrap())
+        .run()
+        .allowed();
+    assert_eq!(r.audit()[0]["rule"], "outside the project");
+}
+
+#[test]
+fn another_checkout_of_the_same_repository_is_judged_as_at_home() {
+    let r = repo();
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-qm", "init"]);
+    let wt = r.dir.path().join("wt");
+    r.git(&["worktree", "add", "-q", wt.to_str().unwrap(), "-b", "wt"]);
+    let wt = wt.canonicalize().unwrap();
+    let reason = r
+        .hook()
+        .role("builder")
+        .write_raw(wt.join("research/x.md").to_str().unwrap())
+        .run()
+        .denied();
+    assert!(
+        reason.contains("in the lane of role 'researcher'"),
+        "{reason}"
+    );
+    r.hook()
+        .role("builder")
+        .write_raw(wt.join("src/x.rs").to_str().unwrap())
+        .run()
+        .allowed();
+    // And from inside the worktree, the main checkout is another checkout.
+    let main_research = r.root.join("research/y.md");
+    r.hook()
+        .role("builder")
+        .cwd(&wt)
+        .write_raw(main_research.to_str().unwrap())
+        .run()
+        .denied();
+}
+
+#[test]
+fn a_worktree_nested_in_the_project_is_judged_against_its_own_root() {
+    let r = repo();
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-qm", "init"]);
+    r.git(&[
+        "worktree",
+        "add",
+        "-q",
+        ".claude/worktrees/feature",
+        "-b",
+        "feature",
+    ]);
+    // Not `.claude/` (protected): `src/a.rs` of that checkout.
+    r.hook()
+        .role("builder")
+        .write(".claude/worktrees/feature/src/a.rs")
+        .run()
+        .allowed();
+    r.hook()
+        .role("builder")
+        .write(".claude/worktrees/feature/research/a.md")
+        .run()
+        .denied();
+}
+
+#[test]
+fn role_comes_from_agent_type_then_env() {
+    let r = repo();
+    r.hook()
+        .agent("scout")
+        .write("research/a.md")
+        .run()
+        .allowed();
+    let log = r.audit();
+    assert_eq!(
+        (log[0]["role"].as_str(), log[0]["role_source"].as_str()),
+        (Some("researcher"), Some("agent_type"))
+    );
+    // agent_type beats LANES_ROLE.
+    r.hook()
+        .agent("researcher")
+        .role("builder")
+        .write("src/a.rs")
+        .run()
+        .denied();
+    // A built-in subagent type inherits the session's role.
+    r.hook()
+        .agent("general-purpose")
+        .role("builder")
+        .write("src/a.rs")
+        .run()
+        .allowed();
+    r.hook()
+        .agent("general-purpose")
+        .role("builder")
+        .write("research/a.md")
+        .run()
+        .denied();
+    assert_eq!(r.audit().last().unwrap()["role_source"], "env");
+}
+
+#[test]
+fn an_unknown_role_fails_closed_and_lists_the_roles() {
+    let r = repo();
+    let reason = r.hook().role("buidler").write("src/a.rs").run().denied();
+    assert!(
+        reason.contains("the session's role 'buidler' (from env) is not defined in"),
+        "{reason}"
+    );
+    assert!(
+        reason.ends_with("Use one of: researcher, builder, reviewer."),
+        "{reason}"
+    );
+    // Even outside the project.
+    r.hook()
+        .role("buidler")
+        .write_raw("/tmp/lanes-unknown-role.txt")
+        .run()
+        .denied();
+}
+
+#[test]
+fn unassigned_sessions_follow_the_policy() {
+    let r = repo();
+    r.hook().write("src/a.rs").run().allowed();
+    assert_eq!(r.audit()[0]["role_source"], "unassigned");
+    let r = Repo::new(&POLICY.replace("unassigned = \"allow\"", "unassigned = \"deny\""));
+    let reason = r.hook().write("src/a.rs").run().denied();
+    assert!(reason.contains("this session has no role"), "{reason}");
+}
+
+#[test]
+fn log_mode_allows_and_records_the_violation() {
+    let r = Repo::new(&POLICY.replace("mode = \"enforce\"", "mode = \"log\""));
+    r.hook()
+        .role("researcher")
+        .write("src/a.rs")
+        .run()
+        .allowed();
+    let log = r.audit();
+    assert_eq!(
+        (log[0]["decision"].as_str(), log[0]["violation"].as_bool()),
+        (Some("allow"), Some(true))
+    );
+}
+
+#[test]
+fn audit_can_be_turned_off() {
+    let r = Repo::new(&POLICY.replace("audit = \".lanes/audit.jsonl\"", "audit = false"));
+    r.hook().role("researcher").write("src/a.rs").run().denied();
+    assert!(!r.root.join(".lanes").exists());
+}
+
+#[test]
+fn subagents_cannot_launder_another_role() {
+    let r = repo();
+    let spawn = |t: &str| json!({"description": "d", "prompt": "p", "subagent_type": t});
+    let reason = r
+        .hook()
+        .role("builder")
+        .tool("Agent", spawn("researcher"))
+        .run()
+        .denied();
+    assert!(
+        reason.contains("a 'researcher' subagent acts as role 'researcher'"),
+        "{reason}"
+    );
+    r.hook()
+        .role("builder")
+        .tool("Agent", spawn("reviewer"))
+        .run()
+        .allowed(); // listed in spawn
+    r.hook()
+        .role("builder")
+        .tool("Agent", spawn("builder"))
+        .run()
+        .allowed();
+    r.hook()
+        .role("builder")
+        .tool("Agent", spawn("Explore"))
+        .run()
+        .allowed(); // maps to no role
+    r.hook()
+        .role("builder")
+        .tool("Task", json!({"prompt": "p"}))
+        .run()
+        .allowed();
+    r.hook().tool("Agent", spawn("researcher")).run().allowed(); // a lead may start any
+    let log = r.audit();
+    assert_eq!(log[0]["tool"], "Agent");
+    assert_eq!(log[0]["path"], Value::Null);
+    assert_eq!(log[0]["extra"]["subagent_type"], "researcher");
+}
+
+#[test]
+fn mcp_filesystem_tools_are_judged_by_their_path_fields() {
+    let r = repo();
+    let w = json!({"path": r.abs("research/a.md"), "content": "x"});
+    r.hook()
+        .role("builder")
+        .tool("mcp__filesystem__write_file", w)
+        .run()
+        .denied();
+    let mv = json!({"source": r.abs("research/a.md"), "destination": r.abs("src/a.md")});
+    let reason = r
+        .hook()
+        .role("builder")
+        .tool("mcp__filesystem__move_file", mv)
+        .run()
+        .denied();
+    assert!(
+        reason.contains("research/a.md"),
+        "moving a file out of another lane writes it: {reason}"
+    );
+    let mv = json!({"source": r.abs("src/a.md"), "destination": r.abs("src/b.md")});
+    r.hook()
+        .role("builder")
+        .tool("mcp__filesystem__move_file", mv)
+        .run()
+        .allowed();
+    r.hook()
+        .role("builder")
+        .tool("mcp__memory__store", json!({"path": "research/a"}))
+        .run()
+        .allowed();
+    // A mapped tool whose field is missing is blocked, not waved through.
+    r.hook()
+        .role("builder")
+        .tool("mcp__filesystem__write_file", json!({}))
+        .run()
+        .blocked();
+}
+
+#[test]
+fn mcp_tools_can_be_mapped_in_the_policy() {
+    let r = Repo::new(&format!(
+        "{POLICY}\n[mcp_tools]\n\"mcp__notes__*\" = [\"files\"]\n"
+    ));
+    let call = json!({"files": [r.abs("src/a"), r.abs("research/b")]});
+    let reason = r
+        .hook()
+        .role("builder")
+        .tool("mcp__notes__save", call)
+        .run()
+        .denied();
+    assert!(reason.contains("research/b"), "{reason}");
+}
+
+#[test]
+fn tools_that_write_nothing_pass_even_with_a_broken_policy() {
+    let r = Repo::new("this is not toml");
+    r.hook()
+        .role("builder")
+        .tool("Read", json!({"file_path": r.abs("src/a")}))
+        .run()
+        .allowed();
+    r.hook()
+        .role("builder")
+        .tool("Grep", json!({"pattern": "x"}))
+        .run()
+        .allowed();
+    r.hook().role("builder").write("src/a.rs").run().blocked();
+}
+
+#[test]
+fn without_a_policy_everything_passes_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Repo::bare(dir.path());
+    r.hook()
+        .role("builder")
+        .write("anything.txt")
+        .run()
+        .allowed();
+    assert!(!dir.path().join(".lanes").exists());
+}
+
+#[test]
+fn an_explicit_policy_wins_over_the_search() {
+    let r = repo();
+    let other = tempfile::tempdir().unwrap();
+    let file = other.path().join("strict.toml");
+    fs::write(&file, "[roles.builder]\nwrite = [\"nothing/\"]\n").unwrap();
+    // The explicit policy's directory is the project root, so the repo is outside it.
+    r.hook()
+        .role("builder")
+        .arg("--policy")
+        .arg(file.to_str().unwrap())
+        .write("research/x")
+        .run()
+        .allowed();
+    r.hook()
+        .role("builder")
+        .env("LANES_POLICY", "/nonexistent/lanes.toml")
+        .write("src/x")
+        .run()
+        .blocked();
+}
+
+// ---- Every error path blocks (exit 2), never allows --------------------------------------
+
+#[test]
+fn input_that_is_not_json_blocks() {
+    let r = repo();
+    let err = r.hook().stdin(b"{not json").run().blocked();
+    assert!(err.starts_with("lanes could not judge this tool call, so it is blocked (lanes fails closed): the hook input is not a PreToolUse JSON object"), "{err}");
+    r.hook().stdin(b"").run().blocked();
+    r.hook().stdin(b"[]").run().blocked();
+}
+
+#[test]
+fn missing_or_malformed_paths_block() {
+    let r = repo();
+    let err = r
+        .hook()
+        .role("builder")
+        .tool("Write", json!({"content": "x"}))
+        .run()
+        .blocked();
+    assert!(
+        err.ends_with("Write call has no `tool_input.file_path`"),
+        "{err}"
+    );
+    let err = r
+        .hook()
+        .role("builder")
+        .tool("Write", json!({"file_path": ["a"]}))
+        .run()
+        .blocked();
+    assert!(
+        err.ends_with("Write call's `tool_input.file_path` is not a string path"),
+        "{err}"
+    );
+    r.hook()
+        .role("builder")
+        .tool("Write", json!({"file_path": ""}))
+        .run()
+        .blocked();
+    r.hook()
+        .role("builder")
+        .tool("Write", json!({"file_path": "src/a\u{0}b"}))
+        .run()
+        .blocked();
+    r.hook()
+        .role("builder")
+        .tool("Agent", json!({"subagent_type": 3}))
+        .run()
+        .blocked();
+    let err = r
+        .hook()
+        .role("builder")
+        .no_cwd()
+        .write_raw("/x")
+        .run()
+        .blocked();
+    assert!(err.ends_with("the hook input has no `cwd`"), "{err}");
+}
+
+#[test]
+fn an_invalid_policy_blocks_and_names_file_line_and_key() {
+    let r = Repo::new("[roles.builder]\nwrite = [\"src/\"]\nwirte = 1\n");
+    let err = r.hook().role("builder").write("src/a").run().blocked();
+    assert!(
+        err.contains("lanes.toml:3:1: roles.builder.wirte: unknown field `wirte`"),
+        "{err}"
+    );
+    let r = Repo::new("[roles.builder]\nwrite = [\"src/[z-a]\"]\n");
+    let err = r.hook().role("builder").write("src/a").run().blocked();
+    assert!(
+        err.contains("lanes.toml:2:10: roles.builder.write: invalid pattern `src/[z-a]`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unreadable_policy_blocks() {
+    let r = repo();
+    fs::remove_file(r.root.join("lanes.toml")).unwrap();
+    fs::create_dir(r.root.join("lanes.toml")).unwrap();
+    let err = r.hook().role("builder").write("src/a").run().blocked();
+    assert!(err.contains("cannot read the policy"), "{err}");
+}
+
+#[test]
+fn a_symlink_loop_blocks() {
+    let r = repo();
+    symlink("b", r.root.join("src/a")).unwrap();
+    symlink("a", r.root.join("src/b")).unwrap();
+    let err = r.hook().role("builder").write("src/a/x").run().blocked();
+    assert!(err.contains("too many symlinks"), "{err}");
+}
+
+#[test]
+fn an_audit_log_that_cannot_be_written_blocks() {
+    let r = repo();
+    fs::write(r.root.join(".lanes"), "a file where the folder should be").unwrap();
+    let err = r.hook().role("builder").write("src/a.rs").run().blocked();
+    assert!(err.contains("cannot append to the audit log"), "{err}");
+}
+
+#[test]
+fn a_panic_blocks_instead_of_exiting_101() {
+    let r = repo();
+    let err = r
+        .hook()
+        .env("LANES_FAULT", "panic")
+        .role("builder")
+        .write("src/a.rs")
+        .run()
+        .blocked();
+    assert!(
+        err.contains("lanes blocked this tool call because it failed internally"),
+        "{err}"
+    );
+}
+
+#[test]
+fn running_past_the_deadline_blocks() {
+    let r = repo();
+    // stdin is never closed, so the hook would wait forever without its watchdog.
+    let out = r
+        .hook()
+        .env("LANES_HOOK_DEADLINE_MS", "100")
+        .run_with_open_stdin();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("longer than its 100 ms deadline"));
+}
+
+#[test]
+fn a_deny_that_cannot_be_written_to_stdout_blocks() {
+    let r = repo();
+    let full = fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let out = r.hook().role("researcher").write("src/a.rs").run_with_stdout(full.into());
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.starts_with("lanes blocked Write to src/a.rs"), "{out:?}");
+}
+
+#[test]
+fn usage_errors_block_too() {
+    let r = repo();
+    let out = r.hook().arg("--no-such-flag").write("src/a").run();
+    assert_eq!(out.code, 2, "{:?}", out.stderr);
+}
