@@ -422,7 +422,7 @@ pub fn decide_subtree(
         .write
         .patterns()
         .iter()
-        .any(|p| p.text.strip_prefix('!').is_some_and(|neg| inside(neg)))
+        .any(|p| p.text.strip_prefix('!').is_some_and(&inside))
     {
         return Ok(Verdict::new(Rule::Unowned, policy.mode));
     }

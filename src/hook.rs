@@ -133,9 +133,8 @@ pub fn run(stdin: &[u8], env: &Env, opts: &Options) -> Outcome {
 /// unresolvable path) are for the caller to turn into a block.
 pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluation, String> {
     let effect = input.effect().map_err(|e| e.to_string())?;
-    match effect {
-        Effect::None => return Ok(Evaluation::skipped("the tool writes nothing lanes judges")),
-        _ => {}
+    if effect == Effect::None {
+        return Ok(Evaluation::skipped("the tool writes nothing lanes judges"));
     }
     let cwd = input.cwd().map_err(|e| e.to_string())?;
     let explicit = opts.policy.as_deref().or(env.lanes_policy.as_deref());
@@ -253,8 +252,10 @@ fn judge_finding(
             target: Target::Path(p),
             kind,
         } => {
-            let (place, shown) = place_of(policy, p)?;
-            let verdict = decide::decide(policy, actor, &place, false).map_err(err)?;
+            let real = path::resolve(p).map_err(|e| format!("path {}: {e}", p.display()))?;
+            let (place, shown) = locate(&policy.root, &real);
+            // `rmdir src`, `chmod g+w src`: a directory is judged as one, for `dir/` patterns.
+            let verdict = decide::decide(policy, actor, &place, real.is_dir()).map_err(err)?;
             one(
                 Some(shown.clone()),
                 format!("`{frag}` ({} {shown})", kind.verb()),
@@ -351,7 +352,7 @@ fn judge_finding(
         Found::Unparseable { why, mentions } => {
             for m in mentions {
                 let (place, shown) = place_of(policy, m)?;
-                let verdict = decide::decide(policy, actor, &place, false).map_err(err)?;
+                let verdict = decide::decide(policy, actor, &place, m.is_dir()).map_err(err)?;
                 let outside_unsafe = place == Place::Outside && !is_scratch(m);
                 let verdict = if outside_unsafe && matches!(actor, Actor::Role(..)) {
                     decide::decide_bash(
@@ -392,6 +393,9 @@ fn is_scratch(p: &Path) -> bool {
     p.starts_with("/tmp") || p.starts_with("/var/tmp") || p.starts_with("/dev")
 }
 
+/// Builds the judged entry of one finding: (path, what, verdict, finding kind).
+type JudgeOne<'a> = dyn Fn(Option<String>, String, Verdict, &str) -> Vec<Judged> + 'a;
+
 /// An opaque program: denied when it runs in, or names a path in, another role's lane or a
 /// protected path; otherwise `[bash] opaque` decides.
 fn judge_opaque(
@@ -401,7 +405,7 @@ fn judge_opaque(
     program: &str,
     cwds: &[Option<PathBuf>],
     mentions: &[PathBuf],
-    one: &dyn Fn(Option<String>, String, Verdict, &str) -> Vec<Judged>,
+    one: &JudgeOne<'_>,
 ) -> Result<Vec<Judged>, String> {
     let err = |e: crate::policy::PolicyError| e.to_string();
     let settles = |v: &Verdict| {
@@ -423,7 +427,7 @@ fn judge_opaque(
     }
     for m in mentions {
         let (place, shown) = place_of(policy, m)?;
-        let verdict = decide::decide(policy, actor, &place, false).map_err(err)?;
+        let verdict = decide::decide(policy, actor, &place, m.is_dir()).map_err(err)?;
         if settles(&verdict) {
             let what = format!(
                 "`{frag}` (runs {program}, which lanes cannot see into, and names {shown})"

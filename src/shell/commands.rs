@@ -518,7 +518,10 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
                 opaque(w, st, &name, &args, stdin.as_ref());
                 return;
             }
-            let p = Opts::parse(rest, "cSuUiTwWstq", &["--cmd"]);
+            // Every file operand is assumed written (H). `-s` is a flag in ed and in vim's
+            // ex mode (`-es`); `-c`, `-S`, `-u` ... take a value.
+            let short = if name == "ed" { "p" } else { "cSuUiTwWtq" };
+            let p = Opts::parse(rest, short, &["--cmd"]);
             for v in p.operands.iter().filter(|v| !v.text().starts_with('+')) {
                 w.write(st, v, Kind::Write);
             }
@@ -1381,7 +1384,7 @@ fn copy_like(w: &mut Walker, st: &State, rest: &[Val], is_move: bool) {
             || is_dir(w, st, &dest));
     for src in &srcs {
         if is_move {
-            w.write_tree(st, src, Kind::Delete);
+            path_or_tree(w, st, src, Kind::Delete);
         }
         let target = if into_dir {
             join_base(&dest, src)
@@ -1525,6 +1528,7 @@ fn chmod(w: &mut Walker, st: &State, name: &str, rest: &[Val]) {
 
 fn sed(w: &mut Walker, st: &State, rest: &[Val]) {
     let mut in_place = false;
+    let mut suffix = String::new();
     let mut scripts: Vec<String> = Vec::new();
     let mut script_given = false;
     let mut operands = Vec::new();
@@ -1544,6 +1548,7 @@ fn sed(w: &mut Walker, st: &State, rest: &[Val]) {
             done = true;
         } else if t == "--in-place" || t.starts_with("--in-place=") {
             in_place = true;
+            suffix = t.strip_prefix("--in-place=").unwrap_or("").to_string();
         } else if t == "--expression" || t == "--file" {
             script_given = true;
             if t == "--expression" {
@@ -1562,7 +1567,8 @@ fn sed(w: &mut Walker, st: &State, rest: &[Val]) {
                 match c {
                     'i' => {
                         in_place = true;
-                        break; // the rest is the backup suffix
+                        suffix = attached; // the rest is the backup suffix
+                        break;
                     }
                     'e' | 'f' | 'l' => {
                         if *c != 'l' {
@@ -1590,6 +1596,9 @@ fn sed(w: &mut Walker, st: &State, rest: &[Val]) {
     if in_place {
         for v in &operands {
             w.write(st, v, Kind::Write);
+            if !suffix.is_empty() && !suffix.contains('*') {
+                w.write(st, &append(v, &suffix), Kind::Write);
+            }
         }
     }
     // `w FILE`, `W FILE` commands and the `s///w FILE` flag write FILE (reference T120).
@@ -1678,9 +1687,7 @@ fn awk(w: &mut Walker, st: &State, args: &[Val], stdin: Option<&Stdin>) {
         .iter()
         .any(|v| v.known() == Some("inplace"));
     let mut ops = p.operands.clone();
-    let program = if p.has(&["-f", "--file"]) {
-        None
-    } else if ops.is_empty() {
+    let program = if p.has(&["-f", "--file"]) || ops.is_empty() {
         None
     } else {
         Some(ops.remove(0))
@@ -1697,7 +1704,7 @@ fn awk(w: &mut Walker, st: &State, args: &[Val], stdin: Option<&Stdin>) {
             || text.contains("|\"")
             || text.contains("|&")
         {
-            opaque(w, st, &args[0].text().to_string(), args, stdin);
+            opaque(w, st, args[0].text(), args, stdin);
         }
         // print > "FILE", print >> "FILE".
         let mut rest = text;
@@ -2185,7 +2192,7 @@ fn patch(w: &mut Walker, st: &State, rest: &[Val], stdin: Option<&Stdin>) {
     if p.has(&["--dry-run", "-C", "--check"]) {
         return;
     }
-    for v in p.values(&["-o", "--output"]) {
+    if let Some(v) = p.values(&["-o", "--output"]).first() {
         if v.known() != Some("-") {
             w.write(st, v, Kind::Write);
         }
@@ -2334,7 +2341,7 @@ fn git(w: &mut Walker, st: &State, rest: &[Val]) {
         "config" => {
             let key = texts
                 .iter()
-                .position(|t| t.to_ascii_lowercase() == "core.hookspath");
+                .position(|t| t.eq_ignore_ascii_case("core.hookspath"));
             if let Some(k) = key {
                 let reads = has(&["--get", "--get-all", "--get-regexp", "-l", "--list", "get"]);
                 if !reads
@@ -2558,15 +2565,14 @@ fn git(w: &mut Walker, st: &State, rest: &[Val]) {
         }
         "worktree" => {
             let p = Opts::parse(args.get(1..).unwrap_or(&[]), "bB", &["--reason"]);
-            match args.first().and_then(|v| v.known()) {
-                Some("add" | "remove" | "move") => {
-                    for v in &p.operands {
-                        if exists(w, st, v) || v == p.operands.first().unwrap_or(v) {
-                            w.write_tree(st, v, Kind::Write);
-                        }
-                    }
-                }
-                _ => {}
+            // `add PATH [BRANCH]`, `remove PATH`, `move PATH NEW`.
+            let paths = match args.first().and_then(|v| v.known()) {
+                Some("add" | "remove") => 1,
+                Some("move") => 2,
+                _ => 0,
+            };
+            for v in p.operands.iter().take(paths) {
+                w.write_tree(st, v, Kind::Write);
             }
         }
         "init" => {
@@ -2658,13 +2664,7 @@ fn cargo(w: &mut Walker, st: &State, args: &[Val], stdin: Option<&Stdin>) {
         "metadata" | "tree" | "version" | "search" | "help" | "locate-project" | "pkgid"
         | "read-manifest" | "verify-project" | "--version" | "-V" => {}
         "" if p.has(&["--version", "-V", "--help", "-h", "--list"]) => {}
-        _ => opaque(
-            w,
-            st,
-            &format!("cargo {sub}").trim().to_string(),
-            args,
-            stdin,
-        ),
+        _ => opaque(w, st, format!("cargo {sub}").trim(), args, stdin),
     }
 }
 

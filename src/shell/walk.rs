@@ -260,7 +260,7 @@ impl<'a> Walker<'a> {
         for c in &p.cmds {
             let mut copy = st.clone();
             self.command(
-                &c,
+                c,
                 &mut copy,
                 if prev_is_pipe {
                     Some(Stdin::Pipe)
@@ -333,8 +333,10 @@ impl<'a> Walker<'a> {
                         prefix: String::new(),
                     }],
                 };
+                // A glob item (`for f in src/*.rs`) binds the pattern text: each file it
+                // matches lies in the pattern's directory, which is what the lanes decide on.
                 let literal: Option<Vec<String>> =
-                    vals.iter().map(|v| v.literal().map(String::from)).collect();
+                    vals.iter().map(|v| v.known().map(String::from)).collect();
                 let mut out = st.clone();
                 match literal {
                     Some(list) if list.len() <= MAX_FOR_VALUES => {
@@ -608,11 +610,8 @@ impl<'a> Walker<'a> {
 
     /// `popd`.
     pub fn popd(&mut self, st: &mut State) {
-        match st.stack.pop() {
-            Some(top) => {
-                st.oldpwd = std::mem::replace(&mut st.cwds, top);
-            }
-            None => {}
+        if let Some(top) = st.stack.pop() {
+            st.oldpwd = std::mem::replace(&mut st.cwds, top);
         }
     }
 }
