@@ -255,7 +255,8 @@ fn judge_finding(
             let real = path::resolve(p).map_err(|e| format!("path {}: {e}", p.display()))?;
             let (place, shown) = locate(&policy.root, &real);
             // `rmdir src`, `chmod g+w src`: a directory is judged as one, for `dir/` patterns.
-            let verdict = decide::decide(policy, actor, &place, real.is_dir()).map_err(err)?;
+            let is_dir = real.is_dir() || *kind == shell::Kind::MakeDir;
+            let verdict = decide::decide(policy, actor, &place, is_dir).map_err(err)?;
             one(
                 Some(shown.clone()),
                 format!("`{frag}` ({} {shown})", kind.verb()),

@@ -341,7 +341,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
         "mkdir" => {
             let p = Opts::parse(rest, "mZ", &["--mode", "--context"]);
             for v in &p.operands {
-                w.write(st, v, Kind::Write);
+                w.write(st, v, Kind::MakeDir);
                 if let Some(t) = v.literal() {
                     for cwd in st.cwds.clone() {
                         if let Some(abs) = w.absolute(&cwd, t) {
@@ -1423,7 +1423,7 @@ fn install(w: &mut Walker, st: &State, rest: &[Val]) {
     );
     if p.has(&["-d", "--directory"]) {
         for v in &p.operands {
-            w.write(st, v, Kind::Write);
+            w.write(st, v, Kind::MakeDir);
         }
         return;
     }

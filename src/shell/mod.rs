@@ -124,6 +124,8 @@ pub enum Kind {
     Metadata,
     /// A link created.
     Link,
+    /// A directory created (`mkdir`, `install -d`): judged as a directory.
+    MakeDir,
 }
 
 impl Kind {
@@ -134,6 +136,7 @@ impl Kind {
             Kind::Delete => "deletes",
             Kind::Metadata => "changes permissions of",
             Kind::Link => "creates the link",
+            Kind::MakeDir => "creates the directory",
         }
     }
 }
