@@ -188,9 +188,14 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
                 cwd: cwd.to_path_buf(),
                 home: env.home.clone(),
             };
+            let judge = BashJudge {
+                policy: &policy,
+                actor: &actor,
+                res: path::Resolver::default(),
+            };
             for finding in shell::analyze(&command, &cx) {
                 eval.judged
-                    .extend(judge_finding(&policy, &actor, &finding, &command)?);
+                    .extend(judge_finding(&judge, &finding, &command)?);
             }
         }
         Effect::None => unreachable!("returned above"),
@@ -222,19 +227,29 @@ fn judged(
 }
 
 /// A physical path, where it lies, and how to show it.
-fn place_of(policy: &Policy, abs: &Path) -> Result<(Place, String), String> {
-    let real = path::resolve(abs).map_err(|e| format!("path {}: {e}", abs.display()))?;
+fn place_of(policy: &Policy, res: &path::Resolver, abs: &Path) -> Result<(Place, String), String> {
+    let real = res
+        .resolve(abs)
+        .map_err(|e| format!("path {}: {e}", abs.display()))?;
     Ok(locate(&policy.root, &real))
 }
 
 /// Judges one finding of a Bash command (see [`shell::Found`]): paths through
 /// [`decide::decide`] / [`decide::decide_subtree`], the rest through [`decide::decide_bash`].
+/// What judging the findings of one Bash command needs.
+struct BashJudge<'a, 'b> {
+    policy: &'a Policy,
+    actor: &'a Actor<'b>,
+    /// Shared by the command's targets, which mostly lie in a few directories.
+    res: path::Resolver,
+}
+
 fn judge_finding(
-    policy: &Policy,
-    actor: &Actor<'_>,
+    cx: &BashJudge<'_, '_>,
     f: &Finding,
     command: &str,
 ) -> Result<Vec<Judged>, String> {
+    let (policy, actor, res) = (cx.policy, cx.actor, &cx.res);
     let frag = &f.fragment;
     let mut extra = serde_json::Map::new();
     extra.insert("command".into(), shell::lexical::excerpt(command).into());
@@ -252,7 +267,9 @@ fn judge_finding(
             target: Target::Path(p),
             kind,
         } => {
-            let real = path::resolve(p).map_err(|e| format!("path {}: {e}", p.display()))?;
+            let real = res
+                .resolve(p)
+                .map_err(|e| format!("path {}: {e}", p.display()))?;
             let (place, shown) = locate(&policy.root, &real);
             // `rmdir src`, `chmod g+w src`: a directory is judged as one, for `dir/` patterns.
             let is_dir = real.is_dir() || *kind == shell::Kind::MakeDir;
@@ -268,7 +285,7 @@ fn judge_finding(
             target: Target::Subtree(p),
             kind,
         } => {
-            let (place, shown) = place_of(policy, p)?;
+            let (place, shown) = place_of(policy, res, p)?;
             let verdict = decide::decide_subtree(policy, actor, &place).map_err(err)?;
             let what = format!("`{frag}` ({} everything under {shown})", kind.verb());
             one(Some(format!("{shown}/**")), what, verdict, "subtree")
@@ -278,7 +295,7 @@ fn judge_finding(
             kind,
         } => {
             if let Some(p) = prefix {
-                let (place, shown) = place_of(policy, p)?;
+                let (place, shown) = place_of(policy, res, p)?;
                 let verdict = decide::decide(policy, actor, &place, true).map_err(err)?;
                 if verdict.blocked
                     && verdict.rule.is_path_denial()
@@ -308,7 +325,7 @@ fn judge_finding(
             program,
             cwds,
             mentions,
-        } => judge_opaque(policy, actor, frag, program, cwds, mentions, &one)?,
+        } => judge_opaque(cx, frag, program, cwds, mentions, &one)?,
         Found::RepoWide {
             certain: false,
             cwds,
@@ -318,7 +335,7 @@ fn judge_finding(
                 .take(2)
                 .collect::<Vec<_>>()
                 .join(" ");
-            judge_opaque(policy, actor, frag, &program, cwds, &[], &one)?
+            judge_opaque(cx, frag, &program, cwds, &[], &one)?
         }
         Found::RepoWide {
             certain: true,
@@ -327,7 +344,7 @@ fn judge_finding(
             // Only a worktree of this project matters; `git -C /elsewhere reset --hard` does not.
             let mut inside = cwds.is_empty() || cwds.iter().any(Option::is_none);
             for c in cwds.iter().flatten() {
-                inside |= matches!(place_of(policy, c)?.0, Place::Project(_));
+                inside |= matches!(place_of(policy, res, c)?.0, Place::Project(_));
             }
             if !inside {
                 return Ok(Vec::new());
@@ -352,7 +369,7 @@ fn judge_finding(
         }
         Found::Unparseable { why, mentions } => {
             for m in mentions {
-                let (place, shown) = place_of(policy, m)?;
+                let (place, shown) = place_of(policy, res, m)?;
                 let verdict = decide::decide(policy, actor, &place, m.is_dir()).map_err(err)?;
                 let outside_unsafe = place == Place::Outside && !is_scratch(m);
                 let verdict = if outside_unsafe && matches!(actor, Actor::Role(..)) {
@@ -400,14 +417,14 @@ type JudgeOne<'a> = dyn Fn(Option<String>, String, Verdict, &str) -> Vec<Judged>
 /// An opaque program: denied when it runs in, or names a path in, another role's lane or a
 /// protected path; otherwise `[bash] opaque` decides.
 fn judge_opaque(
-    policy: &Policy,
-    actor: &Actor<'_>,
+    cx: &BashJudge<'_, '_>,
     frag: &str,
     program: &str,
     cwds: &[Option<PathBuf>],
     mentions: &[PathBuf],
     one: &JudgeOne<'_>,
 ) -> Result<Vec<Judged>, String> {
+    let (policy, actor, res) = (cx.policy, cx.actor, &cx.res);
     let err = |e: crate::policy::PolicyError| e.to_string();
     let settles = |v: &Verdict| {
         v.blocked
@@ -417,7 +434,7 @@ fn judge_opaque(
             )
     };
     for c in cwds.iter().flatten() {
-        let (place, shown) = place_of(policy, c)?;
+        let (place, shown) = place_of(policy, res, c)?;
         let verdict = decide::decide(policy, actor, &place, true).map_err(err)?;
         if settles(&verdict) {
             let what = format!(
@@ -427,7 +444,7 @@ fn judge_opaque(
         }
     }
     for m in mentions {
-        let (place, shown) = place_of(policy, m)?;
+        let (place, shown) = place_of(policy, res, m)?;
         let verdict = decide::decide(policy, actor, &place, m.is_dir()).map_err(err)?;
         if settles(&verdict) {
             let what = format!(

@@ -195,6 +195,41 @@ pub fn resolve(path: &Path) -> Result<PathBuf, PathError> {
     Ok(out)
 }
 
+/// [`resolve`] for many paths that share directories (the targets of one Bash command):
+/// each directory is resolved once, then only the last component is looked at.
+#[derive(Debug, Default)]
+pub struct Resolver {
+    dirs: std::cell::RefCell<std::collections::HashMap<PathBuf, PathBuf>>,
+}
+
+impl Resolver {
+    /// Same result as [`resolve`]`(path)`.
+    pub fn resolve(&self, path: &Path) -> Result<PathBuf, PathError> {
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return resolve(path);
+        };
+        if parent.as_os_str().is_empty() || name == OsStr::new("..") {
+            return resolve(path);
+        }
+        let cached = self.dirs.borrow().get(parent).cloned();
+        let real_parent = match cached {
+            Some(p) => p,
+            None => {
+                let p = resolve(parent)?;
+                self.dirs
+                    .borrow_mut()
+                    .insert(parent.to_path_buf(), p.clone());
+                p
+            }
+        };
+        let candidate = real_parent.join(name);
+        match std::fs::symlink_metadata(&candidate) {
+            Ok(m) if m.file_type().is_symlink() => resolve(&candidate),
+            _ => Ok(candidate),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

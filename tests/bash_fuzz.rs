@@ -10,16 +10,102 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 const FRAGMENTS: &[&str] = &[
-    " ", " ", "\n", "\t", "\r", ";", "&&", "||", "|", "|&", "&", "(", ")", "{", "}", "$(", "`", "${", "$((", "))",
-    "<<", "<<-", "<<<", "EOF", "'EOF'", ">", ">>", ">|", "&>", ">&", "2>&1", "<>", "<(", ">(", "'", "\"", "\\",
-    "$'\\x2e'", "if", "then", "fi", "for", "in", "do", "done", "case", "esac", ";;", "while", "function", "f()",
-    "cd", "rm -rf", "echo", "cat", "tee", "sed -i", "cp", "mv", "git", "bash -c", "eval", "xargs", "find",
-    "research/x", "src/a", "../up", "~/h", "*", "{a,b}", "{1..9}", "x=1", "$x", "é", "日本", "#", "[[", "]]",
-    "exec", "env", "sudo", "ln -s", "tar -xf", "-C", "--", "-o", "==", "!", "\u{0}",
+    " ",
+    " ",
+    "\n",
+    "\t",
+    "\r",
+    ";",
+    "&&",
+    "||",
+    "|",
+    "|&",
+    "&",
+    "(",
+    ")",
+    "{",
+    "}",
+    "$(",
+    "`",
+    "${",
+    "$((",
+    "))",
+    "<<",
+    "<<-",
+    "<<<",
+    "EOF",
+    "'EOF'",
+    ">",
+    ">>",
+    ">|",
+    "&>",
+    ">&",
+    "2>&1",
+    "<>",
+    "<(",
+    ">(",
+    "'",
+    "\"",
+    "\\",
+    "$'\\x2e'",
+    "if",
+    "then",
+    "fi",
+    "for",
+    "in",
+    "do",
+    "done",
+    "case",
+    "esac",
+    ";;",
+    "while",
+    "function",
+    "f()",
+    "cd",
+    "rm -rf",
+    "echo",
+    "cat",
+    "tee",
+    "sed -i",
+    "cp",
+    "mv",
+    "git",
+    "bash -c",
+    "eval",
+    "xargs",
+    "find",
+    "research/x",
+    "src/a",
+    "../up",
+    "~/h",
+    "*",
+    "{a,b}",
+    "{1..9}",
+    "x=1",
+    "$x",
+    "é",
+    "日本",
+    "#",
+    "[[",
+    "]]",
+    "exec",
+    "env",
+    "sudo",
+    "ln -s",
+    "tar -xf",
+    "-C",
+    "--",
+    "-o",
+    "==",
+    "!",
+    "\u{0}",
 ];
 
 fn cx() -> Context {
-    Context { cwd: PathBuf::from("/nonexistent/proj"), home: Some(PathBuf::from("/nonexistent/home")) }
+    Context {
+        cwd: PathBuf::from("/nonexistent/proj"),
+        home: Some(PathBuf::from("/nonexistent/home")),
+    }
 }
 
 /// The analysis minus its worker thread: pre-screen, parse, walk.
@@ -34,7 +120,10 @@ fn analyse_here(cmd: &str) -> usize {
 }
 
 fn config() -> ProptestConfig {
-    ProptestConfig { failure_persistence: None, ..ProptestConfig::default() }
+    ProptestConfig {
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
 }
 
 proptest! {
@@ -73,7 +162,12 @@ fn deep_and_wide_inputs_stay_bounded() {
     for cmd in &cases {
         let start = Instant::now();
         let n = shell::analyze(cmd, &cx()).len();
-        assert!(start.elapsed() < Duration::from_millis(600), "{} took {:?}", &cmd[..40.min(cmd.len())], start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_millis(600),
+            "{} took {:?}",
+            &cmd[..40.min(cmd.len())],
+            start.elapsed()
+        );
         assert!(n <= 600, "{n} findings");
     }
 }

@@ -34,7 +34,7 @@ pub fn mentions(text: &str, cwd: &Path, home: Option<&Path>) -> Vec<PathBuf> {
             .rsplit_once('=')
             .map_or(raw, |(_, v)| v)
             .trim_end_matches(':');
-        if t.is_empty() || t.contains("://") {
+        if t.is_empty() || t.contains("://") || t.chars().all(|c| c == '/') {
             continue;
         }
         let pathish = t.contains('/') || t.starts_with('~') || t == "..";

@@ -49,7 +49,7 @@ pub struct Context {
 
 /// Something the command does that the policy must judge. `fragment` is the part of the
 /// command to quote in a message (a simple command as the parser printed it, or the raw text).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Finding {
     /// The command fragment responsible.
     pub fragment: String,
@@ -58,7 +58,7 @@ pub struct Finding {
 }
 
 /// What a fragment does.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Found {
     /// Writes (creates, changes, deletes, re-permissions) `target`.
     Write {
@@ -99,7 +99,7 @@ pub enum Found {
 }
 
 /// A written place.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Target {
     /// One path (absolute, lexically normalised; symlinks are resolved by the caller).
     Path(PathBuf),
@@ -114,7 +114,7 @@ pub enum Target {
 }
 
 /// How a path is written, for messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// Created or changed.
     Write,

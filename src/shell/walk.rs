@@ -100,6 +100,8 @@ pub(super) fn walk(script: &Script, cx: &Context) -> Vec<Finding> {
         calls: 0,
         stopped: false,
         frag: String::new(),
+        frag_excerpt: (String::new(), String::new()),
+        seen: Default::default(),
     };
     let mut st = State {
         cwds: vec![Some(cx.cwd.clone())],
@@ -124,6 +126,10 @@ pub(super) struct Walker<'a> {
     stopped: bool,
     /// The simple command being judged, for messages.
     pub frag: String,
+    /// `frag` and its excerpt, computed once per fragment.
+    frag_excerpt: (String, String),
+    /// The findings so far, for de-duplication.
+    seen: std::collections::HashSet<Finding>,
 }
 
 /// Expansion scope: variables from the state, substitutions walked in a copy of it.
@@ -176,11 +182,14 @@ impl<'a> Walker<'a> {
     }
 
     pub fn push(&mut self, effect: Found) {
+        if self.frag_excerpt.0 != self.frag {
+            self.frag_excerpt = (self.frag.clone(), super::lexical::excerpt(&self.frag));
+        }
         let f = Finding {
-            fragment: super::lexical::excerpt(&self.frag),
+            fragment: self.frag_excerpt.1.clone(),
             effect,
         };
-        if !self.findings.contains(&f) {
+        if self.seen.insert(f.clone()) {
             self.findings.push(f);
         }
     }
