@@ -267,12 +267,12 @@ fn judge_finding(
             target: Target::Path(p),
             kind,
         } => {
-            let real = res
-                .resolve(p)
+            let (real, dir) = res
+                .resolve_dir(p)
                 .map_err(|e| format!("path {}: {e}", p.display()))?;
             let (place, shown) = locate(&policy.root, &real);
             // `rmdir src`, `chmod g+w src`: a directory is judged as one, for `dir/` patterns.
-            let is_dir = real.is_dir() || *kind == shell::Kind::MakeDir;
+            let is_dir = dir || *kind == shell::Kind::MakeDir;
             let verdict = decide::decide(policy, actor, &place, is_dir).map_err(err)?;
             one(
                 Some(shown.clone()),

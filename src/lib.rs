@@ -6,6 +6,8 @@
 //!
 //! Data flows one way:
 //! `hook_input` (stdin JSON) -> `path` (resolution) -> `decide` -> `render` / `audit`.
+//! For `Bash` calls, `shell` first turns the command into findings (written paths, opaque
+//! programs, ...), which then take the same way.
 
 pub mod audit;
 pub mod checkout;

@@ -171,3 +171,41 @@ fn deep_and_wide_inputs_stay_bounded() {
         assert!(n <= 600, "{n} findings");
     }
 }
+
+/// Commands up to 16 KiB are analysed on the hook's main thread (8 MiB stack): the deepest
+/// and longest shapes the pre-screen lets through must fit in far less, here 1 MiB in a debug
+/// build, so a stack overflow (an abort, which would fail open) cannot happen there.
+#[test]
+fn inline_sized_commands_fit_a_small_stack() {
+    let n = 16 * 1024;
+    let fill = |unit: &str| unit.repeat(n / unit.len());
+    let cases = vec![
+        fill("a; "),
+        fill("a && "),
+        fill("a | "),
+        fill("x=$y "),
+        fill("echo >f "),
+        format!("{}x{}", "$(".repeat(32), ")".repeat(32)),
+        format!("{}x{}", "(".repeat(32), ")".repeat(32)),
+        format!("{}x{}", "{ ".repeat(32), "; }".repeat(32)),
+        format!("{} :; {}", "if a; then ".repeat(32), "fi; ".repeat(32)),
+        format!("{} :; {}", "while a; do ".repeat(32), "done; ".repeat(32)),
+        format!("{}{}", "case x in a) ".repeat(32), ";; esac ".repeat(32)),
+        format!("echo \"{}x{}\"", "$(echo \"".repeat(16), "\")".repeat(16)),
+        format!("eval {}", "eval ".repeat(30)),
+        format!("bash -c {}", "'".repeat(2)),
+        fill("cat <<E\nx\nE\n"),
+        fill("{a,b}"),
+        format!("f() {{ {} }}; f", "f; ".repeat(1000)),
+    ];
+    let handle = std::thread::Builder::new()
+        .stack_size(1024 * 1024)
+        .spawn(move || {
+            for c in &cases {
+                let c = &c[..c.len().min(n)];
+                let _ = shell::analyze(c, &cx());
+            }
+        })
+        .unwrap();
+    handle.join().expect("analysis fits in 1 MiB of stack");
+}

@@ -35,6 +35,12 @@ use std::time::Duration;
 /// Below the hook's own 900 ms deadline, so a slow parse still ends in a reasoned answer.
 pub const PARSE_DEADLINE: Duration = Duration::from_millis(400);
 
+/// Commands up to this many bytes are parsed on the calling thread: with nesting capped at
+/// [`prescreen::MAX_NESTING`] their recursion is shallow (`tests/bash_fuzz.rs` checks that the
+/// worst shapes fit a 1 MiB stack in a debug build; the main thread has 8 MiB), and a thread
+/// costs about a tenth of the hook's time. Longer ones get the worker and its deadline.
+const INLINE_LIMIT: usize = 16 * 1024;
+
 /// Stack size of the worker thread (address space only; pages are touched as needed).
 const WORKER_STACK: usize = 256 * 1024 * 1024;
 
@@ -146,6 +152,16 @@ impl Kind {
 pub fn analyze(command: &str, cx: &Context) -> Vec<Finding> {
     if let Err(refusal) = prescreen::check(command) {
         return fallback(command, cx, &format!("lanes did not parse it: {refusal}"));
+    }
+    if command.len() <= INLINE_LIMIT {
+        return match parse::parse(command) {
+            Ok(script) => walk::walk(&script, cx),
+            Err(e) => fallback(
+                command,
+                cx,
+                &format!("it does not parse as bash ({})", first_line(&e)),
+            ),
+        };
     }
     let (tx, rx) = std::sync::mpsc::channel();
     let text = command.to_string();
