@@ -956,6 +956,12 @@ fn mentions_of(w: &Walker, st: &State, args: &[Val], stdin: Option<&Stdin>) -> V
         .map(|a| a.text())
         .collect::<Vec<_>>()
         .join(" ");
+    // A word whose value is unknown (`eval "$(…)"`, `python3 -c "$CODE"`) is scanned as
+    // written, with the rest of the simple command.
+    if args.iter().any(|a| matches!(a, Val::Unknown { .. })) {
+        text.push('\n');
+        text.push_str(&w.frag);
+    }
     if let Some(Stdin::Text { body, .. }) = stdin {
         text.push('\n');
         text.push_str(body);
