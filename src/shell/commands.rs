@@ -956,9 +956,32 @@ fn mentions_of(w: &Walker, st: &State, args: &[Val], stdin: Option<&Stdin>) -> V
         .map(|a| a.text())
         .collect::<Vec<_>>()
         .join(" ");
-    // A word whose value is unknown (`eval "$(…)"`, `python3 -c "$CODE"`) is scanned as
-    // written, with the rest of the simple command.
-    if args.iter().any(|a| matches!(a, Val::Unknown { .. })) {
+    // A dynamic command name, or a dynamic word given to something that runs its arguments
+    // as code (`eval "$(…)"`, `python3 -c "$CODE"`), is scanned as written, with the rest of
+    // the simple command. Not for other programs: `gh pr create --body "$(cat <<EOF …)"`
+    // may well mention other lanes' files in prose.
+    let runs_code = match args.first() {
+        Some(Val::Known { text, .. }) => {
+            let name = text.rsplit('/').next().unwrap_or(text);
+            matches!(
+                name,
+                "eval"
+                    | "bash"
+                    | "sh"
+                    | "zsh"
+                    | "dash"
+                    | "ksh"
+                    | "node"
+                    | "perl"
+                    | "ruby"
+                    | "php"
+                    | "deno"
+                    | "bun"
+            ) || name.starts_with("python")
+        }
+        _ => true,
+    };
+    if runs_code && args.iter().any(|a| matches!(a, Val::Unknown { .. })) {
         text.push('\n');
         text.push_str(&w.frag);
     }
