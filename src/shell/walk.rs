@@ -265,19 +265,55 @@ impl<'a> Walker<'a> {
             self.command(&p.cmds[0], st, None);
             return;
         }
-        let mut prev_is_pipe = false;
-        for c in &p.cmds {
+        for (i, c) in p.cmds.iter().enumerate() {
+            let stdin = match i {
+                0 => None,
+                _ => Some(self.piped_text(&p.cmds[i - 1], st).unwrap_or(Stdin::Pipe)),
+            };
             let mut copy = st.clone();
-            self.command(
-                c,
-                &mut copy,
-                if prev_is_pipe {
-                    Some(Stdin::Pipe)
-                } else {
-                    None
+            self.command(c, &mut copy, stdin);
+        }
+    }
+
+    /// What `cmd` writes to a pipe, when the text says so: `cat <<EOF`, `cat <<< word`,
+    /// `echo`/`printf` of literal words. So `cat <<'EOF' | sh` is walked like `sh <<'EOF'`.
+    fn piped_text(&mut self, cmd: &Command, st: &State) -> Option<Stdin> {
+        let Command::Simple(s) = cmd else { return None };
+        let name = s.words.first()?.0.as_str();
+        match name {
+            "cat" if s.words.len() == 1 => s.redirects.iter().rev().find_map(|r| match r {
+                Redirect::HereDoc { body, expand } => Some(Stdin::Text {
+                    body: body.clone(),
+                    literal: !*expand || !has_expansion(body),
+                }),
+                Redirect::HereString(w) => match self.expand(w, st).as_slice() {
+                    [Val::Known { text, .. }] => Some(Stdin::Text {
+                        body: text.clone(),
+                        literal: true,
+                    }),
+                    _ => None,
                 },
-            );
-            prev_is_pipe = true;
+                _ => None,
+            }),
+            "echo" | "printf" => {
+                let mut parts = Vec::new();
+                for w in &s.words[1..] {
+                    for v in self.expand(w, st) {
+                        parts.push(v.known()?.to_string());
+                    }
+                }
+                let text = parts.join(" ");
+                let text = if name == "printf" {
+                    text.replace("\\n", "\n")
+                } else {
+                    text
+                };
+                Some(Stdin::Text {
+                    body: text,
+                    literal: true,
+                })
+            }
+            _ => None,
         }
     }
 
