@@ -363,7 +363,12 @@ fn judge_finding(
                 "repo-wide",
             )
         }
-        Found::Tamper { what } => {
+        Found::Tamper { what, role } => {
+            if let (Some(set), Actor::Role(r, _)) = (role, actor) {
+                if r.name == *set || r.agents.contains(set) {
+                    return Ok(Vec::new()); // the session's own role: nothing changes
+                }
+            }
             let verdict = decide::decide_bash(policy, actor, Rule::Tamper { what: what.clone() });
             one(None, format!("`{frag}` ({what})"), verdict, "tamper")
         }

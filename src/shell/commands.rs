@@ -213,7 +213,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
         "unset" => {
             for a in rest {
                 if let Some(n) = a.known() {
-                    check_tamper_name(w, n, "unsets");
+                    check_tamper(w, n, None, "unsets");
                     st.vars.remove(n);
                 }
             }
@@ -733,14 +733,24 @@ fn join_base(dir: &Val, src: &Val) -> Val {
 fn tamper_found(w: &mut Walker, what: &str) {
     w.push(Found::Tamper {
         what: what.to_string(),
+        role: None,
     });
 }
 
-/// Flags assignments to the variables that say who the agent is.
-pub(super) fn check_tamper_name(w: &mut Walker, name: &str, verb: &str) {
+/// Flags assignments to the variables that say who the agent is. `value` is the literal
+/// value assigned, if any: setting `LANES_ROLE` or `CLAUDE_CODE_AGENT` to the session's own
+/// role changes nothing, which the hook checks.
+pub(super) fn check_tamper(w: &mut Walker, name: &str, value: Option<&str>, verb: &str) {
     let base = name.split(['[', '=']).next().unwrap_or(name);
     if TAMPER_VARS.contains(&base) {
-        tamper_found(w, &format!("{verb} {base}"));
+        let role = value
+            .filter(|_| base != "LANES_POLICY" && !name.contains('['))
+            .map(String::from);
+        let what = match value {
+            Some(v) => format!("{verb} {base}={v}"),
+            None => format!("{verb} {base}"),
+        };
+        w.push(Found::Tamper { what, role });
     }
 }
 
@@ -754,7 +764,8 @@ fn declare(w: &mut Walker, st: &mut State, rest: &[Val]) {
             Some((n, v)) => (n.trim_end_matches('+'), Some(v)),
             None => (text, None),
         };
-        check_tamper_name(w, name, "sets");
+        let literal = value.filter(|_| matches!(a, Val::Known { .. }));
+        check_tamper(w, name, literal, "sets");
         if let Some(v) = value {
             let known = matches!(a, Val::Known { .. }).then(|| v.to_string());
             st.vars.insert(name.to_string(), known);
@@ -1146,13 +1157,13 @@ fn env(w: &mut Walker, st: &mut State, rest: &[Val], stdin: Option<Stdin>) {
         }
         if matches!(t.as_str(), "-u" | "--unset") {
             if let Some(n) = rest.get(i + 1).and_then(|v| v.known()) {
-                check_tamper_name(w, n, "unsets");
+                check_tamper(w, n, None, "unsets");
             }
             i += 2;
             continue;
         }
         if let Some(n) = t.strip_prefix("--unset=") {
-            check_tamper_name(w, n, "unsets");
+            check_tamper(w, n, None, "unsets");
             i += 1;
             continue;
         }
@@ -1190,8 +1201,8 @@ fn env(w: &mut Walker, st: &mut State, rest: &[Val], stdin: Option<Stdin>) {
             i += 1;
             continue;
         }
-        if let Some((n, _)) = t.split_once('=') {
-            check_tamper_name(w, n, "sets");
+        if let Some((n, v)) = t.split_once('=') {
+            check_tamper(w, n, Some(v), "sets");
             i += 1;
             continue;
         }

@@ -94,6 +94,9 @@ pub enum Found {
     Tamper {
         /// What, in words.
         what: String,
+        /// For `LANES_ROLE=x` / `CLAUDE_CODE_AGENT=x` with a literal `x`: the role or agent
+        /// name set (the session's own changes nothing).
+        role: Option<String>,
     },
     /// Could not be analysed; `mentions` are the paths a lexical scan found in the text.
     Unparseable {

@@ -511,7 +511,6 @@ impl<'a> Walker<'a> {
         let stdin = self.redirects(&s.redirects, st).or(pipe_in);
         let mut assigned = Vec::new();
         for a in &s.assigns {
-            super::commands::check_tamper_name(self, &a.name, "assigns");
             let value = match &a.value {
                 Some(w) => match self.expand(w, st).as_slice() {
                     [Val::Known { text, .. }] => Some(text.clone()),
@@ -519,6 +518,7 @@ impl<'a> Walker<'a> {
                 },
                 None => None,
             };
+            super::commands::check_tamper(self, &a.name, value.as_deref(), "assigns");
             assigned.push((a.name.clone(), value));
         }
         let mut args: Vec<Val> = Vec::new();
