@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Keep parallel AI coding agents in their lanes.
 #[derive(Debug, Parser)]
@@ -21,6 +22,120 @@ pub enum Command {
     /// Remove what `lanes init` added (the hook entry, the CLAUDE.md block, the pre-commit
     /// hook); lanes.toml, agent files and the .gitignore entry are kept.
     Uninstall(UninstallArgs),
+    /// Check the policy: errors (exit 1) and warnings; exit 2 when no policy can be read.
+    Validate(ValidateArgs),
+    /// Who may write PATH and by which rule; or replay a saved hook input (--hook-input).
+    Explain(ExplainArgs),
+    /// Roles, lanes, signal files, mode, audit log, installed hooks; problems first.
+    Status(StatusArgs),
+    /// Summarize the audit log per role and session (markdown: a completion receipt).
+    Report(ReportArgs),
+    /// Wait until ROLE's signal file is complete (exit 0; 1 on timeout; 2 on errors).
+    Wait(WaitArgs),
+}
+
+/// Output format of validate, explain and status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// One JSON document on stdout.
+    Json,
+}
+
+/// Output format of report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// For people.
+    Text,
+    /// One JSON document on stdout.
+    Json,
+    /// A completion receipt to paste into a pull request.
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Policy file (default: lanes.toml here or in a parent directory; also LANES_POLICY).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The path to explain (relative to the current directory).
+    #[arg(required_unless_present = "hook_input", conflicts_with = "hook_input")]
+    pub path: Option<String>,
+    /// Decide for this role only, with the reason the hook would give; exit 1 when denied.
+    /// With --hook-input: the session's LANES_ROLE, which the payload does not carry.
+    #[arg(long, value_name = "NAME")]
+    pub role: Option<String>,
+    /// Replay a saved PreToolUse payload (`-` reads stdin) and print the decision trace;
+    /// exit 1 when the hook would deny or block it. Nothing is written to the audit log.
+    #[arg(long, value_name = "FILE")]
+    pub hook_input: Option<PathBuf>,
+    /// Policy file (default: found from the current directory, or the payload's cwd).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Policy file (default: lanes.toml here or in a parent directory; also LANES_POLICY).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Settle interval of signal files, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = seconds)]
+    pub settle: Duration,
+    /// Output format. Exit 1 when there are problems.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Policy file (default: lanes.toml here or in a parent directory; also LANES_POLICY).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Read this log instead of the policy's audit log.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Only records since TIME: RFC 3339 (2026-11-24T06:00:00Z) or a duration ago (2h, 30min).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only records of this role (`(unassigned)` for records without one).
+    #[arg(long, value_name = "NAME")]
+    pub role: Option<String>,
+    /// Only records of this session id.
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// The role whose signal file to wait for.
+    pub role: String,
+    /// Give up after this many seconds (exit 1). Default: wait forever.
+    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
+    pub timeout: Option<Duration>,
+    /// The signal file must stay unchanged this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = seconds)]
+    pub settle: Duration,
+    /// Policy file (default: lanes.toml here or in a parent directory; also LANES_POLICY).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -53,6 +168,15 @@ pub struct UninstallArgs {
     /// Show what would change, as diffs, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// Parses a non-negative number of seconds (`3`, `0.5`).
+fn seconds(s: &str) -> Result<Duration, String> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|f| Duration::try_from_secs_f64(f).ok())
+        .ok_or_else(|| format!("`{s}` is not a number of seconds (like 3 or 0.5)"))
 }
 
 #[cfg(test)]

@@ -259,6 +259,9 @@ fn judge_finding(
     let one = |path: Option<String>, what: String, verdict: Verdict, kind: &str| {
         let mut extra = extra.clone();
         extra.insert("finding".into(), kind.into());
+        if kind == "opaque" {
+            extra.insert("opaque".into(), true.into()); // what `lanes report` counts
+        }
         vec![judged(policy, actor, path, &what, verdict, extra)]
     };
     let err = |e: crate::policy::PolicyError| e.to_string();

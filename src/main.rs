@@ -21,10 +21,16 @@ fn main() -> ExitCode {
         Command::Hook(args) => hook_main(args, &env),
         Command::Init(args) => init_main(args, &env),
         Command::Uninstall(args) => uninstall_main(args),
+        Command::Validate(args) => validate_main(args, &env),
+        Command::Explain(args) => explain_main(args, &env),
+        Command::Status(args) => status_main(args, &env),
+        Command::Report(args) => report_main(args, &env),
+        Command::Wait(args) => wait_main(args, &env),
     }
 }
 
-/// Exit status of `init` and `uninstall` when they cannot plan or apply.
+/// Exit status of `init` and `uninstall` when they cannot plan or apply, and of the evidence
+/// commands (validate, explain, status, report, wait) when they cannot run at all.
 const EXIT_ERROR: u8 = 2;
 
 fn init_main(args: cli::InitArgs, env: &Env) -> ExitCode {
@@ -121,16 +127,238 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
 
 /// Prints a JSON answer and exits 0; if stdout cannot be written, blocks with exit 2.
 fn answer(json: &str, reason: &str) -> ExitCode {
-    {
-        {
-            let mut out = std::io::stdout().lock();
-            match writeln!(out, "{json}").and_then(|_| out.flush()) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(_) => {
-                    eprintln!("{reason}");
-                    ExitCode::from(EXIT_BLOCK)
-                }
-            }
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{json}").and_then(|_| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => {
+            eprintln!("{reason}");
+            ExitCode::from(EXIT_BLOCK)
         }
+    }
+}
+
+/// Prints `msg` as an error and returns exit status 2.
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("lanes: {msg}");
+    ExitCode::from(EXIT_ERROR)
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).expect("report types serialize")
+}
+
+/// The policy file for a command run in the current directory: `--policy`, `LANES_POLICY`,
+/// or the nearest `lanes.toml`.
+fn policy_file(
+    explicit: Option<&std::path::Path>,
+    env: &Env,
+) -> Result<std::path::PathBuf, String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let explicit = explicit.or(env.lanes_policy.as_deref());
+    lanes::policy::find(&cwd, explicit).ok_or_else(|| {
+        format!(
+            "no {} in {} or a parent directory (use --policy FILE)",
+            lanes::policy::POLICY_FILE,
+            cwd.display()
+        )
+    })
+}
+
+fn load_policy(
+    explicit: Option<&std::path::Path>,
+    env: &Env,
+) -> Result<lanes::policy::Policy, String> {
+    let file = policy_file(explicit, env)?;
+    lanes::policy::Policy::load(&file).map_err(|e| e.to_string())
+}
+
+fn validate_main(args: cli::ValidateArgs, env: &Env) -> ExitCode {
+    let file = match policy_file(args.policy.as_deref(), env) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
+    };
+    let v = match lanes::validate::validate(&file) {
+        Ok(v) => v,
+        Err(e) => return fail(e),
+    };
+    match args.format {
+        cli::Format::Json => println!("{}", json(&v)),
+        cli::Format::Text => print!("{}", v.text()),
+    }
+    let failed = !v.valid || (args.strict && !v.warnings.is_empty());
+    ExitCode::from(u8::from(failed))
+}
+
+fn explain_main(args: cli::ExplainArgs, env: &Env) -> ExitCode {
+    if let Some(input) = &args.hook_input {
+        let bytes = if input.as_os_str() == "-" {
+            let mut b = Vec::new();
+            std::io::stdin().lock().read_to_end(&mut b).map(|_| b)
+        } else {
+            std::fs::read(input)
+        };
+        let bytes = match bytes {
+            Ok(b) => b,
+            Err(e) => {
+                return fail(format!(
+                    "cannot read the hook input {}: {e}",
+                    input.display()
+                ))
+            }
+        };
+        let mut env = env.clone();
+        if args.role.is_some() {
+            env.lanes_role = args.role.clone();
+        }
+        let trace = lanes::explain::replay(
+            &bytes,
+            &env,
+            &hook::Options {
+                policy: args.policy,
+            },
+        );
+        match args.format {
+            cli::Format::Json => println!("{}", json(&trace)),
+            cli::Format::Text => print!("{}", trace.text()),
+        }
+        return ExitCode::from(u8::from(trace.outcome != "allow"));
+    }
+    let policy = match load_policy(args.policy.as_deref(), env) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let cwd = match std::env::current_dir() {
+        Ok(c) => c,
+        Err(e) => return fail(format!("cannot read the current directory: {e}")),
+    };
+    let path = args.path.as_deref().unwrap_or_default();
+    let ex = match lanes::explain::explain_path(&policy, path, &cwd, args.role.as_deref()) {
+        Ok(ex) => ex,
+        Err(e) => return fail(e),
+    };
+    match args.format {
+        cli::Format::Json => println!("{}", json(&ex)),
+        cli::Format::Text => print!("{}", ex.text()),
+    }
+    ExitCode::from(u8::from(args.role.is_some() && !ex.allowed()))
+}
+
+fn status_main(args: cli::StatusArgs, env: &Env) -> ExitCode {
+    let policy = match load_policy(args.policy.as_deref(), env) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let st = lanes::status::status(&policy, args.settle, env.home.as_deref());
+    match args.format {
+        cli::Format::Json => println!("{}", json(&st)),
+        cli::Format::Text => print!("{}", st.text()),
+    }
+    ExitCode::from(u8::from(!st.problems.is_empty()))
+}
+
+fn report_main(args: cli::ReportArgs, env: &Env) -> ExitCode {
+    use lanes::report;
+    let log = match args.log {
+        Some(l) => l,
+        None => match load_policy(args.policy.as_deref(), env) {
+            Ok(p) => match &p.audit {
+                Some(a) => p.root.join(a.as_path()),
+                None => {
+                    return fail(format!(
+                        "the audit log is turned off in {} (audit = false)",
+                        p.file.display()
+                    ))
+                }
+            },
+            Err(e) => return fail(e),
+        },
+    };
+    let since = match args
+        .since
+        .as_deref()
+        .map(|s| report::parse_since(s, std::time::SystemTime::now()))
+    {
+        Some(Err(e)) => return fail(e),
+        Some(Ok(t)) => Some(t),
+        None => None,
+    };
+    let filter = report::Filter {
+        since,
+        role: args.role,
+        session: args.session,
+    };
+    let r = match std::fs::File::open(&log) {
+        Ok(f) => report::summarize(&log, std::io::BufReader::with_capacity(1 << 16, f), &filter),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("lanes: warning: no audit log at {} yet", log.display());
+            report::summarize(&log, std::io::empty(), &filter)
+        }
+        Err(e) => return fail(format!("cannot read the audit log {}: {e}", log.display())),
+    };
+    let r = match r {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot read the audit log {}: {e}", log.display())),
+    };
+    if let Some(w) = r.malformed_warning() {
+        eprintln!("lanes: warning: {w}");
+    }
+    match args.format {
+        cli::ReportFormat::Json => println!("{}", json(&r)),
+        cli::ReportFormat::Text => print!("{}", r.text()),
+        cli::ReportFormat::Markdown => print!("{}", r.markdown()),
+    }
+    ExitCode::SUCCESS
+}
+
+fn wait_main(args: cli::WaitArgs, env: &Env) -> ExitCode {
+    use lanes::signal::{self, WaitOptions, WaitOutcome};
+    let policy = match load_policy(args.policy.as_deref(), env) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let Some(role) = policy.role(&args.role) else {
+        let names: Vec<&str> = policy.roles.iter().map(|r| r.name.as_str()).collect();
+        return fail(format!(
+            "no role '{}' in {}; roles: {}",
+            args.role,
+            policy.file.display(),
+            names.join(", ")
+        ));
+    };
+    let Some(sig) = &role.signal else {
+        return fail(format!(
+            "role '{}' has no `signal` file in {}",
+            role.name,
+            policy.file.display()
+        ));
+    };
+    let file = policy.root.join(sig.as_path());
+    let opts = WaitOptions {
+        timeout: args.timeout,
+        settle: args.settle,
+        ..WaitOptions::default()
+    };
+    match signal::wait(&file, &role.signal_requires, &opts) {
+        Ok(WaitOutcome::Complete { waited, .. }) => {
+            eprintln!(
+                "lanes: {sig} of role '{}' is complete (waited {:.1} s)",
+                role.name,
+                waited.as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(WaitOutcome::TimedOut(state)) => {
+            eprintln!(
+                "lanes: timed out waiting for {sig} of role '{}': {}",
+                role.name,
+                state.describe()
+            );
+            ExitCode::from(1)
+        }
+        Err(e) => fail(format!(
+            "cannot read the signal file {}: {e}",
+            file.display()
+        )),
     }
 }

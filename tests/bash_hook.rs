@@ -70,7 +70,7 @@ fn an_out_of_lane_redirect_is_denied_with_the_fragment_and_the_path() {
     );
     let opaque = audit
         .iter()
-        .find(|a| a["extra"]["finding"] == "opaque")
+        .find(|a| a["extra"]["opaque"] == true)
         .expect("cargo recorded as opaque");
     assert_eq!(opaque["decision"], "allow");
     assert_eq!(
