@@ -63,7 +63,9 @@ pub trait Scope {
     /// The value of variable `name` when it is known.
     fn lookup(&self, name: &str) -> Option<String>;
     /// Walks the body of a command substitution (its writes count).
-    fn substitute(&mut self, body: &str);
+    /// Walks the body of a command substitution (its writes count) and returns its output
+    /// when that is known statically (`$(pwd)`, `$(git rev-parse --show-toplevel)`).
+    fn substitute(&mut self, body: &str) -> Option<String>;
 }
 
 /// Expands `word` into its values (several when braces expand).
@@ -233,10 +235,10 @@ fn pieces_into(pieces: &[WordPieceWithSource], quoted: bool, scope: &mut dyn Sco
                 _ => acc.unknown(),
             },
             WordPiece::CommandSubstitution(body)
-            | WordPiece::BackquotedCommandSubstitution(body) => {
-                scope.substitute(body);
-                acc.unknown();
-            }
+            | WordPiece::BackquotedCommandSubstitution(body) => match scope.substitute(body) {
+                Some(out) => acc.push(&out),
+                None => acc.unknown(),
+            },
             WordPiece::EscapeSequence(s) => {
                 let rest = s.strip_prefix('\\').unwrap_or(s);
                 if rest == "\n" {
@@ -339,8 +341,9 @@ mod tests {
         fn lookup(&self, name: &str) -> Option<String> {
             self.0.get(name).map(|s| s.to_string())
         }
-        fn substitute(&mut self, body: &str) {
+        fn substitute(&mut self, body: &str) -> Option<String> {
             self.1.push(body.to_string());
+            (body == "pwd").then(|| "/r".to_string())
         }
     }
 

@@ -154,10 +154,21 @@ impl Scope for Sc<'_, '_> {
         }
     }
 
-    fn substitute(&mut self, body: &str) {
+    fn substitute(&mut self, body: &str) -> Option<String> {
         let mut copy = self.st.clone();
         self.w
             .nested_script(body, &mut copy, "a command substitution");
+        // Two idioms whose output the state knows: the working directory, and the top of
+        // the git worktree it lies in (the nearest ancestor holding `.git`).
+        let pwd = self.st.pwd()?;
+        match body.split_whitespace().collect::<Vec<_>>().as_slice() {
+            ["pwd"] | ["pwd", "-L"] => Some(pwd.display().to_string()),
+            ["git", "rev-parse", "--show-toplevel"] => pwd
+                .ancestors()
+                .find(|d| d.join(".git").exists())
+                .map(|d| d.display().to_string()),
+            _ => None,
+        }
     }
 }
 
