@@ -88,11 +88,6 @@ pub fn expand(word: &Word, scope: &mut dyn Scope) -> Vec<Val> {
     }
 }
 
-/// Expands `word` and requires one value (a redirect target, a command name).
-pub fn expand_single(word: &Word, scope: &mut dyn Scope) -> Vec<Val> {
-    expand(word, scope)
-}
-
 /// A brace expansion would produce more than [`MAX_BRACE_WORDS`] words.
 struct TooMany;
 
