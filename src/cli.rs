@@ -16,6 +16,9 @@ pub struct Cli {
 pub enum Command {
     /// Claude Code PreToolUse hook: reads the tool call on stdin and blocks out-of-lane writes.
     Hook(HookArgs),
+    /// Git backstop: refuse staged changes (or commits in a range) that touch other lanes.
+    /// Exit 0: all in lane; 1: something is out of lane; 2: error.
+    Check(CheckArgs),
     /// Set up this repository for parallel agents: lanes.toml (from a template when there is
     /// none), the CLAUDE.md block, the Claude Code hook, agent files, the git pre-commit hook.
     Init(InitArgs),
@@ -144,6 +147,43 @@ pub struct HookArgs {
     /// (also: LANES_POLICY).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Policy file to use instead of searching for lanes.toml from the working directory
+    /// (also: LANES_POLICY).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// The role committing; wins over every other source (trailer, LANES_ROLE,
+    /// CLAUDE_CODE_AGENT, branch).
+    #[arg(long, value_name = "NAME")]
+    pub role: Option<String>,
+    /// Judge every commit in this range (A..B, or A...B: the commits B adds since the merge
+    /// base) instead of the staged changes.
+    #[arg(long, value_name = "A..B", conflicts_with = "files")]
+    pub range: Option<String>,
+    /// Judge these paths (relative to the working directory) instead of asking git. Hook
+    /// managers never pass deleted files or the old side of a rename: prefer the default.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub files: Option<Vec<PathBuf>>,
+    /// Branch name to map to a role through `branches` instead of the current branch (CI
+    /// checkouts are usually detached).
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// Grouped report and a one-line summary.
+    Human,
+    /// One JSON object.
+    Json,
+    /// GitHub Actions annotations (::error file=...::).
+    Github,
 }
 
 #[derive(Debug, Args)]

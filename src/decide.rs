@@ -324,7 +324,7 @@ fn rule_for(
     // The deny path only: find who owns the path, for the message.
     let mut owners = Vec::new();
     let mut first = None;
-    for other in policy.roles.iter().filter(|r| r.name != role.name) {
+    for other in policy.roles_that_may_own(path)?.into_iter().filter(|r| r.name != role.name) {
         if let Some(p) = policy.lane(&other.write)?.find(path, is_dir) {
             owners.push(other.name.clone());
             first.get_or_insert_with(|| p.to_string());

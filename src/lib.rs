@@ -10,10 +10,12 @@
 //! programs, ...), which then take the same way.
 
 pub mod audit;
+pub mod check;
 pub mod checkout;
 pub mod decide;
 pub mod env;
 pub mod explain;
+pub mod git;
 pub mod hook;
 pub mod hook_input;
 pub mod path;

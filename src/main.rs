@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Status(args) => status_main(args, &env),
         Command::Report(args) => report_main(args, &env),
         Command::Wait(args) => wait_main(args, &env),
+        Command::Check(args) => check_main(args, &env),
     }
 }
 
@@ -80,6 +81,44 @@ fn finish(
     }
     print!("{}", plan.summary(!dry_run));
     ExitCode::SUCCESS
+
+}
+
+/// Runs `lanes check`: exit 0 when everything is in lane (or the policy is in log mode), 1
+/// when anything is out of lane, 2 on errors.
+fn check_main(args: cli::CheckArgs, env: &Env) -> ExitCode {
+    use lanes::check::{self, format};
+    let source = match (args.range, args.files) {
+        (Some(range), _) => check::Source::Range(range),
+        (None, Some(files)) => check::Source::Files(files.into_iter().map(Into::into).collect()),
+        (None, None) => check::Source::Staged,
+    };
+    let opts = check::Options { policy: args.policy, role: args.role, branch: args.branch, source };
+    let result = std::env::current_dir()
+        .map_err(|e| format!("cannot read the working directory: {e}"))
+        .and_then(|cwd| check::run(&cwd, env, &opts).map_err(|e| e.to_string()));
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => {
+            match args.format {
+                cli::CheckFormat::Github => println!("{}", format::github_error(&e)),
+                cli::CheckFormat::Json => println!("{}", serde_json::json!({ "ok": false, "error": e })),
+                cli::CheckFormat::Human => {}
+            }
+            eprintln!("lanes check: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let text = match args.format {
+        cli::CheckFormat::Human => format::human(&report, format::HUMAN_PATHS_PER_GROUP),
+        cli::CheckFormat::Json => format::json(&report) + "\n",
+        cli::CheckFormat::Github => format::github(&report, format::GITHUB_ANNOTATIONS),
+    };
+    let mut out = std::io::stdout().lock();
+    if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
+        return ExitCode::from(2);
+    }
+    ExitCode::from(u8::from(report.failed()))
 }
 
 /// Runs the hook so that nothing can escape as an allow: a panic, a deadline overrun, or a

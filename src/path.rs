@@ -35,6 +35,9 @@ impl RepoPath {
     /// Normalizes a relative path lexically (`a/./b/../c` is `a/c`). `None` when the path is
     /// absolute or climbs above its start with `..`.
     pub fn new(rel: &Path) -> Option<RepoPath> {
+        if is_normal(rel.as_os_str().as_encoded_bytes()) {
+            return Some(RepoPath(rel.to_path_buf())); // the common case, in one copy
+        }
         let mut out = PathBuf::new();
         for c in rel.components() {
             match c {
@@ -65,6 +68,13 @@ impl RepoPath {
     pub fn starts_with(&self, dir: &RepoPath) -> bool {
         self.0.starts_with(&dir.0)
     }
+}
+
+/// True when `bytes` is already a normalized relative path: no leading, trailing or doubled
+/// `/`, and no `.` or `..` component (what git lists, and most paths).
+fn is_normal(bytes: &[u8]) -> bool {
+    !bytes.is_empty()
+        && bytes.split(|&b| b == b'/').all(|c| !c.is_empty() && c != b"." && c != b"..")
 }
 
 impl fmt::Display for RepoPath {
@@ -281,6 +291,9 @@ mod tests {
             "" => Some("."),
             "src/.." => Some("."),
             "../x" => None::<&str>,
+            "a//b/" => Some("a/b"),
+            "a/." => Some("a"),
+            "a b/c\nd" => Some("a b/c\nd"),
             "src/../../x" => None::<&str>,
             "/abs" => None::<&str>,
         }

@@ -8,7 +8,7 @@ mod lane;
 mod raw;
 
 pub use error::PolicyError;
-pub use lane::{Lane, Pattern, PatternList};
+pub use lane::{first_component, Lane, Pattern, PatternList};
 pub use raw::{BashAction, BashSettings, Mode, Unassigned};
 
 use crate::path::RepoPath;
@@ -60,6 +60,20 @@ pub struct Policy {
     /// `[bash]`: how Bash findings that no path settles are treated.
     pub bash: BashSettings,
     source: String,
+    /// Every role's `branches` globs, compiled on first use: (index into `roles`, matcher).
+    branch_globs: std::cell::OnceCell<Result<Vec<(usize, globset::GlobMatcher)>, PolicyError>>,
+    /// Which roles' lanes may hold a path, by its first component; built on first use.
+    owner_index: std::cell::OnceCell<Result<OwnerIndex, PolicyError>>,
+}
+
+/// Roles by the literal first components of their positive patterns, so the owner lookup on
+/// the deny path matches only roles that can own the path (see [`Lane::heads`]).
+#[derive(Debug, Default)]
+struct OwnerIndex {
+    /// First component -> indices into `roles`, ascending.
+    by_head: HashMap<Box<[u8]>, Vec<usize>>,
+    /// Roles with a pattern that starts with a wildcard: candidates for every path.
+    wild: Vec<usize>,
 }
 
 /// `[roles.NAME]`.
@@ -82,6 +96,7 @@ pub struct Role {
     /// `branches`: git branch globs whose commits act as this role (`lanes check`).
     pub branches: Vec<String>,
     signal_span: Option<std::ops::Range<usize>>,
+    branch_spans: Vec<std::ops::Range<usize>>,
 }
 
 impl Policy {
@@ -197,6 +212,7 @@ impl Policy {
                 signal,
                 signal_requires: r.signal_requires,
                 spawn: r.spawn.into_iter().map(Spanned::into_inner).collect(),
+                branch_spans: r.branches.iter().map(Spanned::span).collect(),
                 branches: r.branches.into_iter().map(Spanned::into_inner).collect(),
                 signal_span,
                 name,
@@ -251,6 +267,8 @@ impl Policy {
             mcp_tools: mcp_tools.into_iter().collect(),
             bash: raw.bash,
             source,
+            branch_globs: std::cell::OnceCell::new(),
+            owner_index: std::cell::OnceCell::new(),
         })
     }
 
@@ -269,6 +287,77 @@ impl Policy {
         self.roles
             .iter()
             .find(|r| r.agents.iter().any(|a| a == agent_type))
+    }
+
+    /// The first role (in file order) whose `branches` globs match `branch` (a short branch
+    /// name such as `build/parser`). In a glob, `*` and `?` stay within one `/`-separated
+    /// component, `**` crosses them, `[...]` is a class.
+    ///
+    /// Errors: a glob does not compile (named by file, line and key).
+    pub fn role_for_branch(&self, branch: &str) -> Result<Option<&Role>, PolicyError> {
+        let globs = self.branch_globs.get_or_init(|| self.compile_branch_globs()).as_ref().map_err(Clone::clone)?;
+        Ok(globs.iter().find(|(_, m)| m.is_match(branch)).map(|(i, _)| &self.roles[*i]))
+    }
+
+    /// The roles, in file order, whose lanes may hold `path`: a superset of its owners
+    /// (each candidate's lane must still be asked). Compiles every role's lane on first use.
+    ///
+    /// Errors: a role's patterns do not compile.
+    pub fn roles_that_may_own(&self, path: &RepoPath) -> Result<Vec<&Role>, PolicyError> {
+        let index = self.owner_index.get_or_init(|| self.build_owner_index()).as_ref().map_err(Clone::clone)?;
+        let listed = index.by_head.get(lane::first_component(path)).map_or(&[][..], Vec::as_slice);
+        let mut out = Vec::with_capacity(listed.len() + index.wild.len());
+        let (mut a, mut b) = (listed.iter().peekable(), index.wild.iter().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(&&x), Some(&&y)) if x < y => a.next(),
+                (Some(_), Some(_)) => b.next(),
+                (Some(_), None) => a.next(),
+                (None, Some(_)) => b.next(),
+                (None, None) => break,
+            };
+            if let Some(&i) = next {
+                out.push(&self.roles[i]);
+            }
+        }
+        Ok(out)
+    }
+
+    fn build_owner_index(&self) -> Result<OwnerIndex, PolicyError> {
+        let mut index = OwnerIndex::default();
+        for (i, role) in self.roles.iter().enumerate() {
+            match self.lane(&role.write)?.heads() {
+                None => index.wild.push(i),
+                Some(heads) => {
+                    for h in heads {
+                        let roles = index.by_head.entry(h.clone()).or_default();
+                        if roles.last() != Some(&i) {
+                            roles.push(i);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(index)
+    }
+
+    fn compile_branch_globs(&self) -> Result<Vec<(usize, globset::GlobMatcher)>, PolicyError> {
+        let mut out = Vec::new();
+        for (i, role) in self.roles.iter().enumerate() {
+            for (glob, span) in role.branches.iter().zip(&role.branch_spans) {
+                let err = |m: String| PolicyError::at(&self.file, &self.source, Some(span.clone()), m);
+                if glob.trim().is_empty() {
+                    return Err(err("a branch glob may not be empty".into()));
+                }
+                let compiled = globset::GlobBuilder::new(glob)
+                    .literal_separator(true)
+                    .backslash_escape(true)
+                    .build()
+                    .map_err(|e| err(format!("invalid branch glob `{glob}`: {}", e.kind())))?;
+                out.push((i, compiled.compile_matcher()));
+            }
+        }
+        Ok(out)
     }
 
     /// The role's lane, compiled, after checking that its signal file lies inside it.
@@ -299,6 +388,7 @@ impl Policy {
         for role in &self.roles {
             self.role_lane(role)?;
         }
+        self.role_for_branch("")?;
         Ok(())
     }
 
@@ -488,6 +578,34 @@ paths = ["contracts/"]
             "mcp__fs__write_files"
         ));
         assert!(!glob_name_match("abc", "abcd"));
+    }
+
+    #[test]
+    fn branches_map_to_the_first_matching_role() {
+        let p = parse("[roles.a]\nbranches = [\"build/*\", \"main\"]\n[roles.b]\nbranches = [\"build/**\", \"r?\"]\n")
+            .unwrap();
+        let who = |b: &str| p.role_for_branch(b).unwrap().map(|r| r.name.clone());
+        assert_eq!(who("build/x").as_deref(), Some("a"));
+        assert_eq!(who("build/x/y").as_deref(), Some("b"), "`*` stays in one component");
+        assert_eq!(who("main").as_deref(), Some("a"));
+        assert_eq!(who("r1").as_deref(), Some("b"));
+        assert_eq!(who("builder"), None);
+        let p = parse("[roles.a]\nbranches = [\n  \"x[\",\n]\n").unwrap();
+        let e = p.compile_all().unwrap_err().to_string();
+        assert!(e.starts_with("lanes.toml:3:3: roles.a.branches: invalid branch glob `x[`"), "{e}");
+    }
+
+    #[test]
+    fn owner_candidates_keep_file_order_and_include_wildcard_roles() {
+        let p = parse("[roles.a]\nwrite = [\"src/\"]\n[roles.b]\nwrite = [\"*.md\"]\n[roles.c]\nwrite = [\"src/x/\", \"doc/\"]\n[roles.d]\nwrite = [\"doc/\"]\n")
+            .unwrap();
+        let names = |s: &str| -> Vec<String> {
+            let path = RepoPath::new(Path::new(s)).unwrap();
+            p.roles_that_may_own(&path).unwrap().iter().map(|r| r.name.clone()).collect()
+        };
+        assert_eq!(names("src/x/y.rs"), ["a", "b", "c"]);
+        assert_eq!(names("doc/a.md"), ["b", "c", "d"]);
+        assert_eq!(names("other/a"), ["b"]);
     }
 
     #[test]
