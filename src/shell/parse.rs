@@ -30,8 +30,7 @@ pub(crate) fn word_options() -> brush_parser::ParserOptions {
 /// Parses a whole script. Errors: the parser's message (a syntax error, an unterminated
 /// quote or here-document, or nesting deeper than the adapter follows).
 pub fn parse(text: &str) -> Result<Script, String> {
-    let mut parser =
-        brush_parser::Parser::new(std::io::BufReader::new(text.as_bytes()), &options());
+    let mut parser = brush_parser::Parser::new(text.as_bytes(), &options());
     let program = parser.parse_program().map_err(|e| e.to_string())?;
     let mut items = Vec::new();
     for list in &program.complete_commands {
