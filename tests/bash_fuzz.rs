@@ -158,6 +158,10 @@ fn deep_and_wide_inputs_stay_bounded() {
         "for a in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17; do for b in 1 2 3 4 5 6 7 8; do touch src/$a$b; done; done".to_string(),
         "cd a; cd b; cd c; cd d; cd e; cd f; cd g; cd h; cd i; cd j; touch x".to_string(),
         "echo x; ".repeat(5000),
+        // Many variables, then many pipeline elements (each a copy of the state).
+        format!("{}{}t", (0..5000).map(|i| format!("a{i}=1;")).collect::<String>(), "t|".repeat(8000)),
+        format!("{}f199", (0..200).map(|i| format!("f{i}() {{ :; }};")).collect::<String>()),
+        format!("{}echo > l99/x", (0..100).map(|i| format!("ln -s src l{i};")).collect::<String>()),
     ];
     for cmd in &cases {
         let start = Instant::now();

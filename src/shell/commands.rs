@@ -172,6 +172,12 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
         return;
     }
     let name = raw_name.rsplit('/').next().unwrap_or(&raw_name).to_string();
+    if st.overflow {
+        let mentions = super::lexical::mentions(&w.frag, &w.cx.cwd, w.cx.home.as_deref());
+        let why = "it makes more variables, functions, links or directories than lanes tracks"
+            .to_string();
+        w.push(Found::Unparseable { why, mentions });
+    }
     if let Some(body) = st.funcs.get(&name).cloned() {
         if w.calls >= MAX_CALLS {
             opaque(
@@ -341,7 +347,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
                 if let Some(t) = v.literal() {
                     for cwd in st.cwds.clone() {
                         if let Some(abs) = w.absolute(&cwd, t) {
-                            st.made_dirs.push(crate::path::normalize_lexically(&abs));
+                            st.add_dir(crate::path::normalize_lexically(&abs));
                         }
                     }
                 }
@@ -764,7 +770,7 @@ fn declare(w: &mut Walker, st: &mut State, rest: &[Val]) {
         check_tamper(w, name, literal, "sets");
         if let Some(v) = value {
             let known = matches!(a, Val::Known { .. }).then(|| v.to_string());
-            st.vars.insert(name.to_string(), known);
+            st.set_var(name.to_string(), known);
         }
     }
 }
@@ -1517,7 +1523,7 @@ fn ln(w: &mut Walker, st: &mut State, rest: &[Val]) {
                     .map(Path::to_path_buf)
                     .unwrap_or_else(|| cwd.clone());
                 let target_abs = crate::path::normalize_lexically(&base.join(t));
-                st.links.push((link_abs, target_abs));
+                st.add_link(link_abs, target_abs);
             }
         } else {
             // A hard link shares the inode: later writes to the link change the target (T96).

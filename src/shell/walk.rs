@@ -41,32 +41,77 @@ pub(super) struct State {
     pub links: Vec<(PathBuf, PathBuf)>,
     /// Directories made in this command (so a later `cd` into them succeeds).
     pub made_dirs: Vec<PathBuf>,
+    /// True once more variables, functions, links or directories were made than are tracked
+    /// ([`MAX_TRACKED`] each): then untracked names count as unknown and the command gets an
+    /// unparseable finding, so cloning the state stays cheap and nothing is guessed.
+    pub overflow: bool,
 }
 
+/// Most variables, functions, symlinks and directories tracked per command.
+const MAX_TRACKED: usize = 64;
+
 impl State {
+    /// Sets a variable (`None`: unknown value), within [`MAX_TRACKED`].
+    pub fn set_var(&mut self, name: String, value: Option<String>) {
+        if self.vars.len() < MAX_TRACKED || self.vars.contains_key(&name) {
+            self.vars.insert(name, value);
+        } else {
+            self.overflow = true;
+        }
+    }
+
+    /// Records a function definition, within [`MAX_TRACKED`].
+    pub fn set_func(&mut self, name: String, body: Rc<Command>) {
+        if self.funcs.len() < MAX_TRACKED || self.funcs.contains_key(&name) {
+            self.funcs.insert(name, body);
+        } else {
+            self.overflow = true;
+        }
+    }
+
+    /// Records a symlink made in the command, within [`MAX_TRACKED`].
+    pub fn add_link(&mut self, link: PathBuf, target: PathBuf) {
+        if self.links.len() < MAX_TRACKED {
+            self.links.push((link, target));
+        } else {
+            self.overflow = true;
+        }
+    }
+
+    /// Records a directory made in the command, within [`MAX_TRACKED`].
+    pub fn add_dir(&mut self, dir: PathBuf) {
+        if self.made_dirs.contains(&dir) {
+            return;
+        }
+        if self.made_dirs.len() < MAX_TRACKED {
+            self.made_dirs.push(dir);
+        } else {
+            self.overflow = true;
+        }
+    }
+
     fn union(&mut self, other: State) {
+        self.overflow |= other.overflow;
         union_cwds(&mut self.cwds, other.cwds);
         union_cwds(&mut self.oldpwd, other.oldpwd);
         for (k, v) in other.vars {
             match self.vars.get(&k) {
                 Some(mine) if *mine == v => {}
-                _ => {
-                    self.vars.insert(k, None);
-                }
+                _ => self.set_var(k, None),
             }
         }
         for (k, v) in other.funcs {
-            self.funcs.entry(k).or_insert(v);
+            if !self.funcs.contains_key(&k) {
+                self.set_func(k, v);
+            }
         }
-        for l in other.links {
-            if !self.links.contains(&l) {
-                self.links.push(l);
+        for (l, t) in other.links {
+            if !self.links.iter().any(|(a, b)| *a == l && *b == t) {
+                self.add_link(l, t);
             }
         }
         for d in other.made_dirs {
-            if !self.made_dirs.contains(&d) {
-                self.made_dirs.push(d);
-            }
+            self.add_dir(d);
         }
     }
 
@@ -111,6 +156,7 @@ pub(super) fn walk(script: &Script, cx: &Context) -> Vec<Finding> {
         funcs: HashMap::new(),
         links: Vec::new(),
         made_dirs: Vec::new(),
+        overflow: false,
     };
     w.script(script, &mut st);
     w.findings
@@ -142,6 +188,9 @@ impl Scope for Sc<'_, '_> {
     fn lookup(&self, name: &str) -> Option<String> {
         if let Some(v) = self.st.vars.get(name) {
             return v.clone();
+        }
+        if self.st.overflow {
+            return None; // the name may have been assigned and not tracked
         }
         match name {
             "HOME" => self.w.cx.home.as_ref().map(|h| h.display().to_string()),
@@ -335,7 +384,7 @@ impl<'a> Walker<'a> {
         match c {
             Command::Simple(s) => self.simple(s, st, stdin),
             Command::Function { name, body } => {
-                st.funcs.insert(name.clone(), body.clone());
+                st.set_func(name.clone(), body.clone());
             }
             Command::Compound(comp, redirs) => {
                 self.frag = compound_label(comp);
@@ -398,14 +447,14 @@ impl<'a> Walker<'a> {
                     Some(list) if list.len() <= MAX_FOR_VALUES => {
                         for v in list {
                             let mut b = st.clone();
-                            b.vars.insert(var.clone(), Some(v));
+                            b.set_var(var.clone(), Some(v));
                             self.script(body, &mut b);
                             out.union(b);
                         }
                     }
                     _ => {
                         let mut b = st.clone();
-                        b.vars.insert(var.clone(), None);
+                        b.set_var(var.clone(), None);
                         self.script(body, &mut b);
                         out.union(b);
                     }
@@ -538,7 +587,9 @@ impl<'a> Walker<'a> {
         }
         if args.is_empty() {
             // `NAME=value` alone sets a shell variable for the rest of the script.
-            st.vars.extend(assigned);
+            for (k, v) in assigned {
+                st.set_var(k, v);
+            }
             return;
         }
         super::commands::run(self, st, args, stdin);
@@ -632,6 +683,8 @@ impl<'a> Walker<'a> {
                                 || st.links.iter().any(|(l, _)| *l == p)
                             {
                                 new.push(Some(p));
+                            } else if st.overflow {
+                                new.push(None);
                             } else {
                                 new.push(cwd.clone());
                             }
