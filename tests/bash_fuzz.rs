@@ -162,6 +162,7 @@ fn deep_and_wide_inputs_stay_bounded() {
         format!("{}{}t", (0..5000).map(|i| format!("a{i}=1;")).collect::<String>(), "t|".repeat(8000)),
         format!("{}f199", (0..200).map(|i| format!("f{i}() {{ :; }};")).collect::<String>()),
         format!("{}echo > l99/x", (0..100).map(|i| format!("ln -s src l{i};")).collect::<String>()),
+        format!("touch {}", "x{a,b}{c,d}{e,f}{g,h}{i,j}{k,l}{m,n}{o,p} ".repeat(1500)),
     ];
     for cmd in &cases {
         let start = Instant::now();

@@ -22,6 +22,8 @@ const MAX_FINDINGS: usize = 512;
 const MAX_DEPTH: usize = 24;
 /// Most working directories tracked at once; more collapse to "unknown".
 const MAX_CWDS: usize = 8;
+/// Most words one simple command may expand to (brace expansion multiplies them).
+const MAX_ARGS: usize = 4096;
 /// Most values a `for` loop is unrolled over.
 const MAX_FOR_VALUES: usize = 16;
 
@@ -242,6 +244,20 @@ impl<'a> Walker<'a> {
     }
 
     pub fn push(&mut self, effect: Found) {
+        if self.findings.len() >= MAX_FINDINGS {
+            if !self.stopped {
+                self.stopped = true;
+                let why = format!("it has more than {MAX_FINDINGS} effects to judge");
+                let mentions =
+                    super::lexical::mentions(&self.frag, &self.cx.cwd, self.cx.home.as_deref());
+                let fragment = super::lexical::excerpt(&self.frag);
+                self.findings.push(Finding {
+                    fragment,
+                    effect: Found::Unparseable { why, mentions },
+                });
+            }
+            return;
+        }
         if self.frag_excerpt.0 != self.frag {
             self.frag_excerpt = (self.frag.clone(), super::lexical::excerpt(&self.frag));
         }
@@ -584,6 +600,18 @@ impl<'a> Walker<'a> {
         let mut args: Vec<Val> = Vec::new();
         for w in &s.words {
             args.extend(self.expand(w, st));
+            if args.len() > MAX_ARGS {
+                // Past this, the remaining words count as one unknown (never as nothing).
+                args.truncate(MAX_ARGS);
+                args.push(Val::Unknown {
+                    prefix: String::new(),
+                });
+                let why = format!("a command expands to more than {MAX_ARGS} words");
+                let mentions =
+                    super::lexical::mentions(&self.frag, &self.cx.cwd, self.cx.home.as_deref());
+                self.push(Found::Unparseable { why, mentions });
+                break;
+            }
         }
         if args.is_empty() {
             // `NAME=value` alone sets a shell variable for the rest of the script.
