@@ -231,6 +231,17 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// What happens to the call: `"deny"`, `"ask"` or `"allow"` (the audit log's `decision`).
+    pub fn decision(&self) -> &'static str {
+        if self.blocked {
+            "deny"
+        } else if self.ask {
+            "ask"
+        } else {
+            "allow"
+        }
+    }
+
     fn new(rule: Rule, mode: Mode) -> Verdict {
         let severity = rule.severity();
         let violation = severity != Severity::Allow;

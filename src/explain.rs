@@ -333,13 +333,7 @@ pub fn replay(stdin: &[u8], env: &Env, opts: &hook::Options) -> Trace {
         .iter()
         .map(|j| TraceStep {
             path: j.path.clone(),
-            decision: if j.verdict.blocked {
-                "deny"
-            } else if j.verdict.ask {
-                "ask"
-            } else {
-                "allow"
-            },
+            decision: j.verdict.decision(),
             violation: j.verdict.violation,
             rule: j.verdict.rule.to_string(),
             reason: j.reason.clone(),

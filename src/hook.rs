@@ -544,13 +544,7 @@ fn record(input: &HookInput, eval: &Evaluation) -> Result<(), String> {
             role_source: eval.role_source.as_str().to_string(),
             tool: input.tool_name.clone(),
             path: j.path.clone(),
-            decision: if j.verdict.blocked {
-                "deny"
-            } else if j.verdict.ask {
-                "ask"
-            } else {
-                "allow"
-            }
+            decision: j.verdict.decision()
             .to_string(),
             violation: j.verdict.violation,
             rule: j.verdict.rule.to_string(),

@@ -1014,6 +1014,22 @@ fn mentions_of(w: &Walker, st: &State, args: &[Val], stdin: Option<&Stdin>) -> V
 }
 
 /// Runs `f` in each of `dirs` (relative to the current directories), or in place.
+/// Runs the command a wrapper wraps (`inner`, its words), in each of `dirs` when the wrapper
+/// changes directory (a copy of the state each), else in the current state.
+fn run_wrapped(w: &mut Walker, st: &mut State, inner: &[Val], dirs: &[Val], stdin: Option<Stdin>) {
+    if inner.is_empty() {
+        return;
+    }
+    if dirs.is_empty() {
+        run(w, st, inner.to_vec(), stdin);
+    } else {
+        with_dirs(w, st, dirs, |w, st| {
+            let mut copy = st.clone();
+            run(w, &mut copy, inner.to_vec(), stdin.clone())
+        });
+    }
+}
+
 fn with_dirs(w: &mut Walker, st: &State, dirs: &[Val], f: impl Fn(&mut Walker, &State)) {
     if dirs.is_empty() {
         f(w, st);
@@ -1132,18 +1148,7 @@ fn sudo(w: &mut Walker, st: &mut State, name: &str, rest: &[Val], stdin: Option<
         );
         i += if takes { 2 } else { 1 };
     }
-    let inner = rest.get(i..).map(<[Val]>::to_vec).unwrap_or_default();
-    if inner.is_empty() {
-        return;
-    }
-    if dirs.is_empty() {
-        run(w, st, inner, stdin);
-    } else {
-        with_dirs(w, st, &dirs, |w, st| {
-            let mut copy = st.clone();
-            run(w, &mut copy, inner.clone(), stdin.clone())
-        });
-    }
+    run_wrapped(w, st, &rest[i.min(rest.len())..], &dirs, stdin);
 }
 
 fn env(w: &mut Walker, st: &mut State, rest: &[Val], stdin: Option<Stdin>) {
@@ -1211,18 +1216,7 @@ fn env(w: &mut Walker, st: &mut State, rest: &[Val], stdin: Option<Stdin>) {
         break;
     }
     // An unknown word may be an assignment or the command: the command is what follows.
-    let inner = rest.get(i..).map(<[Val]>::to_vec).unwrap_or_default();
-    if inner.is_empty() {
-        return;
-    }
-    if dirs.is_empty() {
-        run(w, st, inner, stdin);
-    } else {
-        with_dirs(w, st, &dirs, |w, st| {
-            let mut copy = st.clone();
-            run(w, &mut copy, inner.clone(), stdin.clone())
-        });
-    }
+    run_wrapped(w, st, &rest[i.min(rest.len())..], &dirs, stdin);
 }
 
 fn xargs(w: &mut Walker, st: &mut State, rest: &[Val]) {
