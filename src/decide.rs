@@ -5,7 +5,7 @@
 //! the same thing.
 
 use crate::path::RepoPath;
-use crate::policy::{Mode, PatternList, Policy, PolicyError, Unassigned};
+use crate::policy::{BashAction, Mode, PatternList, Policy, PolicyError, Unassigned};
 use crate::role::Actor;
 use std::fmt;
 
@@ -59,24 +59,108 @@ pub enum Rule {
         /// The role the subagent would act as.
         target: String,
     },
+    /// A Bash command runs a program whose writes cannot be seen; `[bash] opaque` decided.
+    Opaque {
+        /// The program.
+        program: String,
+        /// The setting.
+        action: BashAction,
+    },
+    /// A Bash command writes a path that is not known statically; `[bash] unknown_target`.
+    UnknownTarget {
+        /// The setting.
+        action: BashAction,
+    },
+    /// A Bash command reverts or deletes work across the worktree; `[bash] repo_wide`.
+    RepoWide {
+        /// The setting.
+        action: BashAction,
+    },
+    /// A Bash command of a role session would change who the agent is or switch lanes off.
+    Tamper {
+        /// What it does.
+        what: String,
+    },
+    /// A Bash command that could not be parsed; `[bash] unparseable` decided.
+    Unparseable {
+        /// The setting.
+        action: BashAction,
+    },
+}
+
+/// How severe a rule is: `Allow` lets the call through, `Ask` asks the user, `Deny` blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// No objection.
+    Allow,
+    /// Ask the user.
+    Ask,
+    /// Block.
+    Deny,
+}
+
+impl From<BashAction> for Severity {
+    fn from(a: BashAction) -> Severity {
+        match a {
+            BashAction::Allow => Severity::Allow,
+            BashAction::Ask => Severity::Ask,
+            BashAction::Deny => Severity::Deny,
+        }
+    }
 }
 
 impl Rule {
     /// True when the rule lets the write (or spawn) happen.
     pub fn allows(&self) -> bool {
+        self.severity() == Severity::Allow
+    }
+
+    /// How severe the rule is (before the policy's mode applies).
+    pub fn severity(&self) -> Severity {
         match self {
             Rule::Outside
             | Rule::OwnLane { .. }
             | Rule::Shared { .. }
-            | Rule::SpawnAllowed { .. } => true,
-            Rule::Unassigned(u) => *u == Unassigned::Allow,
+            | Rule::SpawnAllowed { .. } => Severity::Allow,
+            Rule::Unassigned(u) => {
+                if *u == Unassigned::Allow {
+                    Severity::Allow
+                } else {
+                    Severity::Deny
+                }
+            }
+            Rule::Opaque { action, .. }
+            | Rule::UnknownTarget { action }
+            | Rule::RepoWide { action }
+            | Rule::Unparseable { action } => (*action).into(),
             Rule::UnknownRole(_)
             | Rule::Protected { .. }
             | Rule::OtherSignal { .. }
             | Rule::OtherLane { .. }
             | Rule::Unowned
-            | Rule::SpawnDenied { .. } => false,
+            | Rule::SpawnDenied { .. }
+            | Rule::Tamper { .. } => Severity::Deny,
         }
+    }
+
+    /// True for the rules that say a path belongs to someone else or to no one (another
+    /// lane, a protected path, another role's signal file, outside every lane).
+    pub fn is_path_denial(&self) -> bool {
+        matches!(
+            self,
+            Rule::OtherLane { .. }
+                | Rule::Protected { .. }
+                | Rule::OtherSignal { .. }
+                | Rule::Unowned
+        )
+    }
+}
+
+fn action_name(a: &BashAction) -> &'static str {
+    match a {
+        BashAction::Allow => "allow",
+        BashAction::Ask => "ask",
+        BashAction::Deny => "deny",
     }
 }
 
@@ -105,6 +189,29 @@ impl fmt::Display for Rule {
             Rule::Unowned => f.write_str("outside every lane"),
             Rule::SpawnAllowed { why } => write!(f, "spawn: {why}"),
             Rule::SpawnDenied { target } => write!(f, "spawn of role {target} not listed in spawn"),
+            Rule::Opaque { program, action } => write!(
+                f,
+                "opaque: {program} (bash.opaque = \"{}\")",
+                action_name(action)
+            ),
+            Rule::UnknownTarget { action } => {
+                write!(
+                    f,
+                    "unknown target (bash.unknown_target = \"{}\")",
+                    action_name(action)
+                )
+            }
+            Rule::RepoWide { action } => write!(
+                f,
+                "repo-wide (bash.repo_wide = \"{}\")",
+                action_name(action)
+            ),
+            Rule::Tamper { what } => write!(f, "tamper: {what}"),
+            Rule::Unparseable { action } => write!(
+                f,
+                "unparseable (bash.unparseable = \"{}\")",
+                action_name(action)
+            ),
         }
     }
 }
@@ -119,16 +226,34 @@ pub struct Verdict {
     /// True when the write must be blocked: a violation in `enforce` mode, or any write by
     /// an unknown role (a configuration error, which fails closed in every mode).
     pub blocked: bool,
+    /// True when the user must be asked (a `[bash]` setting of `"ask"`, in `enforce` mode).
+    pub ask: bool,
 }
 
 impl Verdict {
+    /// What happens to the call: `"deny"`, `"ask"` or `"allow"` (the audit log's `decision`).
+    pub fn decision(&self) -> &'static str {
+        if self.blocked {
+            "deny"
+        } else if self.ask {
+            "ask"
+        } else {
+            "allow"
+        }
+    }
+
     fn new(rule: Rule, mode: Mode) -> Verdict {
-        let violation = !rule.allows();
-        let blocked = matches!(rule, Rule::UnknownRole(_)) || (violation && mode == Mode::Enforce);
+        let severity = rule.severity();
+        let violation = severity != Severity::Allow;
+        let enforce = mode == Mode::Enforce;
+        let blocked =
+            matches!(rule, Rule::UnknownRole(_)) || (severity == Severity::Deny && enforce);
+        let ask = !blocked && severity == Severity::Ask && enforce;
         Verdict {
             rule,
             violation,
             blocked,
+            ask,
         }
     }
 }
@@ -240,6 +365,187 @@ fn find_in<'p>(
         return Ok(None);
     }
     Ok(policy.lane(list)?.find(path, is_dir))
+}
+
+/// Decides a write to everything below the directory `place` (`rm -r D`, `tar -x -C D`, a
+/// glob's directory): allowed only when `place` itself is, and nothing below it is protected,
+/// is another role's signal file, lies in another role's lane or is cut out of the acting
+/// role's own lane by a `!pattern`. Patterns are compared with the directory component by
+/// component; a pattern that starts with `**/` counts when the directory is the root or the
+/// name after `**/` exists directly in it (deeper nested matches are not looked for), or
+/// when that name is itself a glob (then it counts, conservatively).
+///
+/// Errors: a pattern list needed for the decision does not compile.
+pub fn decide_subtree(
+    policy: &Policy,
+    actor: &Actor<'_>,
+    place: &Place,
+) -> Result<Verdict, PolicyError> {
+    let verdict = decide(policy, actor, place, true)?;
+    let (Actor::Role(role, _), Place::Project(dir)) = (actor, place) else {
+        return Ok(verdict);
+    };
+    if !verdict.rule.allows() {
+        return Ok(verdict);
+    }
+    let own = policy.role_lane(role)?;
+    let shared = policy.lane(&policy.shared)?;
+    // A literal path the acting role may write anyway (its own lane wins, as in `decide`)
+    // does not count against the subtree.
+    let also_mine = |text: &str| {
+        !text.contains(['*', '?', '['])
+            && RepoPath::new(std::path::Path::new(
+                text.trim_start_matches('/').trim_end_matches('/'),
+            ))
+            .is_some_and(|p| own.find(&p, false).is_some() || shared.find(&p, false).is_some())
+    };
+    let inside = |text: &str| pattern_reaches_into(text, dir, &policy.root);
+    for (list, builtin) in [
+        (&policy.builtin_protected, true),
+        (&policy.protected, false),
+    ] {
+        if let Some(p) = list
+            .patterns()
+            .iter()
+            .find(|p| !p.text.starts_with('!') && inside(&p.text))
+        {
+            return Ok(Verdict::new(
+                Rule::Protected {
+                    pattern: p.text.clone(),
+                    builtin,
+                },
+                policy.mode,
+            ));
+        }
+    }
+    if let Some(owner) = policy
+        .roles
+        .iter()
+        .find(|r| r.name != role.name && r.signal.as_ref().is_some_and(|s| s.starts_with(dir)))
+    {
+        return Ok(Verdict::new(
+            Rule::OtherSignal {
+                owner: owner.name.clone(),
+            },
+            policy.mode,
+        ));
+    }
+    let mut owners = Vec::new();
+    let mut first = None;
+    for other in policy.roles.iter().filter(|r| r.name != role.name) {
+        if let Some(p) = other
+            .write
+            .patterns()
+            .iter()
+            .find(|p| !p.text.starts_with('!') && inside(&p.text) && !also_mine(&p.text))
+        {
+            owners.push(other.name.clone());
+            first.get_or_insert_with(|| p.text.clone());
+        }
+    }
+    if let Some(pattern) = first {
+        return Ok(Verdict::new(
+            Rule::OtherLane { owners, pattern },
+            policy.mode,
+        ));
+    }
+    if role
+        .write
+        .patterns()
+        .iter()
+        .any(|p| p.text.strip_prefix('!').is_some_and(&inside))
+    {
+        return Ok(Verdict::new(Rule::Unowned, policy.mode));
+    }
+    Ok(verdict)
+}
+
+/// True when the gitignore-style `pattern` (anchored at the root) may match something at or
+/// below the directory `dir`.
+fn pattern_reaches_into(pattern: &str, dir: &RepoPath, root: &std::path::Path) -> bool {
+    let comps: Vec<&str> = pattern
+        .trim_start_matches('/')
+        .trim_end_matches('/')
+        .split('/')
+        .collect();
+    let dir_comps: Vec<String> = dir
+        .as_path()
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if comps.first() == Some(&"**") {
+        let Some(name) = comps.iter().find(|c| **c != "**") else {
+            return true;
+        };
+        if dir.is_root() || name.contains(['*', '?', '[']) {
+            return true;
+        }
+        return root.join(dir.as_path()).join(name).exists()
+            || dir_comps.last().is_some_and(|l| l == name);
+    }
+    for (k, d) in dir_comps.iter().enumerate() {
+        match comps.get(k) {
+            None => return true, // the pattern names an ancestor of `dir`
+            Some(&"**") => return true,
+            Some(c) if !component_matches(c, d) => return false,
+            Some(_) => {}
+        }
+    }
+    true
+}
+
+/// Glob match of one path component (`*`, `?`, `[...]`).
+fn component_matches(pattern: &str, name: &str) -> bool {
+    fn go(p: &[char], n: &[char]) -> bool {
+        match p.first() {
+            None => n.is_empty(),
+            Some('*') => (0..=n.len()).any(|i| go(&p[1..], &n[i..])),
+            Some('?') => !n.is_empty() && go(&p[1..], &n[1..]),
+            Some('[') => match p.iter().position(|c| *c == ']') {
+                Some(end) if !n.is_empty() => {
+                    let class = &p[1..end];
+                    let (neg, class) = match class.first() {
+                        Some('!' | '^') => (true, &class[1..]),
+                        _ => (false, class),
+                    };
+                    let mut hit = false;
+                    let mut i = 0;
+                    while i < class.len() {
+                        if i + 2 < class.len() && class[i + 1] == '-' {
+                            hit |= class[i] <= n[0] && n[0] <= class[i + 2];
+                            i += 3;
+                        } else {
+                            hit |= class[i] == n[0];
+                            i += 1;
+                        }
+                    }
+                    hit != neg && go(&p[end + 1..], &n[1..])
+                }
+                _ => !n.is_empty() && n[0] == '[' && go(&p[1..], &n[1..]),
+            },
+            Some('\\') if p.len() > 1 => !n.is_empty() && n[0] == p[1] && go(&p[2..], &n[1..]),
+            Some(c) => !n.is_empty() && n[0] == *c && go(&p[1..], &n[1..]),
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    p.len() <= 256 && n.len() <= 1024 && go(&p, &n)
+}
+
+/// Decides a Bash finding that no path settles (`rule` is one of [`Rule::Opaque`],
+/// [`Rule::UnknownTarget`], [`Rule::RepoWide`], [`Rule::Tamper`], [`Rule::Unparseable`]).
+/// An unknown role is blocked; a session without a role follows `unassigned` (and tamper
+/// findings are only for role sessions, so they pass); a role gets `rule` as given.
+pub fn decide_bash(policy: &Policy, actor: &Actor<'_>, rule: Rule) -> Verdict {
+    let rule = match actor {
+        Actor::Unknown(name, _) => Rule::UnknownRole(name.clone()),
+        Actor::Unassigned if matches!(rule, Rule::Tamper { .. }) => {
+            Rule::Unassigned(Unassigned::Allow)
+        }
+        Actor::Unassigned => Rule::Unassigned(policy.unassigned),
+        Actor::Role(..) => rule,
+    };
+    Verdict::new(rule, policy.mode)
 }
 
 /// Decides whether `actor` may start a subagent of type `subagent_type` (the `Agent` tool's
@@ -413,6 +719,100 @@ paths = ["contracts/"]
         assert_eq!(
             spawn(&Actor::Unassigned, Some("researcher")),
             "spawn: unassigned session"
+        );
+    }
+
+    fn subtree(p: &Policy, role: &str, dir: &str) -> String {
+        let actor = Actor::Role(p.role(role).unwrap(), RoleSource::Env);
+        let v = decide_subtree(
+            p,
+            &actor,
+            &Place::Project(RepoPath::new(Path::new(dir)).unwrap()),
+        )
+        .unwrap();
+        format!("{} [{}]", if v.blocked { "BLOCK" } else { "pass" }, v.rule)
+    }
+
+    #[test]
+    fn a_subtree_is_allowed_only_when_nothing_below_belongs_to_others() {
+        let p = policy("");
+        assert_eq!(subtree(&p, "builder", "src/util"), "pass [own lane: src/]");
+        // The builder's signal file is shared with nobody, but src/vendor is cut out.
+        assert_eq!(subtree(&p, "builder", "src"), "BLOCK [outside every lane]");
+        assert_eq!(
+            subtree(&p, "researcher", "research"),
+            "pass [own lane: research/]"
+        );
+        assert_eq!(
+            subtree(&p, "reviewer", "reviews"),
+            "pass [own lane: reviews/]"
+        );
+        assert_eq!(
+            subtree(&p, "builder", "research"),
+            "BLOCK [lane of researcher: research/]"
+        );
+        // The root holds every lane; the first rule found below it is the always-protected list.
+        assert!(subtree(&p, "builder", "").starts_with("BLOCK"));
+        // Another role's pattern inside the own lane does not count: the own lane wins there
+        // (as in `decide`); a glob pattern of another role does.
+        let p2 = policy("[roles.x]\nwrite = [\"research/sub/\", \"reviews/*.tmp\"]\n");
+        assert_eq!(
+            subtree(&p2, "researcher", "research"),
+            "pass [own lane: research/]"
+        );
+        assert_eq!(
+            subtree(&p2, "reviewer", "reviews"),
+            "BLOCK [lane of x: reviews/*.tmp]"
+        );
+    }
+
+    #[test]
+    fn component_globs() {
+        assert!(component_matches("*.md", "a.md"));
+        assert!(!component_matches("*.md", "a.rs"));
+        assert!(component_matches("v?", "v1"));
+        assert!(component_matches("[ab]x", "bx"));
+        assert!(!component_matches("[!ab]x", "bx"));
+        assert!(component_matches("[a-c]", "b"));
+    }
+
+    #[test]
+    fn bash_rules_follow_the_settings_and_the_actor() {
+        let p = policy("");
+        let builder = Actor::Role(p.role("builder").unwrap(), RoleSource::Env);
+        let v = decide_bash(
+            &p,
+            &builder,
+            Rule::Opaque {
+                program: "make".into(),
+                action: BashAction::Allow,
+            },
+        );
+        assert!(!v.blocked && !v.ask && !v.violation);
+        let v = decide_bash(
+            &p,
+            &builder,
+            Rule::UnknownTarget {
+                action: BashAction::Ask,
+            },
+        );
+        assert!(v.ask && !v.blocked);
+        let v = decide_bash(&p, &builder, Rule::Tamper { what: "x".into() });
+        assert!(v.blocked);
+        let v = decide_bash(&p, &Actor::Unassigned, Rule::Tamper { what: "x".into() });
+        assert!(!v.blocked);
+        let p = policy("mode = \"log\"");
+        let builder = Actor::Role(p.role("builder").unwrap(), RoleSource::Env);
+        let v = decide_bash(
+            &p,
+            &builder,
+            Rule::UnknownTarget {
+                action: BashAction::Ask,
+            },
+        );
+        assert!(
+            !v.ask && !v.blocked && v.violation,
+            "log mode records an ask"
         );
     }
 }

@@ -333,7 +333,7 @@ pub fn replay(stdin: &[u8], env: &Env, opts: &hook::Options) -> Trace {
         .iter()
         .map(|j| TraceStep {
             path: j.path.clone(),
-            decision: if j.verdict.blocked { "deny" } else { "allow" },
+            decision: j.verdict.decision(),
             violation: j.verdict.violation,
             rule: j.verdict.rule.to_string(),
             reason: j.reason.clone(),
@@ -342,6 +342,7 @@ pub fn replay(stdin: &[u8], env: &Env, opts: &hook::Options) -> Trace {
     match eval.outcome() {
         Outcome::Allow => t.outcome = "allow",
         Outcome::Deny(m) => (t.outcome, t.message) = ("deny", Some(m)),
+        Outcome::Ask(m) => (t.outcome, t.message) = ("ask", Some(m)),
         Outcome::Block(m) => (t.outcome, t.message) = ("block", Some(m)),
     }
     t

@@ -9,13 +9,14 @@
 
 use crate::audit::{self, Record};
 use crate::checkout;
-use crate::decide::{self, Place, Verdict};
+use crate::decide::{self, Place, Rule, Verdict};
 use crate::env::Env;
 use crate::hook_input::{self, Effect, HookInput};
 use crate::path::{self, RepoPath};
 use crate::policy::{self, Policy};
 use crate::render;
 use crate::role::{self, Actor, RoleSource};
+use crate::shell::{self, Finding, Found, Target};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,8 @@ pub enum Outcome {
     Allow,
     /// Deny the call: exit 0 with the deny JSON; the reason is written for the model.
     Deny(String),
+    /// Ask the user: exit 0 with `permissionDecision: "ask"` (a `[bash]` setting of `"ask"`).
+    Ask(String),
     /// The call could not be judged: exit 2 with the reason on stderr (fail closed).
     Block(String),
 }
@@ -46,7 +49,7 @@ pub struct Judged {
     pub path: Option<String>,
     /// The decision.
     pub verdict: Verdict,
-    /// For a blocked effect, the reason written for the model.
+    /// For a blocked effect (or one to ask about), the reason written for the model.
     pub reason: Option<String>,
     /// Extra audit fields (`subagent_type`, `command`, ...).
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -81,19 +84,32 @@ impl Evaluation {
         }
     }
 
-    /// The outcome for Claude Code: denied when any effect is blocked.
+    /// The outcome for Claude Code: denied when any effect is blocked, else asked when any
+    /// effect needs the user, else allowed.
     pub fn outcome(&self) -> Outcome {
-        let reasons: Vec<&str> = self
-            .judged
-            .iter()
-            .filter_map(|j| j.reason.as_deref())
-            .collect();
-        if reasons.is_empty() {
-            Outcome::Allow
-        } else {
-            Outcome::Deny(reasons.join("\n"))
+        let reasons = |f: fn(&Verdict) -> bool| -> Vec<&str> {
+            self.judged
+                .iter()
+                .filter(|j| f(&j.verdict))
+                .filter_map(|j| j.reason.as_deref())
+                .collect()
+        };
+        let deny = reasons(|v| v.blocked);
+        if !deny.is_empty() {
+            return Outcome::Deny(dedup(deny).join("\n"));
         }
+        let ask = reasons(|v| v.ask);
+        if !ask.is_empty() {
+            return Outcome::Ask(dedup(ask).join("\n"));
+        }
+        Outcome::Allow
     }
+}
+
+fn dedup(mut v: Vec<&str>) -> Vec<&str> {
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|s| seen.insert(*s));
+    v
 }
 
 /// Judges one hook call and records it. `stdin` is the raw PreToolUse input.
@@ -117,11 +133,8 @@ pub fn run(stdin: &[u8], env: &Env, opts: &Options) -> Outcome {
 /// unresolvable path) are for the caller to turn into a block.
 pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluation, String> {
     let effect = input.effect().map_err(|e| e.to_string())?;
-    match effect {
-        Effect::None => return Ok(Evaluation::skipped("the tool writes nothing lanes judges")),
-        // Bash analysis is not part of this build; the README says so. `lanes check` backs it.
-        Effect::Shell(_) => return Ok(Evaluation::skipped("Bash commands are not analysed yet")),
-        _ => {}
+    if effect == Effect::None {
+        return Ok(Evaluation::skipped("the tool writes nothing lanes judges"));
     }
     let cwd = input.cwd().map_err(|e| e.to_string())?;
     let explicit = opts.policy.as_deref().or(env.lanes_policy.as_deref());
@@ -172,7 +185,22 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
                     .push(judge_path(&policy, &actor, cwd, &r, tool)?);
             }
         }
-        Effect::None | Effect::Shell(_) => unreachable!("returned above"),
+        Effect::Shell(command) => {
+            let cx = shell::Context {
+                cwd: cwd.to_path_buf(),
+                home: env.home.clone(),
+            };
+            let judge = BashJudge {
+                policy: &policy,
+                actor: &actor,
+                res: path::Resolver::default(),
+            };
+            for finding in shell::analyze(&command, &cx) {
+                eval.judged
+                    .extend(judge_finding(&judge, &finding, &command)?);
+            }
+        }
+        Effect::None => unreachable!("returned above"),
     }
     Ok(eval)
 }
@@ -185,15 +213,270 @@ fn judged(
     verdict: Verdict,
     extra: serde_json::Map<String, serde_json::Value>,
 ) -> Judged {
-    let reason = verdict
-        .blocked
-        .then(|| render::deny_reason(policy, actor, what, &verdict.rule));
+    let reason = if verdict.blocked {
+        Some(render::deny_reason(policy, actor, what, &verdict.rule))
+    } else if verdict.ask {
+        Some(render::ask_reason(policy, actor, what, &verdict.rule))
+    } else {
+        None
+    };
     Judged {
         path,
         verdict,
         reason,
         extra,
     }
+}
+
+/// A physical path, where it lies, and how to show it.
+fn place_of(policy: &Policy, res: &path::Resolver, abs: &Path) -> Result<(Place, String), String> {
+    let real = res
+        .resolve(abs)
+        .map_err(|e| format!("path {}: {e}", abs.display()))?;
+    Ok(locate(&policy.root, &real))
+}
+
+/// Judges one finding of a Bash command (see [`shell::Found`]): paths through
+/// [`decide::decide`] / [`decide::decide_subtree`], the rest through [`decide::decide_bash`].
+/// What judging the findings of one Bash command needs.
+struct BashJudge<'a, 'b> {
+    policy: &'a Policy,
+    actor: &'a Actor<'b>,
+    /// Shared by the command's targets, which mostly lie in a few directories.
+    res: path::Resolver,
+}
+
+fn judge_finding(
+    cx: &BashJudge<'_, '_>,
+    f: &Finding,
+    command: &str,
+) -> Result<Vec<Judged>, String> {
+    let (policy, actor, res) = (cx.policy, cx.actor, &cx.res);
+    let frag = &f.fragment;
+    let mut extra = serde_json::Map::new();
+    extra.insert("command".into(), shell::lexical::excerpt(command).into());
+    if frag != command {
+        extra.insert("fragment".into(), frag.clone().into());
+    }
+    let one = |path: Option<String>, what: String, verdict: Verdict, kind: &str| {
+        let mut extra = extra.clone();
+        extra.insert("finding".into(), kind.into());
+        if kind == "opaque" {
+            extra.insert("opaque".into(), true.into()); // what `lanes report` counts
+        }
+        vec![judged(policy, actor, path, &what, verdict, extra)]
+    };
+    let err = |e: crate::policy::PolicyError| e.to_string();
+    Ok(match &f.effect {
+        Found::Write {
+            target: Target::Path(p),
+            kind,
+        } => {
+            let (real, dir) = res
+                .resolve_dir(p)
+                .map_err(|e| format!("path {}: {e}", p.display()))?;
+            let (place, shown) = locate(&policy.root, &real);
+            // `rmdir src`, `chmod g+w src`: a directory is judged as one, for `dir/` patterns.
+            let is_dir = dir || *kind == shell::Kind::MakeDir;
+            let verdict = decide::decide(policy, actor, &place, is_dir).map_err(err)?;
+            one(
+                Some(shown.clone()),
+                format!("`{frag}` ({} {shown})", kind.verb()),
+                verdict,
+                "write",
+            )
+        }
+        Found::Write {
+            target: Target::Subtree(p),
+            kind,
+        } => {
+            let (place, shown) = place_of(policy, res, p)?;
+            let verdict = decide::decide_subtree(policy, actor, &place).map_err(err)?;
+            let what = format!("`{frag}` ({} everything under {shown})", kind.verb());
+            one(Some(format!("{shown}/**")), what, verdict, "subtree")
+        }
+        Found::Write {
+            target: Target::Unknown { prefix },
+            kind,
+        } => {
+            if let Some(p) = prefix {
+                let (place, shown) = place_of(policy, res, p)?;
+                let verdict = decide::decide(policy, actor, &place, true).map_err(err)?;
+                if verdict.blocked
+                    && verdict.rule.is_path_denial()
+                    && !matches!(&place, Place::Project(r) if r.is_root())
+                {
+                    let what = format!(
+                        "`{frag}` ({} a path under {shown} whose name is only known when it runs)",
+                        kind.verb()
+                    );
+                    return Ok(one(Some(format!("{shown}/?")), what, verdict, "unknown"));
+                }
+            }
+            let verdict = decide::decide_bash(
+                policy,
+                actor,
+                Rule::UnknownTarget {
+                    action: policy.bash.unknown_target,
+                },
+            );
+            let what = format!(
+                "`{frag}` ({} a path that is only known when it runs)",
+                kind.verb()
+            );
+            one(None, what, verdict, "unknown")
+        }
+        Found::Opaque {
+            program,
+            cwds,
+            mentions,
+        } => judge_opaque(cx, frag, program, cwds, mentions, &one)?,
+        Found::RepoWide {
+            certain: false,
+            cwds,
+        } => {
+            let program = frag
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ");
+            judge_opaque(cx, frag, &program, cwds, &[], &one)?
+        }
+        Found::RepoWide {
+            certain: true,
+            cwds,
+        } => {
+            // Only a worktree of this project matters; `git -C /elsewhere reset --hard` does not.
+            let mut inside = cwds.is_empty() || cwds.iter().any(Option::is_none);
+            for c in cwds.iter().flatten() {
+                inside |= matches!(place_of(policy, res, c)?.0, Place::Project(_));
+            }
+            if !inside {
+                return Ok(Vec::new());
+            }
+            let verdict = decide::decide_bash(
+                policy,
+                actor,
+                Rule::RepoWide {
+                    action: policy.bash.repo_wide,
+                },
+            );
+            one(
+                None,
+                format!("`{frag}` (changes files across the whole worktree)"),
+                verdict,
+                "repo-wide",
+            )
+        }
+        Found::Tamper { what, role } => {
+            if let (Some(set), Actor::Role(r, _)) = (role, actor) {
+                if r.name == *set || r.agents.contains(set) {
+                    return Ok(Vec::new()); // the session's own role: nothing changes
+                }
+            }
+            let verdict = decide::decide_bash(policy, actor, Rule::Tamper { what: what.clone() });
+            one(None, format!("`{frag}` ({what})"), verdict, "tamper")
+        }
+        Found::Unparseable { why, mentions } => {
+            for m in mentions {
+                let (place, shown) = place_of(policy, res, m)?;
+                let verdict = decide::decide(policy, actor, &place, m.is_dir()).map_err(err)?;
+                let outside_unsafe = place == Place::Outside && !is_scratch(m);
+                let verdict = if outside_unsafe && matches!(actor, Actor::Role(..)) {
+                    decide::decide_bash(
+                        policy,
+                        actor,
+                        Rule::Unparseable {
+                            action: crate::policy::BashAction::Deny,
+                        },
+                    )
+                } else {
+                    verdict
+                };
+                if verdict.blocked {
+                    let what = format!("the command `{frag}` ({why}; it names {shown})");
+                    return Ok(one(Some(shown), what, verdict, "unparseable"));
+                }
+            }
+            let verdict = decide::decide_bash(
+                policy,
+                actor,
+                Rule::Unparseable {
+                    action: policy.bash.unparseable,
+                },
+            );
+            one(
+                None,
+                format!("the command `{frag}` ({why})"),
+                verdict,
+                "unparseable",
+            )
+        }
+    })
+}
+
+/// Scratch places outside the project that an unparseable command may name: `/tmp`,
+/// `/var/tmp` and devices.
+fn is_scratch(p: &Path) -> bool {
+    p.starts_with("/tmp") || p.starts_with("/var/tmp") || p.starts_with("/dev")
+}
+
+/// Builds the judged entry of one finding: (path, what, verdict, finding kind).
+type JudgeOne<'a> = dyn Fn(Option<String>, String, Verdict, &str) -> Vec<Judged> + 'a;
+
+/// An opaque program: denied when it runs in, or names a path in, another role's lane or a
+/// protected path; otherwise `[bash] opaque` decides.
+fn judge_opaque(
+    cx: &BashJudge<'_, '_>,
+    frag: &str,
+    program: &str,
+    cwds: &[Option<PathBuf>],
+    mentions: &[PathBuf],
+    one: &JudgeOne<'_>,
+) -> Result<Vec<Judged>, String> {
+    let (policy, actor, res) = (cx.policy, cx.actor, &cx.res);
+    let err = |e: crate::policy::PolicyError| e.to_string();
+    let settles = |v: &Verdict| {
+        v.blocked
+            && matches!(
+                v.rule,
+                Rule::OtherLane { .. } | Rule::Protected { .. } | Rule::OtherSignal { .. }
+            )
+    };
+    for c in cwds.iter().flatten() {
+        let (place, shown) = place_of(policy, res, c)?;
+        let verdict = decide::decide(policy, actor, &place, true).map_err(err)?;
+        if settles(&verdict) {
+            let what = format!(
+                "`{frag}` (runs {program} in {shown}, and lanes cannot see what it writes there)"
+            );
+            return Ok(one(Some(shown), what, verdict, "opaque"));
+        }
+    }
+    for m in mentions {
+        let (place, shown) = place_of(policy, res, m)?;
+        let verdict = decide::decide(policy, actor, &place, m.is_dir()).map_err(err)?;
+        if settles(&verdict) {
+            let what = format!(
+                "`{frag}` (runs {program}, which lanes cannot see into, and names {shown})"
+            );
+            return Ok(one(Some(shown), what, verdict, "opaque"));
+        }
+    }
+    let verdict = decide::decide_bash(
+        policy,
+        actor,
+        Rule::Opaque {
+            program: program.to_string(),
+            action: policy.bash.opaque,
+        },
+    );
+    Ok(one(
+        None,
+        format!("`{frag}` (runs {program}, which lanes cannot see into)"),
+        verdict,
+        "opaque",
+    ))
 }
 
 /// Resolves one raw path named by a `tool` call and decides it.
@@ -263,7 +546,8 @@ fn record(input: &HookInput, eval: &Evaluation) -> Result<(), String> {
             role_source: eval.role_source.as_str().to_string(),
             tool: input.tool_name.clone(),
             path: j.path.clone(),
-            decision: if j.verdict.blocked { "deny" } else { "allow" }.to_string(),
+            decision: j.verdict.decision()
+            .to_string(),
             violation: j.verdict.violation,
             rule: j.verdict.rule.to_string(),
             extra: j.extra.clone(),

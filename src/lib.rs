@@ -6,6 +6,8 @@
 //!
 //! Data flows one way:
 //! `hook_input` (stdin JSON) -> `path` (resolution) -> `decide` -> `render` / `audit`.
+//! For `Bash` calls, `shell` first turns the command into findings (written paths, opaque
+//! programs, ...), which then take the same way.
 
 pub mod audit;
 pub mod check;
@@ -22,6 +24,7 @@ pub mod render;
 pub mod report;
 pub mod role;
 pub mod scaffold;
+pub mod shell;
 pub mod signal;
 pub mod status;
 pub mod validate;

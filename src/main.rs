@@ -154,21 +154,25 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
     });
     match outcome {
         Ok(Outcome::Allow) => ExitCode::SUCCESS,
-        Ok(Outcome::Deny(reason)) => {
-            let mut out = std::io::stdout().lock();
-            match writeln!(out, "{}", lanes::render::deny_json(&reason)).and_then(|_| out.flush()) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(_) => {
-                    eprintln!("{reason}");
-                    ExitCode::from(EXIT_BLOCK)
-                }
-            }
-        }
+        Ok(Outcome::Deny(reason)) => answer(&lanes::render::deny_json(&reason), &reason),
+        Ok(Outcome::Ask(reason)) => answer(&lanes::render::ask_json(&reason), &reason),
         Ok(Outcome::Block(reason)) => {
             eprintln!("{reason}");
             ExitCode::from(EXIT_BLOCK)
         }
         Err(_) => ExitCode::from(EXIT_BLOCK), // the panic hook already said why
+    }
+}
+
+/// Prints a JSON answer and exits 0; if stdout cannot be written, blocks with exit 2.
+fn answer(json: &str, reason: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{json}").and_then(|_| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => {
+            eprintln!("{reason}");
+            ExitCode::from(EXIT_BLOCK)
+        }
     }
 }
 

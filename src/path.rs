@@ -205,6 +205,53 @@ pub fn resolve(path: &Path) -> Result<PathBuf, PathError> {
     Ok(out)
 }
 
+/// [`resolve`] for many paths that share directories (the targets of one Bash command):
+/// each directory is resolved once, then only the last component is looked at.
+#[derive(Debug, Default)]
+pub struct Resolver {
+    dirs: std::cell::RefCell<std::collections::HashMap<PathBuf, PathBuf>>,
+}
+
+impl Resolver {
+    /// Same result as [`resolve`]`(path)`.
+    pub fn resolve(&self, path: &Path) -> Result<PathBuf, PathError> {
+        self.resolve_dir(path).map(|(p, _)| p)
+    }
+
+    /// [`Resolver::resolve`], and whether the result is an existing directory.
+    pub fn resolve_dir(&self, path: &Path) -> Result<(PathBuf, bool), PathError> {
+        let full = |p: &Path| {
+            resolve(p).map(|r| {
+                let d = r.is_dir();
+                (r, d)
+            })
+        };
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return full(path);
+        };
+        if parent.as_os_str().is_empty() || name == OsStr::new("..") {
+            return full(path);
+        }
+        let cached = self.dirs.borrow().get(parent).cloned();
+        let real_parent = match cached {
+            Some(p) => p,
+            None => {
+                let p = resolve(parent)?;
+                self.dirs
+                    .borrow_mut()
+                    .insert(parent.to_path_buf(), p.clone());
+                p
+            }
+        };
+        let candidate = real_parent.join(name);
+        match std::fs::symlink_metadata(&candidate) {
+            Ok(m) if m.file_type().is_symlink() => full(&candidate),
+            Ok(m) => Ok((candidate, m.is_dir())),
+            Err(_) => Ok((candidate, false)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,5 +401,31 @@ mod tests {
             resolve(&root.join("src/a/x")),
             Err(PathError::SymlinkLoop(_))
         ));
+    }
+
+    #[test]
+    fn the_resolver_agrees_with_resolve() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(base.join("real/sub")).unwrap();
+        symlink(base.join("real"), base.join("link")).unwrap();
+        symlink("sub", base.join("real/rel")).unwrap();
+        symlink(base.join("nowhere"), base.join("real/dangling")).unwrap();
+        let r = Resolver::default();
+        for p in [
+            "link/x",
+            "link/sub/y",
+            "link/rel/z",
+            "link/rel",
+            "link/dangling",
+            "real/../link/sub",
+            "link/sub",
+            "new/file",
+        ] {
+            let abs = base.join(p);
+            let (got, is_dir) = r.resolve_dir(&abs).unwrap();
+            assert_eq!(got, resolve(&abs).unwrap(), "{p}");
+            assert_eq!(is_dir, got.is_dir(), "{p}");
+        }
     }
 }

@@ -59,6 +59,23 @@ pub fn deny_reason(policy: &Policy, actor: &Actor<'_>, what: &str, rule: &Rule) 
             "a '{target}' subagent acts as role '{target}' and would write that role's lanes; \
              add '{target}' to this role's `spawn` list in lanes.toml to allow it"
         ),
+        Rule::Opaque { .. } => "lanes cannot see what that program writes, and the policy sets [bash] opaque = \"deny\"; \
+             do the writing with the Write/Edit tools or with commands whose targets are visible (cp, mv, tee, >)"
+            .to_string(),
+        Rule::UnknownTarget { .. } => "the path it writes is only known when it runs (a variable, a command \
+             substitution or standard input decides it), so lanes cannot tell whose lane it is; write to a literal path \
+             in your own lane instead"
+            .to_string(),
+        Rule::RepoWide { .. } => "it reverts or deletes uncommitted work across the whole worktree, including other \
+             roles' lanes; name the paths in your own lane instead (for example `git checkout -- src/x` or \
+             `git stash push -- src/`)"
+            .to_string(),
+        Rule::Tamper { .. } => "that would change who this agent is or switch the lanes guard off, which a role \
+             session may not do"
+            .to_string(),
+        Rule::Unparseable { .. } => "lanes could not analyse it, so it cannot tell what it writes; split it into \
+             simpler commands, or use the Write/Edit tools"
+            .to_string(),
         Rule::Outside | Rule::OwnLane { .. } | Rule::Shared { .. } | Rule::SpawnAllowed { .. } => {
             "no rule blocks it".to_string()
         }
@@ -104,8 +121,29 @@ pub fn deny_reason(policy: &Policy, actor: &Actor<'_>, what: &str, rule: &Rule) 
     out
 }
 
+/// The reason given when the user is asked about `what` (a `[bash]` setting of `"ask"`).
+pub fn ask_reason(policy: &Policy, actor: &Actor<'_>, what: &str, rule: &Rule) -> String {
+    let denied = deny_reason(policy, actor, what, rule);
+    let body = denied
+        .strip_prefix(&format!("lanes blocked {what}: "))
+        .unwrap_or(&denied);
+    format!("lanes asks before {what}: {body}")
+}
+
 fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
     items.collect::<Vec<_>>().join(", ")
+}
+
+/// The PreToolUse JSON that asks the user about a call (`permissionDecision = "ask"`).
+pub fn ask_json(reason: &str) -> String {
+    serde_json::json!({
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": "ask",
+            "permissionDecisionReason": reason,
+        }
+    })
+    .to_string()
 }
 
 /// The PreToolUse JSON that denies a call (`hookSpecificOutput.permissionDecision = "deny"`),

@@ -275,6 +275,11 @@ impl Group {
 }
 
 impl Report {
+    /// The sum of the counts that `list` picks from every group.
+    fn total(&self, list: impl Fn(&Group) -> &Vec<Count>) -> u64 {
+        self.groups.iter().flat_map(list).map(|c| c.count).sum()
+    }
+
     /// Plain text for a terminal.
     pub fn text(&self) -> String {
         let mut out = String::new();
@@ -345,24 +350,9 @@ impl Report {
             plural(self.records, "record"),
             self.span()
         );
-        let denied: u64 = self
-            .groups
-            .iter()
-            .flat_map(|g| &g.denied)
-            .map(|c| c.count)
-            .sum();
-        let opaque: u64 = self
-            .groups
-            .iter()
-            .flat_map(|g| &g.opaque)
-            .map(|c| c.count)
-            .sum();
-        let violations: u64 = self
-            .groups
-            .iter()
-            .flat_map(|g| &g.violations)
-            .map(|c| c.count)
-            .sum();
+        let denied = self.total(|g| &g.denied);
+        let opaque = self.total(|g| &g.opaque);
+        let violations = self.total(|g| &g.violations);
         let _ = writeln!(
             out,
             "\n| role | session | files written | writes denied | opaque commands | log-mode violations |\n|---|---|---|---|---|---|"

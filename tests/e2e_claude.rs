@@ -144,22 +144,45 @@ fn unassigned_session_may_write_anywhere() {
     out.assert_landed("research/free.txt");
 }
 
-/// Bash calls reach the hook (observed on 2.1.330), but this build does not analyse them.
+/// Bash calls are judged by their effects: out-of-lane redirects, `cd other && touch`, a
+/// here-document, a multi-file `sed -i`, a `cp` into another lane and an `rm` there are
+/// blocked on disk; in-lane and shared writes run.
 #[test]
-#[ignore = "lanes hook does not analyse Bash commands yet (hook.rs: Effect::Shell is skipped)"]
-fn env_role_bash_redirect_out_of_lane_is_blocked() {
+fn env_role_bash_writes_are_kept_in_lane() {
     let Some(out) = scenario(
         Some("builder"),
         None,
         vec![
             Call::bash("echo ok > src/bash_ok.txt"),
+            Call::bash("mkdir -p target && echo shared > target/bash_shared.txt"),
             Call::bash("echo no > research/bash_no.txt"),
+            Call::bash("cd research && touch bash_cd.txt"),
+            Call::bash("cat > research/bash_heredoc.txt <<'EOF'\nnot the builder's\nEOF"),
+            Call::bash("sed -i 's/^/x/' src/bash_ok.txt research/.gitkeep"),
+            Call::bash("cp src/bash_ok.txt research/bash_cp.txt"),
+            Call::bash("rm -f research/.gitkeep"),
         ],
     ) else {
         return;
     };
     out.assert_landed("src/bash_ok.txt");
+    out.assert_landed("target/bash_shared.txt");
     out.assert_blocked("research/bash_no.txt");
+    out.assert_blocked("research/bash_heredoc.txt");
+    out.assert_blocked("research/bash_cp.txt");
+    if out.repo.path("research/bash_cd.txt").exists() {
+        out.fail("cd research && touch went through");
+    }
+    out.assert_audit(Some("research/bash_cd.txt"), "deny", "env");
+    // The multi-file sed was denied as a whole: neither file changed.
+    let ok = std::fs::read_to_string(out.repo.path("src/bash_ok.txt")).unwrap_or_default();
+    if ok != "ok\n" {
+        out.fail(&format!("sed -i ran: src/bash_ok.txt is {ok:?}"));
+    }
+    if !out.repo.path("research/.gitkeep").exists() {
+        out.fail("rm -f research/.gitkeep went through");
+    }
+    out.assert_audit(Some("research/.gitkeep"), "deny", "env");
     out.assert_audit(Some("research/bash_no.txt"), "deny", "env");
 }
 

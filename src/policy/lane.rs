@@ -435,6 +435,10 @@ fn split(pattern: &str) -> Result<(&'static str, &str), &'static str> {
     if body.trim().is_empty() {
         return Err("empty pattern");
     }
+    // gitignore trims trailing spaces, so `"src "` would silently mean `src`; say so instead.
+    if body.trim() != body {
+        return Err("leading or trailing white space; remove it (file names with spaces at their ends are not supported)");
+    }
     if neg.is_empty() && body.starts_with('#') {
         return Err("`#` starts a comment in gitignore syntax; write `\\#` for a literal #");
     }
@@ -707,7 +711,7 @@ mod tests {
             &["src/", "**/x"],
             &["lanes.toml", "**/.claude/", "**/.git"],
             &["src/", "!x/", "a/b/c"],
-            &["/src/ ", "x\\ "],
+            &["/src/", "docs/x y.md"],
         ];
         for set in sets {
             let list = PatternList::new(
@@ -828,7 +832,7 @@ mod tests {
             e.to_string(),
             "lanes.toml:2:10: roles.b.write: invalid pattern `./src`: patterns are anchored at the project root and may not contain `.` or `..` components"
         );
-        for bad in ["", "!", "#x", "/", "a/../b", "src/[z-a]"] {
+        for bad in ["", "!", "#x", "/", "a/../b", "src/[z-a]", "src ", " src/", "!src/ "] {
             let ps = vec![Pattern {
                 text: bad.into(),
                 span: None,

@@ -9,7 +9,7 @@ mod raw;
 
 pub use error::PolicyError;
 pub use lane::{first_component, Lane, Pattern, PatternList};
-pub use raw::{Mode, Unassigned};
+pub use raw::{BashAction, BashSettings, Mode, Unassigned};
 
 use crate::path::RepoPath;
 use indexmap::IndexMap;
@@ -57,6 +57,8 @@ pub struct Policy {
     pub builtin_protected: PatternList,
     /// MCP tool name (exact, or a glob with `*`) -> input fields holding written paths.
     pub mcp_tools: Vec<(String, Vec<String>)>,
+    /// `[bash]`: how Bash findings that no path settles are treated.
+    pub bash: BashSettings,
     source: String,
     /// Every role's `branches` globs, compiled on first use: (index into `roles`, matcher).
     branch_globs: std::cell::OnceCell<Result<Vec<(usize, globset::GlobMatcher)>, PolicyError>>,
@@ -271,6 +273,7 @@ impl Policy {
             protected: patterns(raw.protected.paths),
             builtin_protected,
             mcp_tools: mcp_tools.into_iter().collect(),
+            bash: raw.bash,
             source,
             branch_globs: std::cell::OnceCell::new(),
             owner_index: std::cell::OnceCell::new(),
@@ -553,10 +556,12 @@ paths = ["contracts/"]
             "[roles.b]\nwrite = \"src/\"\n" => "lanes.toml:2:9: roles.b.write: invalid type: string \"src/\", expected a sequence",
             "audit = 3\n" => "lanes.toml:1:9: audit: invalid type: integer `3`, expected a path relative to the project root, or false to turn the audit log off",
             "audit = \"../x\"\n" => "lanes.toml:1:9: audit: `../x` must be a file path inside the project root",
-            "[rolez]\n" => "lanes.toml:1:2: rolez: unknown field `rolez`, expected one of `mode`, `unassigned`, `audit`, `roles`, `shared`, `protected`, `mcp_tools`",
+            "[rolez]\n" => "lanes.toml:1:2: rolez: unknown field `rolez`, expected one of `mode`, `unassigned`, `audit`, `roles`, `shared`, `protected`, `mcp_tools`, `bash`",
             "[roles.a]\nspawn = [\"nobody\"]\n" => "lanes.toml:2:10: roles.a.spawn: `spawn` names `nobody`, which is not a role",
             "[roles.a]\nagents = [\"x\"]\n[roles.b]\nagents = [\"x\"]\n" => "lanes.toml:3:8: roles.b: agent `x` is claimed by roles `a` and `b`; each agent_type may act as one role only",
             "[roles.a]\nsignal = \"../DONE.md\"\n" => "lanes.toml:2:10: roles.a.signal: signal `../DONE.md` must be a file path inside the project",
+            "[bash]\nopaque = \"sometimes\"\n" => "lanes.toml:2:10: bash.opaque: unknown variant `sometimes`, expected one of `allow`, `ask`, `deny`",
+            "[bash]\nopaq = \"ask\"\n" => "lanes.toml:2:1: bash.opaq: unknown field `opaq`, expected one of `opaque`, `unknown_target`, `repo_wide`, `unparseable`",
             "mode = \n" => "lanes.toml:1:8: mode: string values must be quoted, expected literal string",
         }
     }

@@ -90,6 +90,68 @@ pub struct RawPolicy {
     /// `[mcp_tools]`: MCP tool name (or `*` glob over names) -> input fields holding written paths.
     #[serde(default)]
     pub mcp_tools: IndexMap<Spanned<String>, OneOrMany>,
+    /// `[bash]`: how `Bash` tool calls that cannot be fully analysed are treated.
+    #[serde(default)]
+    pub bash: BashSettings,
+}
+
+/// What happens to a `Bash` finding that lanes cannot judge by path: `allow` (recorded in
+/// the audit log), `ask` (Claude Code asks the user; headless runs treat it as a denial) or
+/// `deny`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BashAction {
+    /// Let it run and record it.
+    Allow,
+    /// Ask the user (`permissionDecision: "ask"`).
+    Ask,
+    /// Block it.
+    Deny,
+}
+
+/// `[bash]`: the policy for what static analysis of a Bash command cannot settle. Paths it
+/// can see are always judged like file-tool writes; these keys cover the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BashSettings {
+    /// `opaque`: a program whose writes cannot be seen (interpreters, build tools, scripts,
+    /// `git pull`/`checkout BRANCH`). Default `allow`. Such a program is denied in any case
+    /// when it runs in another role's lane or its text names a path there.
+    #[serde(default = "allow")]
+    pub opaque: BashAction,
+    /// `unknown_target`: a write whose path is not known statically (`> "$OUT"`). Default
+    /// `ask`. Denied in any case when its literal prefix lies in another lane.
+    #[serde(default = "ask")]
+    pub unknown_target: BashAction,
+    /// `repo_wide`: git operations that revert or delete work across the whole worktree
+    /// (`git stash`, `git reset --hard`). Default `deny` (for role sessions).
+    #[serde(default = "deny")]
+    pub repo_wide: BashAction,
+    /// `unparseable`: a command that does not parse (or is refused by the pre-screen) and
+    /// names no path that settles it. Default `ask`.
+    #[serde(default = "ask")]
+    pub unparseable: BashAction,
+}
+
+fn allow() -> BashAction {
+    BashAction::Allow
+}
+fn ask() -> BashAction {
+    BashAction::Ask
+}
+fn deny() -> BashAction {
+    BashAction::Deny
+}
+
+impl Default for BashSettings {
+    fn default() -> Self {
+        BashSettings {
+            opaque: allow(),
+            unknown_target: ask(),
+            repo_wide: deny(),
+            unparseable: ask(),
+        }
+    }
 }
 
 /// `[roles.NAME]`.

@@ -1,0 +1,141 @@
+//! Our own small shell AST: what the walker needs and nothing else, so the walker and the
+//! command models do not depend on the parser crate (see [`super::parse`], the adapter).
+
+use std::rc::Rc;
+
+/// A list of commands run one after another (`a; b`, `a & b`, newlines).
+#[derive(Debug, Clone, Default)]
+pub struct Script {
+    /// The items in order.
+    pub items: Vec<Item>,
+}
+
+/// One `&&`/`||` list and whether it runs in the background (`&`).
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// The list.
+    pub and_or: AndOr,
+    /// True for `cmd &`: it runs in a subshell, so a `cd` inside does not leak.
+    pub background: bool,
+}
+
+/// `first && second || third ...`.
+#[derive(Debug, Clone)]
+pub struct AndOr {
+    /// The first pipeline.
+    pub first: Pipeline,
+    /// The rest, each with the connector before it.
+    pub rest: Vec<(Connector, Pipeline)>,
+}
+
+/// `&&` or `||`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connector {
+    /// `&&`: runs when the left side succeeded.
+    And,
+    /// `||`: runs when the left side failed.
+    Or,
+}
+
+/// `a | b | c`; with more than one command, each runs in a subshell.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    /// The commands.
+    pub cmds: Vec<Command>,
+}
+
+/// One command.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// `NAME=v cmd args <redirects>`.
+    Simple(Simple),
+    /// A compound command and the redirects applied to all of it.
+    Compound(Compound, Vec<Redirect>),
+    /// `name() { ...; }`: recorded, run when called.
+    Function {
+        /// The function's name.
+        name: String,
+        /// Its body.
+        body: Rc<Command>,
+    },
+}
+
+/// Compound commands.
+#[derive(Debug, Clone)]
+pub enum Compound {
+    /// `{ ...; }`: same shell.
+    Group(Script),
+    /// `( ... )`: subshell.
+    Subshell(Script),
+    /// `if c; then b; elif c; then b; else b; fi`: (condition, body); `else` has no condition.
+    If(Vec<(Option<Script>, Script)>),
+    /// `while`/`until` (condition, body); arithmetic `for ((;;))` has no condition script.
+    Loop(Option<Script>, Script),
+    /// `for var in values; do body; done` (`None` values: the positional parameters).
+    For(String, Option<Vec<Word>>, Script),
+    /// `case word in ...) body;; esac`: every arm's body.
+    Case(Word, Vec<Script>),
+    /// `[[ ... ]]`: only the words (they may hold substitutions).
+    Test(Vec<Word>),
+    /// `(( ... ))`: the expression text (it may hold substitutions).
+    Arith(Word),
+    /// `coproc [name] cmd`: runs in the background.
+    Coproc(Box<Command>),
+}
+
+/// A simple command.
+#[derive(Debug, Clone)]
+pub struct Simple {
+    /// Leading assignments (`A=1 B=2 cmd`, or a bare `A=1`).
+    pub assigns: Vec<Assign>,
+    /// The command name and its arguments, unexpanded.
+    pub words: Vec<Word>,
+    /// Redirects, in order.
+    pub redirects: Vec<Redirect>,
+    /// The command as written (normalised by the parser), for messages.
+    pub text: String,
+}
+
+/// `NAME=value` (`NAME+=value` counts as unknown).
+#[derive(Debug, Clone)]
+pub struct Assign {
+    /// The variable name (an array element is `name[...]`).
+    pub name: String,
+    /// The value; `None` for arrays and appends (unknown).
+    pub value: Option<Word>,
+}
+
+/// A word as written (quotes and all); [`super::expand`] gives its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word(pub String);
+
+/// The operators that open a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Open {
+    /// `<`.
+    Read,
+    /// `>`, `>|`, `>>`, `&>`, `&>>`, `>&file`, `N>...`.
+    Write,
+    /// `<>`: read-write, created when absent.
+    ReadWrite,
+}
+
+/// A redirect.
+#[derive(Debug, Clone)]
+pub enum Redirect {
+    /// A file opened on a descriptor.
+    File(Open, Word),
+    /// `>&N`, `N>&-`, `<&N`: descriptor duplication, no file.
+    Dup,
+    /// A here-document: the body, and whether it is expanded (unquoted delimiter).
+    HereDoc {
+        /// The body text.
+        body: String,
+        /// True for an unquoted delimiter: `$(...)` in the body runs.
+        expand: bool,
+    },
+    /// `<<< word`.
+    HereString(Word),
+    /// `<(...)` or `>(...)` used as a redirect target or argument.
+    ProcSub(Script),
+}

@@ -1,0 +1,239 @@
+//! What a `Bash` tool call writes, found statically from the command text.
+//!
+//! [`analyze`] turns a command into [`Finding`]s: paths it writes (literal, a subtree, or
+//! unknown with a literal prefix), programs whose writes cannot be seen (opaque), git
+//! operations that touch the whole worktree, attempts to switch lanes off (tamper), and text
+//! that could not be parsed. Deciding what the findings mean is not done here: the hook
+//! resolves each path and asks [`crate::decide`].
+//!
+//! Pipeline (see `shared/reference/bash-write-targets.md` §4):
+//! [`prescreen`] (size, control characters, nesting, here-doc tags) -> [`parse`] (brush-parser,
+//! behind our own [`ast`], on a worker thread with a large stack and a deadline) -> `walk`
+//! (possible working directories, variables, functions, symlinks made on the way) with
+//! [`expand`] (static word expansion) and `commands` (per-command models). When the text is
+//! refused, does not parse, or the worker fails, [`lexical`] scans the raw text for paths.
+//!
+//! Hardening: nothing here may abort the process (a signal lets the call through). The
+//! pre-screen keeps brush-parser 0.4.0's known unbounded-allocation inputs and deep nesting
+//! away from it; the worker has a 256 MiB stack (reserved, not committed) and
+//! [`PARSE_DEADLINE`]; the walker counts steps and findings and stops at fixed caps; brace
+//! expansion is capped. A Rust allocation failure would abort, so there is no allocator
+//! guard to hit: the design keeps every structure proportional to the (≤ 64 KiB) input.
+
+pub mod ast;
+mod commands;
+pub mod expand;
+pub mod lexical;
+pub mod parse;
+pub mod prescreen;
+mod walk;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long parsing and walking may take before the command is judged lexically instead.
+/// Below the hook's own 900 ms deadline, so a slow parse still ends in a reasoned answer.
+pub const PARSE_DEADLINE: Duration = Duration::from_millis(400);
+
+/// Commands up to this many bytes are parsed on the calling thread: with nesting capped at
+/// [`prescreen::MAX_NESTING`] their recursion is shallow (`tests/bash_fuzz.rs` checks that the
+/// worst shapes fit a 1 MiB stack in a debug build; the main thread has 8 MiB), and a thread
+/// costs about a tenth of the hook's time. Longer ones get the worker and its deadline.
+const INLINE_LIMIT: usize = 16 * 1024;
+
+/// Stack size of the worker thread (address space only; pages are touched as needed).
+const WORKER_STACK: usize = 256 * 1024 * 1024;
+
+/// Where and for whom the command runs.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The hook input's `cwd` (absolute).
+    pub cwd: PathBuf,
+    /// `$HOME` of the hook process, for `~` and `cd` without an operand.
+    pub home: Option<PathBuf>,
+}
+
+/// Something the command does that the policy must judge. `fragment` is the part of the
+/// command to quote in a message (a simple command as the parser printed it, or the raw text).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Finding {
+    /// The command fragment responsible.
+    pub fragment: String,
+    /// What it does.
+    pub effect: Found,
+}
+
+/// What a fragment does.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Found {
+    /// Writes (creates, changes, deletes, re-permissions) `target`.
+    Write {
+        /// Where.
+        target: Target,
+        /// How, for messages.
+        kind: Kind,
+    },
+    /// Runs a program whose writes cannot be known (an interpreter, a build tool, a script).
+    Opaque {
+        /// The program as named.
+        program: String,
+        /// The working directories it may run in (`None`: unknown).
+        cwds: Vec<Option<PathBuf>>,
+        /// Paths its text names (absolute, lexical), from a lexical scan of its arguments.
+        mentions: Vec<PathBuf>,
+    },
+    /// Changes files across the whole worktree (`git stash`, `git reset --hard`); `certain`
+    /// is false when it depends on repository state (`git checkout BRANCH`, `git pull`).
+    RepoWide {
+        /// True when the text alone says it reverts or deletes work.
+        certain: bool,
+        /// Where git runs (`None`: unknown).
+        cwds: Vec<Option<PathBuf>>,
+    },
+    /// Would change who the agent is or switch lanes off.
+    Tamper {
+        /// What, in words.
+        what: String,
+        /// For `LANES_ROLE=x` / `CLAUDE_CODE_AGENT=x` with a literal `x`: the role or agent
+        /// name set (the session's own changes nothing).
+        role: Option<String>,
+    },
+    /// Could not be analysed; `mentions` are the paths a lexical scan found in the text.
+    Unparseable {
+        /// Why.
+        why: String,
+        /// Paths named in the text (absolute, lexical).
+        mentions: Vec<PathBuf>,
+    },
+}
+
+/// A written place.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// One path (absolute, lexically normalised; symlinks are resolved by the caller).
+    Path(PathBuf),
+    /// A directory and everything below it (`rm -r D`, `tar -x -C D`, a glob's directory).
+    Subtree(PathBuf),
+    /// A path whose name is not known statically; `prefix` is the literal directory it starts
+    /// in, when there is one (a hint only: the unknown part may climb out with `..`).
+    Unknown {
+        /// The literal directory prefix.
+        prefix: Option<PathBuf>,
+    },
+}
+
+/// How a path is written, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Created or changed.
+    Write,
+    /// Deleted (`rm`, the source of `mv`).
+    Delete,
+    /// Permissions or times changed.
+    Metadata,
+    /// A link created.
+    Link,
+    /// A directory created (`mkdir`, `install -d`): judged as a directory.
+    MakeDir,
+}
+
+impl Kind {
+    /// A verb for messages: `writes`, `deletes`, ...
+    pub fn verb(self) -> &'static str {
+        match self {
+            Kind::Write => "writes",
+            Kind::Delete => "deletes",
+            Kind::Metadata => "changes permissions of",
+            Kind::Link => "creates the link",
+            Kind::MakeDir => "creates the directory",
+        }
+    }
+}
+
+/// Analyses `command` as run in `cx.cwd`. Never fails and never aborts: anything it cannot
+/// analyse becomes an [`Found::Unparseable`] finding carrying the paths the text names.
+pub fn analyze(command: &str, cx: &Context) -> Vec<Finding> {
+    if let Err(refusal) = prescreen::check(command) {
+        return fallback(command, cx, &format!("lanes did not parse it: {refusal}"));
+    }
+    if command.len() <= INLINE_LIMIT {
+        return match parse::parse(command) {
+            Ok(script) => walk::walk(&script, cx),
+            Err(e) => fallback(
+                command,
+                cx,
+                &format!("it does not parse as bash ({})", first_line(&e)),
+            ),
+        };
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let text = command.to_string();
+    let worker_cx = cx.clone();
+    let spawned = std::thread::Builder::new()
+        .name("lanes-shell".into())
+        .stack_size(WORKER_STACK)
+        .spawn(move || {
+            let result = parse::parse(&text).map(|script| walk::walk(&script, &worker_cx));
+            let _ = tx.send(result);
+        });
+    if spawned.is_err() {
+        return fallback(command, cx, "lanes could not start its parser");
+    }
+    match rx.recv_timeout(PARSE_DEADLINE) {
+        Ok(Ok(findings)) => findings,
+        Ok(Err(e)) => fallback(
+            command,
+            cx,
+            &format!("it does not parse as bash ({})", first_line(&e)),
+        ),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => fallback(
+            command,
+            cx,
+            &format!(
+                "analysing it took longer than {} ms",
+                PARSE_DEADLINE.as_millis()
+            ),
+        ),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            fallback(command, cx, "lanes' parser failed on it")
+        }
+    }
+}
+
+/// Analyses a parsed script directly, on the calling thread (tests, and the fuzz harness
+/// that checks the walker's own limits).
+pub fn analyze_parsed(script: &ast::Script, cx: &Context) -> Vec<Finding> {
+    walk::walk(script, cx)
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
+fn fallback(command: &str, cx: &Context, why: &str) -> Vec<Finding> {
+    let mentions = lexical::mentions(command, &cx.cwd, cx.home.as_deref());
+    vec![Finding {
+        fragment: lexical::excerpt(command),
+        effect: Found::Unparseable {
+            why: why.to_string(),
+            mentions,
+        },
+    }]
+}
+
+/// True for device paths whose writes change no file (`/dev/null`, `/dev/stdout`, ...).
+pub fn is_harmless_device(path: &Path) -> bool {
+    matches!(
+        path.to_str(),
+        Some(
+            "/dev/null"
+                | "/dev/stdout"
+                | "/dev/stderr"
+                | "/dev/stdin"
+                | "/dev/tty"
+                | "/dev/zero"
+                | "/dev/full"
+        )
+    ) || path.starts_with("/dev/fd")
+        || path.starts_with("/proc/self/fd")
+}

@@ -1,0 +1,294 @@
+//! The adapter: brush-parser's AST into ours ([`super::ast`]). The only module that names
+//! brush-parser types, so the parser can be swapped (rable is the reference's runner-up).
+//!
+//! brush-parser 0.4.0 allocates without bound on a few malformed here-doc tags; never call
+//! [`parse`] on text that [`super::prescreen`] refused.
+
+use super::ast::*;
+use brush_parser::ast as b;
+use std::rc::Rc;
+
+/// How deep the adapter recurses before it gives up (the pre-screen caps nesting at 32).
+const MAX_DEPTH: usize = 200;
+
+fn options() -> brush_parser::ParserOptions {
+    brush_parser::ParserOptions {
+        enable_extended_globbing: true,
+        posix_mode: false,
+        sh_mode: false,
+        tilde_expansion_at_word_start: true,
+        tilde_expansion_after_colon: false,
+        ..Default::default()
+    }
+}
+
+/// The parser options used for words too (see [`super::expand`]).
+pub(crate) fn word_options() -> brush_parser::ParserOptions {
+    options()
+}
+
+/// Parses a whole script. Errors: the parser's message (a syntax error, an unterminated
+/// quote or here-document, or nesting deeper than the adapter follows).
+pub fn parse(text: &str) -> Result<Script, String> {
+    let mut parser = brush_parser::Parser::new(text.as_bytes(), &options());
+    let program = parser.parse_program().map_err(|e| e.to_string())?;
+    let mut items = Vec::new();
+    for list in &program.complete_commands {
+        items.extend(list_items(list, 0)?);
+    }
+    Ok(Script { items })
+}
+
+type R<T> = Result<T, String>;
+
+fn deeper(depth: usize) -> R<usize> {
+    if depth >= MAX_DEPTH {
+        Err(format!("nesting deeper than {MAX_DEPTH} levels"))
+    } else {
+        Ok(depth + 1)
+    }
+}
+
+fn list_items(list: &b::CompoundList, depth: usize) -> R<Vec<Item>> {
+    let d = deeper(depth)?;
+    list.0
+        .iter()
+        .map(|b::CompoundListItem(ao, sep)| {
+            Ok(Item {
+                and_or: and_or(ao, d)?,
+                background: matches!(sep, b::SeparatorOperator::Async),
+            })
+        })
+        .collect()
+}
+
+fn script(list: &b::CompoundList, depth: usize) -> R<Script> {
+    Ok(Script {
+        items: list_items(list, depth)?,
+    })
+}
+
+fn and_or(ao: &b::AndOrList, depth: usize) -> R<AndOr> {
+    let rest = ao
+        .additional
+        .iter()
+        .map(|x| match x {
+            b::AndOr::And(p) => Ok((Connector::And, pipeline(p, depth)?)),
+            b::AndOr::Or(p) => Ok((Connector::Or, pipeline(p, depth)?)),
+        })
+        .collect::<R<Vec<_>>>()?;
+    Ok(AndOr {
+        first: pipeline(&ao.first, depth)?,
+        rest,
+    })
+}
+
+fn pipeline(p: &b::Pipeline, depth: usize) -> R<Pipeline> {
+    Ok(Pipeline {
+        cmds: p.seq.iter().map(|c| command(c, depth)).collect::<R<_>>()?,
+    })
+}
+
+fn command(c: &b::Command, depth: usize) -> R<Command> {
+    let d = deeper(depth)?;
+    Ok(match c {
+        b::Command::Simple(s) => Command::Simple(simple(s, d)?),
+        b::Command::Compound(cc, redirs) => {
+            Command::Compound(compound(cc, d)?, redirect_list(redirs.as_ref(), d)?)
+        }
+        b::Command::Function(f) => {
+            let b::FunctionBody(body, redirs) = &f.body;
+            let body = Command::Compound(compound(body, d)?, redirect_list(redirs.as_ref(), d)?);
+            Command::Function {
+                name: f.fname.value.clone(),
+                body: Rc::new(body),
+            }
+        }
+        b::Command::ExtendedTest(t, redirs) => {
+            let mut words = Vec::new();
+            test_words(&t.expr, &mut words, d)?;
+            Command::Compound(Compound::Test(words), redirect_list(redirs.as_ref(), d)?)
+        }
+    })
+}
+
+fn test_words(e: &b::ExtendedTestExpr, out: &mut Vec<Word>, depth: usize) -> R<()> {
+    let d = deeper(depth)?;
+    match e {
+        b::ExtendedTestExpr::And(x, y) | b::ExtendedTestExpr::Or(x, y) => {
+            test_words(x, out, d)?;
+            test_words(y, out, d)?;
+        }
+        b::ExtendedTestExpr::Not(x) | b::ExtendedTestExpr::Parenthesized(x) => {
+            test_words(x, out, d)?
+        }
+        b::ExtendedTestExpr::UnaryTest(_, w) => out.push(Word(w.value.clone())),
+        b::ExtendedTestExpr::BinaryTest(_, w1, w2) => {
+            out.push(Word(w1.value.clone()));
+            out.push(Word(w2.value.clone()));
+        }
+    }
+    Ok(())
+}
+
+fn arith_script(exprs: &[&Option<b::UnexpandedArithmeticExpr>]) -> Script {
+    let items = exprs
+        .iter()
+        .filter_map(|e| e.as_ref())
+        .map(|e| Item {
+            and_or: AndOr {
+                first: Pipeline {
+                    cmds: vec![Command::Compound(
+                        Compound::Arith(Word(e.value.clone())),
+                        Vec::new(),
+                    )],
+                },
+                rest: Vec::new(),
+            },
+            background: false,
+        })
+        .collect();
+    Script { items }
+}
+
+fn compound(c: &b::CompoundCommand, depth: usize) -> R<Compound> {
+    let d = deeper(depth)?;
+    Ok(match c {
+        b::CompoundCommand::Arithmetic(a) => Compound::Arith(Word(a.expr.value.clone())),
+        b::CompoundCommand::ArithmeticForClause(f) => {
+            let head = arith_script(&[&f.initializer, &f.condition, &f.updater]);
+            Compound::Loop(Some(head), script(&f.body.list, d)?)
+        }
+        b::CompoundCommand::BraceGroup(g) => Compound::Group(script(&g.list, d)?),
+        b::CompoundCommand::Subshell(s) => Compound::Subshell(script(&s.list, d)?),
+        b::CompoundCommand::ForClause(f) => Compound::For(
+            f.variable_name.clone(),
+            f.values
+                .as_ref()
+                .map(|v| v.iter().map(|w| Word(w.value.clone())).collect()),
+            script(&f.body.list, d)?,
+        ),
+        b::CompoundCommand::CaseClause(c) => Compound::Case(
+            Word(c.value.value.clone()),
+            c.cases
+                .iter()
+                .filter_map(|i| i.cmd.as_ref())
+                .map(|l| script(l, d))
+                .collect::<R<_>>()?,
+        ),
+        b::CompoundCommand::IfClause(i) => {
+            let mut branches = vec![(Some(script(&i.condition, d)?), script(&i.then, d)?)];
+            for e in i.elses.iter().flatten() {
+                let cond = e.condition.as_ref().map(|c| script(c, d)).transpose()?;
+                branches.push((cond, script(&e.body, d)?));
+            }
+            Compound::If(branches)
+        }
+        b::CompoundCommand::WhileClause(w) | b::CompoundCommand::UntilClause(w) => {
+            Compound::Loop(Some(script(&w.0, d)?), script(&w.1.list, d)?)
+        }
+        b::CompoundCommand::Coprocess(c) => Compound::Coproc(Box::new(command(&c.body, d)?)),
+    })
+}
+
+fn redirect_list(list: Option<&b::RedirectList>, depth: usize) -> R<Vec<Redirect>> {
+    list.map(|l| l.0.iter().map(|r| redirect(r, depth)).collect())
+        .unwrap_or_else(|| Ok(Vec::new()))
+}
+
+fn redirect(r: &b::IoRedirect, depth: usize) -> R<Redirect> {
+    let d = deeper(depth)?;
+    Ok(match r {
+        b::IoRedirect::File(_, kind, target) => match target {
+            b::IoFileRedirectTarget::Filename(w) => Redirect::File(
+                match kind {
+                    b::IoFileRedirectKind::Read | b::IoFileRedirectKind::DuplicateInput => {
+                        Open::Read
+                    }
+                    b::IoFileRedirectKind::ReadAndWrite => Open::ReadWrite,
+                    _ => Open::Write,
+                },
+                Word(w.value.clone()),
+            ),
+            b::IoFileRedirectTarget::Fd(_) => Redirect::Dup,
+            b::IoFileRedirectTarget::ProcessSubstitution(_, s) => {
+                Redirect::ProcSub(script(&s.list, d)?)
+            }
+            b::IoFileRedirectTarget::Duplicate(w) => {
+                // `>&word`: a descriptor when the word is a number or `-` (`2>&1`, `>&-`,
+                // `3>&2-`), otherwise bash opens the file like `&>word`.
+                let v = w.value.trim_end_matches('-');
+                if matches!(kind, b::IoFileRedirectKind::DuplicateOutput)
+                    && !(v.is_empty() || v.chars().all(|c| c.is_ascii_digit()))
+                {
+                    Redirect::File(Open::Write, Word(w.value.clone()))
+                } else {
+                    Redirect::Dup
+                }
+            }
+        },
+        b::IoRedirect::HereDocument(_, h) => Redirect::HereDoc {
+            body: h.doc.value.clone(),
+            expand: h.requires_expansion,
+        },
+        b::IoRedirect::HereString(_, w) => Redirect::HereString(Word(w.value.clone())),
+        b::IoRedirect::OutputAndError(w, _) => Redirect::File(Open::Write, Word(w.value.clone())),
+    })
+}
+
+fn simple(s: &b::SimpleCommand, depth: usize) -> R<Simple> {
+    let mut out = Simple {
+        assigns: Vec::new(),
+        words: Vec::new(),
+        redirects: Vec::new(),
+        text: s.to_string(),
+    };
+    let mut items: Vec<(&b::CommandPrefixOrSuffixItem, bool)> = Vec::new();
+    if let Some(p) = &s.prefix {
+        items.extend(p.0.iter().map(|i| (i, true)));
+    }
+    let name_at = items.len();
+    if let Some(p) = &s.suffix {
+        items.extend(p.0.iter().map(|i| (i, false)));
+    }
+    let mut named = false;
+    for (n, (item, in_prefix)) in items.into_iter().enumerate() {
+        if n == name_at && !named {
+            named = true;
+            if let Some(w) = &s.word_or_name {
+                out.words.push(Word(w.value.clone()));
+            }
+        }
+        match item {
+            b::CommandPrefixOrSuffixItem::IoRedirect(r) => out.redirects.push(redirect(r, depth)?),
+            b::CommandPrefixOrSuffixItem::Word(w) => out.words.push(Word(w.value.clone())),
+            b::CommandPrefixOrSuffixItem::AssignmentWord(a, w) => {
+                if in_prefix {
+                    let name = match &a.name {
+                        b::AssignmentName::VariableName(n) => n.clone(),
+                        b::AssignmentName::ArrayElementName(n, i) => format!("{n}[{i}]"),
+                    };
+                    let value = match (&a.value, a.append) {
+                        (b::AssignmentValue::Scalar(v), false) => Some(Word(v.value.clone())),
+                        _ => None,
+                    };
+                    out.assigns.push(Assign { name, value });
+                } else {
+                    out.words.push(Word(w.value.clone()));
+                }
+            }
+            b::CommandPrefixOrSuffixItem::ProcessSubstitution(_, sub) => {
+                // The argument is a `/dev/fd/N` path; the body runs in a subshell.
+                out.redirects
+                    .push(Redirect::ProcSub(script(&sub.list, deeper(depth)?)?));
+                out.words.push(Word("/dev/fd/63".into()));
+            }
+        }
+    }
+    if !named {
+        if let Some(w) = &s.word_or_name {
+            out.words.push(Word(w.value.clone()));
+        }
+    }
+    Ok(out)
+}

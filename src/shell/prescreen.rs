@@ -1,0 +1,214 @@
+//! The pre-screen: cheap, linear checks that keep hostile text away from the parser.
+//!
+//! brush-parser 0.4.0 allocates without bound on a few malformed here-document tags (`<<`
+//! CR TAB, `<<$( >${`; the reference, §1.5), and every recursive parser overflows its stack
+//! on deep enough nesting. A Rust allocation failure or stack overflow aborts the process,
+//! which Claude Code treats as "let the call through", so such text must never reach the
+//! parser. Refused text goes to [`super::lexical`] instead.
+
+/// Longest command analysed, in bytes (Claude Code itself stops analysing at 10,000 chars).
+pub const MAX_LEN: usize = 64 * 1024;
+
+/// Deepest nesting of brackets, substitutions and compound keywords the parser may see.
+pub const MAX_NESTING: usize = 32;
+
+/// Why text was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Longer than [`MAX_LEN`] bytes.
+    TooLong(usize),
+    /// A NUL, CR or other control character (TAB and LF are fine).
+    Control(u32),
+    /// Nested deeper than [`MAX_NESTING`].
+    TooDeep,
+    /// A here-document tag that is not a plain (optionally quoted) word.
+    HereTag,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::TooLong(n) => write!(
+                f,
+                "the command is {n} bytes long, over the {MAX_LEN}-byte limit"
+            ),
+            Refusal::Control(c) => write!(f, "the command holds the control character U+{c:04X}"),
+            Refusal::TooDeep => write!(f, "the command nests deeper than {MAX_NESTING} levels"),
+            Refusal::HereTag => {
+                f.write_str("the command has a here-document tag that is not a plain word")
+            }
+        }
+    }
+}
+
+/// Checks `text` in one pass. `Ok` means the parser may see it.
+pub fn check(text: &str) -> Result<(), Refusal> {
+    if text.len() > MAX_LEN {
+        return Err(Refusal::TooLong(text.len()));
+    }
+    if let Some(c) = text
+        .chars()
+        .find(|&c| (c.is_control() && c != '\t' && c != '\n') || c == '\u{2028}')
+    {
+        return Err(Refusal::Control(c as u32));
+    }
+    let b = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    let mut in_double = false;
+    let mut in_backtick = false;
+    let open = |depth: &mut usize| -> Result<(), Refusal> {
+        *depth += 1;
+        if *depth > MAX_NESTING {
+            Err(Refusal::TooDeep)
+        } else {
+            Ok(())
+        }
+    };
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\\' => {
+                i += 2;
+                continue;
+            }
+            b'\'' if !in_double => {
+                // A single-quoted string: nothing inside is special.
+                match b[i + 1..].iter().position(|&x| x == b'\'') {
+                    Some(n) => i += n + 2,
+                    None => i = b.len(),
+                }
+                continue;
+            }
+            b'"' => in_double = !in_double,
+            b'$' if matches!(b.get(i + 1), Some(b'(' | b'{')) => {
+                open(&mut depth)?;
+                i += 2;
+                continue;
+            }
+            b'`' => {
+                in_backtick = !in_backtick;
+                if in_backtick {
+                    open(&mut depth)?
+                } else {
+                    depth = depth.saturating_sub(1)
+                }
+            }
+            b'(' | b'{' if !in_double => open(&mut depth)?,
+            b')' | b'}' => depth = depth.saturating_sub(1),
+            b'<' if !in_double && b.get(i + 1) == Some(&b'<') => {
+                if b.get(i + 2) == Some(&b'<') {
+                    i += 3;
+                    continue;
+                }
+                i = here_tag(b, i + 2)?;
+                continue;
+            }
+            b'a'..=b'z' if !in_double && (i == 0 || is_break(b[i - 1])) => {
+                let end = b[i..]
+                    .iter()
+                    .position(|x| !x.is_ascii_lowercase())
+                    .map_or(b.len(), |n| i + n);
+                if end == b.len() || is_break(b[end]) {
+                    match &b[i..end] {
+                        b"if" | b"case" | b"for" | b"while" | b"until" | b"select" => {
+                            open(&mut depth)?
+                        }
+                        b"fi" | b"esac" | b"done" => depth = depth.saturating_sub(1),
+                        _ => {}
+                    }
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+fn is_break(c: u8) -> bool {
+    matches!(
+        c,
+        b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'{' | b'}'
+    )
+}
+
+/// Checks the tag after `<<` (at `i`) and returns where scanning goes on.
+fn here_tag(b: &[u8], mut i: usize) -> Result<usize, Refusal> {
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    while matches!(b.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    let start = i;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'\'' | b'"' => {
+                let close = b[i + 1..]
+                    .iter()
+                    .position(|&x| x == c)
+                    .ok_or(Refusal::HereTag)?;
+                if b[i + 1..i + 1 + close].iter().any(|&x| !plain(x)) {
+                    return Err(Refusal::HereTag);
+                }
+                i += close + 2;
+            }
+            b'\\' => i += 2,
+            c if plain(c) => i += 1,
+            b' ' | b'\t' | b'\n' | b';' | b'|' | b'&' | b')' | b'<' | b'>' => break,
+            _ => return Err(Refusal::HereTag),
+        }
+    }
+    if i == start {
+        return Err(Refusal::HereTag);
+    }
+    Ok(i.min(b.len()))
+}
+
+fn plain(c: u8) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            b'_' | b'.' | b'-' | b'+' | b'/' | b':' | b'@' | b'%' | b'!' | b',' | b'='
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn everyday_commands_pass() {
+        for ok in [
+            "cargo build 2>&1 | tail -5",
+            "git commit -m \"$(cat <<'EOF'\nfeat: x > y\nEOF\n)\"",
+            "cat <<-EOF > f\n\tbody\n\tEOF",
+            "cat << \"END\"\nx\nEND",
+            "tr a b <<< 'x'",
+            "echo '((((((((((((((((((((((((((((((((((('",
+            "if true; then echo; fi; for a in b; do :; done",
+        ] {
+            assert_eq!(check(ok), Ok(()), "{ok:?}");
+        }
+    }
+
+    #[test]
+    fn hostile_text_is_refused() {
+        assert_eq!(check("cat <<\r\t"), Err(Refusal::Control(13)));
+        assert_eq!(check("<<$( >${"), Err(Refusal::HereTag));
+        assert_eq!(check("cat <<"), Err(Refusal::HereTag));
+        assert_eq!(check("cat << 'EOF\nx"), Err(Refusal::HereTag));
+        assert_eq!(check("a\0b"), Err(Refusal::Control(0)));
+        assert_eq!(check(&"$(".repeat(33)), Err(Refusal::TooDeep));
+        assert_eq!(check(&"if x; then ".repeat(33)), Err(Refusal::TooDeep));
+        assert_eq!(check(&"(".repeat(40)), Err(Refusal::TooDeep));
+        assert!(check(&"$(".repeat(32)).is_ok());
+        assert_eq!(
+            check(&"x".repeat(MAX_LEN + 1)),
+            Err(Refusal::TooLong(MAX_LEN + 1))
+        );
+    }
+}
