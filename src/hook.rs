@@ -194,6 +194,7 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
                 policy: &policy,
                 actor: &actor,
                 res: path::Resolver::default(),
+                excerpt: shell::lexical::excerpt(&command),
             };
             for finding in shell::analyze(&command, &cx) {
                 eval.judged
@@ -244,6 +245,8 @@ struct BashJudge<'a, 'b> {
     actor: &'a Actor<'b>,
     /// Shared by the command's targets, which mostly lie in a few directories.
     res: path::Resolver,
+    /// The command as quoted in each audit line (made once: a command may have hundreds).
+    excerpt: String,
 }
 
 fn judge_finding(
@@ -254,7 +257,7 @@ fn judge_finding(
     let (policy, actor, res) = (cx.policy, cx.actor, &cx.res);
     let frag = &f.fragment;
     let mut extra = serde_json::Map::new();
-    extra.insert("command".into(), shell::lexical::excerpt(command).into());
+    extra.insert("command".into(), cx.excerpt.clone().into());
     if frag != command {
         extra.insert("fragment".into(), frag.clone().into());
     }
