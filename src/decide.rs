@@ -313,11 +313,7 @@ fn rule_for(
             builtin: false,
         });
     }
-    if let Some(owner) = policy
-        .roles
-        .iter()
-        .find(|r| r.signal.as_ref() == Some(path) && r.name != role.name)
-    {
+    if let Some(owner) = policy.signal_owner(path, &role.name) {
         return Ok(Rule::OtherSignal {
             owner: owner.name.clone(),
         });

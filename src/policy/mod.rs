@@ -66,6 +66,8 @@ pub struct Policy {
     owner_index: std::cell::OnceCell<OwnerIndex>,
     /// Owner lookups answered without the index so far (see [`Policy::roles_that_may_own`]).
     owner_lookups: std::cell::Cell<u32>,
+    /// Indices into `roles` of the roles with a signal file, in file order.
+    signal_roles: Vec<usize>,
 }
 
 /// Owner lookups answered with every role before the owner index is built: the hook judges
@@ -262,6 +264,9 @@ impl Policy {
             mcp_tools.insert(tool.into_inner(), fields.into_vec());
         }
 
+        let signal_roles = (0..roles.len())
+            .filter(|&i| roles[i].signal.is_some())
+            .collect();
         Ok(Policy {
             file: file.to_path_buf(),
             root: root.to_path_buf(),
@@ -278,12 +283,22 @@ impl Policy {
             branch_globs: std::cell::OnceCell::new(),
             owner_index: std::cell::OnceCell::new(),
             owner_lookups: std::cell::Cell::new(0),
+            signal_roles,
         })
     }
 
     /// The compiled form of `list`, which must belong to this policy.
     pub fn lane<'a>(&'a self, list: &'a PatternList) -> Result<&'a Lane, PolicyError> {
         list.lane(&self.file, &self.source)
+    }
+
+    /// The first role other than `except` whose signal file is `path`. Looks only at the
+    /// roles that have one, since `lanes check` asks for every staged path.
+    pub fn signal_owner(&self, path: &RepoPath, except: &str) -> Option<&Role> {
+        self.signal_roles
+            .iter()
+            .map(|&i| &self.roles[i])
+            .find(|r| r.signal.as_ref() == Some(path) && r.name != except)
     }
 
     /// The role called `name`.
