@@ -147,7 +147,9 @@ pub struct Git {
 impl Git {
     /// Git run from `dir` (the process's working directory, normally).
     pub fn new(dir: &Path) -> Git {
-        Git { dir: dir.to_path_buf() }
+        Git {
+            dir: dir.to_path_buf(),
+        }
     }
 
     /// The one command builder: `git` in [`Git`]'s directory, with settings that keep the
@@ -161,7 +163,15 @@ impl Git {
         let mut cmd = Command::new("git");
         cmd.current_dir(&self.dir)
             .env("GIT_OPTIONAL_LOCKS", "0")
-            .args(["--no-pager", "-c", "color.ui=false", "-c", "log.showSignature=false", "-c", "core.quotePath=false"])
+            .args([
+                "--no-pager",
+                "-c",
+                "color.ui=false",
+                "-c",
+                "log.showSignature=false",
+                "-c",
+                "core.quotePath=false",
+            ])
             .args(args)
             .stdin(Stdio::null());
         cmd
@@ -173,7 +183,10 @@ impl Git {
         I: IntoIterator<Item = S> + Clone,
         S: AsRef<OsStr>,
     {
-        let out = self.command(args.clone()).output().map_err(GitError::Spawn)?;
+        let out = self
+            .command(args.clone())
+            .output()
+            .map_err(GitError::Spawn)?;
         if !out.status.success() {
             if out.stderr.is_empty() && out.status.code() == Some(1) {
                 return Ok(None); // `-q` commands answer "no" with status 1 and no message
@@ -193,15 +206,24 @@ impl Git {
     pub fn toplevel(&self) -> Result<PathBuf, GitError> {
         let out = self
             .output(["rev-parse", "--show-toplevel"])?
-            .ok_or_else(|| GitError::Output("`git rev-parse --show-toplevel` printed nothing".into()))?;
+            .ok_or_else(|| {
+                GitError::Output("`git rev-parse --show-toplevel` printed nothing".into())
+            })?;
         let top = PathBuf::from(os_string(out));
-        top.canonicalize().map_err(|e| GitError::Output(format!("cannot resolve the top level {}: {e}", top.display())))
+        top.canonicalize().map_err(|e| {
+            GitError::Output(format!(
+                "cannot resolve the top level {}: {e}",
+                top.display()
+            ))
+        })
     }
 
     /// The current branch's short name, `None` when `HEAD` is detached. Works on an unborn
     /// branch (before the first commit).
     pub fn current_branch(&self) -> Result<Option<String>, GitError> {
-        Ok(self.output(["symbolic-ref", "-q", "--short", "HEAD"])?.map(|b| String::from_utf8_lossy(&b).into_owned()))
+        Ok(self
+            .output(["symbolic-ref", "-q", "--short", "HEAD"])?
+            .map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
 
     /// The changes staged for the next commit: `git diff --cached` against `HEAD` (or the
@@ -212,7 +234,11 @@ impl Git {
     }
 
     /// Like [`Git::staged`], but against commit `rev` instead of `HEAD` when given.
-    pub fn staged_against(&self, rev: Option<&str>, detail: Detail) -> Result<ChangeStream, GitError> {
+    pub fn staged_against(
+        &self,
+        rev: Option<&str>,
+        detail: Detail,
+    ) -> Result<ChangeStream, GitError> {
         let mut args = match detail {
             Detail::Modes => vec!["diff", "--cached", "--raw", "--no-abbrev"],
             Detail::Names => vec!["diff", "--cached", "--name-status"],
@@ -278,8 +304,12 @@ impl Git {
         S: AsRef<OsStr>,
     {
         let command = describe(args.clone());
-        let mut child =
-            self.command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(GitError::Spawn)?;
+        let mut child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(GitError::Spawn)?;
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut stderr = child.stderr.take().expect("stderr is piped");
         // Drained on its own thread so a chatty git can never block on a full stderr pipe.
@@ -339,10 +369,15 @@ impl ChangeStream {
     pub fn next(&mut self) -> Result<Option<Event<'_>>, GitError> {
         loop {
             self.buf.clear();
-            let n = self.reader.read_until(0, &mut self.buf).map_err(GitError::Read)?;
+            let n = self
+                .reader
+                .read_until(0, &mut self.buf)
+                .map_err(GitError::Read)?;
             if n == 0 {
                 if self.pending > 0 {
-                    return Err(GitError::Output("a change record ends without its path".into()));
+                    return Err(GitError::Output(
+                        "a change record ends without its path".into(),
+                    ));
                 }
                 return Ok(None);
             }
@@ -351,7 +386,11 @@ impl ChangeStream {
             }
             if self.pending > 0 {
                 self.pending -= 1;
-                return Ok(Some(Event::Change { status: self.status, path: &self.buf, is_dir: self.is_dir }));
+                return Ok(Some(Event::Change {
+                    status: self.status,
+                    path: &self.buf,
+                    is_dir: self.is_dir,
+                }));
             }
             // Outside a record: a commit header, a raw record, or the empty separator git
             // writes after a commit without changes. Git puts a newline before a commit's
@@ -373,7 +412,11 @@ impl ChangeStream {
                 Some(b'A'..=b'Z') if self.detail == Detail::Names => {
                     self.status = Status::from_letters(token);
                     self.is_dir = false;
-                    self.pending = if matches!(self.status, Status::Renamed | Status::Copied) { 2 } else { 1 };
+                    self.pending = if matches!(self.status, Status::Renamed | Status::Copied) {
+                        2
+                    } else {
+                        1
+                    };
                 }
                 Some(_) => {
                     return Err(GitError::Output(format!(
@@ -389,12 +432,24 @@ impl ChangeStream {
     pub fn finish(mut self) -> Result<(), GitError> {
         // Drain anything unread so git never blocks on a full pipe.
         io::copy(&mut self.reader, &mut io::sink()).map_err(GitError::Read)?;
-        let status = self.child.take().expect("not yet finished").wait().map_err(GitError::Read)?;
-        let stderr = self.stderr.take().and_then(|h| h.join().ok()).unwrap_or_default();
+        let status = self
+            .child
+            .take()
+            .expect("not yet finished")
+            .wait()
+            .map_err(GitError::Read)?;
+        let stderr = self
+            .stderr
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
         if status.success() {
             Ok(())
         } else {
-            Err(GitError::Failed { command: self.command.clone(), stderr: trimmed(&stderr) })
+            Err(GitError::Failed {
+                command: self.command.clone(),
+                stderr: trimmed(&stderr),
+            })
         }
     }
 }
@@ -410,12 +465,17 @@ impl Drop for ChangeStream {
 
 /// `HASH TRAILERS` (trailer values separated by 0x1f).
 fn parse_header(header: &[u8]) -> Result<Event<'_>, GitError> {
-    let text = std::str::from_utf8(header).map_err(|_| GitError::Output("a commit header is not UTF-8".into()))?;
+    let text = std::str::from_utf8(header)
+        .map_err(|_| GitError::Output("a commit header is not UTF-8".into()))?;
     let (id, trailers) = text.split_once(' ').unwrap_or((text, ""));
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(GitError::Output(format!("bad commit header {text:?}")));
     }
-    let lanes = trailers.split(TRAILER_SEP as char).map(str::trim).filter(|s| !s.is_empty()).collect();
+    let lanes = trailers
+        .split(TRAILER_SEP as char)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
     Ok(Event::Commit { id, lanes })
 }
 
@@ -425,7 +485,12 @@ fn parse_header(header: &[u8]) -> Result<Event<'_>, GitError> {
 fn parse_raw(token: &[u8]) -> Result<(Status, bool, u8), GitError> {
     let colons = token.iter().take_while(|&&b| b == b':').count();
     let modes = colons + 1;
-    let bad = || GitError::Output(format!("bad raw record {:?}", String::from_utf8_lossy(token)));
+    let bad = || {
+        GitError::Output(format!(
+            "bad raw record {:?}",
+            String::from_utf8_lossy(token)
+        ))
+    };
     let mut fields = token[colons..].split(|&b| b == b' ');
     let mut is_dir = false;
     for mode in fields.by_ref().take(modes) {
@@ -436,7 +501,11 @@ fn parse_raw(token: &[u8]) -> Result<(Status, bool, u8), GitError> {
         return Err(bad());
     }
     let status = Status::from_letters(letters);
-    let paths = if colons == 1 && matches!(status, Status::Renamed | Status::Copied) { 2 } else { 1 };
+    let paths = if colons == 1 && matches!(status, Status::Renamed | Status::Copied) {
+        2
+    } else {
+        1
+    };
     Ok((status, is_dir, paths))
 }
 
@@ -445,7 +514,10 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    GitError::Failed { command: describe(args), stderr: trimmed(stderr) }
+    GitError::Failed {
+        command: describe(args),
+        stderr: trimmed(stderr),
+    }
 }
 
 fn describe<I, S>(args: I) -> String
@@ -502,17 +574,32 @@ mod tests {
         assert_eq!(t(":100644 100644 abc def M"), (Status::Modified, false, 1));
         assert_eq!(t(":000000 100644 000 def A"), (Status::Added, false, 1));
         assert_eq!(t(":160000 160000 abc def M"), (Status::Modified, true, 1));
-        assert_eq!(t(":100644 100644 abc def R087"), (Status::Renamed, false, 2));
-        assert_eq!(t("::100644 100644 100644 a b c MM"), (Status::Merged, false, 1));
+        assert_eq!(
+            t(":100644 100644 abc def R087"),
+            (Status::Renamed, false, 2)
+        );
+        assert_eq!(
+            t("::100644 100644 100644 a b c MM"),
+            (Status::Merged, false, 1)
+        );
         assert!(parse_raw(b":100644 M").is_err());
     }
 
     #[test]
     fn headers() {
-        assert_eq!(parse_header(b"abc123 ").unwrap(), Event::Commit { id: "abc123", lanes: vec![] });
+        assert_eq!(
+            parse_header(b"abc123 ").unwrap(),
+            Event::Commit {
+                id: "abc123",
+                lanes: vec![]
+            }
+        );
         assert_eq!(
             parse_header(b"abc123 builder\x1f reviewer").unwrap(),
-            Event::Commit { id: "abc123", lanes: vec!["builder", "reviewer"] }
+            Event::Commit {
+                id: "abc123",
+                lanes: vec!["builder", "reviewer"]
+            }
         );
         assert!(parse_header(b"not-a-hash x").is_err());
     }

@@ -549,8 +549,7 @@ fn record(input: &HookInput, eval: &Evaluation) -> Result<(), String> {
             role_source: eval.role_source.as_str().to_string(),
             tool: input.tool_name.clone(),
             path: j.path.clone(),
-            decision: j.verdict.decision()
-            .to_string(),
+            decision: j.verdict.decision().to_string(),
             violation: j.verdict.violation,
             rule: j.verdict.rule.to_string(),
             extra: j.extra.clone(),

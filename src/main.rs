@@ -81,7 +81,6 @@ fn finish(
     }
     print!("{}", plan.summary(!dry_run));
     ExitCode::SUCCESS
-
 }
 
 /// Runs `lanes check`: exit 0 when everything is in lane (or the policy is in log mode), 1
@@ -93,7 +92,12 @@ fn check_main(args: cli::CheckArgs, env: &Env) -> ExitCode {
         (None, Some(files)) => check::Source::Files(files.into_iter().map(Into::into).collect()),
         (None, None) => check::Source::Staged,
     };
-    let opts = check::Options { policy: args.policy, role: args.role, branch: args.branch, source };
+    let opts = check::Options {
+        policy: args.policy,
+        role: args.role,
+        branch: args.branch,
+        source,
+    };
     let result = std::env::current_dir()
         .map_err(|e| format!("cannot read the working directory: {e}"))
         .and_then(|cwd| check::run(&cwd, env, &opts).map_err(|e| e.to_string()));
@@ -102,7 +106,9 @@ fn check_main(args: cli::CheckArgs, env: &Env) -> ExitCode {
         Err(e) => {
             match args.format {
                 cli::CheckFormat::Github => println!("{}", format::github_error(&e)),
-                cli::CheckFormat::Json => println!("{}", serde_json::json!({ "ok": false, "error": e })),
+                cli::CheckFormat::Json => {
+                    println!("{}", serde_json::json!({ "ok": false, "error": e }))
+                }
                 cli::CheckFormat::Human => {}
             }
             eprintln!("lanes check: {e}");
@@ -115,7 +121,11 @@ fn check_main(args: cli::CheckArgs, env: &Env) -> ExitCode {
         cli::CheckFormat::Github => format::github(&report, format::GITHUB_ANNOTATIONS),
     };
     let mut out = std::io::stdout().lock();
-    if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .is_err()
+    {
         return ExitCode::from(2);
     }
     ExitCode::from(u8::from(report.failed()))

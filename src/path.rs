@@ -74,7 +74,9 @@ impl RepoPath {
 /// `/`, and no `.` or `..` component (what git lists, and most paths).
 fn is_normal(bytes: &[u8]) -> bool {
     !bytes.is_empty()
-        && bytes.split(|&b| b == b'/').all(|c| !c.is_empty() && c != b"." && c != b"..")
+        && bytes
+            .split(|&b| b == b'/')
+            .all(|c| !c.is_empty() && c != b"." && c != b"..")
 }
 
 impl fmt::Display for RepoPath {

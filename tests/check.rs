@@ -31,7 +31,13 @@ impl Repo {
     /// A repository on branch `main` holding the policy and one file per lane, committed.
     fn new() -> Repo {
         let repo = Repo::empty(POLICY);
-        for f in ["src/x.rs", "research/a.md", "research/b.md", "reviews/r.md", "README.md"] {
+        for f in [
+            "src/x.rs",
+            "research/a.md",
+            "research/b.md",
+            "reviews/r.md",
+            "README.md",
+        ] {
             repo.write(f, "base\n");
         }
         repo.git(["add", "-A"]);
@@ -47,7 +53,11 @@ impl Repo {
         let dir = root.join("repo");
         std::fs::create_dir_all(&home).unwrap();
         std::fs::create_dir_all(&dir).unwrap();
-        let repo = Repo { _tmp: tmp, home, dir };
+        let repo = Repo {
+            _tmp: tmp,
+            home,
+            dir,
+        };
         repo.git(["init", "-q", "-b", "main"]);
         repo.write("lanes.toml", policy);
         repo
@@ -94,7 +104,11 @@ impl Repo {
         S: AsRef<OsStr>,
     {
         let out = self.git_cmd(args).output().unwrap();
-        assert!(out.status.success(), "git failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
@@ -125,14 +139,19 @@ impl Repo {
         let mut all = vec!["--format", "json"];
         all.extend_from_slice(args);
         let (code, stdout, stderr) = self.check(&all, env);
-        let v = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
+        let v = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
         (code, v)
     }
 
     /// Installs the repository's `hooks/pre-commit` shim.
     fn install_shim(&self) {
         let hook = self.dir.join(".git/hooks/pre-commit");
-        std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-commit"), &hook).unwrap();
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-commit"),
+            &hook,
+        )
+        .unwrap();
     }
 }
 
@@ -165,7 +184,12 @@ fn lanes_bin_dir() -> PathBuf {
 const BUILDER: &[(&str, &str)] = &[("LANES_ROLE", "builder")];
 
 fn paths(v: &serde_json::Value) -> Vec<String> {
-    v["violations"].as_array().unwrap().iter().map(|x| x["path"].as_str().unwrap().to_string()).collect()
+    v["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["path"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -176,7 +200,10 @@ fn in_lane_changes_pass() {
     r.git(["add", "-A"]);
     let (code, out, _) = r.check(&[], BUILDER);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("2 staged paths, all in lane for role builder"), "{out}");
+    assert!(
+        out.contains("2 staged paths, all in lane for role builder"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -198,9 +225,18 @@ fn add_modify_delete_out_of_lane_fail_and_name_the_path() {
         }
         let (code, out, _) = r.check(&[], BUILDER);
         assert_eq!(code, 1, "{change}: {out}");
-        assert!(out.contains("in the lane of researcher:"), "{change}: {out}");
-        assert!(out.contains(&format!("{status:<9} {path}")), "{change}: {out}");
-        assert!(out.contains("1 of 1 staged path out of lane: refused."), "{change}: {out}");
+        assert!(
+            out.contains("in the lane of researcher:"),
+            "{change}: {out}"
+        );
+        assert!(
+            out.contains(&format!("{status:<9} {path}")),
+            "{change}: {out}"
+        );
+        assert!(
+            out.contains("1 of 1 staged path out of lane: refused."),
+            "{change}: {out}"
+        );
     }
 }
 
@@ -225,14 +261,23 @@ fn both_sides_of_a_rename_count() {
 #[test]
 fn protected_paths_are_refused_for_every_role() {
     let r = Repo::new();
-    r.write("lanes.toml", &format!("{POLICY}\n[shared]\nwrite = [\"src/\"]\n"));
+    r.write(
+        "lanes.toml",
+        &format!("{POLICY}\n[shared]\nwrite = [\"src/\"]\n"),
+    );
     r.write(".claude/settings.json", "{}");
     r.git(["add", "-A"]);
     let (code, out, _) = r.check(&[], BUILDER);
     assert_eq!(code, 1);
     assert!(out.contains("protected:"), "{out}");
-    assert!(out.contains("lanes.toml  (always protected: lanes.toml)"), "{out}");
-    assert!(out.contains(".claude/settings.json  (always protected: **/.claude/)"), "{out}");
+    assert!(
+        out.contains("lanes.toml  (always protected: lanes.toml)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(".claude/settings.json  (always protected: **/.claude/)"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -258,13 +303,20 @@ fn the_first_commit_is_judged() {
     assert_eq!(paths(&v), ["research/notes.md"]);
     // Nobody named: the default `unassigned = "allow"` lets a person make the first commit.
     let (code, v) = r.json(&[], &[]);
-    assert_eq!((code, v["units"][0]["role_source"].as_str()), (0, Some("unassigned")));
+    assert_eq!(
+        (code, v["units"][0]["role_source"].as_str()),
+        (0, Some("unassigned"))
+    );
 }
 
 #[test]
 fn odd_file_names_survive_byte_for_byte() {
     let r = Repo::new();
-    let names: [&[u8]; 3] = [b"research/with space.md", b"research/new\nline.md", b"research/\xffbyte.md"];
+    let names: [&[u8]; 3] = [
+        b"research/with space.md",
+        b"research/new\nline.md",
+        b"research/\xffbyte.md",
+    ];
     for n in names {
         std::fs::write(r.dir.join(OsStr::from_bytes(n)), "x").unwrap();
     }
@@ -273,16 +325,30 @@ fn odd_file_names_survive_byte_for_byte() {
     let (code, out, _) = r.check(&[], BUILDER);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("added     research/with space.md  ("), "{out}");
-    assert!(out.contains("added     \"research/new\\nline.md\"  ("), "{out}");
-    assert!(out.contains("added     \"research/\\377byte.md\"  ("), "{out}");
-    assert!(out.contains("3 of 4 staged paths out of lane"), "the in-lane odd name is judged in lane: {out}");
+    assert!(
+        out.contains("added     \"research/new\\nline.md\"  ("),
+        "{out}"
+    );
+    assert!(
+        out.contains("added     \"research/\\377byte.md\"  ("),
+        "{out}"
+    );
+    assert!(
+        out.contains("3 of 4 staged paths out of lane"),
+        "the in-lane odd name is judged in lane: {out}"
+    );
     let (_, v) = r.json(&[], BUILDER);
     let bytes: Vec<Vec<u8>> = v["violations"]
         .as_array()
         .unwrap()
         .iter()
         .map(|x| match x.get("path_bytes") {
-            Some(b) => b.as_array().unwrap().iter().map(|n| n.as_u64().unwrap() as u8).collect(),
+            Some(b) => b
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_u64().unwrap() as u8)
+                .collect(),
             None => x["path"].as_str().unwrap().as_bytes().to_vec(),
         })
         .collect();
@@ -297,12 +363,18 @@ fn odd_file_names_survive_byte_for_byte() {
 fn index_only_changes_are_seen() {
     let r = Repo::new();
     let mut hash = r.git_cmd(["hash-object", "-w", "--stdin"]);
-    hash.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+    hash.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
     let mut child = hash.spawn().unwrap();
     use std::io::Write;
     child.stdin.take().unwrap().write_all(b"ghost\n").unwrap();
     let blob = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
-    r.git(["update-index", "--add", "--cacheinfo", &format!("100644,{},research/ghost.md", blob.trim())]);
+    r.git([
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("100644,{},research/ghost.md", blob.trim()),
+    ]);
     assert!(!r.dir.join("research/ghost.md").exists());
     let (code, v) = r.json(&[], BUILDER);
     assert_eq!(code, 1);
@@ -317,19 +389,47 @@ fn role_from_each_source_in_order() {
     let who = |args: &[&str], env: &[(&str, &str)]| {
         let (code, v) = r.json(args, env);
         let u = &v["units"][0];
-        (code, u["role"].as_str().map(String::from), u["role_source"].as_str().unwrap().to_string())
+        (
+            code,
+            u["role"].as_str().map(String::from),
+            u["role_source"].as_str().unwrap().to_string(),
+        )
     };
     let s = |x: &str| Some(x.to_string());
-    assert_eq!(who(&["--role", "researcher"], BUILDER), (0, s("researcher"), "flag".into()));
-    assert_eq!(who(&[], &[("LANES_ROLE", "builder"), ("CLAUDE_CODE_AGENT", "scout")]), (1, s("builder"), "env".into()));
-    assert_eq!(who(&[], &[("CLAUDE_CODE_AGENT", "scout")]), (0, s("researcher"), "claude_code_agent".into()));
+    assert_eq!(
+        who(&["--role", "researcher"], BUILDER),
+        (0, s("researcher"), "flag".into())
+    );
+    assert_eq!(
+        who(
+            &[],
+            &[("LANES_ROLE", "builder"), ("CLAUDE_CODE_AGENT", "scout")]
+        ),
+        (1, s("builder"), "env".into())
+    );
+    assert_eq!(
+        who(&[], &[("CLAUDE_CODE_AGENT", "scout")]),
+        (0, s("researcher"), "claude_code_agent".into())
+    );
     // An agent that maps to no role passes on to the next source (here: none).
-    assert_eq!(who(&[], &[("CLAUDE_CODE_AGENT", "Explore")]), (0, None, "unassigned".into()));
+    assert_eq!(
+        who(&[], &[("CLAUDE_CODE_AGENT", "Explore")]),
+        (0, None, "unassigned".into())
+    );
     r.git(["checkout", "-q", "-b", "build/parser"]);
     assert_eq!(who(&[], &[]), (1, s("builder"), "branch".into()));
-    assert_eq!(who(&[], &[("CLAUDE_CODE_AGENT", "Explore")]), (1, s("builder"), "branch".into()));
-    assert_eq!(who(&[], &[("LANES_ROLE", "researcher")]), (0, s("researcher"), "env".into()));
-    assert_eq!(who(&["--branch", "research/x"], &[]), (0, s("researcher"), "branch".into()));
+    assert_eq!(
+        who(&[], &[("CLAUDE_CODE_AGENT", "Explore")]),
+        (1, s("builder"), "branch".into())
+    );
+    assert_eq!(
+        who(&[], &[("LANES_ROLE", "researcher")]),
+        (0, s("researcher"), "env".into())
+    );
+    assert_eq!(
+        who(&["--branch", "research/x"], &[]),
+        (0, s("researcher"), "branch".into())
+    );
 }
 
 #[test]
@@ -340,7 +440,10 @@ fn branch_mapping_uses_the_roles_globs() {
     r.git(["checkout", "-q", "-b", "build/parser"]);
     let (code, out, _) = r.check(&[], &[]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("role builder (from branch build/parser) may not commit 1 of 1 paths"), "{out}");
+    assert!(
+        out.contains("role builder (from branch build/parser) may not commit 1 of 1 paths"),
+        "{out}"
+    );
     r.git(["checkout", "-q", "-b", "research/deep/topic"]);
     assert_eq!(r.check(&[], &[]).0, 0, "research/** crosses `/`");
     r.git(["checkout", "-q", "-b", "build/a/b"]);
@@ -361,24 +464,45 @@ fn errors_exit_2_and_say_why() {
     let (code, out, err) = r.check(&["--format", "json"], &[("LANES_ROLE", "buidler")]);
     assert_eq!(code, 2);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!((v["ok"].as_bool(), v["error"].as_str().map(|e| e.contains("buidler"))), (Some(false), Some(true)));
+    assert_eq!(
+        (
+            v["ok"].as_bool(),
+            v["error"].as_str().map(|e| e.contains("buidler"))
+        ),
+        (Some(false), Some(true))
+    );
     assert!(
         err.contains(
             "role `buidler` (from LANES_ROLE) is not defined in the policy; roles: builder, researcher, reviewer"
         ),
         "{err}"
     );
-    r.write("lanes.toml", "[roles.builder]\nwrite = [\"src/\"]\nbranches = [\"build/[\"]\n");
+    r.write(
+        "lanes.toml",
+        "[roles.builder]\nwrite = [\"src/\"]\nbranches = [\"build/[\"]\n",
+    );
     let (code, _, err) = r.check(&[], &[]);
     assert_eq!(code, 2);
-    assert!(err.contains("lanes.toml:3:13: roles.builder.branches: invalid branch glob `build/[`"), "{err}");
+    assert!(
+        err.contains("lanes.toml:3:13: roles.builder.branches: invalid branch glob `build/[`"),
+        "{err}"
+    );
     r.write("lanes.toml", "[roles.builder]\nwrite = [\"../src\"]\n");
     let (code, _, err) = r.check(&["--format", "github"], &[]);
     assert_eq!(code, 2);
-    assert!(err.contains("lanes.toml:2:10: roles.builder.write: invalid pattern `../src`"), "{err}");
+    assert!(
+        err.contains("lanes.toml:2:10: roles.builder.write: invalid pattern `../src`"),
+        "{err}"
+    );
     let not_git = tempfile::tempdir().unwrap();
     std::fs::write(not_git.path().join("lanes.toml"), POLICY).unwrap();
-    let (code, _, err) = r.check(&["--policy", not_git.path().join("lanes.toml").to_str().unwrap()], &[]);
+    let (code, _, err) = r.check(
+        &[
+            "--policy",
+            not_git.path().join("lanes.toml").to_str().unwrap(),
+        ],
+        &[],
+    );
     assert_eq!(code, 2, "the repo and the policy do not overlap: {err}");
     let mut cmd = r.lanes();
     cmd.current_dir(not_git.path());
@@ -396,7 +520,10 @@ fn log_mode_reports_but_passes() {
     r.git(["add", "-A"]);
     let (code, out, _) = r.check(&[], BUILDER);
     assert_eq!(code, 0);
-    assert!(out.contains("1 of 1 staged path out of lane: reported only (mode = \"log\")."), "{out}");
+    assert!(
+        out.contains("1 of 1 staged path out of lane: reported only (mode = \"log\")."),
+        "{out}"
+    );
 }
 
 #[test]
@@ -410,7 +537,11 @@ fn a_policy_in_a_subdirectory_judges_paths_below_it() {
     r.git(["add", "other", "proj/research", "proj/src"]);
     let (code, v) = r.json(&["--policy", "proj/lanes.toml"], BUILDER);
     assert_eq!(code, 1, "{v}");
-    assert_eq!(paths(&v), ["proj/research/x.md"], "other/ lies outside the project; proj/src is the lane");
+    assert_eq!(
+        paths(&v),
+        ["proj/research/x.md"],
+        "other/ lies outside the project; proj/src is the lane"
+    );
     assert_eq!(v["paths"], 3);
 }
 
@@ -426,7 +557,10 @@ fn concluding_a_merge_judges_only_what_differs_from_both_sides() {
     r.git(["commit", "-qam", "main"]);
     r.git(["checkout", "-q", "build/x"]);
     let merge = r.git_cmd(["merge", "-q", "main"]).output().unwrap();
-    assert!(!merge.status.success(), "the merge stops on the conflict in src/x.rs");
+    assert!(
+        !merge.status.success(),
+        "the merge stops on the conflict in src/x.rs"
+    );
     r.write("src/x.rs", "resolved");
     r.git(["add", "src/x.rs"]);
     let (code, v) = r.json(&[], &[]);
@@ -447,14 +581,26 @@ fn a_submodule_is_judged_as_a_directory() {
     r.git(["add", "lanes.toml"]);
     r.git(["commit", "-qm", "policy"]);
     let head = r.head();
-    r.write(".gitmodules", "[submodule \"lib\"]\n\tpath = vendor/lib\n\turl = ../lib\n");
+    r.write(
+        ".gitmodules",
+        "[submodule \"lib\"]\n\tpath = vendor/lib\n\turl = ../lib\n",
+    );
     r.git(["add", ".gitmodules"]);
-    r.git(["update-index", "--add", "--cacheinfo", &format!("160000,{head},vendor/lib")]);
+    r.git([
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{head},vendor/lib"),
+    ]);
     r.write("vendor/other.txt", "x");
     r.git(["add", "vendor/other.txt"]);
     let (code, v) = r.json(&[], BUILDER);
     assert_eq!(code, 1, "{v}");
-    assert_eq!(paths(&v), ["vendor/lib"], "the gitlink matches the directory pattern `vendor/lib/`");
+    assert_eq!(
+        paths(&v),
+        ["vendor/lib"],
+        "the gitlink matches the directory pattern `vendor/lib/`"
+    );
     assert_eq!(v["violations"][0]["rule"], "protected: vendor/lib/");
 }
 
@@ -472,10 +618,16 @@ fn a_policy_above_the_repository_judges_paths_through_it() {
     add.current_dir(&inner);
     assert!(add.status().unwrap().success());
     let mut cmd = r.lanes();
-    cmd.current_dir(&inner).env("LANES_ROLE", "researcher").args(["--format", "json"]);
+    cmd.current_dir(&inner)
+        .env("LANES_ROLE", "researcher")
+        .args(["--format", "json"]);
     let (code, out, err) = result(cmd.output().unwrap());
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
-    assert_eq!(code, 1, "inner/research/x.md is not the root's research/: {v}");
+    let v: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    assert_eq!(
+        code, 1,
+        "inner/research/x.md is not the root's research/: {v}"
+    );
     assert_eq!(paths(&v), ["research/x.md"], "shown as git lists it");
     assert_eq!(v["violations"][0]["group"], "outside every lane");
 }
@@ -514,17 +666,39 @@ fn range_mode_judges_each_commit_and_names_the_bad_one() {
     let range = format!("{base}..HEAD");
     let (code, out, _) = r.check(&["--range", &range], &[]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains(&format!("commit {}: role builder (from branch build/feature)", &bad[..12])), "{out}");
+    assert!(
+        out.contains(&format!(
+            "commit {}: role builder (from branch build/feature)",
+            &bad[..12]
+        )),
+        "{out}"
+    );
     assert!(out.contains("research/sneaky.md"), "{out}");
-    assert!(!out.contains("by-researcher"), "the trailer made that commit the researcher's: {out}");
-    assert!(out.contains(&format!("1 of 4 changed paths in 1 of 4 commits of {range} out of lane")), "{out}");
+    assert!(
+        !out.contains("by-researcher"),
+        "the trailer made that commit the researcher's: {out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "1 of 4 changed paths in 1 of 4 commits of {range} out of lane"
+        )),
+        "{out}"
+    );
     let (code, v) = r.json(&["--range", &format!("{base}...build/feature")], &[]);
     assert_eq!(code, 1);
     assert_eq!(paths(&v), ["research/sneaky.md"]);
     assert_eq!(v["violations"][0]["commit"].as_str(), Some(bad.as_str()));
-    let sources: Vec<&str> =
-        v["units"].as_array().unwrap().iter().map(|u| u["role_source"].as_str().unwrap()).collect();
-    assert_eq!(sources, ["branch", "branch", "branch", "trailer"], "oldest first");
+    let sources: Vec<&str> = v["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["role_source"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sources,
+        ["branch", "branch", "branch", "trailer"],
+        "oldest first"
+    );
     // --role wins over trailers: as the researcher, the builder's commits are the bad ones.
     let (code, v) = r.json(&["--range", &range, "--role", "researcher"], &[]);
     assert_eq!(code, 1);
@@ -532,7 +706,10 @@ fn range_mode_judges_each_commit_and_names_the_bad_one() {
     // In CI the checkout is detached: --branch names the branch.
     r.git(["checkout", "-q", "--detach"]);
     let (code, v) = r.json(&["--range", &range, "--branch", "build/feature"], &[]);
-    assert_eq!((code, paths(&v)), (1, vec!["research/sneaky.md".to_string()]));
+    assert_eq!(
+        (code, paths(&v)),
+        (1, vec!["research/sneaky.md".to_string()])
+    );
 }
 
 #[test]
@@ -572,7 +749,10 @@ fn range_mode_judges_merges_by_what_they_change_themselves() {
 #[test]
 fn range_mode_github_annotations() {
     let (r, base, bad) = range_repo();
-    let (code, out, _) = r.check(&["--range", &format!("{base}..HEAD"), "--format", "github"], &[]);
+    let (code, out, _) = r.check(
+        &["--range", &format!("{base}..HEAD"), "--format", "github"],
+        &[],
+    );
     assert_eq!(code, 1);
     let first = out.lines().next().unwrap();
     assert_eq!(
@@ -597,13 +777,19 @@ fn range_mode_unknown_trailer_role_is_an_error() {
     r.git(["commit", "-qm", "a\n\nLane: nobody"]);
     let (code, _, err) = r.check(&["--range", &format!("{base}..HEAD")], &[]);
     assert_eq!(code, 2);
-    assert!(err.contains("role `nobody` (from the `Lane:` trailer of commit"), "{err}");
+    assert!(
+        err.contains("role `nobody` (from the `Lane:` trailer of commit"),
+        "{err}"
+    );
 }
 
 #[test]
 fn files_mode_judges_named_paths() {
     let r = Repo::new();
-    let (code, v) = r.json(&["--files", "src/x.rs", "research/a.md", "../elsewhere"], BUILDER);
+    let (code, v) = r.json(
+        &["--files", "src/x.rs", "research/a.md", "../elsewhere"],
+        BUILDER,
+    );
     assert_eq!(code, 1);
     assert_eq!(paths(&v), ["research/a.md"]);
     assert_eq!(v["paths"], 3);
@@ -617,7 +803,11 @@ fn the_pre_commit_shim_refuses_an_out_of_lane_commit() {
     let before = r.head();
     r.write("research/a.md", "builder was here");
     r.git(["add", "-A"]);
-    let (code, _, err) = result(r.git_cmd(["commit", "-qm", "out of lane"]).output().unwrap());
+    let (code, _, err) = result(
+        r.git_cmd(["commit", "-qm", "out of lane"])
+            .output()
+            .unwrap(),
+    );
     assert_ne!(code, 0);
     assert!(err.contains("research/a.md"), "{err}");
     assert_eq!(r.head(), before, "HEAD did not move");
@@ -641,7 +831,10 @@ fn the_pre_commit_shim_fails_closed_without_lanes() {
     r.write("src/x.rs", "in lane, but nobody can check it");
     r.git(["add", "-A"]);
     let before = r.head();
-    let git = std::process::Command::new("sh").args(["-c", "command -v git"]).output().unwrap();
+    let git = std::process::Command::new("sh")
+        .args(["-c", "command -v git"])
+        .output()
+        .unwrap();
     let git = PathBuf::from(String::from_utf8(git.stdout).unwrap().trim());
     let bin = r.home.join("only-git");
     std::fs::create_dir_all(&bin).unwrap();
@@ -650,7 +843,10 @@ fn the_pre_commit_shim_fails_closed_without_lanes() {
     cmd.env("PATH", &bin);
     let (code, _, err) = result(cmd.output().unwrap());
     assert_ne!(code, 0);
-    assert!(err.contains("`lanes` command was not found on PATH, so this commit is refused"), "{err}");
+    assert!(
+        err.contains("`lanes` command was not found on PATH, so this commit is refused"),
+        "{err}"
+    );
     assert!(err.contains("cargo install"), "{err}");
     assert_eq!(r.head(), before);
 }
@@ -686,11 +882,17 @@ fn pre_commit() -> Option<PreCommit> {
     let done = dir.join("installed");
     let run = |cmd: &mut std::process::Command| {
         let out = cmd.output().unwrap();
-        (out.status.success(), format!("{cmd:?}: {}", String::from_utf8_lossy(&out.stderr)))
+        (
+            out.status.success(),
+            format!("{cmd:?}: {}", String::from_utf8_lossy(&out.stderr)),
+        )
     };
     if !done.exists() {
         let _ = std::fs::remove_dir_all(&dir);
-        let (venv_ok, venv_err) = run(std::process::Command::new("python3").arg("-m").arg("venv").arg(&dir));
+        let (venv_ok, venv_err) = run(std::process::Command::new("python3")
+            .arg("-m")
+            .arg("venv")
+            .arg(&dir));
         let (ok, err) = if venv_ok {
             run(std::process::Command::new(dir.join("bin/pip")).args(["install", "-q", &spec]))
         } else {
@@ -702,19 +904,32 @@ fn pre_commit() -> Option<PreCommit> {
                 .arg(&spec));
             (ok, format!("{venv_err}\n{err}"))
         };
-        assert!(ok, "cannot install pre-commit (set LANES_SKIP_PRECOMMIT=1 to skip this test): {err}");
+        assert!(
+            ok,
+            "cannot install pre-commit (set LANES_SKIP_PRECOMMIT=1 to skip this test): {err}"
+        );
         std::fs::write(&done, VERSION).unwrap();
     }
     Some(if dir.join("bin/pre-commit").exists() {
-        PreCommit { program: dir.join("bin/pre-commit"), args: vec![], pythonpath: None }
+        PreCommit {
+            program: dir.join("bin/pre-commit"),
+            args: vec![],
+            pythonpath: None,
+        }
     } else {
-        PreCommit { program: "python3".into(), args: vec!["-m", "pre_commit"], pythonpath: Some(dir.join("site")) }
+        PreCommit {
+            program: "python3".into(),
+            args: vec!["-m", "pre_commit"],
+            pythonpath: Some(dir.join("site")),
+        }
     })
 }
 
 #[test]
 fn real_pre_commit_with_this_repository_as_hook_source_refuses_an_out_of_lane_commit() {
-    let Some(pre_commit) = pre_commit() else { return };
+    let Some(pre_commit) = pre_commit() else {
+        return;
+    };
     // This repository's .pre-commit-hooks.yaml, committed in a clone pre-commit can fetch
     // offline.
     let source = Repo::empty("");

@@ -10,7 +10,11 @@ fn the_demo_sets_up_the_example_and_shows_each_layer_at_work() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for expected in [
         "created  .claude/settings.json",
         "created  .git/hooks/pre-commit",

@@ -672,10 +672,20 @@ fn running_past_the_deadline_blocks() {
 #[test]
 fn a_deny_that_cannot_be_written_to_stdout_blocks() {
     let r = repo();
-    let full = fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
-    let out = r.hook().role("researcher").write("src/a.rs").run_with_stdout(full.into());
+    let full = fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = r
+        .hook()
+        .role("researcher")
+        .write("src/a.rs")
+        .run_with_stdout(full.into());
     assert_eq!(out.code, 2, "{out:?}");
-    assert!(out.stderr.starts_with("lanes blocked Write to src/a.rs"), "{out:?}");
+    assert!(
+        out.stderr.starts_with("lanes blocked Write to src/a.rs"),
+        "{out:?}"
+    );
 }
 
 #[test]

@@ -37,13 +37,24 @@ pub fn human(report: &Report, per_group: usize) -> String {
                 );
             }
             None => {
-                let _ = writeln!(out, "{} may not commit {} of {} paths:", who(unit), unit.violations, unit.paths);
+                let _ = writeln!(
+                    out,
+                    "{} may not commit {} of {} paths:",
+                    who(unit),
+                    unit.violations,
+                    unit.paths
+                );
             }
         }
         for (group, members) in groups(report, vs) {
             let _ = writeln!(out, "  {group}:");
             for v in members.iter().take(per_group) {
-                let _ = write!(out, "    {:<9} {}", v.status.as_str(), shown(report.path(v)));
+                let _ = write!(
+                    out,
+                    "    {:<9} {}",
+                    v.status.as_str(),
+                    shown(report.path(v))
+                );
                 if let Some(why) = detail(report.rule(v)) {
                     let _ = write!(out, "  ({why})");
                 }
@@ -76,7 +87,10 @@ pub fn summary(report: &Report) -> String {
             if bad == 0 {
                 format!(" in {commits} commit{} of {r}", plural(commits))
             } else {
-                format!(" in {bad_commits} of {commits} commit{} of {r}", plural(commits))
+                format!(
+                    " in {bad_commits} of {commits} commit{} of {r}",
+                    plural(commits)
+                )
             }
         }
         _ => String::new(),
@@ -86,13 +100,19 @@ pub fn summary(report: &Report) -> String {
             (Source::Range(_), _) | (_, None) => String::new(),
             (_, Some(u)) => format!(" for {}", who(u)),
         };
-        return format!("lanes check: {paths} {what} path{}{scope}, all in lane{who}.", plural(paths));
+        return format!(
+            "lanes check: {paths} {what} path{}{scope}, all in lane{who}.",
+            plural(paths)
+        );
     }
     let verdict = match report.mode {
         Mode::Enforce => "refused",
         Mode::Log => "reported only (mode = \"log\")",
     };
-    format!("lanes check: {bad} of {paths} {what} path{}{scope} out of lane: {verdict}.", plural(paths))
+    format!(
+        "lanes check: {bad} of {paths} {what} path{}{scope} out of lane: {verdict}.",
+        plural(paths)
+    )
 }
 
 /// The report as one JSON object:
@@ -146,7 +166,10 @@ pub fn json(report: &Report) -> String {
     top.insert("ok".into(), report.violations.is_empty().into());
     top.insert("failed".into(), report.failed().into());
     top.insert("mode".into(), mode(report.mode).into());
-    top.insert("policy".into(), report.policy_file.display().to_string().into());
+    top.insert(
+        "policy".into(),
+        report.policy_file.display().to_string().into(),
+    );
     let (source, range) = match &report.source {
         Source::Staged => ("staged", None),
         Source::Range(r) => ("range", Some(r.clone())),
@@ -176,7 +199,11 @@ pub fn github(report: &Report, limit: usize) -> String {
     for v in report.violations.iter().take(limit) {
         let u = &report.units[v.unit];
         let path = String::from_utf8_lossy(report.path(v));
-        let mut msg = format!("{path} is {}; {} may not change it", describe(report.rule(v)), who(u));
+        let mut msg = format!(
+            "{path} is {}; {} may not change it",
+            describe(report.rule(v)),
+            who(u)
+        );
         if let Some(c) = &u.commit {
             let _ = write!(msg, " (commit {})", short(c));
         }
@@ -190,8 +217,11 @@ pub fn github(report: &Report, limit: usize) -> String {
     }
     if report.violations.len() > limit {
         let more = report.violations.len() - limit;
-        let _ =
-            writeln!(out, "::{level} title=lanes check::{}", escape_data(&format!("{more} more paths out of lane")));
+        let _ = writeln!(
+            out,
+            "::{level} title=lanes check::{}",
+            escape_data(&format!("{more} more paths out of lane"))
+        );
     }
     out.push_str(&summary(report));
     out.push('\n');
@@ -200,12 +230,18 @@ pub fn github(report: &Report, limit: usize) -> String {
 
 /// An error as a workflow command, so CI shows it as an annotation.
 pub fn github_error(message: &str) -> String {
-    format!("::error title={}::{}", escape_property("lanes check"), escape_data(message))
+    format!(
+        "::error title={}::{}",
+        escape_property("lanes check"),
+        escape_data(message)
+    )
 }
 
 /// Escapes a workflow-command message.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a workflow-command property value (`file=`, `title=`).

@@ -229,7 +229,8 @@ impl Report {
 /// any other git failure; a role named that the policy lacks; conflicting trailers.
 pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> {
     let explicit = opts.policy.as_deref().or(env.lanes_policy.as_deref());
-    let file = policy::find(cwd, explicit).ok_or_else(|| CheckError::NoPolicy(cwd.to_path_buf()))?;
+    let file =
+        policy::find(cwd, explicit).ok_or_else(|| CheckError::NoPolicy(cwd.to_path_buf()))?;
     let policy = Policy::load(&file)?;
     policy.compile_all()?;
     let git = Git::new(cwd);
@@ -250,7 +251,9 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
             // does with merge commits; what the merged branch brought in unchanged was
             // judged on that branch.
             let merged = match git.merge_head()? {
-                Some(rev) => Some(changed_paths(git.staged_against(Some(&rev), Detail::Names)?)?),
+                Some(rev) => Some(changed_paths(
+                    git.staged_against(Some(&rev), Detail::Names)?,
+                )?),
                 None => None,
             };
             let toplevel = git.toplevel()?;
@@ -267,7 +270,12 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
             let actor = judge.actor(None, None)?;
             judge.open(None, &actor);
             while let Some(event) = stream.next()? {
-                if let Event::Change { status, path, is_dir } = event {
+                if let Event::Change {
+                    status,
+                    path,
+                    is_dir,
+                } = event
+                {
                     if merged.as_ref().is_some_and(|m| !m.contains(path)) {
                         continue;
                     }
@@ -289,9 +297,15 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
                         actor = judge.actor(trailer, Some(&id))?;
                         judge.open(Some(id), &actor);
                     }
-                    Event::Change { status, path, is_dir } => {
+                    Event::Change {
+                        status,
+                        path,
+                        is_dir,
+                    } => {
                         if judge.units.is_empty() {
-                            return Err(GitError::Output("a change before any commit".into()).into());
+                            return Err(
+                                GitError::Output("a change before any commit".into()).into()
+                            );
                         }
                         let place = base.place(path)?;
                         judge.path(&actor, &place, path, status, is_dir)?;
@@ -303,17 +317,25 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
         Source::Files(files) => {
             let actor = judge.actor(None, None)?;
             judge.open(None, &actor);
-            let cwd =
-                cwd.canonicalize().map_err(|e| CheckError::Path(format!("cannot resolve {}: {e}", cwd.display())))?;
+            let cwd = cwd
+                .canonicalize()
+                .map_err(|e| CheckError::Path(format!("cannot resolve {}: {e}", cwd.display())))?;
             for raw in files {
-                let abs = path::absolutize(raw, &cwd).map_err(|e| CheckError::Path(format!("path {raw:?}: {e}")))?;
+                let abs = path::absolutize(raw, &cwd)
+                    .map_err(|e| CheckError::Path(format!("path {raw:?}: {e}")))?;
                 let abs = path::normalize_lexically(&abs);
                 let is_dir = std::fs::symlink_metadata(&abs).is_ok_and(|m| m.is_dir());
                 let place = match RepoPath::from_root(&policy.root, &abs) {
                     Some(rel) => Place::Project(rel),
                     None => Place::Outside,
                 };
-                judge.path(&actor, &place, raw.as_encoded_bytes(), Status::Named, is_dir)?;
+                judge.path(
+                    &actor,
+                    &place,
+                    raw.as_encoded_bytes(),
+                    Status::Named,
+                    is_dir,
+                )?;
             }
         }
     }
@@ -329,7 +351,9 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
 }
 
 /// Every path a change stream lists.
-fn changed_paths(mut stream: git::ChangeStream) -> Result<std::collections::HashSet<Vec<u8>>, CheckError> {
+fn changed_paths(
+    mut stream: git::ChangeStream,
+) -> Result<std::collections::HashSet<Vec<u8>>, CheckError> {
     let mut paths = std::collections::HashSet::new();
     while let Some(event) = stream.next()? {
         if let Event::Change { path, .. } = event {
@@ -373,7 +397,11 @@ const RULES_SEARCHED: usize = 32;
 
 impl<'a> Judge<'a> {
     /// Resolves the acting role in the documented order (see the module docs).
-    fn actor(&mut self, trailer: Option<&str>, commit: Option<&String>) -> Result<Actor<'a>, CheckError> {
+    fn actor(
+        &mut self,
+        trailer: Option<&str>,
+        commit: Option<&String>,
+    ) -> Result<Actor<'a>, CheckError> {
         let mut claims: Vec<Claim<'_>> = Vec::with_capacity(4);
         if let Some(r) = self.opts.role.as_deref() {
             claims.push(Claim::Named(r, RoleSource::Flag));
@@ -388,7 +416,9 @@ impl<'a> Judge<'a> {
             claims.push(Claim::Agent(a, RoleSource::ClaudeCodeAgent));
         }
         let mut actor = role::resolve(self.policy, &claims);
-        if matches!(actor, Actor::Unassigned) && self.policy.roles.iter().any(|r| !r.branches.is_empty()) {
+        if matches!(actor, Actor::Unassigned)
+            && self.policy.roles.iter().any(|r| !r.branches.is_empty())
+        {
             if let Some(role) = self.branch_role()? {
                 actor = Actor::Role(role, RoleSource::Branch);
             }
@@ -450,7 +480,10 @@ impl<'a> Judge<'a> {
         if verdict.violation {
             u.violations += 1;
             let recent = self.rules.len().saturating_sub(RULES_SEARCHED);
-            let rule = match self.rules[recent..].iter().rposition(|r| *r == verdict.rule) {
+            let rule = match self.rules[recent..]
+                .iter()
+                .rposition(|r| *r == verdict.rule)
+            {
                 Some(i) => recent + i,
                 None => {
                     self.rules.push(verdict.rule);
@@ -459,7 +492,12 @@ impl<'a> Judge<'a> {
             };
             let start = self.path_bytes.len();
             self.path_bytes.extend_from_slice(shown);
-            self.violations.push(Violation { unit, path: start..self.path_bytes.len(), status, rule });
+            self.violations.push(Violation {
+                unit,
+                path: start..self.path_bytes.len(),
+                status,
+                rule,
+            });
         }
         Ok(())
     }
@@ -489,7 +527,10 @@ impl Base {
         if let Ok(up) = toplevel.strip_prefix(root) {
             return Ok(Base::Above(up.to_path_buf()));
         }
-        Err(CheckError::Unrelated { root: root.to_path_buf(), toplevel: toplevel.to_path_buf() })
+        Err(CheckError::Unrelated {
+            root: root.to_path_buf(),
+            toplevel: toplevel.to_path_buf(),
+        })
     }
 
     fn place(&self, path: &[u8]) -> Result<Place, CheckError> {

@@ -181,8 +181,17 @@ impl Lane {
             }
             originals.push((anchored, p.text.clone()));
         }
-        let matcher = builder.build().map_err(|e| PolicyError::file(file, format!("cannot compile patterns: {e}")))?;
-        Ok(Lane { matcher, originals, heads, anywhere, last_dir: RefCell::new(None), depths })
+        let matcher = builder
+            .build()
+            .map_err(|e| PolicyError::file(file, format!("cannot compile patterns: {e}")))?;
+        Ok(Lane {
+            matcher,
+            originals,
+            heads,
+            anywhere,
+            last_dir: RefCell::new(None),
+            depths,
+        })
     }
 
     /// The literal first components of the positive patterns, `None` when any pattern may
@@ -197,7 +206,11 @@ impl Lane {
     }
 
     fn holds_anywhere(&self, path: &RepoPath) -> bool {
-        let mut components = path.as_path().as_os_str().as_encoded_bytes().split(|&b| b == b'/');
+        let mut components = path
+            .as_path()
+            .as_os_str()
+            .as_encoded_bytes()
+            .split(|&b| b == b'/');
         !self.anywhere.is_empty() && components.any(|c| self.anywhere.iter().any(|a| **a == *c))
     }
 
@@ -219,10 +232,23 @@ impl Lane {
         // and is remembered for the next path in the same directory.
         let p = path.as_path();
         let at_depth = match self.depths {
-            Some(d) => d & depth_bit(p.as_os_str().as_encoded_bytes().iter().filter(|&&b| b == b'/').count() + 1) != 0,
+            Some(d) => {
+                d & depth_bit(
+                    p.as_os_str()
+                        .as_encoded_bytes()
+                        .iter()
+                        .filter(|&&b| b == b'/')
+                        .count()
+                        + 1,
+                ) != 0
+            }
             None => true,
         };
-        let direct = if at_depth { self.matcher.matched(p, is_dir) } else { Match::None };
+        let direct = if at_depth {
+            self.matcher.matched(p, is_dir)
+        } else {
+            Match::None
+        };
         let found = match direct {
             Match::None => self.in_parents(p),
             m => self.user_pattern(m),
@@ -242,7 +268,10 @@ impl Lane {
                 return *answer;
             }
         }
-        let answer = self.user_pattern(self.matcher.matched_path_or_any_parents(path.parent()?, true));
+        let answer = self.user_pattern(
+            self.matcher
+                .matched_path_or_any_parents(path.parent()?, true),
+        );
         *last = Some((dir_bytes.to_vec(), answer));
         answer
     }
@@ -281,7 +310,11 @@ fn depth_bit(components: usize) -> u64 {
 /// can match at several depths.
 fn depth(anchored: &str) -> Option<usize> {
     let body = anchored.trim_start_matches('!').trim_start_matches('/');
-    let body = if body.ends_with("\\ ") { body } else { body.trim_end() };
+    let body = if body.ends_with("\\ ") {
+        body
+    } else {
+        body.trim_end()
+    };
     let body = body.strip_suffix('/').unwrap_or(body);
     if body.is_empty() || body.contains("**") || body.contains(['[', ']', '{', '}', '\\']) {
         return None;
@@ -303,13 +336,19 @@ enum Head<'a> {
 /// The first component of an anchored pattern line, read as the gitignore engine reads it
 /// (trailing spaces trimmed unless escaped).
 fn head(anchored: &str) -> Head<'_> {
-    let Some(body) = anchored.strip_prefix('/') else { return Head::Negation };
+    let Some(body) = anchored.strip_prefix('/') else {
+        return Head::Negation;
+    };
     head_of_body(body)
 }
 
 /// [`head`] of a positive pattern, given its body without leading `/` (as [`split`] gives).
 fn head_of_body(body: &str) -> Head<'_> {
-    let body = if body.ends_with("\\ ") { body } else { body.trim_end() };
+    let body = if body.ends_with("\\ ") {
+        body
+    } else {
+        body.trim_end()
+    };
     let literal = |c: &str| !c.is_empty() && !c.contains(['*', '?', '[', ']', '{', '}', '\\']);
     let mut parts = body.split('/');
     match parts.next().unwrap_or("") {
@@ -546,7 +585,10 @@ mod tests {
         );
         assert!(lane(&["src/", "doc?/"]).heads.is_none());
         assert!(lane(&["src/", "**/*.md"]).heads.is_none());
-        assert!(lane(&["src/", "**/x"]).heads().is_none(), "a role with `**/x` may own any first component");
+        assert!(
+            lane(&["src/", "**/x"]).heads().is_none(),
+            "a role with `**/x` may own any first component"
+        );
         matches!(["lanes.toml", "**/.claude/", "**/.git"];
             "lanes.toml" => Some("lanes.toml"),
             "a/b/.git/config" => Some("**/.git"),
@@ -555,7 +597,14 @@ mod tests {
             "src/.claude/settings.json" => Some("**/.claude/"),
             "src/main.rs" => None,
         );
-        assert_eq!(lane(&["src/", "!x/", "a/b/c"]).heads.as_ref().unwrap().len(), 2);
+        assert_eq!(
+            lane(&["src/", "!x/", "a/b/c"])
+                .heads
+                .as_ref()
+                .unwrap()
+                .len(),
+            2
+        );
     }
 
     /// The prefilter and the per-directory cache never change an answer: compare with the
@@ -569,16 +618,53 @@ mod tests {
             &["docs/*.md", "!docs/private.md", "a/b/c"],
             &["**/*.lock", "web/", "!web/**/dist/"],
             &["src", "src/x/"],
-            &["lane0/", "docs/role0/*.md", "!lane0/generated/", "lane0/sub/?.txt"],
+            &[
+                "lane0/",
+                "docs/role0/*.md",
+                "!lane0/generated/",
+                "lane0/sub/?.txt",
+            ],
             &["a/*/c/", "!a/b/c/d", "x/[ab]/y"],
         ];
         let paths = [
-            "src/a.rs", "src/gen/x.rs", "src/gen/keep.rs", "src/gen/y.rs", "src/a.rs", "src/x/y", "src/x",
-            "docs/a.md", "docs/private.md", "docs/sub/a.md", "a/b/c/d", "a/b/cd", "web/app/dist/x.js",
-            "web/app/src/x.js", "web/app/dist/y.js", "Cargo.lock", "x/yarn.lock", "x/.git/HEAD", ".git",
-            "x/.claude/s.json", "x/.claude", "lanes.toml", ".lanes/audit.jsonl", "other/a",
-            "lane0", "lane0/a", "lane0/generated/x", "lane0/sub/a.txt", "lane0/sub/ab.txt", "docs/role0/a.md",
-            "docs/role0/x/a.md", "a/b/c", "a/b/c/d", "a/b/c/e", "a/x/c/d/e", "x/a/y", "x/a/y/z", "x/c/y",
+            "src/a.rs",
+            "src/gen/x.rs",
+            "src/gen/keep.rs",
+            "src/gen/y.rs",
+            "src/a.rs",
+            "src/x/y",
+            "src/x",
+            "docs/a.md",
+            "docs/private.md",
+            "docs/sub/a.md",
+            "a/b/c/d",
+            "a/b/cd",
+            "web/app/dist/x.js",
+            "web/app/src/x.js",
+            "web/app/dist/y.js",
+            "Cargo.lock",
+            "x/yarn.lock",
+            "x/.git/HEAD",
+            ".git",
+            "x/.claude/s.json",
+            "x/.claude",
+            "lanes.toml",
+            ".lanes/audit.jsonl",
+            "other/a",
+            "lane0",
+            "lane0/a",
+            "lane0/generated/x",
+            "lane0/sub/a.txt",
+            "lane0/sub/ab.txt",
+            "docs/role0/a.md",
+            "docs/role0/x/a.md",
+            "a/b/c",
+            "a/b/c/d",
+            "a/b/c/e",
+            "a/x/c/d/e",
+            "x/a/y",
+            "x/a/y/z",
+            "x/c/y",
         ];
         for set in sets {
             let l = lane(set);
@@ -587,11 +673,18 @@ mod tests {
                     for is_dir in [false, true] {
                         let m = l.matcher.matched_path_or_any_parents(Path::new(p), is_dir);
                         let want = if m.is_ignore() {
-                            l.originals.iter().find(|(a, _)| a == m.inner().unwrap().original()).map(|(_, u)| u.as_str())
+                            l.originals
+                                .iter()
+                                .find(|(a, _)| a == m.inner().unwrap().original())
+                                .map(|(_, u)| u.as_str())
                         } else {
                             None
                         };
-                        assert_eq!(l.find(&rp(p), is_dir), want, "{set:?} on {p} (dir {is_dir}, round {round})");
+                        assert_eq!(
+                            l.find(&rp(p), is_dir),
+                            want,
+                            "{set:?} on {p} (dir {is_dir}, round {round})"
+                        );
                     }
                 }
             }
@@ -832,7 +925,17 @@ mod tests {
             e.to_string(),
             "lanes.toml:2:10: roles.b.write: invalid pattern `./src`: patterns are anchored at the project root and may not contain `.` or `..` components"
         );
-        for bad in ["", "!", "#x", "/", "a/../b", "src/[z-a]", "src ", " src/", "!src/ "] {
+        for bad in [
+            "",
+            "!",
+            "#x",
+            "/",
+            "a/../b",
+            "src/[z-a]",
+            "src ",
+            " src/",
+            "!src/ ",
+        ] {
             let ps = vec![Pattern {
                 text: bad.into(),
                 span: None,

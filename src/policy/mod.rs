@@ -319,8 +319,15 @@ impl Policy {
     ///
     /// Errors: a glob does not compile (named by file, line and key).
     pub fn role_for_branch(&self, branch: &str) -> Result<Option<&Role>, PolicyError> {
-        let globs = self.branch_globs.get_or_init(|| self.compile_branch_globs()).as_ref().map_err(Clone::clone)?;
-        Ok(globs.iter().find(|(_, m)| m.is_match(branch)).map(|(i, _)| &self.roles[*i]))
+        let globs = self
+            .branch_globs
+            .get_or_init(|| self.compile_branch_globs())
+            .as_ref()
+            .map_err(Clone::clone)?;
+        Ok(globs
+            .iter()
+            .find(|(_, m)| m.is_match(branch))
+            .map(|(i, _)| &self.roles[*i]))
     }
 
     /// The roles, in file order, whose lanes may hold `path`: a superset of its owners
@@ -394,7 +401,8 @@ impl Policy {
         let mut out = Vec::new();
         for (i, role) in self.roles.iter().enumerate() {
             for (glob, span) in role.branches.iter().zip(&role.branch_spans) {
-                let err = |m: String| PolicyError::at(&self.file, &self.source, Some(span.clone()), m);
+                let err =
+                    |m: String| PolicyError::at(&self.file, &self.source, Some(span.clone()), m);
                 if glob.trim().is_empty() {
                     return Err(err("a branch glob may not be empty".into()));
                 }
@@ -635,13 +643,20 @@ paths = ["contracts/"]
             .unwrap();
         let who = |b: &str| p.role_for_branch(b).unwrap().map(|r| r.name.clone());
         assert_eq!(who("build/x").as_deref(), Some("a"));
-        assert_eq!(who("build/x/y").as_deref(), Some("b"), "`*` stays in one component");
+        assert_eq!(
+            who("build/x/y").as_deref(),
+            Some("b"),
+            "`*` stays in one component"
+        );
         assert_eq!(who("main").as_deref(), Some("a"));
         assert_eq!(who("r1").as_deref(), Some("b"));
         assert_eq!(who("builder"), None);
         let p = parse("[roles.a]\nbranches = [\n  \"x[\",\n]\n").unwrap();
         let e = p.compile_all().unwrap_err().to_string();
-        assert!(e.starts_with("lanes.toml:3:3: roles.a.branches: invalid branch glob `x[`"), "{e}");
+        assert!(
+            e.starts_with("lanes.toml:3:3: roles.a.branches: invalid branch glob `x[`"),
+            "{e}"
+        );
     }
 
     #[test]
