@@ -14,6 +14,13 @@ use std::time::Duration;
 const EXIT_BLOCK: u8 = 2;
 
 fn main() -> ExitCode {
+    // A panic anywhere (even while reading arguments, before the hook's own guard) exits 2:
+    // for the hook that blocks the call instead of letting exit 101 through, and for every
+    // other command 2 already means "could not run".
+    std::panic::catch_unwind(run).unwrap_or(ExitCode::from(EXIT_BLOCK))
+}
+
+fn run() -> ExitCode {
     // Usage errors exit 2, which also blocks if the hook is misregistered.
     let cli = Cli::parse_args();
     let env = Env::from_process();
