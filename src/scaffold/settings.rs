@@ -241,6 +241,17 @@ fn pretty(value: &Value, indent: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_shipped_snippet_is_what_init_writes() {
+        let shipped: Value =
+            serde_json::from_str(include_str!("../../hooks/claude-settings.json")).unwrap();
+        let written: Value = serde_json::from_str(&merge(None, "lanes").unwrap()).unwrap();
+        assert_eq!(
+            shipped, written,
+            "hooks/claude-settings.json drifted from lanes init"
+        );
+    }
+
     use super::*;
 
     const OTHERS: &str = r#"{
