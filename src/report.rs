@@ -302,39 +302,18 @@ impl Report {
             section(&mut out, "files written", &g.written, |c| {
                 format!("  {}{}", c.item, times(c.count))
             });
-            section(&mut out, "writes denied", &g.denied, |c| {
-                format!(
-                    "  {}{}  [{}]",
-                    c.item,
-                    times(c.count),
-                    c.rule.as_deref().unwrap_or("")
-                )
-            });
+            section(&mut out, "writes denied", &g.denied, with_rule);
             section(
                 &mut out,
                 "opaque commands (writes not seen by lanes)",
                 &g.opaque,
-                |c| {
-                    format!(
-                        "  {}{}  [{}]",
-                        c.item,
-                        times(c.count),
-                        c.rule.as_deref().unwrap_or("")
-                    )
-                },
+                with_rule,
             );
             section(
                 &mut out,
                 "violations allowed in log mode",
                 &g.violations,
-                |c| {
-                    format!(
-                        "  {}{}  [{}]",
-                        c.item,
-                        times(c.count),
-                        c.rule.as_deref().unwrap_or("")
-                    )
-                },
+                with_rule,
             );
         }
         out
@@ -444,6 +423,16 @@ fn times(n: u64) -> String {
     } else {
         String::new()
     }
+}
+
+/// A report line for a counted item with the rule that decided it.
+fn with_rule(c: &Count) -> String {
+    format!(
+        "  {}{}  [{}]",
+        c.item,
+        times(c.count),
+        c.rule.as_deref().unwrap_or("")
+    )
 }
 
 fn section(out: &mut String, title: &str, items: &[Count], line: impl Fn(&Count) -> String) {
