@@ -305,7 +305,7 @@ fn judge_finding(
             if let Some(p) = prefix {
                 let (place, shown) = place_of(policy, res, p)?;
                 let verdict = decide::decide(policy, actor, &place, true).map_err(err)?;
-                if verdict.blocked
+                if verdict.violation
                     && verdict.rule.is_path_denial()
                     && !matches!(&place, Place::Project(r) if r.is_root())
                 {
@@ -396,7 +396,7 @@ fn judge_finding(
                 } else {
                     verdict
                 };
-                if verdict.blocked {
+                if verdict.violation {
                     let what = format!("the command `{frag}` ({why}; it names {shown})");
                     return Ok(one(Some(shown), what, verdict, "unparseable"));
                 }
@@ -439,8 +439,10 @@ fn judge_opaque(
 ) -> Result<Vec<Judged>, String> {
     let (policy, actor, res) = (cx.policy, cx.actor, &cx.res);
     let err = |e: crate::policy::PolicyError| e.to_string();
+    // Whether a path settles the finding is a question of lanes, not of mode: `violation`, not
+    // `blocked`, so log mode records the same rule that enforce mode would block with.
     let settles = |v: &Verdict| {
-        v.blocked
+        v.violation
             && matches!(
                 v.rule,
                 Rule::OtherLane { .. } | Rule::Protected { .. } | Rule::OtherSignal { .. }

@@ -199,3 +199,31 @@ fn a_bash_call_without_a_command_is_blocked() {
         .blocked();
     assert!(err.contains("tool_input.command"), "{err}");
 }
+
+/// In log mode nothing is blocked, but a Bash write into another lane is still a violation
+/// on record, and with the rule that says whose lane it is, whatever the finding's kind.
+#[test]
+fn log_mode_records_bash_violations_of_every_kind() {
+    let r = Repo::new(&format!("mode = \"log\"\n{POLICY}"));
+    for command in [
+        "echo x > research/a.md",                // a known path
+        "echo x > research/$(date +%s).md",      // a name known only at run time
+        "cd research && python3 build.py",       // an opaque program in another lane
+        "python3 -c \"open('research/x','w')\"", // an opaque program naming another lane
+    ] {
+        bash(&r, Some("builder"), command).allowed();
+        let last = r.audit().pop().unwrap();
+        assert_eq!(
+            (last["decision"].as_str(), last["violation"].as_bool()),
+            (Some("allow"), Some(true)),
+            "{command}: {last}"
+        );
+        assert!(
+            last["rule"]
+                .as_str()
+                .unwrap()
+                .starts_with("lane of researcher"),
+            "{command}: {last}"
+        );
+    }
+}
