@@ -237,8 +237,6 @@ fn place_of(policy: &Policy, res: &path::Resolver, abs: &Path) -> Result<(Place,
     Ok(locate(&policy.root, &real))
 }
 
-/// Judges one finding of a Bash command (see [`shell::Found`]): paths through
-/// [`decide::decide`] / [`decide::decide_subtree`], the rest through [`decide::decide_bash`].
 /// What judging the findings of one Bash command needs.
 struct BashJudge<'a, 'b> {
     policy: &'a Policy,
@@ -249,6 +247,8 @@ struct BashJudge<'a, 'b> {
     excerpt: String,
 }
 
+/// Judges one finding of a Bash command (see [`shell::Found`]): paths through
+/// [`decide::decide`] / [`decide::decide_subtree`], the rest through [`decide::decide_bash`].
 fn judge_finding(
     cx: &BashJudge<'_, '_>,
     f: &Finding,

@@ -96,7 +96,7 @@ pub enum PathError {
     Empty,
     /// The path holds a NUL byte, which no file name can contain.
     Nul,
-    /// More than [`MAX_SYMLINKS`] symlinks were followed (a loop).
+    /// More than 40 symlinks were followed (a loop; the kernel's own limit).
     SymlinkLoop(PathBuf),
     /// A component could not be inspected (permission denied, I/O error).
     Io(PathBuf, io::Error),

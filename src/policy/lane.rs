@@ -93,7 +93,7 @@ impl PatternList {
     /// the lanes that could own a path, and a skipped list never hides a policy error.
     ///
     /// It is `true` when some pattern might not compile (glob classes, alternates, escapes,
-    /// or what [`anchor`] rejects), or when some positive pattern's literal components (those
+    /// or what `anchor` rejects), or when some positive pattern's literal components (those
     /// without glob syntax, like `src` in `src/*.rs`) all occur among the path's components.
     /// Why that suffices: patterns are anchored and `*`, `?` and classes never match `/`, so
     /// each pattern component other than `**` matches exactly one component of the matched

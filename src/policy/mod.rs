@@ -659,17 +659,20 @@ paths = ["contracts/"]
         );
     }
 
+    /// The roles the owner index names for `path`, by name.
+    fn owner_candidates(p: &Policy, path: &str) -> Vec<String> {
+        let path = RepoPath::new(Path::new(path)).unwrap();
+        p.indexed_owner_candidates(&path)
+            .iter()
+            .map(|r| r.name.clone())
+            .collect()
+    }
+
     #[test]
     fn owner_candidates_keep_file_order_and_include_wildcard_roles() {
         let p = parse("[roles.a]\nwrite = [\"src/\"]\n[roles.b]\nwrite = [\"*.md\"]\n[roles.c]\nwrite = [\"src/x/\", \"doc/\"]\n[roles.d]\nwrite = [\"doc/\"]\n")
             .unwrap();
-        let names = |s: &str| -> Vec<String> {
-            let path = RepoPath::new(Path::new(s)).unwrap();
-            p.indexed_owner_candidates(&path)
-                .iter()
-                .map(|r| r.name.clone())
-                .collect()
-        };
+        let names = |s: &str| owner_candidates(&p, s);
         assert_eq!(names("src/x/y.rs"), ["a", "b", "c"]);
         assert_eq!(names("doc/a.md"), ["b", "c", "d"]);
         assert_eq!(names("other/a"), ["b"]);
@@ -695,13 +698,7 @@ paths = ["contracts/"]
     fn owner_candidates_by_a_component_anywhere_and_unsure_roles_everywhere() {
         let p = parse("[roles.a]\nwrite = [\"src/\"]\n[roles.e]\nwrite = [\"**/.cache/\", \"tmp/\"]\n[roles.f]\nwrite = [\"[ab]/\"]\n")
             .unwrap();
-        let names = |s: &str| -> Vec<String> {
-            let path = RepoPath::new(Path::new(s)).unwrap();
-            p.indexed_owner_candidates(&path)
-                .iter()
-                .map(|r| r.name.clone())
-                .collect()
-        };
+        let names = |s: &str| owner_candidates(&p, s);
         // `[ab]/` could be malformed as far as the text shows: `f` is asked for every path.
         assert_eq!(names("src/.cache/x"), ["a", "e", "f"]);
         assert_eq!(names("tmp/x"), ["e", "f"]);

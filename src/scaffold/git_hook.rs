@@ -5,7 +5,7 @@
 //! moved to [`CHAINED`] and run first by lanes' hook, so it keeps working; `lanes uninstall`
 //! moves it back. [`install`] and [`uninstall`] are pure: they say what to write.
 //!
-//! The two git calls live in [`git`], the one place here that spawns a process (to be
+//! The two git calls live in `git()`, the one place here that spawns a process (to be
 //! reconciled with `crate::git` once `lanes check` lands).
 
 use std::path::{Path, PathBuf};
