@@ -694,3 +694,28 @@ fn usage_errors_block_too() {
     let out = r.hook().arg("--no-such-flag").write("src/a").run();
     assert_eq!(out.code, 2, "{:?}", out.stderr);
 }
+
+#[test]
+fn a_symlinked_policy_protects_the_file_it_points_to() {
+    let r = repo();
+    fs::create_dir(r.root.join("config")).unwrap();
+    fs::rename(r.root.join("lanes.toml"), r.root.join("config/lanes.toml")).unwrap();
+    symlink("config/lanes.toml", r.root.join("lanes.toml")).unwrap();
+    let policy = POLICY.replace(
+        "write = [\"src/\", \"package.json\"]",
+        "write = [\"src/\", \"config/\"]",
+    );
+    fs::write(r.root.join("config/lanes.toml"), policy).unwrap();
+    for p in ["config/lanes.toml", "lanes.toml"] {
+        let reason = r.hook().role("builder").write(p).run().denied();
+        assert!(
+            reason.contains("is always protected (`config/lanes.toml`)"),
+            "{p}: {reason}"
+        );
+    }
+    r.hook()
+        .role("builder")
+        .write("config/other.toml")
+        .run()
+        .allowed();
+}

@@ -230,11 +230,15 @@ impl Policy {
         }
 
         let mut builtin = vec!["**/.claude/".to_string(), "**/.git".to_string()];
-        if let Some(rel) = file
-            .canonicalize()
-            .ok()
-            .and_then(|f| RepoPath::from_root(root, &f))
-        {
+        // `root` is the file's directory, already resolved: only a policy file that is itself
+        // a symlink needs resolving again, to protect the file it points to.
+        let is_link = std::fs::symlink_metadata(file).is_ok_and(|m| m.file_type().is_symlink());
+        let target = if is_link {
+            file.canonicalize().ok()
+        } else {
+            None
+        };
+        if let Some(rel) = target.and_then(|f| RepoPath::from_root(root, &f)) {
             builtin.insert(0, rel.to_string());
         } else if let Some(name) = file.file_name() {
             builtin.insert(0, name.to_string_lossy().into_owned());
