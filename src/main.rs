@@ -2,6 +2,7 @@
 //! exit statuses. It is the only place that writes to stdout or stderr.
 
 mod cli;
+mod watchdog;
 
 use cli::{Cli, Command};
 use lanes::env::{Env, DEFAULT_HOOK_DEADLINE_MS};
@@ -145,14 +146,16 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
         eprintln!("lanes blocked this tool call because it failed internally (lanes fails closed): {info}");
     }));
     let deadline = env.hook_deadline_ms.unwrap_or(DEFAULT_HOOK_DEADLINE_MS);
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(deadline));
+    let late = format!(
+        "lanes blocked this tool call because judging it took longer than its {deadline} ms deadline \
+         (lanes fails closed; a hook that Claude Code times out would let the call through)."
+    );
+    if let Err(e) = watchdog::arm(Duration::from_millis(deadline), &late) {
         eprintln!(
-            "lanes blocked this tool call because judging it took longer than its {deadline} ms deadline \
-             (lanes fails closed; a hook that Claude Code times out would let the call through)."
+            "lanes blocked this tool call because it could not arm its {deadline} ms deadline: {e}"
         );
-        std::process::exit(EXIT_BLOCK.into());
-    });
+        return ExitCode::from(EXIT_BLOCK);
+    }
     let opts = hook::Options {
         policy: args.policy,
     };

@@ -670,6 +670,37 @@ fn running_past_the_deadline_blocks() {
 }
 
 #[test]
+fn the_deadline_holds_when_sigalrm_is_blocked_and_ignored_by_the_parent() {
+    // The deadline is a SIGALRM timer; a blocked signal mask and an ignored disposition are
+    // inherited across exec, so lanes must unblock it and install its own handler.
+    let r = repo();
+    let script = "import os, signal, sys\n\
+                  signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])\n\
+                  signal.signal(signal.SIGALRM, signal.SIG_IGN)\n\
+                  os.execv(sys.argv[1], sys.argv[1:])\n";
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script, env!("CARGO_BIN_EXE_lanes"), "hook"])
+        .env_remove("LANES_ROLE")
+        .env_remove("LANES_POLICY")
+        .env("LANES_HOOK_DEADLINE_MS", "100")
+        .current_dir(&r.root)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs (the test suite needs it)");
+    let _keep_open = child.stdin.take();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() && start.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("longer than its 100 ms deadline"));
+}
+
+#[test]
 fn a_deny_that_cannot_be_written_to_stdout_blocks() {
     let r = repo();
     let full = fs::OpenOptions::new()
