@@ -7,6 +7,7 @@
 //! is delegated to the `ignore` crate's gitignore engine, which also makes a directory match
 //! cover everything below it.
 
+use super::literal::{Hit, Literals};
 use super::PolicyError;
 use crate::path::RepoPath;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -44,7 +45,7 @@ const TEXT_TESTS: u32 = 16;
 /// A compiled pattern list.
 #[derive(Debug)]
 pub struct Lane {
-    matcher: Gitignore,
+    matcher: Matcher,
     /// The user's text of each pattern, keyed by the anchored form the matcher reports.
     originals: Vec<(String, String)>,
     /// A prefilter read from the positive patterns, or `None` when one starts with a
@@ -64,6 +65,24 @@ pub struct Lane {
     /// matches, since `*` and `?` never cross `/`; a path at another depth can only be in
     /// the lane through a parent directory.
     depths: Option<u64>,
+}
+
+/// The engine behind a lane: by hand when every pattern is a literal path (see [`Literals`]),
+/// else the gitignore engine.
+#[derive(Debug)]
+enum Matcher {
+    Literal(Literals),
+    Glob(Gitignore),
+}
+
+/// What a matcher says of one path (or of a directory and its parents).
+enum Answer {
+    /// No pattern matches.
+    NoMatch,
+    /// The last pattern that matches is a negation: the path is out of the lane.
+    Out,
+    /// The last pattern that matches puts the path in the lane: its index in `originals`.
+    In(usize),
 }
 
 impl PatternList {
@@ -160,18 +179,19 @@ impl PatternList {
 
 impl Lane {
     fn compile(patterns: &[Pattern], file: &Path, source: &str) -> Result<Lane, PolicyError> {
-        let mut builder = GitignoreBuilder::new("");
         let mut originals = Vec::with_capacity(patterns.len());
         let mut heads = Some(Vec::new());
         let mut anywhere = Vec::new();
         let mut depths = Some(0u64);
         for p in patterns {
-            let err = |msg: String| PolicyError::at(file, source, p.span.clone(), msg);
-            let anchored =
-                anchor(&p.text).map_err(|m| err(format!("invalid pattern `{}`: {m}", p.text)))?;
-            builder
-                .add_line(None, &anchored)
-                .map_err(|e| err(format!("invalid pattern `{}`: {e}", p.text)))?;
+            let anchored = anchor(&p.text).map_err(|m| {
+                PolicyError::at(
+                    file,
+                    source,
+                    p.span.clone(),
+                    format!("invalid pattern `{}`: {m}", p.text),
+                )
+            })?;
             depths = depths.and_then(|d| depth(&anchored).map(|n| d | depth_bit(n)));
             match (head(&anchored), heads.as_mut()) {
                 (Head::Literal(h), Some(list)) => list.push(h.as_bytes().into()),
@@ -181,9 +201,25 @@ impl Lane {
             }
             originals.push((anchored, p.text.clone()));
         }
-        let matcher = builder
-            .build()
-            .map_err(|e| PolicyError::file(file, format!("cannot compile patterns: {e}")))?;
+        let matcher = match Literals::new(originals.iter().map(|(a, _)| a.as_str())) {
+            Some(literals) => Matcher::Literal(literals),
+            None => {
+                let mut builder = GitignoreBuilder::new("");
+                for ((anchored, text), p) in originals.iter().zip(patterns) {
+                    builder.add_line(None, anchored).map_err(|e| {
+                        PolicyError::at(
+                            file,
+                            source,
+                            p.span.clone(),
+                            format!("invalid pattern `{text}`: {e}"),
+                        )
+                    })?;
+                }
+                Matcher::Glob(builder.build().map_err(|e| {
+                    PolicyError::file(file, format!("cannot compile patterns: {e}"))
+                })?)
+            }
+        };
         Ok(Lane {
             matcher,
             originals,
@@ -245,15 +281,26 @@ impl Lane {
             None => true,
         };
         let direct = if at_depth {
-            self.matcher.matched(p, is_dir)
+            self.matched(p, is_dir)
         } else {
-            Match::None
+            Answer::NoMatch
         };
         let found = match direct {
-            Match::None => self.in_parents(p),
-            m => self.user_pattern(m),
+            Answer::NoMatch => self.in_parents(p),
+            Answer::Out => None,
+            Answer::In(i) => Some(i),
         };
         found.map(|i| self.originals[i].1.as_str())
+    }
+
+    /// The answer for `path` itself.
+    fn matched(&self, path: &Path, is_dir: bool) -> Answer {
+        match &self.matcher {
+            Matcher::Literal(l) => {
+                self.literal_answer(l.matched(path.as_os_str().as_encoded_bytes(), is_dir))
+            }
+            Matcher::Glob(g) => self.glob_answer(g.matched(path, is_dir)),
+        }
     }
 
     /// The answer for the directory holding `path` and that directory's parents (index into
@@ -268,21 +315,43 @@ impl Lane {
                 return *answer;
             }
         }
-        let answer = self.user_pattern(
-            self.matcher
-                .matched_path_or_any_parents(path.parent()?, true),
-        );
+        let answer = match &self.matcher {
+            Matcher::Literal(l) => self.literal_answer(l.matched_dir_or_any_parents(dir_bytes)),
+            Matcher::Glob(g) => {
+                self.glob_answer(g.matched_path_or_any_parents(path.parent()?, true))
+            }
+        };
+        let answer = match answer {
+            Answer::In(i) => Some(i),
+            Answer::NoMatch | Answer::Out => None,
+        };
         *last = Some((dir_bytes.to_vec(), answer));
         answer
     }
 
-    /// The index of the user's pattern behind a match that puts a path in the lane.
-    fn user_pattern(&self, m: Match<&ignore::gitignore::Glob>) -> Option<usize> {
-        if !m.is_ignore() {
-            return None;
+    fn literal_answer(&self, hit: Option<Hit>) -> Answer {
+        match hit {
+            None => Answer::NoMatch,
+            Some(h) if h.negated => Answer::Out,
+            // The first pattern with the same anchored text, as for the engine's globs.
+            Some(h) => self.user_pattern(&self.originals[h.index].0),
         }
-        let anchored = m.inner()?.original();
-        self.originals.iter().position(|(a, _)| a == anchored)
+    }
+
+    fn glob_answer(&self, m: Match<&ignore::gitignore::Glob>) -> Answer {
+        match m {
+            Match::None => Answer::NoMatch,
+            Match::Whitelist(_) => Answer::Out,
+            Match::Ignore(glob) => self.user_pattern(glob.original()),
+        }
+    }
+
+    /// The index of the user's pattern behind an anchored line that puts a path in the lane.
+    fn user_pattern(&self, anchored: &str) -> Answer {
+        match self.originals.iter().position(|(a, _)| a == anchored) {
+            Some(i) => Answer::In(i),
+            None => Answer::Out,
+        }
     }
 }
 
@@ -668,10 +737,16 @@ mod tests {
         ];
         for set in sets {
             let l = lane(set);
+            // The gitignore engine on the same lines, whichever matcher the lane chose.
+            let mut builder = GitignoreBuilder::new("");
+            for (anchored, _) in &l.originals {
+                builder.add_line(None, anchored).unwrap();
+            }
+            let engine = builder.build().unwrap();
             for round in 0..2 {
                 for p in paths.iter().chain(paths.iter().rev()) {
                     for is_dir in [false, true] {
-                        let m = l.matcher.matched_path_or_any_parents(Path::new(p), is_dir);
+                        let m = engine.matched_path_or_any_parents(Path::new(p), is_dir);
                         let want = if m.is_ignore() {
                             l.originals
                                 .iter()

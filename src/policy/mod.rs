@@ -5,6 +5,7 @@
 
 mod error;
 mod lane;
+mod literal;
 mod raw;
 
 pub use error::PolicyError;
