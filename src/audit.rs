@@ -59,10 +59,17 @@ pub fn append(file: &Path, records: &[Record]) -> io::Result<()> {
         serde_json::to_writer(&mut buf, r).map_err(io::Error::other)?;
         buf.push(b'\n');
     }
-    if let Some(dir) = file.parent() {
-        fs::create_dir_all(dir)?;
-    }
-    let mut f = OpenOptions::new().create(true).append(true).open(file)?;
+    let open = || OpenOptions::new().create(true).append(true).open(file);
+    // The folder exists after the first call: try the file first, create the folder after.
+    let mut f = match open() {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if let Some(dir) = file.parent() {
+                fs::create_dir_all(dir)?;
+            }
+            open()?
+        }
+        other => other?,
+    };
     f.lock()?;
     let res = f.write_all(&buf);
     // Dropping the file releases the lock too; unlocking first keeps the hold short.

@@ -27,6 +27,15 @@ impl Cli {
         if argv.next()? != "hook" {
             return None;
         }
+        // `lanes hook` alone, as `lanes init` registers it: nothing to parse, and building
+        // even the hook's small clap command costs page faults on every tool call.
+        let mut rest = argv.peekable();
+        if rest.peek().is_none() {
+            return Some(Cli {
+                command: Command::Hook(HookArgs { policy: None }),
+            });
+        }
+        let argv = rest;
         let parser = HookArgs::augment_args(clap::Command::new("hook"));
         let matches = parser
             .try_get_matches_from(std::iter::once(bin).chain(argv))

@@ -493,7 +493,7 @@ fn judge_path(
     tool: &str,
 ) -> Result<Judged, String> {
     let abs = path::absolutize(OsStr::new(raw), cwd).map_err(|e| format!("path {raw:?}: {e}"))?;
-    let real = path::resolve(&abs).map_err(|e| format!("path {raw:?}: {e}"))?;
+    let real = path::resolve_below(&policy.root, &abs).map_err(|e| format!("path {raw:?}: {e}"))?;
     let (place, shown) = locate(&policy.root, &real);
     let verdict = decide::decide(policy, actor, &place, false).map_err(|e| e.to_string())?;
     let what = format!("{tool} to {shown}");

@@ -156,8 +156,24 @@ pub fn normalize_lexically(path: &Path) -> PathBuf {
 /// component does not exist, the rest is applied lexically (`realpath -m`). A final component
 /// that is a dangling symlink is followed too, since writing to it creates its target.
 pub fn resolve(path: &Path) -> Result<PathBuf, PathError> {
+    resolve_from(PathBuf::from("/"), path, path)
+}
+
+/// [`resolve`] for a path that may lie below `physical`, a directory path without symlinks
+/// (as [`Path::canonicalize`] returns, like a policy's root): the components of `path` that
+/// spell `physical` are taken as they are instead of being looked up one by one.
+pub fn resolve_below(physical: &Path, path: &Path) -> Result<PathBuf, PathError> {
+    match path.strip_prefix(physical) {
+        Ok(rest) if physical.is_absolute() => resolve_from(physical.to_path_buf(), rest, path),
+        _ => resolve(path),
+    }
+}
+
+/// Walks the components of `rest` from the physical directory `out`; `path` is the whole
+/// path, for errors.
+fn resolve_from(mut out: PathBuf, rest: &Path, path: &Path) -> Result<PathBuf, PathError> {
     // Components still to walk, in reverse order so `pop` yields the next one.
-    let mut todo: Vec<PathBuf> = path
+    let mut todo: Vec<PathBuf> = rest
         .components()
         .rev()
         .filter_map(|c| match c {
@@ -166,7 +182,6 @@ pub fn resolve(path: &Path) -> Result<PathBuf, PathError> {
             _ => None,
         })
         .collect();
-    let mut out = PathBuf::from("/");
     let mut missing = false;
     let mut links = 0;
     while let Some(part) = todo.pop() {
@@ -357,6 +372,34 @@ mod tests {
         symlink("../research", root.join("src/link")).unwrap();
         let got = resolve(&root.join("src/link/new.txt")).unwrap();
         assert_eq!(got, root.join("research/new.txt"));
+    }
+
+    #[test]
+    fn resolving_below_a_physical_root_answers_as_resolving_from_slash() {
+        let (_d, root) = tree();
+        std::fs::create_dir_all(root.join("research/deep")).unwrap();
+        symlink("../research", root.join("src/link")).unwrap();
+        symlink(root.join("research/deep"), root.join("src/abs")).unwrap();
+        let outside = root.parent().unwrap().join("elsewhere/x");
+        for rel in [
+            "src/link/new.txt",
+            "src/abs/../x",
+            "src/../research/x",
+            "../outside/y",
+            "src/missing/../z",
+            "",
+        ] {
+            let path = root.join(rel);
+            assert_eq!(
+                resolve_below(&root, &path).unwrap(),
+                resolve(&path).unwrap(),
+                "{rel}"
+            );
+        }
+        assert_eq!(
+            resolve_below(&root, &outside).unwrap(),
+            resolve(&outside).unwrap()
+        );
     }
 
     #[test]
