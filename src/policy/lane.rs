@@ -7,6 +7,7 @@
 //! is delegated to the `ignore` crate's gitignore engine, which also makes a directory match
 //! cover everything below it.
 
+use super::cache::LazyList;
 use super::PolicyError;
 use crate::path::RepoPath;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -27,10 +28,14 @@ pub struct Pattern {
 
 /// An ordered list of patterns, compiled on first use. The hook compiles only what a decision
 /// needs (the acting role's lane, the shared and protected lists), so a policy with hundreds
-/// of roles costs little per tool call.
+/// of roles costs little per tool call. A list taken from the parsed-policy cache is also
+/// decoded on first use, for the same reason.
 #[derive(Debug, Default)]
 pub struct PatternList {
-    patterns: Vec<Pattern>,
+    /// The patterns, or why a list from the cache could not be had (see [`PatternList::lane`]).
+    patterns: OnceCell<Result<Vec<Pattern>, PolicyError>>,
+    /// Where the patterns of a list from the cache are, until `patterns` is set.
+    pending: Option<LazyList>,
     compiled: OnceCell<Result<Lane, PolicyError>>,
     /// How many paths [`PatternList::can_skip`] has tested by text so far.
     text_tests: Cell<u32>,
@@ -70,20 +75,44 @@ impl PatternList {
     /// A list from patterns in policy order.
     pub fn new(patterns: Vec<Pattern>) -> PatternList {
         PatternList {
-            patterns,
+            patterns: OnceCell::from(Ok(patterns)),
+            pending: None,
             compiled: OnceCell::new(),
             text_tests: Cell::new(0),
         }
     }
 
-    /// The patterns as written.
-    pub fn patterns(&self) -> &[Pattern] {
-        &self.patterns
+    /// A list whose patterns `pending` decodes on first use.
+    pub(crate) fn lazy(pending: LazyList) -> PatternList {
+        PatternList {
+            patterns: OnceCell::new(),
+            pending: Some(pending),
+            compiled: OnceCell::new(),
+            text_tests: Cell::new(0),
+        }
     }
 
-    /// True when the list has no pattern.
+    /// The patterns, decoded now if the list came from the cache.
+    fn loaded(&self) -> Result<&[Pattern], &PolicyError> {
+        self.patterns
+            .get_or_init(|| match &self.pending {
+                Some(p) => p.decode(),
+                None => Ok(Vec::new()),
+            })
+            .as_ref()
+            .map(Vec::as_slice)
+    }
+
+    /// The patterns as written. Empty for a list from the cache that could be neither
+    /// decoded nor parsed again; [`PatternList::lane`] then returns the error, and every
+    /// decision that needs the list fails closed.
+    pub fn patterns(&self) -> &[Pattern] {
+        self.loaded().unwrap_or(&[])
+    }
+
+    /// True when the list has no pattern (false when its patterns could not be had).
     pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
+        self.loaded().is_ok_and(<[Pattern]>::is_empty)
     }
 
     /// A cheap test, read from the pattern text without compiling anything: `false` means
@@ -99,9 +128,12 @@ impl PatternList {
     /// each pattern component other than `**` matches exactly one component of the matched
     /// path, and a literal one only an equal component; a negation never puts a path in a lane.
     pub fn may_hold(&self, path: &RepoPath) -> bool {
+        let Ok(patterns) = self.loaded() else {
+            return true;
+        };
         let components: Vec<&[u8]> = path.as_path().iter().map(OsStr::as_encoded_bytes).collect();
         let mut may = false;
-        for p in &self.patterns {
+        for p in patterns {
             match scan(&p.text, &components) {
                 Scan::MayFail => return true,
                 Scan::MayHold => may = true,
@@ -117,7 +149,7 @@ impl PatternList {
     /// list stays a candidate for every path and its error surfaces wherever it is asked).
     pub fn heads(&self) -> Option<Heads> {
         let mut heads = Heads::default();
-        for p in &self.patterns {
+        for p in self.loaded().ok()? {
             if !surely_compiles(&p.text) {
                 return None;
             }
@@ -152,7 +184,10 @@ impl PatternList {
     /// the same error is returned on every call.
     pub fn lane(&self, file: &Path, source: &str) -> Result<&Lane, PolicyError> {
         self.compiled
-            .get_or_init(|| Lane::compile(&self.patterns, file, source))
+            .get_or_init(|| {
+                let patterns = self.loaded().map_err(Clone::clone)?;
+                Lane::compile(patterns, file, source)
+            })
             .as_ref()
             .map_err(Clone::clone)
     }

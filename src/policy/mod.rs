@@ -3,6 +3,8 @@
 //! [`Policy::load`] reads and checks the file once; pattern lists compile lazily (see
 //! [`PatternList`]). [`find`] locates the file by walking up from a directory.
 
+mod cache;
+mod data;
 mod error;
 mod lane;
 mod raw;
@@ -12,17 +14,18 @@ pub use lane::{first_component, Lane, Pattern, PatternList};
 pub use raw::{BashAction, BashSettings, Mode, Unassigned};
 
 use crate::path::RepoPath;
-use indexmap::IndexMap;
-use raw::{AuditSetting, RawPolicy};
+use data::PolicyData;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use toml::Spanned;
 
 /// The policy file name looked for in each directory.
 pub const POLICY_FILE: &str = "lanes.toml";
 
 /// The audit log used when `audit` is not set.
 pub const DEFAULT_AUDIT: &str = ".lanes/audit.jsonl";
+
+/// lanes' own folder (audit log, parsed-policy cache), always protected.
+const LANES_DIR: &str = ".lanes/";
 
 /// Input fields holding written paths for the reference filesystem MCP server
 /// (`@modelcontextprotocol/server-filesystem`), used unless `[mcp_tools]` says otherwise.
@@ -117,118 +120,43 @@ impl Policy {
     /// `spawn`, an `agents` name claimed by two roles, a bad `audit` path). Every error names
     /// the file, and where it can, the line, column and key.
     pub fn load(file: &Path) -> Result<Policy, PolicyError> {
-        let source = std::fs::read_to_string(file)
-            .map_err(|e| PolicyError::file(file, format!("cannot read the policy: {e}")))?;
-        let dir = match file.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let root = dir.canonicalize().map_err(|e| {
-            PolicyError::file(
-                file,
-                format!("cannot resolve the project root {}: {e}", dir.display()),
-            )
-        })?;
+        let (source, root) = read(file)?;
         Policy::parse(file, &root, source)
     }
 
     /// Checks `source` as the policy `file` of the project at `root` (already canonical).
     pub fn parse(file: &Path, root: &Path, source: String) -> Result<Policy, PolicyError> {
-        let raw: RawPolicy = toml::from_str(&source)
-            .map_err(|e| PolicyError::at(file, &source, e.span(), e.message().to_string()))?;
-        let at = |span: std::ops::Range<usize>, msg: String| {
-            PolicyError::at(file, &source, Some(span), msg)
-        };
+        let data = data::parse(file, &source)?;
+        Ok(Policy::assemble(file, root, source, data))
+    }
 
-        let audit = match &raw.audit {
-            None => Some(RepoPath::new(Path::new(DEFAULT_AUDIT)).expect("valid default")),
-            Some(s) => match s.get_ref() {
-                AuditSetting::Off => None,
-                AuditSetting::Default => {
-                    Some(RepoPath::new(Path::new(DEFAULT_AUDIT)).expect("valid default"))
-                }
-                AuditSetting::Path(p) => match RepoPath::new(Path::new(p)) {
-                    Some(rp) if !rp.is_root() => Some(rp),
-                    _ => {
-                        return Err(at(
-                            s.span(),
-                            format!("`{p}` must be a file path inside the project root"),
-                        ))
-                    }
-                },
-            },
-        };
-
-        let names: std::collections::HashSet<String> =
-            raw.roles.keys().map(|k| k.get_ref().clone()).collect();
-        let mut agent_owner: HashMap<String, String> = HashMap::new();
-        let mut roles = Vec::with_capacity(raw.roles.len());
-        for (name, r) in raw.roles {
-            let name_span = name.span();
-            let name = name.into_inner();
-            if name.is_empty() {
-                return Err(at(name_span, "a role needs a name".into()));
-            }
-            let agents: Vec<String> = match r.agents {
-                None => vec![name.clone()],
-                Some(list) => list
-                    .into_iter()
-                    .map(|a| (a.span(), a.into_inner()))
-                    .map(|(span, a)| {
-                        if a.is_empty() {
-                            Err(at(span, "an agent name may not be empty".into()))
-                        } else {
-                            Ok(a)
-                        }
-                    })
-                    .collect::<Result<_, _>>()?,
-            };
-            for a in &agents {
-                if let Some(other) = agent_owner.insert(a.clone(), name.clone()) {
-                    if other != name {
-                        return Err(at(name_span.clone(), format!(
-                            "agent `{a}` is claimed by roles `{other}` and `{name}`; each agent_type may act as one role only"
-                        )));
-                    }
-                }
-            }
-            for s in &r.spawn {
-                if !names.contains(s.get_ref()) {
-                    return Err(at(
-                        s.span(),
-                        format!("`spawn` names `{}`, which is not a role", s.get_ref()),
-                    ));
-                }
-            }
-            let (signal, signal_span) = match r.signal {
-                None => (None, None),
-                Some(s) => match RepoPath::new(Path::new(s.get_ref())) {
-                    Some(p) if !p.is_root() => (Some(p), Some(s.span())),
-                    _ => {
-                        return Err(at(
-                            s.span(),
-                            format!(
-                                "signal `{}` must be a file path inside the project",
-                                s.get_ref()
-                            ),
-                        ))
-                    }
-                },
-            };
-            roles.push(Role {
-                description: r.description,
-                write: patterns(r.write),
-                agents,
-                signal,
-                signal_requires: r.signal_requires,
-                spawn: r.spawn.into_iter().map(Spanned::into_inner).collect(),
-                branch_spans: r.branches.iter().map(Spanned::span).collect(),
-                branches: r.branches.into_iter().map(Spanned::into_inner).collect(),
-                signal_span,
-                name,
-            });
+    /// [`Policy::load`] for `lanes hook`, which runs on every tool call: a policy of at least
+    /// [`cache::MIN_SOURCE_BYTES`] is taken from the parsed-policy cache in
+    /// `ROOT/.lanes/cache/` when the cache was made from the very same text, and parsed (and
+    /// the cache rewritten) otherwise. The answer is the same as [`Policy::load`]'s: any
+    /// cache that cannot be read, decoded or trusted is ignored, and failing to write one is
+    /// too. Commands other than the hook parse the policy every time.
+    ///
+    /// Errors: as [`Policy::load`].
+    pub fn load_cached(file: &Path) -> Result<Policy, PolicyError> {
+        let (source, root) = read(file)?;
+        if source.len() < cache::MIN_SOURCE_BYTES {
+            return Policy::parse(file, &root, source);
         }
+        let cache_file = root.join(cache::CACHE_FILE);
+        if let Some(data) = cache::read(&cache_file, file, &source) {
+            return Ok(Policy::assemble(file, &root, source, data));
+        }
+        let data = data::parse(file, &source)?;
+        // The decision never depends on the cache being written (a read-only checkout, a
+        // full disk): the next run parses again.
+        let _ = cache::write(&cache_file, &source, &data);
+        Ok(Policy::assemble(file, &root, source, data))
+    }
 
+    /// The policy from its checked data plus what depends on where it lies: the file, the
+    /// root, and the always-protected patterns (the policy file's target when it is a symlink).
+    fn assemble(file: &Path, root: &Path, source: String, data: PolicyData) -> Policy {
         let mut builtin = vec!["**/.claude/".to_string(), "**/.git".to_string()];
         // `root` is the file's directory, already resolved: only a policy file that is itself
         // a symlink needs resolving again, to protect the file it points to.
@@ -243,15 +171,21 @@ impl Policy {
         } else if let Some(name) = file.file_name() {
             builtin.insert(0, name.to_string_lossy().into_owned());
         }
-        if let Some(audit) = &audit {
+        // lanes' own folder: the audit log by default, and the parsed-policy cache, which the
+        // hook trusts when it matches the policy text.
+        builtin.push(LANES_DIR.to_string());
+        if let Some(audit) = &data.audit {
             let folder = audit
                 .as_path()
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty());
-            builtin.push(match folder {
+            let entry = match folder {
                 Some(dir) => format!("{}/", dir.display()),
                 None => audit.to_string(),
-            });
+            };
+            if entry != LANES_DIR {
+                builtin.push(entry);
+            }
         }
         let builtin_protected = PatternList::new(
             builtin
@@ -259,36 +193,28 @@ impl Policy {
                 .map(|text| Pattern { text, span: None })
                 .collect(),
         );
-
-        let mut mcp_tools: IndexMap<String, Vec<String>> = DEFAULT_MCP_TOOLS
-            .iter()
-            .map(|(t, f)| (t.to_string(), f.iter().map(|s| s.to_string()).collect()))
-            .collect();
-        for (tool, fields) in raw.mcp_tools {
-            mcp_tools.insert(tool.into_inner(), fields.into_vec());
-        }
-
+        let roles = data.roles;
         let signal_roles = (0..roles.len())
             .filter(|&i| roles[i].signal.is_some())
             .collect();
-        Ok(Policy {
+        Policy {
             file: file.to_path_buf(),
             root: root.to_path_buf(),
-            mode: raw.mode,
-            unassigned: raw.unassigned,
-            audit,
+            mode: data.mode,
+            unassigned: data.unassigned,
+            audit: data.audit,
             roles,
-            shared: patterns(raw.shared.write),
-            protected: patterns(raw.protected.paths),
+            shared: data.shared,
+            protected: data.protected,
             builtin_protected,
-            mcp_tools: mcp_tools.into_iter().collect(),
-            bash: raw.bash,
+            mcp_tools: data.mcp_tools,
+            bash: data.bash,
             source,
             branch_globs: std::cell::OnceCell::new(),
             owner_index: std::cell::OnceCell::new(),
             owner_lookups: std::cell::Cell::new(0),
             signal_roles,
-        })
+        }
     }
 
     /// The compiled form of `list`, which must belong to this policy.
@@ -491,15 +417,21 @@ fn glob_name_match(pattern: &str, name: &str) -> bool {
     true
 }
 
-fn patterns(list: Vec<Spanned<String>>) -> PatternList {
-    PatternList::new(
-        list.into_iter()
-            .map(|s| Pattern {
-                span: Some(s.span()),
-                text: s.into_inner(),
-            })
-            .collect(),
-    )
+/// The policy text and the project root (the file's directory, canonicalized).
+fn read(file: &Path) -> Result<(String, PathBuf), PolicyError> {
+    let source = std::fs::read_to_string(file)
+        .map_err(|e| PolicyError::file(file, format!("cannot read the policy: {e}")))?;
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let root = dir.canonicalize().map_err(|e| {
+        PolicyError::file(
+            file,
+            format!("cannot resolve the project root {}: {e}", dir.display()),
+        )
+    })?;
+    Ok((source, root))
 }
 
 /// Finds the policy for work done in `dir`: `explicit` when given (`--policy`,

@@ -1,0 +1,477 @@
+//! The parsed-policy cache of `lanes hook`: `ROOT/.lanes/cache/policy.bin`.
+//!
+//! The hook runs on every tool call, and parsing a large `lanes.toml` (200 roles of 50
+//! patterns: 216 KB) costs several times as much as the rest of the call. The cache keeps the
+//! checked policy data of [`super::data::parse`] and is trusted only when the policy text it
+//! was made from, which it holds, equals the text just read byte for byte: no times, no
+//! hashes. Anything else (no file, a short or corrupt one, another lanes version, another
+//! text) is a miss, and the policy is parsed as without a cache.
+//!
+//! Layout: [`MAGIC`], then in postcard (a compact, documented serde format that reads strings
+//! without copying them): the [`Header`] (format, lanes version, the policy text), the
+//! [`Snapshot`] (everything but the pattern lists), then the pattern lists, each encoded on
+//! its own so that the hook decodes only the lists a decision needs. A list that turns out
+//! not to decode (a file damaged after its header was checked) is taken from the policy text
+//! parsed again, so damage never changes a decision.
+
+use super::data::{self, PolicyData};
+use super::lane::{Pattern, PatternList};
+use super::raw::{BashSettings, Mode, Unassigned};
+use super::{PolicyError, Role};
+use crate::path::RepoPath;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::io::Write;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+/// The cache file, relative to the project root.
+pub(crate) const CACHE_FILE: &str = ".lanes/cache/policy.bin";
+
+/// Policies shorter than this (in bytes) are parsed every time, and no cache is read or
+/// written for them: parsing a small policy costs less than reading a second file.
+pub(crate) const MIN_SOURCE_BYTES: usize = 16 * 1024;
+
+/// The first bytes of a cache file.
+const MAGIC: &[u8; 8] = b"lanes\xffpc";
+
+/// The layout version; bump it when [`Snapshot`] or the list encoding changes.
+const FORMAT: u32 = 1;
+
+/// The lanes version that wrote the cache: another version parses again, since what parsing
+/// derives from the text may have changed.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What a cache file starts with (after [`MAGIC`]). `source` comes last, so that the policy
+/// text ends where the [`Snapshot`] begins.
+#[derive(Serialize, Deserialize)]
+struct Header<'a> {
+    format: u32,
+    version: &'a str,
+    #[serde(borrow)]
+    source: Bytes<'a>,
+}
+
+/// Everything of [`PolicyData`] but the pattern lists, which are [`ListAt`] references into
+/// the lists that follow.
+#[derive(Serialize, Deserialize)]
+struct Snapshot<'a> {
+    mode: Mode,
+    unassigned: Unassigned,
+    audit: Option<&'a str>,
+    #[serde(borrow)]
+    roles: Vec<RoleSnapshot<'a>>,
+    shared: ListAt,
+    protected: ListAt,
+    #[serde(borrow)]
+    mcp_tools: Vec<(&'a str, Vec<&'a str>)>,
+    bash: BashSettings,
+}
+
+/// A [`Role`], its lane as a reference.
+#[derive(Serialize, Deserialize)]
+struct RoleSnapshot<'a> {
+    name: &'a str,
+    description: Option<&'a str>,
+    write: ListAt,
+    #[serde(borrow)]
+    agents: Vec<&'a str>,
+    #[serde(borrow)]
+    signal: Option<(&'a str, Span)>,
+    #[serde(borrow)]
+    signal_requires: Vec<&'a str>,
+    #[serde(borrow)]
+    spawn: Vec<&'a str>,
+    #[serde(borrow)]
+    branches: Vec<(&'a str, Span)>,
+}
+
+/// One user pattern (user patterns always have a span; built-in ones are not cached).
+#[derive(Serialize, Deserialize)]
+struct PatternSnapshot<'a> {
+    text: &'a str,
+    span: Span,
+}
+
+/// A byte range of the policy text.
+#[derive(Serialize, Deserialize, Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+}
+
+/// Where one encoded pattern list lies, relative to the start of the lists.
+#[derive(Serialize, Deserialize, Clone, Copy)]
+struct ListAt {
+    start: usize,
+    len: usize,
+}
+
+/// Bytes written as one run (postcard `bytes`) and read without copying.
+struct Bytes<'a>(&'a [u8]);
+
+impl Serialize for Bytes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Bytes<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'a [u8]>::deserialize(d).map(Bytes)
+    }
+}
+
+/// A cache file read and found to match the policy text, shared by its lazy lists.
+struct CacheFile {
+    /// The whole file.
+    bytes: Vec<u8>,
+    /// The policy text inside `bytes` (equal to `lanes.toml` when the file was read).
+    source: Range<usize>,
+    /// Where the encoded lists start in `bytes`.
+    lists: usize,
+    /// The policy file, for errors.
+    file: PathBuf,
+    /// How many roles the snapshot has, to check the policy parsed again against it.
+    roles: usize,
+    /// The pattern lists from the policy text parsed again, for a list that does not decode.
+    reparsed: OnceLock<Result<ReparsedLists, PolicyError>>,
+}
+
+/// The pattern lists of a policy parsed again: each role's (in file order), shared, protected.
+struct ReparsedLists {
+    roles: Vec<Vec<Pattern>>,
+    shared: Vec<Pattern>,
+    protected: Vec<Pattern>,
+}
+
+/// Which list of the policy a [`LazyList`] is.
+#[derive(Debug, Clone, Copy)]
+enum Which {
+    Role(usize),
+    Shared,
+    Protected,
+}
+
+/// A pattern list in a cache file, decoded when first needed (see [`PatternList::lazy`]).
+#[derive(Clone)]
+pub(crate) struct LazyList {
+    cache: Arc<CacheFile>,
+    which: Which,
+    /// The encoded list in the cache file's bytes.
+    at: Range<usize>,
+}
+
+impl std::fmt::Debug for LazyList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyList")
+            .field("which", &self.which)
+            .field("at", &self.at)
+            .finish()
+    }
+}
+
+impl LazyList {
+    /// The patterns. A list that does not decode, or whose spans do not fit the policy text,
+    /// is taken from the text parsed again.
+    ///
+    /// Errors: only then, the policy does not parse (an error naming file, line and key), or
+    /// parses to other roles than the cache holds.
+    pub(crate) fn decode(&self) -> Result<Vec<Pattern>, PolicyError> {
+        match self.decode_cached() {
+            Some(patterns) => Ok(patterns),
+            None => self.reparsed(),
+        }
+    }
+
+    fn decode_cached(&self) -> Option<Vec<Pattern>> {
+        let cache = &self.cache;
+        let bytes = cache.bytes.get(self.at.clone())?;
+        let list: Vec<PatternSnapshot<'_>> = postcard::from_bytes(bytes).ok()?;
+        let source = &cache.bytes[cache.source.clone()];
+        list.into_iter()
+            .map(|p| {
+                Some(Pattern {
+                    text: p.text.to_string(),
+                    span: Some(span_in(p.span, source)?),
+                })
+            })
+            .collect()
+    }
+
+    fn reparsed(&self) -> Result<Vec<Pattern>, PolicyError> {
+        let cache = &self.cache;
+        let lists = cache
+            .reparsed
+            .get_or_init(|| {
+                let source = std::str::from_utf8(&cache.bytes[cache.source.clone()])
+                    .map_err(|_| PolicyError::file(&cache.file, "the policy is not UTF-8"))?;
+                let data = data::parse(&cache.file, source)?;
+                if data.roles.len() != cache.roles {
+                    return Err(PolicyError::file(
+                        &cache.file,
+                        format!("the parsed-policy cache {CACHE_FILE} does not match the policy; delete it"),
+                    ));
+                }
+                Ok(ReparsedLists {
+                    roles: data.roles.iter().map(|r| r.write.patterns().to_vec()).collect(),
+                    shared: data.shared.patterns().to_vec(),
+                    protected: data.protected.patterns().to_vec(),
+                })
+            })
+            .as_ref()
+            .map_err(Clone::clone)?;
+        Ok(match self.which {
+            Which::Role(i) => lists.roles[i].clone(),
+            Which::Shared => lists.shared.clone(),
+            Which::Protected => lists.protected.clone(),
+        })
+    }
+}
+
+/// The policy data in `cache_file` when it was made by this lanes version from exactly
+/// `source` (the text of the policy `file`); `None` for any other file, which the caller
+/// treats as no cache.
+pub(crate) fn read(cache_file: &Path, file: &Path, source: &str) -> Option<PolicyData> {
+    let bytes = std::fs::read(cache_file).ok()?;
+    let body = bytes.strip_prefix(MAGIC)?;
+    let (header, rest) = postcard::take_from_bytes::<Header<'_>>(body).ok()?;
+    if header.format != FORMAT || header.version != VERSION || header.source.0 != source.as_bytes()
+    {
+        return None;
+    }
+    // The text is the header's last field, so it ends where the snapshot begins.
+    let source_end = bytes.len() - rest.len();
+    let source_at = source_end - source.len()..source_end;
+    let (snap, lists) = postcard::take_from_bytes::<Snapshot<'_>>(rest).ok()?;
+    let lists_at = bytes.len() - lists.len();
+    let source = source.as_bytes();
+
+    // Everything but the lists is decoded now, and checked as far as it is cheap; the
+    // strings are copied out of `bytes` before it moves into the shared `CacheFile`.
+    struct RoleParts {
+        role: Role,
+        write: ListAt,
+    }
+    let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let mut parts = Vec::with_capacity(snap.roles.len());
+    for r in &snap.roles {
+        let (signal, signal_span) = match r.signal {
+            None => (None, None),
+            Some((path, span)) => (
+                Some(RepoPath::new(Path::new(path)).filter(|p| !p.is_root())?),
+                Some(span_in(span, source)?),
+            ),
+        };
+        if r.name.is_empty() {
+            return None;
+        }
+        parts.push(RoleParts {
+            role: Role {
+                name: r.name.to_string(),
+                description: r.description.map(str::to_string),
+                write: PatternList::default(),
+                agents: owned(&r.agents),
+                signal,
+                signal_requires: owned(&r.signal_requires),
+                spawn: owned(&r.spawn),
+                branches: r.branches.iter().map(|(b, _)| b.to_string()).collect(),
+                signal_span,
+                branch_spans: r
+                    .branches
+                    .iter()
+                    .map(|(_, s)| span_in(*s, source))
+                    .collect::<Option<_>>()?,
+            },
+            write: r.write,
+        });
+    }
+    let audit = match snap.audit {
+        None => None,
+        Some(a) => Some(RepoPath::new(Path::new(a)).filter(|p| !p.is_root())?),
+    };
+    let mcp_tools = snap
+        .mcp_tools
+        .iter()
+        .map(|(tool, fields)| (tool.to_string(), owned(fields)))
+        .collect();
+    let (mode, unassigned, bash) = (snap.mode, snap.unassigned, snap.bash);
+    let (shared_at, protected_at) = (snap.shared, snap.protected);
+    let roles = parts.len();
+    drop(snap);
+
+    let cache = Arc::new(CacheFile {
+        bytes,
+        source: source_at,
+        lists: lists_at,
+        file: file.to_path_buf(),
+        roles,
+        reparsed: OnceLock::new(),
+    });
+    let lazy = |which: Which, at: ListAt| -> Option<PatternList> {
+        let start = cache.lists.checked_add(at.start)?;
+        let end = start.checked_add(at.len)?;
+        (end <= cache.bytes.len()).then(|| {
+            PatternList::lazy(LazyList {
+                cache: Arc::clone(&cache),
+                which,
+                at: start..end,
+            })
+        })
+    };
+    let mut out = Vec::with_capacity(roles);
+    for (i, p) in parts.into_iter().enumerate() {
+        out.push(Role {
+            write: lazy(Which::Role(i), p.write)?,
+            ..p.role
+        });
+    }
+    Some(PolicyData {
+        mode,
+        unassigned,
+        audit,
+        roles: out,
+        shared: lazy(Which::Shared, shared_at)?,
+        protected: lazy(Which::Protected, protected_at)?,
+        mcp_tools,
+        bash,
+    })
+}
+
+/// `span` as a range of `source`, if it lies inside it on character boundaries.
+fn span_in(span: Span, source: &[u8]) -> Option<Range<usize>> {
+    let boundary = |i: usize| i == source.len() || source.get(i).is_some_and(|b| b & 0xc0 != 0x80);
+    (span.start <= span.end
+        && span.end <= source.len()
+        && boundary(span.start)
+        && boundary(span.end))
+    .then_some(span.start..span.end)
+}
+
+/// Writes the cache for `data`, parsed from `source`: to a temporary file in the cache
+/// folder (created if needed), then renamed over `cache_file`, so that a hook running at the
+/// same time reads either the old file or the new one, never half of one.
+///
+/// Errors: the folder or file cannot be written, or `data` holds a pattern without a span.
+pub(crate) fn write(cache_file: &Path, source: &str, data: &PolicyData) -> std::io::Result<()> {
+    let bytes = encode(source, data)?;
+    let dir = cache_file
+        .parent()
+        .ok_or_else(|| std::io::Error::other("the cache file has no folder"))?;
+    std::fs::create_dir_all(dir)?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = dir.join(format!("policy.{}.{nanos}.tmp", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(&bytes))
+        .and_then(|()| std::fs::rename(&tmp, cache_file));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// The strings of `v`, borrowed.
+fn refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// A path from the policy text (so UTF-8) as text.
+fn utf8(path: &RepoPath) -> std::io::Result<&str> {
+    path.as_path()
+        .to_str()
+        .ok_or_else(|| std::io::Error::other("a path that is not UTF-8"))
+}
+
+/// The bytes of a cache file for `data`, parsed from `source`.
+fn encode(source: &str, data: &PolicyData) -> std::io::Result<Vec<u8>> {
+    let mut lists = Vec::new();
+    let mut list = |l: &PatternList| -> std::io::Result<ListAt> {
+        let snaps = l
+            .patterns()
+            .iter()
+            .map(|p| {
+                let span = p.span.clone().ok_or_else(|| {
+                    std::io::Error::other("a pattern without a span cannot be cached")
+                })?;
+                Ok(PatternSnapshot {
+                    text: &p.text,
+                    span: Span {
+                        start: span.start,
+                        end: span.end,
+                    },
+                })
+            })
+            .collect::<std::io::Result<Vec<_>>>()?;
+        let start = lists.len();
+        lists.extend(postcard::to_allocvec(&snaps).map_err(std::io::Error::other)?);
+        Ok(ListAt {
+            start,
+            len: lists.len() - start,
+        })
+    };
+    let mut roles = Vec::with_capacity(data.roles.len());
+    for r in &data.roles {
+        roles.push(RoleSnapshot {
+            name: &r.name,
+            description: r.description.as_deref(),
+            write: list(&r.write)?,
+            agents: refs(&r.agents),
+            signal: match (&r.signal, &r.signal_span) {
+                (None, _) => None,
+                (Some(path), Some(span)) => Some((
+                    utf8(path)?,
+                    Span {
+                        start: span.start,
+                        end: span.end,
+                    },
+                )),
+                (Some(_), None) => return Err(std::io::Error::other("a signal without a span")),
+            },
+            signal_requires: refs(&r.signal_requires),
+            spawn: refs(&r.spawn),
+            branches: r
+                .branches
+                .iter()
+                .zip(&r.branch_spans)
+                .map(|(b, s)| {
+                    (
+                        b.as_str(),
+                        Span {
+                            start: s.start,
+                            end: s.end,
+                        },
+                    )
+                })
+                .collect(),
+        });
+    }
+    let snap = Snapshot {
+        mode: data.mode,
+        unassigned: data.unassigned,
+        audit: data.audit.as_ref().map(utf8).transpose()?,
+        roles,
+        shared: list(&data.shared)?,
+        protected: list(&data.protected)?,
+        mcp_tools: data
+            .mcp_tools
+            .iter()
+            .map(|(t, f)| (t.as_str(), refs(f)))
+            .collect(),
+        bash: data.bash,
+    };
+    let header = Header {
+        format: FORMAT,
+        version: VERSION,
+        source: Bytes(source.as_bytes()),
+    };
+    let mut out = MAGIC.to_vec();
+    out.extend(postcard::to_allocvec(&header).map_err(std::io::Error::other)?);
+    out.extend(postcard::to_allocvec(&snap).map_err(std::io::Error::other)?);
+    out.extend(lists);
+    Ok(out)
+}
