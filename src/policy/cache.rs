@@ -10,9 +10,9 @@
 //! Layout: [`MAGIC`], then in postcard (a compact, documented serde format that reads strings
 //! without copying them): the [`Header`] (format, lanes version, the policy text), the
 //! [`Snapshot`] (everything but the pattern lists), then the pattern lists, each encoded on
-//! its own so that the hook decodes only the lists a decision needs. A list that turns out
-//! not to decode (a file damaged after its header was checked) is taken from the policy text
-//! parsed again, so damage never changes a decision.
+//! its own so that the hook decodes only the lists a decision needs. Each pattern decoded is
+//! checked against the policy text at its span; a list that does not decode or check (a file
+//! damaged after its header was read) is taken from the policy text parsed again.
 
 use super::data::{self, PolicyData};
 use super::lane::{Pattern, PatternList};
@@ -191,9 +191,10 @@ impl LazyList {
         let source = &cache.bytes[cache.source.clone()];
         list.into_iter()
             .map(|p| {
-                Some(Pattern {
+                let span = span_in(p.span, source)?;
+                written_as(p.text, &source[span.clone()]).then(|| Pattern {
                     text: p.text.to_string(),
-                    span: Some(span_in(p.span, source)?),
+                    span: Some(span),
                 })
             })
             .collect()
@@ -338,6 +339,19 @@ pub(crate) fn read(cache_file: &Path, file: &Path, source: &str) -> Option<Polic
     })
 }
 
+/// True when `written`, a pattern's span in the policy text, is `text` as a TOML string
+/// without escapes (`"src/"`, `'src/'`): a cheap check that a list from the cache says what
+/// the text says. A pattern written with escapes fails it, and its list is parsed again.
+fn written_as(text: &str, written: &[u8]) -> bool {
+    let quoted = |q: u8| {
+        written.len() == text.len() + 2
+            && written[0] == q
+            && written[written.len() - 1] == q
+            && &written[1..written.len() - 1] == text.as_bytes()
+    };
+    (quoted(b'"') && !text.contains(['\\', '"'])) || (quoted(b'\'') && !text.contains('\''))
+}
+
 /// `span` as a range of `source`, if it lies inside it on character boundaries.
 fn span_in(span: Span, source: &[u8]) -> Option<Range<usize>> {
     let boundary = |i: usize| i == source.len() || source.get(i).is_some_and(|b| b & 0xc0 != 0x80);
@@ -474,4 +488,242 @@ fn encode(source: &str, data: &PolicyData) -> std::io::Result<Vec<u8>> {
     out.extend(postcard::to_allocvec(&snap).map_err(std::io::Error::other)?);
     out.extend(lists);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICY: &str = r###"
+mode = "log"
+unassigned = "deny"
+audit = "logs/audit.jsonl"
+
+[roles.researcher]
+description = "Researches; never writes code."
+write = ["research/", 'notes/*.md', "!research/private/", "caf\u00e9/"]
+agents = ["researcher", "scout"]
+signal = "research/DONE.md"
+signal_requires = ["## Findings"]
+
+[roles.builder]
+write = ["src/", "package.json"]
+spawn = ["reviewer"]
+branches = ["build/*", "main"]
+
+[roles.reviewer]
+write = []
+
+[shared]
+write = ["target/", "node_modules/"]
+
+[protected]
+paths = ["contracts/"]
+
+[mcp_tools]
+"mcp__notes__*" = "file"
+
+[bash]
+opaque = "deny"
+"###;
+
+    fn parse(src: &str) -> PolicyData {
+        data::parse(Path::new("lanes.toml"), src).unwrap()
+    }
+
+    /// The cache bytes for `src`, written to a temporary folder; returns the folder and file.
+    fn cached(src: &str, data: &PolicyData) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(CACHE_FILE);
+        write(&file, src, data).unwrap();
+        (dir, file)
+    }
+
+    fn read_back(file: &Path, src: &str) -> Option<PolicyData> {
+        read(file, Path::new("lanes.toml"), src)
+    }
+
+    /// Every field, with each list's patterns and spans, as text: two policies that print the
+    /// same decide the same.
+    fn shown(d: &PolicyData) -> String {
+        let list = |l: &PatternList| {
+            l.patterns()
+                .iter()
+                .map(|p| format!("{}@{:?}", p.text, p.span))
+                .collect::<Vec<_>>()
+        };
+        let roles: Vec<String> = d
+            .roles
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {:?} {:?} {:?} {:?}@{:?} {:?} {:?} {:?}@{:?}",
+                    r.name,
+                    r.description,
+                    list(&r.write),
+                    r.agents,
+                    r.signal,
+                    r.signal_span,
+                    r.signal_requires,
+                    r.spawn,
+                    r.branches,
+                    r.branch_spans
+                )
+            })
+            .collect();
+        format!(
+            "{:?} {:?} {:?} {roles:#?} {:?} {:?} {:?} {:?}",
+            d.mode,
+            d.unassigned,
+            d.audit,
+            list(&d.shared),
+            list(&d.protected),
+            d.mcp_tools,
+            d.bash
+        )
+    }
+
+    #[test]
+    fn parse_then_cache_then_read_equals_parse() {
+        let data = parse(POLICY);
+        let (_dir, file) = cached(POLICY, &data);
+        let back = read_back(&file, POLICY).expect("a cache of the same text is used");
+        assert_eq!(shown(&back), shown(&data));
+        assert!(shown(&data).contains("caf\u{e9}/"), "{}", shown(&data));
+    }
+
+    #[test]
+    fn the_cache_is_used_only_for_the_very_text_it_was_made_from() {
+        let (_dir, file) = cached(POLICY, &parse(POLICY));
+        let same_length = POLICY.replace("\"src/\"", "\"srd/\"");
+        assert_eq!(same_length.len(), POLICY.len());
+        assert!(read_back(&file, &same_length).is_none());
+        assert!(read_back(&file, &format!("{POLICY}\n")).is_none());
+        assert!(read_back(&file, &POLICY[..POLICY.len() - 1]).is_none());
+    }
+
+    /// A cache that claims more for a role than its text says is trusted only with that text:
+    /// the embedded text, not the claim, decides whether it is used.
+    #[test]
+    fn a_cache_claiming_other_patterns_is_not_used_for_another_text() {
+        let wider = POLICY.replace(
+            r#"write = ["src/", "package.json"]"#,
+            r#"write = ["src/", "research/"]"#,
+        );
+        let (_dir, file) = cached(&wider, &parse(&wider));
+        assert!(read_back(&file, POLICY).is_none());
+        let back = read_back(&file, &wider).unwrap();
+        assert_eq!(shown(&back), shown(&parse(&wider)));
+    }
+
+    #[test]
+    fn damaged_files_are_misses() {
+        let data = parse(POLICY);
+        let (_dir, file) = cached(POLICY, &data);
+        let good = std::fs::read(&file).unwrap();
+        let mut cases: Vec<(&str, Vec<u8>)> = vec![
+            ("empty", Vec::new()),
+            ("magic only", MAGIC.to_vec()),
+            ("garbage", b"not a cache at all".repeat(100)),
+        ];
+        for cut in [9, 20, good.len() / 2] {
+            cases.push(("truncated", good[..cut].to_vec()));
+        }
+        let at = good
+            .windows(VERSION.len())
+            .position(|w| w == VERSION.as_bytes())
+            .unwrap();
+        let mut other_version = good.clone();
+        other_version[at] ^= 1;
+        cases.push(("another lanes version", other_version));
+        let mut other_format = good.clone();
+        other_format[MAGIC.len()] = FORMAT as u8 + 1;
+        cases.push(("another format", other_format));
+        for (what, bytes) in cases {
+            std::fs::write(&file, &bytes).unwrap();
+            assert!(read_back(&file, POLICY).is_none(), "{what}");
+        }
+    }
+
+    /// A list damaged after the header (its text, its length, its spans) is parsed again from
+    /// the policy text: damage never changes what a list holds.
+    #[test]
+    fn a_damaged_list_is_taken_from_the_text_parsed_again() {
+        let data = parse(POLICY);
+        let (_dir, file) = cached(POLICY, &data);
+        let good = std::fs::read(&file).unwrap();
+        let lists_start = {
+            let (_, rest) = postcard::take_from_bytes::<Header<'_>>(&good[MAGIC.len()..]).unwrap();
+            let (_, lists) = postcard::take_from_bytes::<Snapshot<'_>>(rest).unwrap();
+            good.len() - lists.len()
+        };
+        let text_at = lists_start
+            + good[lists_start..]
+                .windows(b"research/".len())
+                .position(|w| w == b"research/")
+                .unwrap();
+        for (at, value) in [
+            (text_at, b'x'),
+            (lists_start, 0xff),
+            (lists_start + 2, 0xee),
+        ] {
+            let mut bytes = good.clone();
+            bytes[at] = value;
+            std::fs::write(&file, &bytes).unwrap();
+            // The header and snapshot are intact, so the file is used; its lists are not.
+            let back = read_back(&file, POLICY).unwrap();
+            assert_eq!(shown(&back), shown(&data), "byte {at} set to {value}");
+        }
+        // Cut short, a list lies past the end: a miss.
+        std::fs::write(&file, &good[..good.len() - 3]).unwrap();
+        assert!(read_back(&file, POLICY).is_none());
+    }
+
+    #[test]
+    fn a_list_that_cannot_be_had_is_an_error_not_an_empty_lane() {
+        let data = parse(POLICY);
+        // A cache that holds a text which no longer parses (made by hand: lanes never writes
+        // one), with a damaged list: the list is an error, which the hook turns into a block.
+        let broken = POLICY.replace("[bash]", "[bash");
+        let (_dir, file) = cached(&broken, &data);
+        let mut bytes = std::fs::read(&file).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xff;
+        std::fs::write(&file, &bytes).unwrap();
+        let back = read_back(&file, &broken).unwrap();
+        let e = back
+            .protected
+            .lane(Path::new("lanes.toml"), &broken)
+            .unwrap_err();
+        assert!(e.to_string().starts_with("lanes.toml:"), "{e}");
+        assert!(back
+            .protected
+            .may_hold(&RepoPath::new(Path::new("x")).unwrap()));
+    }
+
+    #[test]
+    fn patterns_written_with_escapes_are_parsed_again_and_still_equal() {
+        let src = "[roles.a]\nwrite = [\"sr\\u0063/\", \"\"\"doc/\"\"\"]\n";
+        let data = parse(src);
+        let (_dir, file) = cached(src, &data);
+        let back = read_back(&file, src).unwrap();
+        assert_eq!(shown(&back), shown(&data));
+        assert_eq!(back.roles[0].write.patterns()[0].text, "src/");
+    }
+
+    #[test]
+    fn written_as_accepts_only_plain_quoted_text() {
+        assert!(written_as("src/", b"\"src/\""));
+        assert!(written_as("src/", b"'src/'"));
+        assert!(!written_as("src/", b"\"srd/\""));
+        assert!(!written_as("src/", b"\"src/"));
+        assert!(
+            !written_as("a\\b", b"\"a\\b\""),
+            "an escape in a basic string"
+        );
+        assert!(
+            written_as("a\\b", b"'a\\b'"),
+            "no escapes in a literal string"
+        );
+    }
 }
