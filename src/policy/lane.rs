@@ -37,7 +37,7 @@ pub struct PatternList {
     /// Where the patterns of a list from the cache are, until `patterns` is set.
     pending: Option<LazyList>,
     compiled: OnceCell<Result<Lane, PolicyError>>,
-    /// How many paths [`PatternList::can_skip`] has tested by text so far.
+    /// How many paths [`PatternList::find`] has answered without compiling the whole list.
     text_tests: Cell<u32>,
 }
 
@@ -134,7 +134,7 @@ impl PatternList {
         let components: Vec<&[u8]> = path.as_path().iter().map(OsStr::as_encoded_bytes).collect();
         let mut may = false;
         for p in patterns {
-            match scan(&p.text, &components) {
+            match scan(&p.text, &components, false) {
                 Scan::MayFail => return true,
                 Scan::MayHold => may = true,
                 Scan::CannotHold => {}
@@ -167,17 +167,62 @@ impl PatternList {
         Some(heads)
     }
 
-    /// True when `path` may be answered "in no pattern of this list" without compiling it:
-    /// the list is not compiled yet, it has been asked about fewer than a few paths, and
-    /// [`PatternList::may_hold`] rules `path` out. A caller that judges one path (the hook)
-    /// thus compiles only the lists that could hold it; one that judges thousands compiles
-    /// each list once and uses the matcher.
-    pub fn can_skip(&self, path: &RepoPath) -> bool {
-        if self.compiled.get().is_some() || self.text_tests.get() >= TEXT_TESTS {
-            return false;
+    /// The pattern (as written) that puts `path` in this lane, as the compiled lane's
+    /// [`Lane::find`] answers. While the list is not compiled and has been asked about fewer
+    /// than a few paths, only the patterns that can bear on `path` are compiled, which for a
+    /// role of fifty patterns is one or none: a pattern matches a path (or a parent of it)
+    /// only when each of its literal components is a component of the path (see
+    /// [`PatternList::may_hold`]), and one that cannot match leaves the answer as it is,
+    /// negation or not. A list with a pattern that might not compile is compiled whole, so
+    /// its error surfaces as it would.
+    ///
+    /// `file` and `source` are the policy's, for errors. Errors: as [`PatternList::lane`].
+    pub fn find(
+        &self,
+        path: &RepoPath,
+        is_dir: bool,
+        file: &Path,
+        source: &str,
+    ) -> Result<Option<&str>, PolicyError> {
+        if self.compiled.get().is_none() && self.text_tests.get() < TEXT_TESTS {
+            if let Some(found) = self.find_by_subset(path, is_dir, file, source) {
+                self.text_tests.set(self.text_tests.get() + 1);
+                return found;
+            }
         }
-        self.text_tests.set(self.text_tests.get() + 1);
-        !self.may_hold(path)
+        Ok(self.lane(file, source)?.find(path, is_dir))
+    }
+
+    /// [`PatternList::find`] with the patterns that can bear on `path`; `None` when the whole
+    /// list must be compiled (a pattern might not compile, or the list could not be had).
+    fn find_by_subset(
+        &self,
+        path: &RepoPath,
+        is_dir: bool,
+        file: &Path,
+        source: &str,
+    ) -> Option<Result<Option<&str>, PolicyError>> {
+        let patterns = self.loaded().ok()?;
+        let components: Vec<&[u8]> = path.as_path().iter().map(OsStr::as_encoded_bytes).collect();
+        let mut subset = Vec::new();
+        let mut at = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            match scan(&p.text, &components, true) {
+                Scan::MayFail => return None,
+                Scan::MayHold => {
+                    subset.push(p.clone());
+                    at.push(i);
+                }
+                Scan::CannotHold => {}
+            }
+        }
+        if subset.is_empty() {
+            return Some(Ok(None));
+        }
+        Some(Lane::compile(&subset, file, source).map(|lane| {
+            lane.find_index(path, is_dir)
+                .map(|i| patterns[at[i]].text.as_str())
+        }))
     }
 
     /// The compiled lane. Errors name the policy file, line and column of the bad pattern;
@@ -253,6 +298,12 @@ impl Lane {
     /// pattern matches or a later `!pattern` takes it out again. `is_dir` tells whether `path`
     /// is a directory, for patterns that end in `/`. The project root is in no lane.
     pub fn find(&self, path: &RepoPath, is_dir: bool) -> Option<&str> {
+        self.find_index(path, is_dir)
+            .map(|i| self.originals[i].1.as_str())
+    }
+
+    /// [`Lane::find`], as the index of the pattern in the list compiled.
+    fn find_index(&self, path: &RepoPath, is_dir: bool) -> Option<usize> {
         if path.is_root() {
             return None;
         }
@@ -284,11 +335,10 @@ impl Lane {
         } else {
             Match::None
         };
-        let found = match direct {
+        match direct {
             Match::None => self.in_parents(p),
             m => self.user_pattern(m),
-        };
-        found.map(|i| self.originals[i].1.as_str())
+        }
     }
 
     /// The answer for the directory holding `path` and that directory's parents (index into
@@ -409,11 +459,12 @@ enum Scan {
 /// One pass over `pattern` against the path's `components`. A component counts as literal
 /// when it has only plain characters (no glob syntax, escapes or whitespace, which gitignore
 /// may trim); anything else may match any one component, which keeps the test conservative.
-fn scan(pattern: &str, components: &[&[u8]]) -> Scan {
+/// A negation never holds a path, unless `negations` asks whether it may match one.
+fn scan(pattern: &str, components: &[&[u8]], negations: bool) -> Scan {
     if split(pattern).is_err() {
         return Scan::MayFail;
     }
-    let positive = !pattern.starts_with('!');
+    let positive = negations || !pattern.starts_with('!');
     let mut all_found = true;
     for c in pattern.as_bytes().split(|&b| b == b'/') {
         let mut literal = !c.is_empty() && c != b"." && c != b"..";
@@ -726,6 +777,88 @@ mod tests {
         }
     }
 
+    /// A list asked before it is compiled answers from the patterns that can bear on the
+    /// path; it must answer as the whole compiled list does, negations included.
+    #[test]
+    fn find_on_the_patterns_that_bear_on_a_path_agrees_with_the_whole_lane() {
+        let sets: &[&[&str]] = &[
+            &["src/", "!src/gen/", "src/gen/keep.rs"],
+            &[
+                "area0/r1/",
+                "docs/r1/t.md",
+                "**/r1-2.lock",
+                "pkg3/r1/*.json",
+                "!area0/r1/vendor/",
+            ],
+            &["docs/*.md", "!docs/private.md", "a/b/c", "!**/c/d"],
+            &["**/*.lock", "web/", "!web/**/dist/", "web/app/dist/keep/"],
+            &["a/*/c/", "!a/b/c/d", "x/[ab]/y"],
+            &["/src/", "!/src/x", "src/x/y/"],
+        ];
+        let paths = [
+            "src/a.rs",
+            "src/gen/x.rs",
+            "src/gen/keep.rs",
+            "src/x",
+            "src/x/y/z",
+            "area0/r1/a",
+            "area0/r1/vendor/a",
+            "docs/r1/t.md",
+            "q/r1-2.lock",
+            "pkg3/r1/a.json",
+            "docs/a.md",
+            "docs/private.md",
+            "a/b/c",
+            "a/b/c/d",
+            "x/c/d",
+            "web/app/dist/x.js",
+            "web/app/dist/keep/x",
+            "web/a",
+            "Cargo.lock",
+            "a/x/c/y",
+            "x/a/y",
+            "other",
+        ];
+        for set in sets {
+            let whole = lane(set);
+            let patterns: Vec<Pattern> = set
+                .iter()
+                .map(|t| Pattern {
+                    text: t.to_string(),
+                    span: None,
+                })
+                .collect();
+            for p in paths {
+                for is_dir in [false, true] {
+                    let list = PatternList::new(patterns.clone());
+                    let got = list.find(&rp(p), is_dir, Path::new("l"), "").unwrap();
+                    // Classes may be malformed: such a list is compiled whole.
+                    let whole_needed = set.iter().any(|t| t.contains('['));
+                    assert_eq!(
+                        list.compiled.get().is_some(),
+                        whole_needed,
+                        "{set:?} for {p}"
+                    );
+                    assert_eq!(
+                        got,
+                        whole.find(&rp(p), is_dir),
+                        "{set:?} on {p} (dir {is_dir})"
+                    );
+                }
+            }
+        }
+        let broken = PatternList::new(vec![Pattern {
+            text: "src/[z-a]".into(),
+            span: None,
+        }]);
+        assert!(
+            broken
+                .find(&rp("docs/a"), false, Path::new("l"), "")
+                .is_err(),
+            "a pattern that may not compile is compiled, and its error returned, for any path"
+        );
+    }
+
     #[test]
     fn pattern_depths() {
         let d = |p: &str| depth(&anchor(p).unwrap());
@@ -890,31 +1023,23 @@ mod tests {
     }
 
     #[test]
-    fn can_skip_only_a_list_not_compiled_and_only_for_its_first_paths() {
-        let list = || {
-            PatternList::new(vec![Pattern {
-                text: "src/".into(),
-                span: None,
-            }])
-        };
-        let l = list();
-        assert!(
-            !l.can_skip(&rp("src/a.rs")),
-            "a path the list may hold is never skipped"
-        );
+    fn find_compiles_the_whole_list_after_its_first_paths() {
+        let l = PatternList::new(vec![Pattern {
+            text: "src/".into(),
+            span: None,
+        }]);
+        let find = |p: &str| l.find(&rp(p), false, Path::new("l"), "").unwrap();
+        assert_eq!(find("src/a.rs"), Some("src/"));
         for _ in 1..TEXT_TESTS {
-            assert!(l.can_skip(&rp("docs/a.md")));
+            assert_eq!(find("docs/a.md"), None);
         }
+        assert!(l.compiled.get().is_none());
+        assert_eq!(find("docs/a.md"), None);
         assert!(
-            !l.can_skip(&rp("docs/a.md")),
+            l.compiled.get().is_some(),
             "after a few paths the matcher answers"
         );
-        let l = list();
-        l.lane(Path::new("l"), "").unwrap();
-        assert!(
-            !l.can_skip(&rp("docs/a.md")),
-            "a compiled list is asked directly"
-        );
+        assert_eq!(find("src/b.rs"), Some("src/"));
     }
 
     #[test]

@@ -266,7 +266,7 @@ impl Policy {
     /// path, so its error surfaces when its lane is asked.
     ///
     /// The first few lookups return every role: a caller judging one path (the hook) is
-    /// better served by testing each role's patterns once (see [`PatternList::can_skip`]).
+    /// better served by testing each role's patterns once (see [`PatternList::find`]).
     pub fn roles_that_may_own(&self, path: &RepoPath) -> Vec<&Role> {
         if self.owner_index.get().is_none()
             && self.owner_lookups.get() < OWNER_LOOKUPS_WITHOUT_INDEX
@@ -352,18 +352,54 @@ impl Policy {
         let lane = self.lane(&role.write)?;
         if let Some(signal) = &role.signal {
             if lane.find(signal, false).is_none() {
-                return Err(PolicyError::at(
-                    &self.file,
-                    &self.source,
-                    role.signal_span.clone(),
-                    format!(
-                        "signal `{signal}` of role `{}` lies outside the role's lanes",
-                        role.name
-                    ),
-                ));
+                return Err(self.signal_outside(role, signal));
             }
         }
         Ok(lane)
+    }
+
+    /// The pattern of `list` (which must belong to this policy) that puts `path` in its
+    /// lane, compiling no more of it than [`PatternList::find`] needs.
+    ///
+    /// Errors: a pattern of the list does not compile.
+    pub fn find_in<'a>(
+        &'a self,
+        list: &'a PatternList,
+        path: &RepoPath,
+        is_dir: bool,
+    ) -> Result<Option<&'a str>, PolicyError> {
+        list.find(path, is_dir, &self.file, &self.source)
+    }
+
+    /// The pattern of the role's lane that puts `path` in it, after checking that its signal
+    /// file lies inside the lane, as [`Policy::role_lane`] does, but compiling no more of the
+    /// lane than [`PatternList::find`] needs.
+    ///
+    /// Errors: a pattern of the lane does not compile; the signal file lies outside it.
+    pub fn role_find<'a>(
+        &'a self,
+        role: &'a Role,
+        path: &RepoPath,
+        is_dir: bool,
+    ) -> Result<Option<&'a str>, PolicyError> {
+        if let Some(signal) = &role.signal {
+            if self.find_in(&role.write, signal, false)?.is_none() {
+                return Err(self.signal_outside(role, signal));
+            }
+        }
+        self.find_in(&role.write, path, is_dir)
+    }
+
+    fn signal_outside(&self, role: &Role, signal: &RepoPath) -> PolicyError {
+        PolicyError::at(
+            &self.file,
+            &self.source,
+            role.signal_span.clone(),
+            format!(
+                "signal `{signal}` of role `{}` lies outside the role's lanes",
+                role.name
+            ),
+        )
     }
 
     /// Compiles every pattern list and checks every role, as `lanes validate` and
