@@ -16,6 +16,7 @@
 
 use super::data::{self, PolicyData};
 use super::lane::{Pattern, PatternList};
+use super::owners::OwnerIndex;
 use super::raw::{BashSettings, Mode, Unassigned};
 use super::{PolicyError, Role};
 use crate::path::RepoPath;
@@ -66,6 +67,11 @@ struct Snapshot<'a> {
     #[serde(borrow)]
     mcp_tools: Vec<(&'a str, Vec<&'a str>)>,
     bash: BashSettings,
+    /// The encoded [`OwnerIndex`], among the lists, and its [`checksum`]: unlike a pattern,
+    /// the index cannot be checked against the policy text, and a damaged one could leave an
+    /// owner out of a deny message.
+    owners: ListAt,
+    owners_sum: u64,
 }
 
 /// A [`Role`], its lane as a reference.
@@ -143,6 +149,38 @@ struct ReparsedLists {
     roles: Vec<Vec<Pattern>>,
     shared: Vec<Pattern>,
     protected: Vec<Pattern>,
+}
+
+/// The owner index in a cache file, decoded when the deny path first needs it.
+#[derive(Clone)]
+pub(crate) struct LazyOwners {
+    cache: Arc<CacheFile>,
+    at: Range<usize>,
+    sum: u64,
+}
+
+impl std::fmt::Debug for LazyOwners {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyOwners").field("at", &self.at).finish()
+    }
+}
+
+impl LazyOwners {
+    /// The index, or `None` when it is damaged (the caller then builds one).
+    pub(crate) fn decode(&self) -> Option<OwnerIndex> {
+        let bytes = self.cache.bytes.get(self.at.clone())?;
+        (checksum(bytes) == self.sum)
+            .then(|| postcard::from_bytes(bytes).ok())
+            .flatten()
+    }
+}
+
+/// FNV-1a (64 bits) of `bytes`: catches damage, not forgery (whoever can write the cache
+/// can write `lanes.toml`).
+fn checksum(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Which list of the policy a [`LazyList`] is.
@@ -298,6 +336,7 @@ pub(crate) fn read(cache_file: &Path, file: &Path, source: &str) -> Option<Polic
         .collect();
     let (mode, unassigned, bash) = (snap.mode, snap.unassigned, snap.bash);
     let (shared_at, protected_at) = (snap.shared, snap.protected);
+    let (owners_at, owners_sum) = (snap.owners, snap.owners_sum);
     let roles = parts.len();
     drop(snap);
 
@@ -309,16 +348,22 @@ pub(crate) fn read(cache_file: &Path, file: &Path, source: &str) -> Option<Polic
         roles,
         reparsed: OnceLock::new(),
     });
-    let lazy = |which: Which, at: ListAt| -> Option<PatternList> {
+    let range = |at: ListAt| -> Option<Range<usize>> {
         let start = cache.lists.checked_add(at.start)?;
         let end = start.checked_add(at.len)?;
-        (end <= cache.bytes.len()).then(|| {
-            PatternList::lazy(LazyList {
-                cache: Arc::clone(&cache),
-                which,
-                at: start..end,
-            })
-        })
+        (end <= cache.bytes.len()).then_some(start..end)
+    };
+    let lazy = |which: Which, at: ListAt| -> Option<PatternList> {
+        Some(PatternList::lazy(LazyList {
+            cache: Arc::clone(&cache),
+            which,
+            at: range(at)?,
+        }))
+    };
+    let owners = LazyOwners {
+        cache: Arc::clone(&cache),
+        at: range(owners_at)?,
+        sum: owners_sum,
     };
     let mut out = Vec::with_capacity(roles);
     for (i, p) in parts.into_iter().enumerate() {
@@ -336,6 +381,7 @@ pub(crate) fn read(cache_file: &Path, file: &Path, source: &str) -> Option<Polic
         protected: lazy(Which::Protected, protected_at)?,
         mcp_tools,
         bash,
+        owners: Some(owners),
     })
 }
 
@@ -464,19 +510,31 @@ fn encode(source: &str, data: &PolicyData) -> std::io::Result<Vec<u8>> {
                 .collect(),
         });
     }
+    let shared = list(&data.shared)?;
+    let protected = list(&data.protected)?;
+    let index = OwnerIndex::build(data.roles.iter().map(|r| r.write.try_patterns().ok()));
+    let index = postcard::to_allocvec(&index).map_err(std::io::Error::other)?;
+    let owners = ListAt {
+        start: lists.len(),
+        len: index.len(),
+    };
+    let owners_sum = checksum(&index);
+    lists.extend(index);
     let snap = Snapshot {
         mode: data.mode,
         unassigned: data.unassigned,
         audit: data.audit.as_ref().map(utf8).transpose()?,
         roles,
-        shared: list(&data.shared)?,
-        protected: list(&data.protected)?,
+        shared,
+        protected,
         mcp_tools: data
             .mcp_tools
             .iter()
             .map(|(t, f)| (t.as_str(), refs(f)))
             .collect(),
         bash: data.bash,
+        owners,
+        owners_sum,
     };
     let header = Header {
         format: FORMAT,
@@ -687,7 +745,9 @@ opaque = "deny"
         let broken = POLICY.replace("[bash]", "[bash");
         let (_dir, file) = cached(&broken, &data);
         let mut bytes = std::fs::read(&file).unwrap();
-        let last = bytes.len() - 1;
+        let (_, rest) = postcard::take_from_bytes::<Header<'_>>(&bytes[MAGIC.len()..]).unwrap();
+        let (snap, lists) = postcard::take_from_bytes::<Snapshot<'_>>(rest).unwrap();
+        let last = bytes.len() - lists.len() + snap.protected.start + snap.protected.len - 1;
         bytes[last] ^= 0xff;
         std::fs::write(&file, &bytes).unwrap();
         let back = read_back(&file, &broken).unwrap();
@@ -699,6 +759,24 @@ opaque = "deny"
         assert!(back
             .protected
             .may_hold(&RepoPath::new(Path::new("x")).unwrap()));
+    }
+
+    #[test]
+    fn the_owner_index_is_kept_and_a_damaged_one_is_not_used() {
+        let data = parse(POLICY);
+        let (_dir, file) = cached(POLICY, &data);
+        let built = OwnerIndex::build(data.roles.iter().map(|r| r.write.try_patterns().ok()));
+        let back = read_back(&file, POLICY).unwrap();
+        assert_eq!(back.owners.as_ref().unwrap().decode(), Some(built));
+
+        let mut bytes = std::fs::read(&file).unwrap();
+        let (_, rest) = postcard::take_from_bytes::<Header<'_>>(&bytes[MAGIC.len()..]).unwrap();
+        let (snap, lists) = postcard::take_from_bytes::<Snapshot<'_>>(rest).unwrap();
+        let at = bytes.len() - lists.len() + snap.owners.start + snap.owners.len / 2;
+        bytes[at] ^= 0x01;
+        std::fs::write(&file, &bytes).unwrap();
+        let back = read_back(&file, POLICY).unwrap();
+        assert_eq!(back.owners.as_ref().unwrap().decode(), None);
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub(crate) struct PolicyData {
     pub protected: PatternList,
     pub mcp_tools: Vec<(String, Vec<String>)>,
     pub bash: BashSettings,
+    /// The owner index kept in the parsed-policy cache (none for a policy just parsed).
+    pub owners: Option<super::cache::LazyOwners>,
 }
 
 /// Parses and checks `source`, the text of the policy `file` (named in errors only).
@@ -136,6 +138,7 @@ pub(crate) fn parse(file: &Path, source: &str) -> Result<PolicyData, PolicyError
         protected: patterns(raw.protected.paths),
         mcp_tools: mcp_tools.into_iter().collect(),
         bash: raw.bash,
+        owners: None,
     })
 }
 

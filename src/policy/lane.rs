@@ -103,6 +103,12 @@ impl PatternList {
             .map(Vec::as_slice)
     }
 
+    /// The patterns, or the error of a list from the cache that could be neither decoded
+    /// nor parsed again.
+    pub(crate) fn try_patterns(&self) -> Result<&[Pattern], &PolicyError> {
+        self.loaded()
+    }
+
     /// The patterns as written. Empty for a list from the cache that could be neither
     /// decoded nor parsed again; [`PatternList::lane`] then returns the error, and every
     /// decision that needs the list fails closed.
@@ -484,6 +490,43 @@ fn scan(pattern: &str, components: &[&[u8]], negations: bool) -> Scan {
     } else {
         Scan::CannotHold
     }
+}
+
+/// What the owner index needs from a pattern's text (see [`super::owners`]).
+pub(super) enum Literals<'a> {
+    /// The pattern might not compile: its list must be asked for every path.
+    MayFail,
+    /// A negation: it never puts a path in a lane.
+    Negation,
+    /// The literal components of a positive pattern (as [`scan`] counts them): a path it
+    /// matches, or whose parent it matches, has each of them as a component. Empty when the
+    /// pattern has none, so that it may match any path.
+    Positive(Vec<&'a str>),
+}
+
+/// The literal components of `pattern`, read as [`scan`] reads them.
+pub(super) fn literals(pattern: &str) -> Literals<'_> {
+    if split(pattern).is_err() {
+        return Literals::MayFail;
+    }
+    if pattern.starts_with('!') {
+        return Literals::Negation;
+    }
+    let mut out = Vec::new();
+    for c in pattern.split('/') {
+        let mut literal = !c.is_empty() && c != "." && c != "..";
+        for &b in c.as_bytes() {
+            match BYTE_CLASS[b as usize] {
+                PLAIN => {}
+                MALFORMABLE => return Literals::MayFail,
+                _ => literal = false,
+            }
+        }
+        if literal {
+            out.push(c);
+        }
+    }
+    Literals::Positive(out)
 }
 
 const PLAIN: u8 = 0;

@@ -7,6 +7,7 @@ mod cache;
 mod data;
 mod error;
 mod lane;
+mod owners;
 mod raw;
 
 pub use error::PolicyError;
@@ -15,7 +16,7 @@ pub use raw::{BashAction, BashSettings, Mode, Unassigned};
 
 use crate::path::RepoPath;
 use data::PolicyData;
-use std::collections::HashMap;
+use owners::OwnerIndex;
 use std::path::{Path, PathBuf};
 
 /// The policy file name looked for in each directory.
@@ -67,6 +68,8 @@ pub struct Policy {
     branch_globs: std::cell::OnceCell<Result<Vec<(usize, globset::GlobMatcher)>, PolicyError>>,
     /// Which roles' lanes may hold a path, by its first component; built on first use.
     owner_index: std::cell::OnceCell<OwnerIndex>,
+    /// The owner index kept in the parsed-policy cache, decoded on first use.
+    cached_owners: Option<cache::LazyOwners>,
     /// Owner lookups answered without the index so far (see [`Policy::roles_that_may_own`]).
     owner_lookups: std::cell::Cell<u32>,
     /// Indices into `roles` of the roles with a signal file, in file order.
@@ -76,18 +79,6 @@ pub struct Policy {
 /// Owner lookups answered with every role before the owner index is built: the hook judges
 /// one path, for which building the index costs more than reading each role's patterns once.
 const OWNER_LOOKUPS_WITHOUT_INDEX: u32 = 4;
-
-/// Roles by the literal components their positive patterns require, so the owner lookup on
-/// the deny path matches only roles that can own the path (see [`PatternList::heads`]).
-#[derive(Debug, Default)]
-struct OwnerIndex {
-    /// First component -> indices into `roles`, ascending.
-    by_head: HashMap<Box<[u8]>, Vec<usize>>,
-    /// Component anywhere in the path (from `**/NAME` patterns) -> indices, ascending.
-    by_anywhere: HashMap<Box<[u8]>, Vec<usize>>,
-    /// Roles with a pattern that starts with a wildcard: candidates for every path.
-    wild: Vec<usize>,
-}
 
 /// `[roles.NAME]`.
 #[derive(Debug)]
@@ -212,6 +203,7 @@ impl Policy {
             source,
             branch_globs: std::cell::OnceCell::new(),
             owner_index: std::cell::OnceCell::new(),
+            cached_owners: data.owners,
             owner_lookups: std::cell::Cell::new(0),
             signal_roles,
         }
@@ -269,6 +261,7 @@ impl Policy {
     /// better served by testing each role's patterns once (see [`PatternList::find`]).
     pub fn roles_that_may_own(&self, path: &RepoPath) -> Vec<&Role> {
         if self.owner_index.get().is_none()
+            && self.cached_owners.is_none()
             && self.owner_lookups.get() < OWNER_LOOKUPS_WITHOUT_INDEX
         {
             self.owner_lookups.set(self.owner_lookups.get() + 1);
@@ -277,54 +270,22 @@ impl Policy {
         self.indexed_owner_candidates(path)
     }
 
-    /// [`Policy::roles_that_may_own`] from the owner index.
+    /// [`Policy::roles_that_may_own`] from the owner index: the one in the cache when it
+    /// decodes and fits this policy, else one built from the patterns.
     fn indexed_owner_candidates(&self, path: &RepoPath) -> Vec<&Role> {
-        let index = self.owner_index.get_or_init(|| self.build_owner_index());
-        let mut found: Vec<usize> = index.wild.clone();
-        found.extend(
-            index
-                .by_head
-                .get(lane::first_component(path))
-                .into_iter()
-                .flatten(),
-        );
-        if !index.by_anywhere.is_empty() {
-            for c in path
-                .as_path()
-                .as_os_str()
-                .as_encoded_bytes()
-                .split(|&b| b == b'/')
-            {
-                found.extend(index.by_anywhere.get(c).into_iter().flatten());
-            }
+        let index = self.owner_index.get_or_init(|| {
+            self.cached_owners
+                .as_ref()
+                .and_then(cache::LazyOwners::decode)
+                .filter(|i| i.fits(self.roles.len()))
+                .unwrap_or_else(|| {
+                    OwnerIndex::build(self.roles.iter().map(|r| r.write.try_patterns().ok()))
+                })
+        });
+        match index.candidates(path) {
+            Some(found) => found.into_iter().map(|i| &self.roles[i]).collect(),
+            None => self.roles.iter().collect(),
         }
-        found.sort_unstable();
-        found.dedup();
-        found.into_iter().map(|i| &self.roles[i]).collect()
-    }
-
-    fn build_owner_index(&self) -> OwnerIndex {
-        let mut index = OwnerIndex::default();
-        let add = |map: &mut HashMap<Box<[u8]>, Vec<usize>>, key: Box<[u8]>, i: usize| {
-            let roles = map.entry(key).or_default();
-            if roles.last() != Some(&i) {
-                roles.push(i);
-            }
-        };
-        for (i, role) in self.roles.iter().enumerate() {
-            match role.write.heads() {
-                None => index.wild.push(i),
-                Some(heads) => {
-                    for h in heads.first {
-                        add(&mut index.by_head, h, i);
-                    }
-                    for a in heads.anywhere {
-                        add(&mut index.by_anywhere, a, i);
-                    }
-                }
-            }
-        }
-        index
     }
 
     fn compile_branch_globs(&self) -> Result<Vec<(usize, globset::GlobMatcher)>, PolicyError> {
