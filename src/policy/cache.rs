@@ -54,18 +54,17 @@ struct Header<'a> {
 }
 
 /// Everything of [`PolicyData`] but the pattern lists, which are [`ListAt`] references into
-/// the lists that follow.
+/// the lists that follow. Written with `S = &str` and read with `S = String`, so that reading
+/// makes each string once, in its final place.
 #[derive(Serialize, Deserialize)]
-struct Snapshot<'a> {
+struct Snapshot<S> {
     mode: Mode,
     unassigned: Unassigned,
-    audit: Option<&'a str>,
-    #[serde(borrow)]
-    roles: Vec<RoleSnapshot<'a>>,
+    audit: Option<S>,
+    roles: Vec<RoleSnapshot<S>>,
     shared: ListAt,
     protected: ListAt,
-    #[serde(borrow)]
-    mcp_tools: Vec<(&'a str, Vec<&'a str>)>,
+    mcp_tools: Vec<(S, Vec<S>)>,
     bash: BashSettings,
     /// The encoded [`OwnerIndex`], among the lists, and its [`checksum`]: unlike a pattern,
     /// the index cannot be checked against the policy text, and a damaged one could leave an
@@ -76,20 +75,16 @@ struct Snapshot<'a> {
 
 /// A [`Role`], its lane as a reference.
 #[derive(Serialize, Deserialize)]
-struct RoleSnapshot<'a> {
-    name: &'a str,
-    description: Option<&'a str>,
+struct RoleSnapshot<S> {
+    name: S,
+    description: Option<S>,
     write: ListAt,
-    #[serde(borrow)]
-    agents: Vec<&'a str>,
-    #[serde(borrow)]
-    signal: Option<(&'a str, Span)>,
-    #[serde(borrow)]
-    signal_requires: Vec<&'a str>,
-    #[serde(borrow)]
-    spawn: Vec<&'a str>,
-    #[serde(borrow)]
-    branches: Vec<(&'a str, Span)>,
+    /// `None` for the default, the role's name alone.
+    agents: Option<Vec<S>>,
+    signal: Option<(S, Span)>,
+    signal_requires: Vec<S>,
+    spawn: Vec<S>,
+    branches: Vec<(S, Span)>,
 }
 
 /// One user pattern (user patterns always have a span; built-in ones are not cached).
@@ -282,70 +277,14 @@ pub(crate) fn read(cache_file: &Path, file: &Path, source: &str) -> Option<Polic
     // The text is the header's last field, so it ends where the snapshot begins.
     let source_end = bytes.len() - rest.len();
     let source_at = source_end - source.len()..source_end;
-    let (snap, lists) = postcard::take_from_bytes::<Snapshot<'_>>(rest).ok()?;
+    let (snap, lists) = postcard::take_from_bytes::<Snapshot<String>>(rest).ok()?;
     let lists_at = bytes.len() - lists.len();
-    let source = source.as_bytes();
-
-    // Everything but the lists is decoded now, and checked as far as it is cheap; the
-    // strings are copied out of `bytes` before it moves into the shared `CacheFile`.
-    struct RoleParts {
-        role: Role,
-        write: ListAt,
-    }
-    let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let mut parts = Vec::with_capacity(snap.roles.len());
-    for r in &snap.roles {
-        let (signal, signal_span) = match r.signal {
-            None => (None, None),
-            Some((path, span)) => (
-                Some(RepoPath::new(Path::new(path)).filter(|p| !p.is_root())?),
-                Some(span_in(span, source)?),
-            ),
-        };
-        if r.name.is_empty() {
-            return None;
-        }
-        parts.push(RoleParts {
-            role: Role {
-                name: r.name.to_string(),
-                description: r.description.map(str::to_string),
-                write: PatternList::default(),
-                agents: owned(&r.agents),
-                signal,
-                signal_requires: owned(&r.signal_requires),
-                spawn: owned(&r.spawn),
-                branches: r.branches.iter().map(|(b, _)| b.to_string()).collect(),
-                signal_span,
-                branch_spans: r
-                    .branches
-                    .iter()
-                    .map(|(_, s)| span_in(*s, source))
-                    .collect::<Option<_>>()?,
-            },
-            write: r.write,
-        });
-    }
-    let audit = match snap.audit {
-        None => None,
-        Some(a) => Some(RepoPath::new(Path::new(a)).filter(|p| !p.is_root())?),
-    };
-    let mcp_tools = snap
-        .mcp_tools
-        .iter()
-        .map(|(tool, fields)| (tool.to_string(), owned(fields)))
-        .collect();
-    let (mode, unassigned, bash) = (snap.mode, snap.unassigned, snap.bash);
-    let (shared_at, protected_at) = (snap.shared, snap.protected);
-    let (owners_at, owners_sum) = (snap.owners, snap.owners_sum);
-    let roles = parts.len();
-    drop(snap);
-
     let cache = Arc::new(CacheFile {
         bytes,
         source: source_at,
         lists: lists_at,
         file: file.to_path_buf(),
-        roles,
+        roles: snap.roles.len(),
         reparsed: OnceLock::new(),
     });
     let range = |at: ListAt| -> Option<Range<usize>> {
@@ -360,28 +299,59 @@ pub(crate) fn read(cache_file: &Path, file: &Path, source: &str) -> Option<Polic
             at: range(at)?,
         }))
     };
-    let owners = LazyOwners {
-        cache: Arc::clone(&cache),
-        at: range(owners_at)?,
-        sum: owners_sum,
-    };
-    let mut out = Vec::with_capacity(roles);
-    for (i, p) in parts.into_iter().enumerate() {
-        out.push(Role {
-            write: lazy(Which::Role(i), p.write)?,
-            ..p.role
+    let source = source.as_bytes();
+
+    // Everything but the lists is taken now, and checked as far as it is cheap.
+    let mut roles = Vec::with_capacity(snap.roles.len());
+    for (i, r) in snap.roles.into_iter().enumerate() {
+        if r.name.is_empty() {
+            return None;
+        }
+        let (signal, signal_span) = match r.signal {
+            None => (None, None),
+            Some((path, span)) => (
+                Some(RepoPath::new(Path::new(&path)).filter(|p| !p.is_root())?),
+                Some(span_in(span, source)?),
+            ),
+        };
+        let (branches, branch_spans) = r
+            .branches
+            .into_iter()
+            .map(|(b, span)| Some((b, span_in(span, source)?)))
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .unzip();
+        roles.push(Role {
+            agents: r.agents.unwrap_or_else(|| vec![r.name.clone()]),
+            name: r.name,
+            description: r.description,
+            write: lazy(Which::Role(i), r.write)?,
+            signal,
+            signal_requires: r.signal_requires,
+            spawn: r.spawn,
+            branches,
+            signal_span,
+            branch_spans,
         });
     }
+    let audit = match snap.audit {
+        None => None,
+        Some(a) => Some(RepoPath::new(Path::new(&a)).filter(|p| !p.is_root())?),
+    };
     Some(PolicyData {
-        mode,
-        unassigned,
+        mode: snap.mode,
+        unassigned: snap.unassigned,
         audit,
-        roles: out,
-        shared: lazy(Which::Shared, shared_at)?,
-        protected: lazy(Which::Protected, protected_at)?,
-        mcp_tools,
-        bash,
-        owners: Some(owners),
+        roles,
+        shared: lazy(Which::Shared, snap.shared)?,
+        protected: lazy(Which::Protected, snap.protected)?,
+        mcp_tools: snap.mcp_tools,
+        bash: snap.bash,
+        owners: Some(LazyOwners {
+            cache: Arc::clone(&cache),
+            at: range(snap.owners)?,
+            sum: snap.owners_sum,
+        }),
     })
 }
 
@@ -474,13 +444,13 @@ fn encode(source: &str, data: &PolicyData) -> std::io::Result<Vec<u8>> {
             len: lists.len() - start,
         })
     };
-    let mut roles = Vec::with_capacity(data.roles.len());
+    let mut roles: Vec<RoleSnapshot<&str>> = Vec::with_capacity(data.roles.len());
     for r in &data.roles {
         roles.push(RoleSnapshot {
             name: &r.name,
             description: r.description.as_deref(),
             write: list(&r.write)?,
-            agents: refs(&r.agents),
+            agents: (r.agents != [r.name.as_str()]).then(|| refs(&r.agents)),
             signal: match (&r.signal, &r.signal_span) {
                 (None, _) => None,
                 (Some(path), Some(span)) => Some((
@@ -520,7 +490,7 @@ fn encode(source: &str, data: &PolicyData) -> std::io::Result<Vec<u8>> {
     };
     let owners_sum = checksum(&index);
     lists.extend(index);
-    let snap = Snapshot {
+    let snap: Snapshot<&str> = Snapshot {
         mode: data.mode,
         unassigned: data.unassigned,
         audit: data.audit.as_ref().map(utf8).transpose()?,
@@ -712,7 +682,7 @@ opaque = "deny"
         let good = std::fs::read(&file).unwrap();
         let lists_start = {
             let (_, rest) = postcard::take_from_bytes::<Header<'_>>(&good[MAGIC.len()..]).unwrap();
-            let (_, lists) = postcard::take_from_bytes::<Snapshot<'_>>(rest).unwrap();
+            let (_, lists) = postcard::take_from_bytes::<Snapshot<&str>>(rest).unwrap();
             good.len() - lists.len()
         };
         let text_at = lists_start
@@ -746,7 +716,7 @@ opaque = "deny"
         let (_dir, file) = cached(&broken, &data);
         let mut bytes = std::fs::read(&file).unwrap();
         let (_, rest) = postcard::take_from_bytes::<Header<'_>>(&bytes[MAGIC.len()..]).unwrap();
-        let (snap, lists) = postcard::take_from_bytes::<Snapshot<'_>>(rest).unwrap();
+        let (snap, lists) = postcard::take_from_bytes::<Snapshot<&str>>(rest).unwrap();
         let last = bytes.len() - lists.len() + snap.protected.start + snap.protected.len - 1;
         bytes[last] ^= 0xff;
         std::fs::write(&file, &bytes).unwrap();
@@ -771,7 +741,7 @@ opaque = "deny"
 
         let mut bytes = std::fs::read(&file).unwrap();
         let (_, rest) = postcard::take_from_bytes::<Header<'_>>(&bytes[MAGIC.len()..]).unwrap();
-        let (snap, lists) = postcard::take_from_bytes::<Snapshot<'_>>(rest).unwrap();
+        let (snap, lists) = postcard::take_from_bytes::<Snapshot<&str>>(rest).unwrap();
         let at = bytes.len() - lists.len() + snap.owners.start + snap.owners.len / 2;
         bytes[at] ^= 0x01;
         std::fs::write(&file, &bytes).unwrap();

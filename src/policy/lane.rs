@@ -568,23 +568,7 @@ fn surely_compiles(pattern: &str) -> bool {
 
 /// True when a `/`-separated path has a `.` or `..` component.
 fn has_dot_component(path: &[u8]) -> bool {
-    let mut start = 0;
-    for end in memchr_slash(path).chain(std::iter::once(path.len())) {
-        if matches!(&path[start..end], b"." | b"..") {
-            return true;
-        }
-        start = end + 1;
-    }
-    false
-}
-
-/// Positions of `/` in `bytes`.
-fn memchr_slash(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, &b)| b == b'/')
-        .map(|(i, _)| i)
+    path.split(|&b| b == b'/').any(|c| c == b"." || c == b"..")
 }
 
 /// Rewrites a user pattern into an anchored gitignore line, or says why it is not allowed.
@@ -600,11 +584,12 @@ fn split(pattern: &str) -> Result<(&'static str, &str), &'static str> {
         Some(body) => ("!", body),
         None => ("", pattern),
     };
-    if body.trim().is_empty() {
+    let trimmed = body.trim();
+    if trimmed.is_empty() {
         return Err("empty pattern");
     }
     // gitignore trims trailing spaces, so `"src "` would silently mean `src`; say so instead.
-    if body.trim() != body {
+    if trimmed.len() != body.len() {
         return Err("leading or trailing white space; remove it (file names with spaces at their ends are not supported)");
     }
     if neg.is_empty() && body.starts_with('#') {
