@@ -79,6 +79,12 @@ fn a_large_policy_is_cached_and_the_cache_decides_the_same() {
         .modified()
         .unwrap();
     assert_eq!(answers(&r), expected, "decisions with the cache");
+    let untracked = r.git(&["status", "--porcelain", "--untracked-files=all"]);
+    assert!(untracked.contains(".lanes/audit.jsonl"), "{untracked}");
+    assert!(
+        !untracked.contains("cache"),
+        "git never lists the cache: {untracked}"
+    );
     assert_eq!(
         fs::read(r.root.join(CACHE)).unwrap(),
         cache,

@@ -7,12 +7,18 @@
 //! hashes. Anything else (no file, a short or corrupt one, another lanes version, another
 //! text) is a miss, and the policy is parsed as without a cache.
 //!
-//! Layout: [`MAGIC`], then in postcard (a compact, documented serde format that reads strings
-//! without copying them): the [`Header`] (format, lanes version, the policy text), the
-//! [`Snapshot`] (everything but the pattern lists), then the pattern lists, each encoded on
-//! its own so that the hook decodes only the lists a decision needs. Each pattern decoded is
-//! checked against the policy text at its span; a list that does not decode or check (a file
-//! damaged after its header was read) is taken from the policy text parsed again.
+//! Layout: [`MAGIC`], the format (`u32`, little-endian), the lanes version (a length byte and
+//! the text), the policy text (a `u64` length and the bytes), then in postcard (a compact,
+//! documented serde format) the [`Snapshot`] (everything but the pattern lists), then the
+//! pattern lists, each encoded on its own so that the hook decodes only the lists a decision
+//! needs. A pattern is kept as its span alone: its text is read from the policy text, where
+//! it must be written as a plain quoted string. A list that does not decode or check (a file
+//! damaged after its header was read), or that has a pattern written with escapes, is taken
+//! from the policy text parsed again.
+//!
+//! The reader compares the policy text piece by piece as it reads, and keeps only the rest:
+//! a hook with a large policy touches as little new memory as it can (page faults, not
+//! instructions, are most of what a large file costs it).
 
 use super::data::{self, PolicyData};
 use super::lane::{Pattern, PatternList};
@@ -20,8 +26,8 @@ use super::owners::OwnerIndex;
 use super::raw::{BashSettings, Mode, Unassigned};
 use super::{PolicyError, Role};
 use crate::path::RepoPath;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::io::Write;
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -36,22 +42,15 @@ pub(crate) const MIN_SOURCE_BYTES: usize = 16 * 1024;
 /// The first bytes of a cache file.
 const MAGIC: &[u8; 8] = b"lanes\xffpc";
 
-/// The layout version; bump it when [`Snapshot`] or the list encoding changes.
-const FORMAT: u32 = 1;
+/// The layout version; bump it when the layout, [`Snapshot`] or the list encoding changes.
+const FORMAT: u32 = 2;
 
 /// The lanes version that wrote the cache: another version parses again, since what parsing
 /// derives from the text may have changed.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// What a cache file starts with (after [`MAGIC`]). `source` comes last, so that the policy
-/// text ends where the [`Snapshot`] begins.
-#[derive(Serialize, Deserialize)]
-struct Header<'a> {
-    format: u32,
-    version: &'a str,
-    #[serde(borrow)]
-    source: Bytes<'a>,
-}
+/// How much of the policy text is compared per read.
+const COMPARE_CHUNK: usize = 32 * 1024;
 
 /// Everything of [`PolicyData`] but the pattern lists, which are [`ListAt`] references into
 /// the lists that follow. Written with `S = &str` and read with `S = String`, so that reading
@@ -87,12 +86,11 @@ struct RoleSnapshot<S> {
     branches: Vec<(S, Span)>,
 }
 
-/// One user pattern (user patterns always have a span; built-in ones are not cached).
-#[derive(Serialize, Deserialize)]
-struct PatternSnapshot<'a> {
-    text: &'a str,
-    span: Span,
-}
+/// One encoded pattern list: each pattern's span as (bytes since the end of the previous
+/// pattern's span, or since the start of the text for the first; length), which takes two or
+/// three bytes a pattern. `None` when a pattern is not written as a plain quoted string, so
+/// its text cannot be read back from the span: the list is parsed again.
+type EncodedList = Option<Vec<(usize, usize)>>;
 
 /// A byte range of the policy text.
 #[derive(Serialize, Deserialize, Clone, Copy)]
@@ -108,29 +106,14 @@ struct ListAt {
     len: usize,
 }
 
-/// Bytes written as one run (postcard `bytes`) and read without copying.
-struct Bytes<'a>(&'a [u8]);
-
-impl Serialize for Bytes<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(self.0)
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Bytes<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        <&'a [u8]>::deserialize(d).map(Bytes)
-    }
-}
-
 /// A cache file read and found to match the policy text, shared by its lazy lists.
 struct CacheFile {
-    /// The whole file.
+    /// The file after the policy text: the snapshot, then the lists.
     bytes: Vec<u8>,
-    /// The policy text inside `bytes` (equal to `lanes.toml` when the file was read).
-    source: Range<usize>,
     /// Where the encoded lists start in `bytes`.
     lists: usize,
+    /// The policy text, equal to the one in the file.
+    source: Arc<String>,
     /// The policy file, for errors.
     file: PathBuf,
     /// How many roles the snapshot has, to check the policy parsed again against it.
@@ -205,8 +188,8 @@ impl std::fmt::Debug for LazyList {
 }
 
 impl LazyList {
-    /// The patterns. A list that does not decode, or whose spans do not fit the policy text,
-    /// is taken from the text parsed again.
+    /// The patterns. A list that does not decode, whose spans do not fit the policy text or
+    /// do not hold plain quoted strings, is taken from the text parsed again.
     ///
     /// Errors: only then, the policy does not parse (an error naming file, line and key), or
     /// parses to other roles than the cache holds.
@@ -220,13 +203,18 @@ impl LazyList {
     fn decode_cached(&self) -> Option<Vec<Pattern>> {
         let cache = &self.cache;
         let bytes = cache.bytes.get(self.at.clone())?;
-        let list: Vec<PatternSnapshot<'_>> = postcard::from_bytes(bytes).ok()?;
-        let source = &cache.bytes[cache.source.clone()];
-        list.into_iter()
-            .map(|p| {
-                let span = span_in(p.span, source)?;
-                written_as(p.text, &source[span.clone()]).then(|| Pattern {
-                    text: p.text.to_string(),
+        let list: EncodedList = postcard::from_bytes(bytes).ok()?;
+        let source = cache.source.as_str();
+        let mut end = 0usize;
+        list?
+            .into_iter()
+            .map(|(gap, len)| {
+                let start = end.checked_add(gap)?;
+                end = start.checked_add(len)?;
+                let span = span_in(Span { start, end }, source.as_bytes())?;
+                let text = plain_text(&source[span.clone()])?;
+                Some(Pattern {
+                    text: text.to_string(),
                     span: Some(span),
                 })
             })
@@ -238,9 +226,7 @@ impl LazyList {
         let lists = cache
             .reparsed
             .get_or_init(|| {
-                let source = std::str::from_utf8(&cache.bytes[cache.source.clone()])
-                    .map_err(|_| PolicyError::file(&cache.file, "the policy is not UTF-8"))?;
-                let data = data::parse(&cache.file, source)?;
+                let data = data::parse(&cache.file, &cache.source)?;
                 if data.roles.len() != cache.roles {
                     return Err(PolicyError::file(
                         &cache.file,
@@ -263,26 +249,55 @@ impl LazyList {
     }
 }
 
-/// The policy data in `cache_file` when it was made by this lanes version from exactly
-/// `source` (the text of the policy `file`); `None` for any other file, which the caller
-/// treats as no cache.
-pub(crate) fn read(cache_file: &Path, file: &Path, source: &str) -> Option<PolicyData> {
-    let bytes = std::fs::read(cache_file).ok()?;
-    let body = bytes.strip_prefix(MAGIC)?;
-    let (header, rest) = postcard::take_from_bytes::<Header<'_>>(body).ok()?;
-    if header.format != FORMAT || header.version != VERSION || header.source.0 != source.as_bytes()
+/// The file's bytes after the policy text, when `cache_file` was written by this lanes
+/// version (and layout) from exactly `source`. The text is compared as it is read, a piece
+/// at a time, and not kept.
+fn read_matching(cache_file: &Path, source: &str) -> Option<Vec<u8>> {
+    let mut f = std::fs::File::open(cache_file).ok()?;
+    let size = f.metadata().ok()?.len();
+    let mut head = [0u8; MAGIC.len() + 4 + 1];
+    f.read_exact(&mut head).ok()?;
+    let version_len = usize::from(head[head.len() - 1]);
+    if head[..MAGIC.len()] != MAGIC[..]
+        || head[MAGIC.len()..MAGIC.len() + 4] != FORMAT.to_le_bytes()
+        || version_len != VERSION.len()
     {
         return None;
     }
-    // The text is the header's last field, so it ends where the snapshot begins.
-    let source_end = bytes.len() - rest.len();
-    let source_at = source_end - source.len()..source_end;
-    let (snap, lists) = postcard::take_from_bytes::<Snapshot<String>>(rest).ok()?;
+    let mut version = [0u8; 256];
+    f.read_exact(&mut version[..version_len]).ok()?;
+    let mut len = [0u8; 8];
+    f.read_exact(&mut len).ok()?;
+    if version[..version_len] != *VERSION.as_bytes()
+        || u64::from_le_bytes(len) != source.len() as u64
+    {
+        return None;
+    }
+    let mut chunk = vec![0u8; COMPARE_CHUNK.min(source.len())];
+    for expected in source.as_bytes().chunks(COMPARE_CHUNK) {
+        let got = &mut chunk[..expected.len()];
+        f.read_exact(got).ok()?;
+        if got != expected {
+            return None;
+        }
+    }
+    let read_so_far = (head.len() + version_len + len.len() + source.len()) as u64;
+    let mut rest = Vec::with_capacity(usize::try_from(size.checked_sub(read_so_far)?).ok()?);
+    f.read_to_end(&mut rest).ok()?;
+    Some(rest)
+}
+
+/// The policy data in `cache_file` when it was made by this lanes version from exactly
+/// `source` (the text of the policy `file`); `None` for any other file, which the caller
+/// treats as no cache.
+pub(crate) fn read(cache_file: &Path, file: &Path, source: &Arc<String>) -> Option<PolicyData> {
+    let bytes = read_matching(cache_file, source)?;
+    let (snap, lists) = postcard::take_from_bytes::<Snapshot<String>>(&bytes).ok()?;
     let lists_at = bytes.len() - lists.len();
     let cache = Arc::new(CacheFile {
         bytes,
-        source: source_at,
         lists: lists_at,
+        source: Arc::clone(source),
         file: file.to_path_buf(),
         roles: snap.roles.len(),
         reparsed: OnceLock::new(),
@@ -299,7 +314,7 @@ pub(crate) fn read(cache_file: &Path, file: &Path, source: &str) -> Option<Polic
             at: range(at)?,
         }))
     };
-    let source = source.as_bytes();
+    let text = source.as_bytes();
 
     // Everything but the lists is taken now, and checked as far as it is cheap.
     let mut roles = Vec::with_capacity(snap.roles.len());
@@ -311,13 +326,13 @@ pub(crate) fn read(cache_file: &Path, file: &Path, source: &str) -> Option<Polic
             None => (None, None),
             Some((path, span)) => (
                 Some(RepoPath::new(Path::new(&path)).filter(|p| !p.is_root())?),
-                Some(span_in(span, source)?),
+                Some(span_in(span, text)?),
             ),
         };
         let (branches, branch_spans) = r
             .branches
             .into_iter()
-            .map(|(b, span)| Some((b, span_in(span, source)?)))
+            .map(|(b, span)| Some((b, span_in(span, text)?)))
             .collect::<Option<Vec<_>>>()?
             .into_iter()
             .unzip();
@@ -355,17 +370,16 @@ pub(crate) fn read(cache_file: &Path, file: &Path, source: &str) -> Option<Polic
     })
 }
 
-/// True when `written`, a pattern's span in the policy text, is `text` as a TOML string
-/// without escapes (`"src/"`, `'src/'`): a cheap check that a list from the cache says what
-/// the text says. A pattern written with escapes fails it, and its list is parsed again.
-fn written_as(text: &str, written: &[u8]) -> bool {
-    let quoted = |q: u8| {
-        written.len() == text.len() + 2
-            && written[0] == q
-            && written[written.len() - 1] == q
-            && &written[1..written.len() - 1] == text.as_bytes()
-    };
-    (quoted(b'"') && !text.contains(['\\', '"'])) || (quoted(b'\'') && !text.contains('\''))
+/// The text of a TOML string written without escapes (`"src/"`, `'src/'`), given as written
+/// (its span in the policy text); `None` for any other string, whose text differs from what
+/// is written.
+fn plain_text(written: &str) -> Option<&str> {
+    let inner = |q: char| written.strip_prefix(q)?.strip_suffix(q);
+    match (inner('"'), inner('\'')) {
+        (Some(t), _) if !t.contains(['"', '\\']) => Some(t),
+        (_, Some(t)) if !t.contains('\'') => Some(t),
+        _ => None,
+    }
 }
 
 /// `span` as a range of `source`, if it lies inside it on character boundaries.
@@ -382,13 +396,22 @@ fn span_in(span: Span, source: &[u8]) -> Option<Range<usize>> {
 /// folder (created if needed), then renamed over `cache_file`, so that a hook running at the
 /// same time reads either the old file or the new one, never half of one.
 ///
-/// Errors: the folder or file cannot be written, or `data` holds a pattern without a span.
+/// Errors: the folder or file cannot be written.
 pub(crate) fn write(cache_file: &Path, source: &str, data: &PolicyData) -> std::io::Result<()> {
     let bytes = encode(source, data)?;
     let dir = cache_file
         .parent()
         .ok_or_else(|| std::io::Error::other("the cache file has no folder"))?;
     std::fs::create_dir_all(dir)?;
+    // The folder ignores itself, so git never lists the cache, whatever `.gitignore` says
+    // (`lanes init` ignores `.lanes/` only while the audit log is there).
+    let _ = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dir.join(".gitignore"))
+        .and_then(|mut f| {
+            f.write_all(b"# lanes' parsed-policy cache, local to this checkout\n*\n")
+        });
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
@@ -417,28 +440,28 @@ fn utf8(path: &RepoPath) -> std::io::Result<&str> {
         .ok_or_else(|| std::io::Error::other("a path that is not UTF-8"))
 }
 
+/// `list` encoded (see [`EncodedList`]), its patterns being spans of `source`.
+fn encode_list(list: &PatternList, source: &str) -> EncodedList {
+    let mut end = 0;
+    list.patterns()
+        .iter()
+        .map(|p| {
+            let span = p.span.clone()?;
+            let gap = span.start.checked_sub(end)?;
+            end = span.end;
+            (plain_text(source.get(span.clone())?) == Some(p.text.as_str()))
+                .then_some((gap, span.len()))
+        })
+        .collect()
+}
+
 /// The bytes of a cache file for `data`, parsed from `source`.
 fn encode(source: &str, data: &PolicyData) -> std::io::Result<Vec<u8>> {
     let mut lists = Vec::new();
     let mut list = |l: &PatternList| -> std::io::Result<ListAt> {
-        let snaps = l
-            .patterns()
-            .iter()
-            .map(|p| {
-                let span = p.span.clone().ok_or_else(|| {
-                    std::io::Error::other("a pattern without a span cannot be cached")
-                })?;
-                Ok(PatternSnapshot {
-                    text: &p.text,
-                    span: Span {
-                        start: span.start,
-                        end: span.end,
-                    },
-                })
-            })
-            .collect::<std::io::Result<Vec<_>>>()?;
         let start = lists.len();
-        lists.extend(postcard::to_allocvec(&snaps).map_err(std::io::Error::other)?);
+        lists
+            .extend(postcard::to_allocvec(&encode_list(l, source)).map_err(std::io::Error::other)?);
         Ok(ListAt {
             start,
             len: lists.len() - start,
@@ -506,13 +529,13 @@ fn encode(source: &str, data: &PolicyData) -> std::io::Result<Vec<u8>> {
         owners,
         owners_sum,
     };
-    let header = Header {
-        format: FORMAT,
-        version: VERSION,
-        source: Bytes(source.as_bytes()),
-    };
+    let version_len = u8::try_from(VERSION.len()).map_err(std::io::Error::other)?;
     let mut out = MAGIC.to_vec();
-    out.extend(postcard::to_allocvec(&header).map_err(std::io::Error::other)?);
+    out.extend(FORMAT.to_le_bytes());
+    out.push(version_len);
+    out.extend(VERSION.as_bytes());
+    out.extend((source.len() as u64).to_le_bytes());
+    out.extend(source.as_bytes());
     out.extend(postcard::to_allocvec(&snap).map_err(std::io::Error::other)?);
     out.extend(lists);
     Ok(out)
@@ -568,7 +591,15 @@ opaque = "deny"
     }
 
     fn read_back(file: &Path, src: &str) -> Option<PolicyData> {
-        read(file, Path::new("lanes.toml"), src)
+        read(file, Path::new("lanes.toml"), &Arc::new(src.to_string()))
+    }
+
+    /// The snapshot of a cache file made from `src`, and where its lists start in the file.
+    fn snapshot(bytes: &[u8], src: &str) -> (Snapshot<&'static str>, usize) {
+        let after = MAGIC.len() + 4 + 1 + VERSION.len() + 8 + src.len();
+        let rest: &'static [u8] = bytes[after..].to_vec().leak();
+        let (snap, lists) = postcard::take_from_bytes::<Snapshot<&str>>(rest).unwrap();
+        (snap, bytes.len() - lists.len())
     }
 
     /// Every field, with each list's patterns and spans, as text: two policies that print the
@@ -673,32 +704,33 @@ opaque = "deny"
         }
     }
 
-    /// A list damaged after the header (its text, its length, its spans) is parsed again from
-    /// the policy text: damage never changes what a list holds.
+    /// A list damaged after the header (its encoding, a span's start or length) is parsed
+    /// again from the policy text: damage never changes what a list holds.
     #[test]
     fn a_damaged_list_is_taken_from_the_text_parsed_again() {
         let data = parse(POLICY);
         let (_dir, file) = cached(POLICY, &data);
         let good = std::fs::read(&file).unwrap();
-        let lists_start = {
-            let (_, rest) = postcard::take_from_bytes::<Header<'_>>(&good[MAGIC.len()..]).unwrap();
-            let (_, lists) = postcard::take_from_bytes::<Snapshot<&str>>(rest).unwrap();
-            good.len() - lists.len()
-        };
-        let text_at = lists_start
-            + good[lists_start..]
-                .windows(b"research/".len())
-                .position(|w| w == b"research/")
-                .unwrap();
+        let (snap, lists_start) = snapshot(&good, POLICY);
+        // The builder's list, `["src/", "package.json"]`: `Some`, its length (2), then
+        // (gap, length) per pattern, the first gap being the offset of `"src/"` (2 bytes).
+        let builder = lists_start + snap.roles[1].write.start;
+        let encoded = &good[builder..builder + snap.roles[1].write.len];
+        assert_eq!(encoded[..2], [1, 2], "{encoded:?}");
+        assert_eq!(encoded[4], 6, "the length of `\"src/\"`: {encoded:?}");
         for (at, value) in [
-            (text_at, b'x'),
-            (lists_start, 0xff),
-            (lists_start + 2, 0xee),
+            (builder, 0),        // `None`: written with escapes
+            (builder, 7),        // not an `Option`
+            (builder + 1, 0xff), // a length that does not end
+            (builder + 2, 0x01), // the first span starts elsewhere
+            (builder + 4, 5),    // `"src/` without its closing quote
+            (builder + 4, 0x7f), // past the end of the string
+            (builder + 6, 0x2a), // the second span is longer
         ] {
             let mut bytes = good.clone();
             bytes[at] = value;
             std::fs::write(&file, &bytes).unwrap();
-            // The header and snapshot are intact, so the file is used; its lists are not.
+            // The snapshot is intact, so the file is used; the damaged list is not.
             let back = read_back(&file, POLICY).unwrap();
             assert_eq!(shown(&back), shown(&data), "byte {at} set to {value}");
         }
@@ -715,9 +747,8 @@ opaque = "deny"
         let broken = POLICY.replace("[bash]", "[bash");
         let (_dir, file) = cached(&broken, &data);
         let mut bytes = std::fs::read(&file).unwrap();
-        let (_, rest) = postcard::take_from_bytes::<Header<'_>>(&bytes[MAGIC.len()..]).unwrap();
-        let (snap, lists) = postcard::take_from_bytes::<Snapshot<&str>>(rest).unwrap();
-        let last = bytes.len() - lists.len() + snap.protected.start + snap.protected.len - 1;
+        let (snap, lists_start) = snapshot(&bytes, &broken);
+        let last = lists_start + snap.protected.start + snap.protected.len - 1;
         bytes[last] ^= 0xff;
         std::fs::write(&file, &bytes).unwrap();
         let back = read_back(&file, &broken).unwrap();
@@ -740,9 +771,8 @@ opaque = "deny"
         assert_eq!(back.owners.as_ref().unwrap().decode(), Some(built));
 
         let mut bytes = std::fs::read(&file).unwrap();
-        let (_, rest) = postcard::take_from_bytes::<Header<'_>>(&bytes[MAGIC.len()..]).unwrap();
-        let (snap, lists) = postcard::take_from_bytes::<Snapshot<&str>>(rest).unwrap();
-        let at = bytes.len() - lists.len() + snap.owners.start + snap.owners.len / 2;
+        let (snap, lists_start) = snapshot(&bytes, POLICY);
+        let at = lists_start + snap.owners.start + snap.owners.len / 2;
         bytes[at] ^= 0x01;
         std::fs::write(&file, &bytes).unwrap();
         let back = read_back(&file, POLICY).unwrap();
@@ -760,18 +790,25 @@ opaque = "deny"
     }
 
     #[test]
-    fn written_as_accepts_only_plain_quoted_text() {
-        assert!(written_as("src/", b"\"src/\""));
-        assert!(written_as("src/", b"'src/'"));
-        assert!(!written_as("src/", b"\"srd/\""));
-        assert!(!written_as("src/", b"\"src/"));
-        assert!(
-            !written_as("a\\b", b"\"a\\b\""),
-            "an escape in a basic string"
-        );
-        assert!(
-            written_as("a\\b", b"'a\\b'"),
+    fn plain_text_reads_only_strings_written_without_escapes() {
+        assert_eq!(plain_text("\"src/\""), Some("src/"));
+        assert_eq!(plain_text("'src/'"), Some("src/"));
+        assert_eq!(
+            plain_text("'a\\b'"),
+            Some("a\\b"),
             "no escapes in a literal string"
         );
+        for not_plain in [
+            "\"src/",
+            "src/",
+            "\"",
+            "\"a\\b\"",
+            "\"\"\"src/\"\"\"",
+            "'''src/'''",
+            "\"a\", \"b\"",
+            "'a' '",
+        ] {
+            assert_eq!(plain_text(not_plain), None, "{not_plain}");
+        }
     }
 }

@@ -18,6 +18,7 @@ use crate::path::RepoPath;
 use data::PolicyData;
 use owners::OwnerIndex;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The policy file name looked for in each directory.
 pub const POLICY_FILE: &str = "lanes.toml";
@@ -63,7 +64,8 @@ pub struct Policy {
     pub mcp_tools: Vec<(String, Vec<String>)>,
     /// `[bash]`: how Bash findings that no path settles are treated.
     pub bash: BashSettings,
-    source: String,
+    /// The policy text, shared with the lists of a parsed-policy cache, which decode from it.
+    source: Arc<String>,
     /// Every role's `branches` globs, compiled on first use: (index into `roles`, matcher).
     branch_globs: std::cell::OnceCell<Result<Vec<(usize, globset::GlobMatcher)>, PolicyError>>,
     /// Which roles' lanes may hold a path, by its first component; built on first use.
@@ -118,7 +120,7 @@ impl Policy {
     /// Checks `source` as the policy `file` of the project at `root` (already canonical).
     pub fn parse(file: &Path, root: &Path, source: String) -> Result<Policy, PolicyError> {
         let data = data::parse(file, &source)?;
-        Ok(Policy::assemble(file, root, source, data))
+        Ok(Policy::assemble(file, root, Arc::new(source), data))
     }
 
     /// [`Policy::load`] for `lanes hook`, which runs on every tool call: a policy of at least
@@ -134,6 +136,7 @@ impl Policy {
         if source.len() < cache::MIN_SOURCE_BYTES {
             return Policy::parse(file, &root, source);
         }
+        let source = Arc::new(source);
         let cache_file = root.join(cache::CACHE_FILE);
         if let Some(data) = cache::read(&cache_file, file, &source) {
             return Ok(Policy::assemble(file, &root, source, data));
@@ -147,7 +150,7 @@ impl Policy {
 
     /// The policy from its checked data plus what depends on where it lies: the file, the
     /// root, and the always-protected patterns (the policy file's target when it is a symlink).
-    fn assemble(file: &Path, root: &Path, source: String, data: PolicyData) -> Policy {
+    fn assemble(file: &Path, root: &Path, source: Arc<String>, data: PolicyData) -> Policy {
         let mut builtin = vec!["**/.claude/".to_string(), "**/.git".to_string()];
         // `root` is the file's directory, already resolved: only a policy file that is itself
         // a symlink needs resolving again, to protect the file it points to.
@@ -387,7 +390,7 @@ impl Policy {
 
     /// The policy text, for tools that report positions (`lanes validate`).
     pub fn source(&self) -> &str {
-        &self.source
+        self.source.as_str()
     }
 }
 
