@@ -123,10 +123,9 @@ impl Policy {
         Ok(Policy::assemble(file, root, Arc::new(source), data))
     }
 
-    /// [`Policy::load`] for `lanes hook`, which runs on every tool call: a policy of at least
-    /// [`cache::MIN_SOURCE_BYTES`] is taken from the parsed-policy cache in
-    /// `ROOT/.lanes/cache/` when the cache was made from the very same text, and parsed (and
-    /// the cache rewritten) otherwise. The answer is the same as [`Policy::load`]'s: any
+    /// [`Policy::load`] for `lanes hook`, which runs on every tool call: a policy of 4 KiB or
+    /// more is taken from the parsed-policy cache `ROOT/.lanes/cache/policy.bin` when the
+    /// cache was made from the very same text, and parsed (and the cache rewritten) otherwise. The answer is the same as [`Policy::load`]'s: any
     /// cache that cannot be read, decoded or trusted is ignored, and failing to write one is
     /// too. Commands other than the hook parse the policy every time.
     ///
