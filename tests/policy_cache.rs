@@ -244,3 +244,29 @@ fn no_role_may_write_the_cache_folder() {
         .denied();
     assert!(reason.contains(".lanes/"), "{reason}");
 }
+
+#[test]
+fn hooks_started_together_on_a_cold_cache_all_decide_the_same() {
+    let r = Repo::new(&large_policy());
+    let expected = answers_without_cache(&r);
+    let got: Vec<Vec<(i32, String)>> = std::thread::scope(|s| {
+        let runs: Vec<_> = (0..6).map(|_| s.spawn(|| answers(&r))).collect();
+        runs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for g in got {
+        assert_eq!(g, expected);
+    }
+    let left: Vec<_> = fs::read_dir(r.root.join(".lanes/cache"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        left.iter().all(|n| n == "policy.bin" || n == ".gitignore"),
+        "no temporary file is left behind: {left:?}"
+    );
+    assert_eq!(
+        answers(&r),
+        expected,
+        "the cache they left decides the same"
+    );
+}
