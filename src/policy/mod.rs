@@ -279,12 +279,11 @@ impl Policy {
             self.cached_owners
                 .as_ref()
                 .and_then(cache::LazyOwners::decode)
-                .filter(|i| i.fits(self.roles.len()))
                 .unwrap_or_else(|| {
                     OwnerIndex::build(self.roles.iter().map(|r| r.write.try_patterns().ok()))
                 })
         });
-        match index.candidates(path) {
+        match index.candidates(path, self.roles.len()) {
             Some(found) => found.into_iter().map(|i| &self.roles[i]).collect(),
             None => self.roles.iter().collect(),
         }
