@@ -401,9 +401,16 @@ fn span_in(span: Span, source: &[u8]) -> Option<Range<usize>> {
 /// folder (created if needed), then renamed over `cache_file`, so that a hook running at the
 /// same time reads either the old file or the new one, never half of one.
 ///
+/// `owners` is the owner index of `data` ([`OwnerIndex::build`] of its lanes).
+///
 /// Errors: the folder or file cannot be written.
-pub(crate) fn write(cache_file: &Path, source: &str, data: &PolicyData) -> std::io::Result<()> {
-    let bytes = encode(source, data)?;
+pub(crate) fn write(
+    cache_file: &Path,
+    source: &str,
+    data: &PolicyData,
+    owners: &OwnerIndex,
+) -> std::io::Result<()> {
+    let bytes = encode(source, data, owners)?;
     let dir = cache_file
         .parent()
         .ok_or_else(|| std::io::Error::other("the cache file has no folder"))?;
@@ -461,7 +468,7 @@ fn encode_list(list: &PatternList, source: &str) -> EncodedList {
 }
 
 /// The bytes of a cache file for `data`, parsed from `source`.
-fn encode(source: &str, data: &PolicyData) -> std::io::Result<Vec<u8>> {
+fn encode(source: &str, data: &PolicyData, owners: &OwnerIndex) -> std::io::Result<Vec<u8>> {
     let mut lists = Vec::new();
     let mut list = |l: &PatternList| -> std::io::Result<ListAt> {
         let start = lists.len();
@@ -510,8 +517,7 @@ fn encode(source: &str, data: &PolicyData) -> std::io::Result<Vec<u8>> {
     }
     let shared = list(&data.shared)?;
     let protected = list(&data.protected)?;
-    let index = OwnerIndex::build(data.roles.iter().map(|r| r.write.try_patterns().ok()));
-    let index = index.as_bytes();
+    let index = owners.as_bytes();
     let owners = ListAt {
         start: lists.len(),
         len: index.len(),
@@ -591,8 +597,12 @@ opaque = "deny"
     fn cached(src: &str, data: &PolicyData) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(CACHE_FILE);
-        write(&file, src, data).unwrap();
+        write(&file, src, data, &owner_index(data)).unwrap();
         (dir, file)
+    }
+
+    fn owner_index(data: &PolicyData) -> OwnerIndex {
+        OwnerIndex::build(data.roles.iter().map(|r| r.write.try_patterns().ok()))
     }
 
     fn read_back(file: &Path, src: &str) -> Option<PolicyData> {
@@ -771,7 +781,7 @@ opaque = "deny"
     fn the_owner_index_is_kept_and_a_damaged_one_is_not_used() {
         let data = parse(POLICY);
         let (_dir, file) = cached(POLICY, &data);
-        let built = OwnerIndex::build(data.roles.iter().map(|r| r.write.try_patterns().ok()));
+        let built = owner_index(&data);
         let back = read_back(&file, POLICY).unwrap();
         assert_eq!(back.owners.as_ref().unwrap().decode(), Some(built));
 

@@ -141,10 +141,14 @@ impl Policy {
             return Ok(Policy::assemble(file, &root, source, data));
         }
         let data = data::parse(file, &source)?;
+        let owners = OwnerIndex::build(data.roles.iter().map(|r| r.write.try_patterns().ok()));
         // The decision never depends on the cache being written (a read-only checkout, a
         // full disk): the next run parses again.
-        let _ = cache::write(&cache_file, &source, &data);
-        Ok(Policy::assemble(file, &root, source, data))
+        let _ = cache::write(&cache_file, &source, &data, &owners);
+        let policy = Policy::assemble(file, &root, source, data);
+        // Built for the cache anyway: a deny in this run uses it too.
+        let _ = policy.owner_index.set(owners);
+        Ok(policy)
     }
 
     /// The policy from its checked data plus what depends on where it lies: the file, the
