@@ -512,10 +512,14 @@ pub(super) fn literals(pattern: &str) -> Literals<'_> {
     if pattern.starts_with('!') {
         return Literals::Negation;
     }
-    let mut out = Vec::new();
-    for c in pattern.split('/') {
-        let mut literal = !c.is_empty() && c != "." && c != "..";
-        for &b in c.as_bytes() {
+    let mut out = Vec::with_capacity(4);
+    let mut start = 0;
+    for c in pattern.as_bytes().split(|&b| b == b'/') {
+        // `/` is ASCII, so the component's ends are character boundaries.
+        let (from, to) = (start, start + c.len());
+        start = to + 1;
+        let mut literal = !c.is_empty() && c != b"." && c != b"..";
+        for &b in c {
             match BYTE_CLASS[b as usize] {
                 PLAIN => {}
                 MALFORMABLE => return Literals::MayFail,
@@ -523,7 +527,7 @@ pub(super) fn literals(pattern: &str) -> Literals<'_> {
             }
         }
         if literal {
-            out.push(c);
+            out.push(&pattern[from..to]);
         }
     }
     Literals::Positive(out)
