@@ -318,7 +318,7 @@ fn rule_for(
             owner: owner.name.clone(),
         });
     }
-    if let Some(p) = policy.role_lane(role)?.find(path, is_dir) {
+    if let Some(p) = policy.role_find(role, path, is_dir)? {
         return Ok(Rule::OwnLane {
             pattern: p.to_string(),
         });
@@ -347,20 +347,17 @@ fn rule_for(
     })
 }
 
-/// The pattern of `list` whose lane holds `path`, compiling the list only when it could
-/// (see [`PatternList::can_skip`]: a policy with hundreds of roles then compiles only the
-/// lanes that could own the path). The acting role's own lane is always compiled, through
-/// [`Policy::role_lane`], which also checks its signal file.
+/// The pattern of `list` whose lane holds `path`, compiling only the patterns that could
+/// hold it (see [`PatternList::find`]: a policy with hundreds of roles then compiles next to
+/// nothing for one path). The acting role's own lane goes through [`Policy::role_find`],
+/// which also checks its signal file.
 fn find_in<'p>(
     policy: &'p Policy,
     list: &'p PatternList,
     path: &RepoPath,
     is_dir: bool,
 ) -> Result<Option<&'p str>, PolicyError> {
-    if list.can_skip(path) {
-        return Ok(None);
-    }
-    Ok(policy.lane(list)?.find(path, is_dir))
+    policy.find_in(list, path, is_dir)
 }
 
 /// Decides a write to everything below the directory `place` (`rm -r D`, `tar -x -C D`, a

@@ -145,7 +145,8 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
     };
     // Not freed: a hook process ends right after the call, and freeing a large policy piece
     // by piece costs more than judging with it (a tenth of a call with 10,000 patterns).
-    let policy = std::mem::ManuallyDrop::new(Policy::load(&file).map_err(|e| e.to_string())?);
+    let policy =
+        std::mem::ManuallyDrop::new(Policy::load_cached(&file).map_err(|e| e.to_string())?);
     let claims = role::hook_claims(input.agent_type.as_deref(), env.lanes_role.as_deref());
     let actor = role::resolve(&policy, &claims);
     let mut eval = Evaluation {

@@ -7,7 +7,8 @@
 //! is delegated to the `ignore` crate's gitignore engine, which also makes a directory match
 //! cover everything below it.
 
-use super::literal::{Hit, Literals};
+use super::cache::LazyList;
+use super::literal::{Hit, LiteralLane};
 use super::PolicyError;
 use crate::path::RepoPath;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -28,12 +29,16 @@ pub struct Pattern {
 
 /// An ordered list of patterns, compiled on first use. The hook compiles only what a decision
 /// needs (the acting role's lane, the shared and protected lists), so a policy with hundreds
-/// of roles costs little per tool call.
+/// of roles costs little per tool call. A list taken from the parsed-policy cache is also
+/// decoded on first use, for the same reason.
 #[derive(Debug, Default)]
 pub struct PatternList {
-    patterns: Vec<Pattern>,
+    /// The patterns, or why a list from the cache could not be had (see [`PatternList::lane`]).
+    patterns: OnceCell<Result<Vec<Pattern>, PolicyError>>,
+    /// Where the patterns of a list from the cache are, until `patterns` is set.
+    pending: Option<LazyList>,
     compiled: OnceCell<Result<Lane, PolicyError>>,
-    /// How many paths [`PatternList::can_skip`] has tested by text so far.
+    /// How many paths [`PatternList::find`] has answered without compiling the whole list.
     text_tests: Cell<u32>,
 }
 
@@ -67,11 +72,11 @@ pub struct Lane {
     depths: Option<u64>,
 }
 
-/// The engine behind a lane: by hand when every pattern is a literal path (see [`Literals`]),
+/// The engine behind a lane: by hand when every pattern is a literal path (see [`LiteralLane`]),
 /// else the gitignore engine.
 #[derive(Debug)]
 enum Matcher {
-    Literal(Literals),
+    Literal(LiteralLane),
     Glob(Gitignore),
 }
 
@@ -89,20 +94,50 @@ impl PatternList {
     /// A list from patterns in policy order.
     pub fn new(patterns: Vec<Pattern>) -> PatternList {
         PatternList {
-            patterns,
+            patterns: OnceCell::from(Ok(patterns)),
+            pending: None,
             compiled: OnceCell::new(),
             text_tests: Cell::new(0),
         }
     }
 
-    /// The patterns as written.
-    pub fn patterns(&self) -> &[Pattern] {
-        &self.patterns
+    /// A list whose patterns `pending` decodes on first use.
+    pub(crate) fn lazy(pending: LazyList) -> PatternList {
+        PatternList {
+            patterns: OnceCell::new(),
+            pending: Some(pending),
+            compiled: OnceCell::new(),
+            text_tests: Cell::new(0),
+        }
     }
 
-    /// True when the list has no pattern.
+    /// The patterns, decoded now if the list came from the cache.
+    fn loaded(&self) -> Result<&[Pattern], &PolicyError> {
+        self.patterns
+            .get_or_init(|| match &self.pending {
+                Some(p) => p.decode(),
+                None => Ok(Vec::new()),
+            })
+            .as_ref()
+            .map(Vec::as_slice)
+    }
+
+    /// The patterns, or the error of a list from the cache that could be neither decoded
+    /// nor parsed again.
+    pub(crate) fn try_patterns(&self) -> Result<&[Pattern], &PolicyError> {
+        self.loaded()
+    }
+
+    /// The patterns as written. Empty for a list from the cache that could be neither
+    /// decoded nor parsed again; [`PatternList::lane`] then returns the error, and every
+    /// decision that needs the list fails closed.
+    pub fn patterns(&self) -> &[Pattern] {
+        self.loaded().unwrap_or(&[])
+    }
+
+    /// True when the list has no pattern (false when its patterns could not be had).
     pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
+        self.loaded().is_ok_and(<[Pattern]>::is_empty)
     }
 
     /// A cheap test, read from the pattern text without compiling anything: `false` means
@@ -118,10 +153,13 @@ impl PatternList {
     /// each pattern component other than `**` matches exactly one component of the matched
     /// path, and a literal one only an equal component; a negation never puts a path in a lane.
     pub fn may_hold(&self, path: &RepoPath) -> bool {
+        let Ok(patterns) = self.loaded() else {
+            return true;
+        };
         let components: Vec<&[u8]> = path.as_path().iter().map(OsStr::as_encoded_bytes).collect();
         let mut may = false;
-        for p in &self.patterns {
-            match scan(&p.text, &components) {
+        for p in patterns {
+            match scan(&p.text, &components, false) {
                 Scan::MayFail => return true,
                 Scan::MayHold => may = true,
                 Scan::CannotHold => {}
@@ -136,7 +174,7 @@ impl PatternList {
     /// list stays a candidate for every path and its error surfaces wherever it is asked).
     pub fn heads(&self) -> Option<Heads> {
         let mut heads = Heads::default();
-        for p in &self.patterns {
+        for p in self.loaded().ok()? {
             if !surely_compiles(&p.text) {
                 return None;
             }
@@ -154,24 +192,72 @@ impl PatternList {
         Some(heads)
     }
 
-    /// True when `path` may be answered "in no pattern of this list" without compiling it:
-    /// the list is not compiled yet, it has been asked about fewer than a few paths, and
-    /// [`PatternList::may_hold`] rules `path` out. A caller that judges one path (the hook)
-    /// thus compiles only the lists that could hold it; one that judges thousands compiles
-    /// each list once and uses the matcher.
-    pub fn can_skip(&self, path: &RepoPath) -> bool {
-        if self.compiled.get().is_some() || self.text_tests.get() >= TEXT_TESTS {
-            return false;
+    /// The pattern (as written) that puts `path` in this lane, as the compiled lane's
+    /// [`Lane::find`] answers. While the list is not compiled and has been asked about fewer
+    /// than a few paths, only the patterns that can bear on `path` are compiled, which for a
+    /// role of fifty patterns is one or none: a pattern matches a path (or a parent of it)
+    /// only when each of its literal components is a component of the path (see
+    /// [`PatternList::may_hold`]), and one that cannot match leaves the answer as it is,
+    /// negation or not. A list with a pattern that might not compile is compiled whole, so
+    /// its error surfaces as it would.
+    ///
+    /// `file` and `source` are the policy's, for errors. Errors: as [`PatternList::lane`].
+    pub fn find(
+        &self,
+        path: &RepoPath,
+        is_dir: bool,
+        file: &Path,
+        source: &str,
+    ) -> Result<Option<&str>, PolicyError> {
+        if self.compiled.get().is_none() && self.text_tests.get() < TEXT_TESTS {
+            if let Some(found) = self.find_by_subset(path, is_dir, file, source) {
+                self.text_tests.set(self.text_tests.get() + 1);
+                return found;
+            }
         }
-        self.text_tests.set(self.text_tests.get() + 1);
-        !self.may_hold(path)
+        Ok(self.lane(file, source)?.find(path, is_dir))
+    }
+
+    /// [`PatternList::find`] with the patterns that can bear on `path`; `None` when the whole
+    /// list must be compiled (a pattern might not compile, or the list could not be had).
+    fn find_by_subset(
+        &self,
+        path: &RepoPath,
+        is_dir: bool,
+        file: &Path,
+        source: &str,
+    ) -> Option<Result<Option<&str>, PolicyError>> {
+        let patterns = self.loaded().ok()?;
+        let components: Vec<&[u8]> = path.as_path().iter().map(OsStr::as_encoded_bytes).collect();
+        let mut subset = Vec::new();
+        let mut at = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            match scan(&p.text, &components, true) {
+                Scan::MayFail => return None,
+                Scan::MayHold => {
+                    subset.push(p.clone());
+                    at.push(i);
+                }
+                Scan::CannotHold => {}
+            }
+        }
+        if subset.is_empty() {
+            return Some(Ok(None));
+        }
+        Some(Lane::compile(&subset, file, source).map(|lane| {
+            lane.find_index(path, is_dir)
+                .map(|i| patterns[at[i]].text.as_str())
+        }))
     }
 
     /// The compiled lane. Errors name the policy file, line and column of the bad pattern;
     /// the same error is returned on every call.
     pub fn lane(&self, file: &Path, source: &str) -> Result<&Lane, PolicyError> {
         self.compiled
-            .get_or_init(|| Lane::compile(&self.patterns, file, source))
+            .get_or_init(|| {
+                let patterns = self.loaded().map_err(Clone::clone)?;
+                Lane::compile(patterns, file, source)
+            })
             .as_ref()
             .map_err(Clone::clone)
     }
@@ -201,7 +287,7 @@ impl Lane {
             }
             originals.push((anchored, p.text.clone()));
         }
-        let matcher = match Literals::new(originals.iter().map(|(a, _)| a.as_str())) {
+        let matcher = match LiteralLane::new(originals.iter().map(|(a, _)| a.as_str())) {
             Some(literals) => Matcher::Literal(literals),
             None => {
                 let mut builder = GitignoreBuilder::new("");
@@ -254,6 +340,12 @@ impl Lane {
     /// pattern matches or a later `!pattern` takes it out again. `is_dir` tells whether `path`
     /// is a directory, for patterns that end in `/`. The project root is in no lane.
     pub fn find(&self, path: &RepoPath, is_dir: bool) -> Option<&str> {
+        self.find_index(path, is_dir)
+            .map(|i| self.originals[i].1.as_str())
+    }
+
+    /// [`Lane::find`], as the index of the pattern in the list compiled.
+    fn find_index(&self, path: &RepoPath, is_dir: bool) -> Option<usize> {
         if path.is_root() {
             return None;
         }
@@ -285,12 +377,11 @@ impl Lane {
         } else {
             Answer::NoMatch
         };
-        let found = match direct {
+        match direct {
             Answer::NoMatch => self.in_parents(p),
             Answer::Out => None,
             Answer::In(i) => Some(i),
-        };
-        found.map(|i| self.originals[i].1.as_str())
+        }
     }
 
     /// The answer for `path` itself.
@@ -443,11 +534,12 @@ enum Scan {
 /// One pass over `pattern` against the path's `components`. A component counts as literal
 /// when it has only plain characters (no glob syntax, escapes or whitespace, which gitignore
 /// may trim); anything else may match any one component, which keeps the test conservative.
-fn scan(pattern: &str, components: &[&[u8]]) -> Scan {
+/// A negation never holds a path, unless `negations` asks whether it may match one.
+fn scan(pattern: &str, components: &[&[u8]], negations: bool) -> Scan {
     if split(pattern).is_err() {
         return Scan::MayFail;
     }
-    let positive = !pattern.starts_with('!');
+    let positive = negations || !pattern.starts_with('!');
     let mut all_found = true;
     for c in pattern.as_bytes().split(|&b| b == b'/') {
         let mut literal = !c.is_empty() && c != b"." && c != b"..";
@@ -467,6 +559,47 @@ fn scan(pattern: &str, components: &[&[u8]]) -> Scan {
     } else {
         Scan::CannotHold
     }
+}
+
+/// What the owner index needs from a pattern's text (see [`super::owners`]).
+pub(super) enum Literals<'a> {
+    /// The pattern might not compile: its list must be asked for every path.
+    MayFail,
+    /// A negation: it never puts a path in a lane.
+    Negation,
+    /// The literal components of a positive pattern (as [`scan`] counts them): a path it
+    /// matches, or whose parent it matches, has each of them as a component. Empty when the
+    /// pattern has none, so that it may match any path.
+    Positive(Vec<&'a str>),
+}
+
+/// The literal components of `pattern`, read as [`scan`] reads them.
+pub(super) fn literals(pattern: &str) -> Literals<'_> {
+    if split(pattern).is_err() {
+        return Literals::MayFail;
+    }
+    if pattern.starts_with('!') {
+        return Literals::Negation;
+    }
+    let mut out = Vec::with_capacity(4);
+    let mut start = 0;
+    for c in pattern.as_bytes().split(|&b| b == b'/') {
+        // `/` is ASCII, so the component's ends are character boundaries.
+        let (from, to) = (start, start + c.len());
+        start = to + 1;
+        let mut literal = !c.is_empty() && c != b"." && c != b"..";
+        for &b in c {
+            match BYTE_CLASS[b as usize] {
+                PLAIN => {}
+                MALFORMABLE => return Literals::MayFail,
+                _ => literal = false,
+            }
+        }
+        if literal {
+            out.push(&pattern[from..to]);
+        }
+    }
+    Literals::Positive(out)
 }
 
 const PLAIN: u8 = 0;
@@ -508,23 +641,7 @@ fn surely_compiles(pattern: &str) -> bool {
 
 /// True when a `/`-separated path has a `.` or `..` component.
 fn has_dot_component(path: &[u8]) -> bool {
-    let mut start = 0;
-    for end in memchr_slash(path).chain(std::iter::once(path.len())) {
-        if matches!(&path[start..end], b"." | b"..") {
-            return true;
-        }
-        start = end + 1;
-    }
-    false
-}
-
-/// Positions of `/` in `bytes`.
-fn memchr_slash(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, &b)| b == b'/')
-        .map(|(i, _)| i)
+    path.split(|&b| b == b'/').any(|c| c == b"." || c == b"..")
 }
 
 /// Rewrites a user pattern into an anchored gitignore line, or says why it is not allowed.
@@ -540,11 +657,12 @@ fn split(pattern: &str) -> Result<(&'static str, &str), &'static str> {
         Some(body) => ("!", body),
         None => ("", pattern),
     };
-    if body.trim().is_empty() {
+    let trimmed = body.trim();
+    if trimmed.is_empty() {
         return Err("empty pattern");
     }
     // gitignore trims trailing spaces, so `"src "` would silently mean `src`; say so instead.
-    if body.trim() != body {
+    if trimmed.len() != body.len() {
         return Err("leading or trailing white space; remove it (file names with spaces at their ends are not supported)");
     }
     if neg.is_empty() && body.starts_with('#') {
@@ -766,6 +884,88 @@ mod tests {
         }
     }
 
+    /// A list asked before it is compiled answers from the patterns that can bear on the
+    /// path; it must answer as the whole compiled list does, negations included.
+    #[test]
+    fn find_on_the_patterns_that_bear_on_a_path_agrees_with_the_whole_lane() {
+        let sets: &[&[&str]] = &[
+            &["src/", "!src/gen/", "src/gen/keep.rs"],
+            &[
+                "area0/r1/",
+                "docs/r1/t.md",
+                "**/r1-2.lock",
+                "pkg3/r1/*.json",
+                "!area0/r1/vendor/",
+            ],
+            &["docs/*.md", "!docs/private.md", "a/b/c", "!**/c/d"],
+            &["**/*.lock", "web/", "!web/**/dist/", "web/app/dist/keep/"],
+            &["a/*/c/", "!a/b/c/d", "x/[ab]/y"],
+            &["/src/", "!/src/x", "src/x/y/"],
+        ];
+        let paths = [
+            "src/a.rs",
+            "src/gen/x.rs",
+            "src/gen/keep.rs",
+            "src/x",
+            "src/x/y/z",
+            "area0/r1/a",
+            "area0/r1/vendor/a",
+            "docs/r1/t.md",
+            "q/r1-2.lock",
+            "pkg3/r1/a.json",
+            "docs/a.md",
+            "docs/private.md",
+            "a/b/c",
+            "a/b/c/d",
+            "x/c/d",
+            "web/app/dist/x.js",
+            "web/app/dist/keep/x",
+            "web/a",
+            "Cargo.lock",
+            "a/x/c/y",
+            "x/a/y",
+            "other",
+        ];
+        for set in sets {
+            let whole = lane(set);
+            let patterns: Vec<Pattern> = set
+                .iter()
+                .map(|t| Pattern {
+                    text: t.to_string(),
+                    span: None,
+                })
+                .collect();
+            for p in paths {
+                for is_dir in [false, true] {
+                    let list = PatternList::new(patterns.clone());
+                    let got = list.find(&rp(p), is_dir, Path::new("l"), "").unwrap();
+                    // Classes may be malformed: such a list is compiled whole.
+                    let whole_needed = set.iter().any(|t| t.contains('['));
+                    assert_eq!(
+                        list.compiled.get().is_some(),
+                        whole_needed,
+                        "{set:?} for {p}"
+                    );
+                    assert_eq!(
+                        got,
+                        whole.find(&rp(p), is_dir),
+                        "{set:?} on {p} (dir {is_dir})"
+                    );
+                }
+            }
+        }
+        let broken = PatternList::new(vec![Pattern {
+            text: "src/[z-a]".into(),
+            span: None,
+        }]);
+        assert!(
+            broken
+                .find(&rp("docs/a"), false, Path::new("l"), "")
+                .is_err(),
+            "a pattern that may not compile is compiled, and its error returned, for any path"
+        );
+    }
+
     #[test]
     fn pattern_depths() {
         let d = |p: &str| depth(&anchor(p).unwrap());
@@ -930,31 +1130,23 @@ mod tests {
     }
 
     #[test]
-    fn can_skip_only_a_list_not_compiled_and_only_for_its_first_paths() {
-        let list = || {
-            PatternList::new(vec![Pattern {
-                text: "src/".into(),
-                span: None,
-            }])
-        };
-        let l = list();
-        assert!(
-            !l.can_skip(&rp("src/a.rs")),
-            "a path the list may hold is never skipped"
-        );
+    fn find_compiles_the_whole_list_after_its_first_paths() {
+        let l = PatternList::new(vec![Pattern {
+            text: "src/".into(),
+            span: None,
+        }]);
+        let find = |p: &str| l.find(&rp(p), false, Path::new("l"), "").unwrap();
+        assert_eq!(find("src/a.rs"), Some("src/"));
         for _ in 1..TEXT_TESTS {
-            assert!(l.can_skip(&rp("docs/a.md")));
+            assert_eq!(find("docs/a.md"), None);
         }
+        assert!(l.compiled.get().is_none());
+        assert_eq!(find("docs/a.md"), None);
         assert!(
-            !l.can_skip(&rp("docs/a.md")),
+            l.compiled.get().is_some(),
             "after a few paths the matcher answers"
         );
-        let l = list();
-        l.lane(Path::new("l"), "").unwrap();
-        assert!(
-            !l.can_skip(&rp("docs/a.md")),
-            "a compiled list is asked directly"
-        );
+        assert_eq!(find("src/b.rs"), Some("src/"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! Most lanes are plain paths: `src/`, `Cargo.toml`, `!src/generated/`, and the built-in
 //! `**/.git` and `**/.claude/`. Building the gitignore engine for them costs more than the
 //! rest of a hook call's decision (glob translation, regex compilation, and a thread-count
-//! probe of `/proc` and cgroup files for its match pool). [`Literals`] answers exactly as the
+//! probe of `/proc` and cgroup files for its match pool). [`LiteralLane`] answers exactly as the
 //! gitignore engine would for such lists, which the tests check against it.
 
 /// One literal pattern line in anchored form (see `lane::anchor`).
@@ -21,7 +21,7 @@ struct Literal {
 
 /// A pattern list in which every pattern is literal, in policy order.
 #[derive(Debug)]
-pub(super) struct Literals(Vec<Literal>);
+pub(super) struct LiteralLane(Vec<Literal>);
 
 /// How a path matched: the index of the last pattern that matched it, and whether that
 /// pattern is a negation (gitignore's "whitelist").
@@ -31,17 +31,17 @@ pub(super) struct Hit {
     pub negated: bool,
 }
 
-impl Literals {
+impl LiteralLane {
     /// The list, or `None` when some line is not literal. A literal line is an anchored
     /// gitignore line (`/body`, `!/body`, optionally `/**/body`, optionally ending in `/`)
     /// whose body's components are non-empty, not `.` or `..`, and made of plain bytes only
     /// (letters, digits, `-_.+@%=,~:` and non-ASCII): no glob syntax, escapes or spaces.
-    pub(super) fn new<'a>(anchored: impl IntoIterator<Item = &'a str>) -> Option<Literals> {
+    pub(super) fn new<'a>(anchored: impl IntoIterator<Item = &'a str>) -> Option<LiteralLane> {
         anchored
             .into_iter()
             .map(Literal::parse)
             .collect::<Option<Vec<_>>>()
-            .map(Literals)
+            .map(LiteralLane)
     }
 
     /// What gitignore's `matched(path, is_dir)` answers: the last pattern that matches the
@@ -164,7 +164,7 @@ mod tests {
             "/a/b.c",
             "/é/x",
         ] {
-            assert!(Literals::new([line]).is_some(), "{line}");
+            assert!(LiteralLane::new([line]).is_some(), "{line}");
         }
         for line in [
             "src/",
@@ -182,13 +182,13 @@ mod tests {
             "/**/**/a",
             "/a/**/b",
         ] {
-            assert!(Literals::new([line]).is_none(), "{line}");
+            assert!(LiteralLane::new([line]).is_none(), "{line}");
         }
     }
 
     #[test]
     fn directory_only_and_anywhere_lines() {
-        let l = Literals::new(["/src/", "/**/.git", "!/src/gen/"]).unwrap();
+        let l = LiteralLane::new(["/src/", "/**/.git", "!/src/gen/"]).unwrap();
         assert_eq!(l.matched(b"src", false), None);
         assert_eq!(l.matched(b"src", true).map(|h| h.index), Some(0));
         assert_eq!(l.matched(b"a/b/.git", false).map(|h| h.index), Some(1));
@@ -234,7 +234,7 @@ mod tests {
             is_dir in any::<bool>(),
         ) {
             let path = path.join("/");
-            let literals = Literals::new(lines.iter().map(String::as_str)).unwrap();
+            let literals = LiteralLane::new(lines.iter().map(String::as_str)).unwrap();
             let gi = engine(&lines);
             prop_assert_eq!(
                 first_of_same(&lines, literals.matched(path.as_bytes(), is_dir)),

@@ -3,9 +3,12 @@
 //! [`Policy::load`] reads and checks the file once; pattern lists compile lazily (see
 //! [`PatternList`]). [`find`] locates the file by walking up from a directory.
 
+mod cache;
+mod data;
 mod error;
 mod lane;
 mod literal;
+mod owners;
 mod raw;
 
 pub use error::PolicyError;
@@ -13,17 +16,19 @@ pub use lane::{first_component, Lane, Pattern, PatternList};
 pub use raw::{BashAction, BashSettings, Mode, Unassigned};
 
 use crate::path::RepoPath;
-use indexmap::IndexMap;
-use raw::{AuditSetting, RawPolicy};
-use std::collections::HashMap;
+use data::PolicyData;
+use owners::OwnerIndex;
 use std::path::{Path, PathBuf};
-use toml::Spanned;
+use std::sync::Arc;
 
 /// The policy file name looked for in each directory.
 pub const POLICY_FILE: &str = "lanes.toml";
 
 /// The audit log used when `audit` is not set.
 pub const DEFAULT_AUDIT: &str = ".lanes/audit.jsonl";
+
+/// lanes' own folder (audit log, parsed-policy cache), always protected.
+const LANES_DIR: &str = ".lanes/";
 
 /// Input fields holding written paths for the reference filesystem MCP server
 /// (`@modelcontextprotocol/server-filesystem`), used unless `[mcp_tools]` says otherwise.
@@ -60,11 +65,14 @@ pub struct Policy {
     pub mcp_tools: Vec<(String, Vec<String>)>,
     /// `[bash]`: how Bash findings that no path settles are treated.
     pub bash: BashSettings,
-    source: String,
+    /// The policy text, shared with the lists of a parsed-policy cache, which decode from it.
+    source: Arc<String>,
     /// Every role's `branches` globs, compiled on first use: (index into `roles`, matcher).
     branch_globs: std::cell::OnceCell<Result<Vec<(usize, globset::GlobMatcher)>, PolicyError>>,
     /// Which roles' lanes may hold a path, by its first component; built on first use.
     owner_index: std::cell::OnceCell<OwnerIndex>,
+    /// The owner index kept in the parsed-policy cache, decoded on first use.
+    cached_owners: Option<cache::LazyOwners>,
     /// Owner lookups answered without the index so far (see [`Policy::roles_that_may_own`]).
     owner_lookups: std::cell::Cell<u32>,
     /// Indices into `roles` of the roles with a signal file, in file order.
@@ -74,18 +82,6 @@ pub struct Policy {
 /// Owner lookups answered with every role before the owner index is built: the hook judges
 /// one path, for which building the index costs more than reading each role's patterns once.
 const OWNER_LOOKUPS_WITHOUT_INDEX: u32 = 4;
-
-/// Roles by the literal components their positive patterns require, so the owner lookup on
-/// the deny path matches only roles that can own the path (see [`PatternList::heads`]).
-#[derive(Debug, Default)]
-struct OwnerIndex {
-    /// First component -> indices into `roles`, ascending.
-    by_head: HashMap<Box<[u8]>, Vec<usize>>,
-    /// Component anywhere in the path (from `**/NAME` patterns) -> indices, ascending.
-    by_anywhere: HashMap<Box<[u8]>, Vec<usize>>,
-    /// Roles with a pattern that starts with a wildcard: candidates for every path.
-    wild: Vec<usize>,
-}
 
 /// `[roles.NAME]`.
 #[derive(Debug)]
@@ -118,118 +114,47 @@ impl Policy {
     /// `spawn`, an `agents` name claimed by two roles, a bad `audit` path). Every error names
     /// the file, and where it can, the line, column and key.
     pub fn load(file: &Path) -> Result<Policy, PolicyError> {
-        let source = std::fs::read_to_string(file)
-            .map_err(|e| PolicyError::file(file, format!("cannot read the policy: {e}")))?;
-        let dir = match file.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let root = dir.canonicalize().map_err(|e| {
-            PolicyError::file(
-                file,
-                format!("cannot resolve the project root {}: {e}", dir.display()),
-            )
-        })?;
+        let (source, root) = read(file)?;
         Policy::parse(file, &root, source)
     }
 
     /// Checks `source` as the policy `file` of the project at `root` (already canonical).
     pub fn parse(file: &Path, root: &Path, source: String) -> Result<Policy, PolicyError> {
-        let raw: RawPolicy = toml::from_str(&source)
-            .map_err(|e| PolicyError::at(file, &source, e.span(), e.message().to_string()))?;
-        let at = |span: std::ops::Range<usize>, msg: String| {
-            PolicyError::at(file, &source, Some(span), msg)
-        };
+        let data = data::parse(file, &source)?;
+        Ok(Policy::assemble(file, root, Arc::new(source), data))
+    }
 
-        let audit = match &raw.audit {
-            None => Some(RepoPath::new(Path::new(DEFAULT_AUDIT)).expect("valid default")),
-            Some(s) => match s.get_ref() {
-                AuditSetting::Off => None,
-                AuditSetting::Default => {
-                    Some(RepoPath::new(Path::new(DEFAULT_AUDIT)).expect("valid default"))
-                }
-                AuditSetting::Path(p) => match RepoPath::new(Path::new(p)) {
-                    Some(rp) if !rp.is_root() => Some(rp),
-                    _ => {
-                        return Err(at(
-                            s.span(),
-                            format!("`{p}` must be a file path inside the project root"),
-                        ))
-                    }
-                },
-            },
-        };
-
-        let names: std::collections::HashSet<String> =
-            raw.roles.keys().map(|k| k.get_ref().clone()).collect();
-        let mut agent_owner: HashMap<String, String> = HashMap::new();
-        let mut roles = Vec::with_capacity(raw.roles.len());
-        for (name, r) in raw.roles {
-            let name_span = name.span();
-            let name = name.into_inner();
-            if name.is_empty() {
-                return Err(at(name_span, "a role needs a name".into()));
-            }
-            let agents: Vec<String> = match r.agents {
-                None => vec![name.clone()],
-                Some(list) => list
-                    .into_iter()
-                    .map(|a| (a.span(), a.into_inner()))
-                    .map(|(span, a)| {
-                        if a.is_empty() {
-                            Err(at(span, "an agent name may not be empty".into()))
-                        } else {
-                            Ok(a)
-                        }
-                    })
-                    .collect::<Result<_, _>>()?,
-            };
-            for a in &agents {
-                if let Some(other) = agent_owner.insert(a.clone(), name.clone()) {
-                    if other != name {
-                        return Err(at(name_span.clone(), format!(
-                            "agent `{a}` is claimed by roles `{other}` and `{name}`; each agent_type may act as one role only"
-                        )));
-                    }
-                }
-            }
-            for s in &r.spawn {
-                if !names.contains(s.get_ref()) {
-                    return Err(at(
-                        s.span(),
-                        format!("`spawn` names `{}`, which is not a role", s.get_ref()),
-                    ));
-                }
-            }
-            let (signal, signal_span) = match r.signal {
-                None => (None, None),
-                Some(s) => match RepoPath::new(Path::new(s.get_ref())) {
-                    Some(p) if !p.is_root() => (Some(p), Some(s.span())),
-                    _ => {
-                        return Err(at(
-                            s.span(),
-                            format!(
-                                "signal `{}` must be a file path inside the project",
-                                s.get_ref()
-                            ),
-                        ))
-                    }
-                },
-            };
-            roles.push(Role {
-                description: r.description,
-                write: patterns(r.write),
-                agents,
-                signal,
-                signal_requires: r.signal_requires,
-                spawn: r.spawn.into_iter().map(Spanned::into_inner).collect(),
-                branch_spans: r.branches.iter().map(Spanned::span).collect(),
-                branches: r.branches.into_iter().map(Spanned::into_inner).collect(),
-                signal_span,
-                name,
-            });
+    /// [`Policy::load`] for `lanes hook`, which runs on every tool call: a policy of 4 KiB or
+    /// more is taken from the parsed-policy cache `ROOT/.lanes/cache/policy.bin` when the
+    /// cache was made from the very same text, and parsed (and the cache rewritten) otherwise. The answer is the same as [`Policy::load`]'s: any
+    /// cache that cannot be read, decoded or trusted is ignored, and failing to write one is
+    /// too. Commands other than the hook parse the policy every time.
+    ///
+    /// Errors: as [`Policy::load`].
+    pub fn load_cached(file: &Path) -> Result<Policy, PolicyError> {
+        let (source, root) = read(file)?;
+        if source.len() < cache::MIN_SOURCE_BYTES {
+            return Policy::parse(file, &root, source);
         }
+        let source = Arc::new(source);
+        let cache_file = root.join(cache::CACHE_FILE);
+        if let Some(data) = cache::read(&cache_file, file, &source) {
+            return Ok(Policy::assemble(file, &root, source, data));
+        }
+        let data = data::parse(file, &source)?;
+        let owners = OwnerIndex::build(data.roles.iter().map(|r| r.write.try_patterns().ok()));
+        // The decision never depends on the cache being written (a read-only checkout, a
+        // full disk): the next run parses again.
+        let _ = cache::write(&cache_file, &source, &data, &owners);
+        let policy = Policy::assemble(file, &root, source, data);
+        // Built for the cache anyway: a deny in this run uses it too.
+        let _ = policy.owner_index.set(owners);
+        Ok(policy)
+    }
 
+    /// The policy from its checked data plus what depends on where it lies: the file, the
+    /// root, and the always-protected patterns (the policy file's target when it is a symlink).
+    fn assemble(file: &Path, root: &Path, source: Arc<String>, data: PolicyData) -> Policy {
         let mut builtin = vec!["**/.claude/".to_string(), "**/.git".to_string()];
         // `root` is the file's directory, already resolved: only a policy file that is itself
         // a symlink needs resolving again, to protect the file it points to.
@@ -244,15 +169,21 @@ impl Policy {
         } else if let Some(name) = file.file_name() {
             builtin.insert(0, name.to_string_lossy().into_owned());
         }
-        if let Some(audit) = &audit {
+        // lanes' own folder: the audit log by default, and the parsed-policy cache, which the
+        // hook trusts when it matches the policy text.
+        builtin.push(LANES_DIR.to_string());
+        if let Some(audit) = &data.audit {
             let folder = audit
                 .as_path()
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty());
-            builtin.push(match folder {
+            let entry = match folder {
                 Some(dir) => format!("{}/", dir.display()),
                 None => audit.to_string(),
-            });
+            };
+            if entry != LANES_DIR {
+                builtin.push(entry);
+            }
         }
         let builtin_protected = PatternList::new(
             builtin
@@ -260,36 +191,29 @@ impl Policy {
                 .map(|text| Pattern { text, span: None })
                 .collect(),
         );
-
-        let mut mcp_tools: IndexMap<String, Vec<String>> = DEFAULT_MCP_TOOLS
-            .iter()
-            .map(|(t, f)| (t.to_string(), f.iter().map(|s| s.to_string()).collect()))
-            .collect();
-        for (tool, fields) in raw.mcp_tools {
-            mcp_tools.insert(tool.into_inner(), fields.into_vec());
-        }
-
+        let roles = data.roles;
         let signal_roles = (0..roles.len())
             .filter(|&i| roles[i].signal.is_some())
             .collect();
-        Ok(Policy {
+        Policy {
             file: file.to_path_buf(),
             root: root.to_path_buf(),
-            mode: raw.mode,
-            unassigned: raw.unassigned,
-            audit,
+            mode: data.mode,
+            unassigned: data.unassigned,
+            audit: data.audit,
             roles,
-            shared: patterns(raw.shared.write),
-            protected: patterns(raw.protected.paths),
+            shared: data.shared,
+            protected: data.protected,
             builtin_protected,
-            mcp_tools: mcp_tools.into_iter().collect(),
-            bash: raw.bash,
+            mcp_tools: data.mcp_tools,
+            bash: data.bash,
             source,
             branch_globs: std::cell::OnceCell::new(),
             owner_index: std::cell::OnceCell::new(),
+            cached_owners: data.owners,
             owner_lookups: std::cell::Cell::new(0),
             signal_roles,
-        })
+        }
     }
 
     /// The compiled form of `list`, which must belong to this policy.
@@ -341,9 +265,10 @@ impl Policy {
     /// path, so its error surfaces when its lane is asked.
     ///
     /// The first few lookups return every role: a caller judging one path (the hook) is
-    /// better served by testing each role's patterns once (see [`PatternList::can_skip`]).
+    /// better served by testing each role's patterns once (see [`PatternList::find`]).
     pub fn roles_that_may_own(&self, path: &RepoPath) -> Vec<&Role> {
         if self.owner_index.get().is_none()
+            && self.cached_owners.is_none()
             && self.owner_lookups.get() < OWNER_LOOKUPS_WITHOUT_INDEX
         {
             self.owner_lookups.set(self.owner_lookups.get() + 1);
@@ -352,54 +277,21 @@ impl Policy {
         self.indexed_owner_candidates(path)
     }
 
-    /// [`Policy::roles_that_may_own`] from the owner index.
+    /// [`Policy::roles_that_may_own`] from the owner index: the one in the cache when it
+    /// decodes and fits this policy, else one built from the patterns.
     fn indexed_owner_candidates(&self, path: &RepoPath) -> Vec<&Role> {
-        let index = self.owner_index.get_or_init(|| self.build_owner_index());
-        let mut found: Vec<usize> = index.wild.clone();
-        found.extend(
-            index
-                .by_head
-                .get(lane::first_component(path))
-                .into_iter()
-                .flatten(),
-        );
-        if !index.by_anywhere.is_empty() {
-            for c in path
-                .as_path()
-                .as_os_str()
-                .as_encoded_bytes()
-                .split(|&b| b == b'/')
-            {
-                found.extend(index.by_anywhere.get(c).into_iter().flatten());
-            }
+        let index = self.owner_index.get_or_init(|| {
+            self.cached_owners
+                .as_ref()
+                .and_then(cache::LazyOwners::decode)
+                .unwrap_or_else(|| {
+                    OwnerIndex::build(self.roles.iter().map(|r| r.write.try_patterns().ok()))
+                })
+        });
+        match index.candidates(path, self.roles.len()) {
+            Some(found) => found.into_iter().map(|i| &self.roles[i]).collect(),
+            None => self.roles.iter().collect(),
         }
-        found.sort_unstable();
-        found.dedup();
-        found.into_iter().map(|i| &self.roles[i]).collect()
-    }
-
-    fn build_owner_index(&self) -> OwnerIndex {
-        let mut index = OwnerIndex::default();
-        let add = |map: &mut HashMap<Box<[u8]>, Vec<usize>>, key: Box<[u8]>, i: usize| {
-            let roles = map.entry(key).or_default();
-            if roles.last() != Some(&i) {
-                roles.push(i);
-            }
-        };
-        for (i, role) in self.roles.iter().enumerate() {
-            match role.write.heads() {
-                None => index.wild.push(i),
-                Some(heads) => {
-                    for h in heads.first {
-                        add(&mut index.by_head, h, i);
-                    }
-                    for a in heads.anywhere {
-                        add(&mut index.by_anywhere, a, i);
-                    }
-                }
-            }
-        }
-        index
     }
 
     fn compile_branch_globs(&self) -> Result<Vec<(usize, globset::GlobMatcher)>, PolicyError> {
@@ -427,18 +319,54 @@ impl Policy {
         let lane = self.lane(&role.write)?;
         if let Some(signal) = &role.signal {
             if lane.find(signal, false).is_none() {
-                return Err(PolicyError::at(
-                    &self.file,
-                    &self.source,
-                    role.signal_span.clone(),
-                    format!(
-                        "signal `{signal}` of role `{}` lies outside the role's lanes",
-                        role.name
-                    ),
-                ));
+                return Err(self.signal_outside(role, signal));
             }
         }
         Ok(lane)
+    }
+
+    /// The pattern of `list` (which must belong to this policy) that puts `path` in its
+    /// lane, compiling no more of it than [`PatternList::find`] needs.
+    ///
+    /// Errors: a pattern of the list does not compile.
+    pub fn find_in<'a>(
+        &'a self,
+        list: &'a PatternList,
+        path: &RepoPath,
+        is_dir: bool,
+    ) -> Result<Option<&'a str>, PolicyError> {
+        list.find(path, is_dir, &self.file, &self.source)
+    }
+
+    /// The pattern of the role's lane that puts `path` in it, after checking that its signal
+    /// file lies inside the lane, as [`Policy::role_lane`] does, but compiling no more of the
+    /// lane than [`PatternList::find`] needs.
+    ///
+    /// Errors: a pattern of the lane does not compile; the signal file lies outside it.
+    pub fn role_find<'a>(
+        &'a self,
+        role: &'a Role,
+        path: &RepoPath,
+        is_dir: bool,
+    ) -> Result<Option<&'a str>, PolicyError> {
+        if let Some(signal) = &role.signal {
+            if self.find_in(&role.write, signal, false)?.is_none() {
+                return Err(self.signal_outside(role, signal));
+            }
+        }
+        self.find_in(&role.write, path, is_dir)
+    }
+
+    fn signal_outside(&self, role: &Role, signal: &RepoPath) -> PolicyError {
+        PolicyError::at(
+            &self.file,
+            &self.source,
+            role.signal_span.clone(),
+            format!(
+                "signal `{signal}` of role `{}` lies outside the role's lanes",
+                role.name
+            ),
+        )
     }
 
     /// Compiles every pattern list and checks every role, as `lanes validate` and
@@ -465,7 +393,7 @@ impl Policy {
 
     /// The policy text, for tools that report positions (`lanes validate`).
     pub fn source(&self) -> &str {
-        &self.source
+        self.source.as_str()
     }
 }
 
@@ -492,15 +420,21 @@ fn glob_name_match(pattern: &str, name: &str) -> bool {
     true
 }
 
-fn patterns(list: Vec<Spanned<String>>) -> PatternList {
-    PatternList::new(
-        list.into_iter()
-            .map(|s| Pattern {
-                span: Some(s.span()),
-                text: s.into_inner(),
-            })
-            .collect(),
-    )
+/// The policy text and the project root (the file's directory, canonicalized).
+fn read(file: &Path) -> Result<(String, PathBuf), PolicyError> {
+    let source = std::fs::read_to_string(file)
+        .map_err(|e| PolicyError::file(file, format!("cannot read the policy: {e}")))?;
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let root = dir.canonicalize().map_err(|e| {
+        PolicyError::file(
+            file,
+            format!("cannot resolve the project root {}: {e}", dir.display()),
+        )
+    })?;
+    Ok((source, root))
 }
 
 /// Finds the policy for work done in `dir`: `explicit` when given (`--policy`,

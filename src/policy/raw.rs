@@ -3,16 +3,16 @@
 //!
 //! Every table rejects unknown keys (`deny_unknown_fields`), so a typo is an error with a
 //! line and column instead of a silently ignored rule. No `serde(flatten)`: it would disable
-//! that rejection.
+//! that rejection. The settings enums also serialize, for the parsed-policy cache.
 
 use indexmap::IndexMap;
 use serde::de::{self, Deserializer, Visitor};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use toml::Spanned;
 
 /// What happens to an out-of-lane write: `lanes.toml` key `mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Out-of-lane writes are blocked (the default).
@@ -23,7 +23,7 @@ pub enum Mode {
 }
 
 /// What a session with no role may do: `lanes.toml` key `unassigned`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Unassigned {
     /// A session with no role (a person, a lead) may write anywhere (the default).
@@ -98,7 +98,7 @@ pub struct RawPolicy {
 /// What happens to a `Bash` finding that lanes cannot judge by path: `allow` (recorded in
 /// the audit log), `ask` (Claude Code asks the user; headless runs treat it as a denial) or
 /// `deny`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BashAction {
     /// Let it run and record it.
@@ -111,7 +111,7 @@ pub enum BashAction {
 
 /// `[bash]`: the policy for what static analysis of a Bash command cannot settle. Paths it
 /// can see are always judged like file-tool writes; these keys cover the rest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BashSettings {
     /// `opaque`: a program whose writes cannot be seen (interpreters, build tools, scripts,
