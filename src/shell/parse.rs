@@ -241,7 +241,7 @@ fn simple(s: &b::SimpleCommand, depth: usize) -> R<Simple> {
         assigns: Vec::new(),
         words: Vec::new(),
         redirects: Vec::new(),
-        text: s.to_string(),
+        text: s.to_string().into(),
     };
     let mut items: Vec<(&b::CommandPrefixOrSuffixItem, bool)> = Vec::new();
     if let Some(p) = &s.prefix {

@@ -146,8 +146,8 @@ pub(super) fn walk(script: &Script, cx: &Context) -> Vec<Finding> {
         depth: 0,
         calls: 0,
         stopped: false,
-        frag: String::new(),
-        frag_excerpt: (String::new(), String::new()),
+        frag: Rc::from(""),
+        frag_excerpt: None,
         seen: Default::default(),
     };
     let mut st = State {
@@ -172,12 +172,13 @@ pub(super) struct Walker<'a> {
     /// Function calls in progress (recursion is cut at a fixed depth).
     pub calls: usize,
     stopped: bool,
-    /// The simple command being judged, for messages.
-    pub frag: String,
-    /// `frag` and its excerpt, computed once per fragment.
-    frag_excerpt: (String, String),
-    /// The findings so far, for de-duplication.
-    seen: std::collections::HashSet<Finding>,
+    /// The simple command being judged, for messages (set through [`Walker::set_frag`]).
+    pub frag: Rc<str>,
+    /// The excerpt of `frag`, made when its first finding is pushed.
+    frag_excerpt: Option<String>,
+    /// The effects found so far: each is judged once, quoting the first fragment that has
+    /// it (`>> src/lib.rs` in 60 commands is one finding).
+    seen: std::collections::HashSet<Found>,
 }
 
 /// Expansion scope: variables from the state, substitutions walked in a copy of it.
@@ -235,7 +236,7 @@ impl<'a> Walker<'a> {
             let mentions =
                 super::lexical::mentions(&self.frag, &self.cx.cwd, self.cx.home.as_deref());
             self.findings.push(Finding {
-                fragment: self.frag.clone(),
+                fragment: self.frag.to_string(),
                 effect: Found::Unparseable { why, mentions },
             });
             return false;
@@ -258,16 +259,22 @@ impl<'a> Walker<'a> {
             }
             return;
         }
-        if self.frag_excerpt.0 != self.frag {
-            self.frag_excerpt = (self.frag.clone(), super::lexical::excerpt(&self.frag));
+        if self.seen.contains(&effect) {
+            return;
         }
-        let f = Finding {
-            fragment: self.frag_excerpt.1.clone(),
-            effect,
-        };
-        if self.seen.insert(f.clone()) {
-            self.findings.push(f);
-        }
+        self.seen.insert(effect.clone());
+        let frag = &self.frag;
+        let fragment = self
+            .frag_excerpt
+            .get_or_insert_with(|| super::lexical::excerpt(frag))
+            .clone();
+        self.findings.push(Finding { fragment, effect });
+    }
+
+    /// Makes `frag` the fragment quoted by the findings pushed from now on.
+    pub fn set_frag(&mut self, frag: Rc<str>) {
+        self.frag = frag;
+        self.frag_excerpt = None;
     }
 
     /// Parses and walks `text` (a substitution body, `sh -c` string, `eval` text) with `st`.
@@ -284,11 +291,12 @@ impl<'a> Walker<'a> {
         };
         match parsed {
             Ok(script) => {
-                let saved = std::mem::take(&mut self.frag);
+                let saved = std::mem::replace(&mut self.frag, Rc::from(""));
+                self.frag_excerpt = None;
                 self.depth += 1;
                 self.script(&script, st);
                 self.depth -= 1;
-                self.frag = saved;
+                self.set_frag(saved);
             }
             Err(e) => {
                 let why = format!("{what} does not parse ({})", e.lines().next().unwrap_or(""));
@@ -403,7 +411,7 @@ impl<'a> Walker<'a> {
                 st.set_func(name.clone(), body.clone());
             }
             Command::Compound(comp, redirs) => {
-                self.frag = compound_label(comp);
+                self.set_frag(compound_label(comp).into());
                 self.redirects(redirs, st);
                 self.compound(comp, st);
             }
@@ -582,7 +590,7 @@ impl<'a> Walker<'a> {
     }
 
     fn simple(&mut self, s: &Simple, st: &mut State, pipe_in: Option<Stdin>) {
-        self.frag = s.text.clone();
+        self.set_frag(s.text.clone());
         // Redirects are opened before the command runs (`cd docs > src/log` writes src/log).
         let stdin = self.redirects(&s.redirects, st).or(pipe_in);
         let mut assigned = Vec::new();
@@ -778,7 +786,7 @@ fn terminates(p: &Pipeline) -> bool {
     }
 }
 
-fn compound_label(c: &Compound) -> String {
+fn compound_label(c: &Compound) -> &'static str {
     match c {
         Compound::Group(_) => "{ ... }",
         Compound::Subshell(_) => "( ... )",
@@ -790,7 +798,6 @@ fn compound_label(c: &Compound) -> String {
         Compound::Arith(_) => "(( ... ))",
         Compound::Coproc(_) => "coproc",
     }
-    .to_string()
 }
 
 /// Rewrites a path that goes through a symlink made earlier in the same command (T95).
