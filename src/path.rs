@@ -211,7 +211,8 @@ pub fn resolve(path: &Path) -> Result<PathBuf, PathError> {
 /// each directory is resolved once, then only the last component is looked at.
 #[derive(Debug, Default)]
 pub struct Resolver {
-    dirs: std::cell::RefCell<std::collections::HashMap<PathBuf, PathBuf>>,
+    dirs:
+        std::cell::RefCell<std::collections::HashMap<PathBuf, PathBuf, foldhash::fast::FixedState>>,
 }
 
 impl Resolver {
@@ -234,18 +235,16 @@ impl Resolver {
         if parent.as_os_str().is_empty() || name == OsStr::new("..") {
             return full(path);
         }
-        let cached = self.dirs.borrow().get(parent).cloned();
-        let real_parent = match cached {
-            Some(p) => p,
+        let cached = self.dirs.borrow().get(parent).map(|p| p.join(name));
+        let candidate = match cached {
+            Some(c) => c,
             None => {
                 let p = resolve(parent)?;
-                self.dirs
-                    .borrow_mut()
-                    .insert(parent.to_path_buf(), p.clone());
-                p
+                let c = p.join(name);
+                self.dirs.borrow_mut().insert(parent.to_path_buf(), p);
+                c
             }
         };
-        let candidate = real_parent.join(name);
         match std::fs::symlink_metadata(&candidate) {
             Ok(m) if m.file_type().is_symlink() => full(&candidate),
             Ok(m) => Ok((candidate, m.is_dir())),

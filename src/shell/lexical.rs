@@ -79,10 +79,10 @@ pub fn excerpt(text: &str) -> String {
     // ASCII (most commands): bytes are characters, so no decoding is needed.
     let head = &text.as_bytes()[..text.len().min(MAX + 1)];
     if head.is_ascii() {
-        let mut out: String = head[..head.len().min(MAX)]
-            .iter()
-            .map(|&b| if b.is_ascii_control() { ' ' } else { b as char })
-            .collect();
+        let mut out = text[..head.len().min(MAX)].to_string();
+        if out.bytes().any(|b| b.is_ascii_control()) {
+            out = out.replace(|c: char| c.is_ascii_control(), " ");
+        }
         if text.len() > MAX {
             out.push('…');
         }

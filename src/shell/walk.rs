@@ -10,6 +10,7 @@
 use super::ast::*;
 use super::expand::{self, Scope, Val};
 use super::{Context, Finding, Found, Kind, Target};
+use foldhash::fast::FixedState;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -148,7 +149,8 @@ pub(super) fn walk(script: &Script, cx: &Context) -> Vec<Finding> {
         stopped: false,
         frag: Rc::from(""),
         frag_excerpt: None,
-        seen: Default::default(),
+        // Sized for a typical long command, so the set seldom grows.
+        seen: std::collections::HashSet::with_capacity_and_hasher(64, FixedState::default()),
     };
     let mut st = State {
         cwds: vec![Some(cx.cwd.clone())],
@@ -178,7 +180,7 @@ pub(super) struct Walker<'a> {
     frag_excerpt: Option<String>,
     /// The effects found so far: each is judged once, quoting the first fragment that has
     /// it (`>> src/lib.rs` in 60 commands is one finding).
-    seen: std::collections::HashSet<Found>,
+    seen: std::collections::HashSet<Found, FixedState>,
 }
 
 /// Expansion scope: variables from the state, substitutions walked in a copy of it.
@@ -658,7 +660,7 @@ impl<'a> Walker<'a> {
                         out.push(Target::Unknown { prefix: None });
                         continue;
                     };
-                    if super::is_harmless_device(&crate::path::normalize_lexically(&abs)) {
+                    if is_device(&abs) {
                         continue;
                     }
                     let abs = follow_links(st, abs);
@@ -798,6 +800,16 @@ fn compound_label(c: &Compound) -> &'static str {
         Compound::Arith(_) => "(( ... ))",
         Compound::Coproc(_) => "coproc",
     }
+}
+
+/// True when `abs`, once normalised, is a device whose writes change no file. Normalising
+/// only drops components, so a path without a `/dev` or `/proc` in its text is none (the
+/// common case, which then costs no allocation).
+fn is_device(abs: &Path) -> bool {
+    let b = abs.as_os_str().as_encoded_bytes();
+    let names = |part: &[u8]| b.windows(part.len()).any(|w| w == part);
+    (names(b"/dev") || names(b"/proc"))
+        && super::is_harmless_device(&crate::path::normalize_lexically(abs))
 }
 
 /// Rewrites a path that goes through a symlink made earlier in the same command (T95).
