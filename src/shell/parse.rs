@@ -236,12 +236,84 @@ fn redirect(r: &b::IoRedirect, depth: usize) -> R<Redirect> {
     })
 }
 
+/// `s` as brush-parser's `Display` prints it (the fragment quoted in messages and the audit
+/// log). Words, file redirects and here-documents, nearly every item, are copied directly;
+/// the rest go through `Display`, whose formatting machinery costs several times more.
+fn simple_text(s: &b::SimpleCommand) -> String {
+    // Room for a typical command, so the text seldom grows.
+    let mut out = String::with_capacity(96);
+    let mut wrote = false;
+    if let Some(prefix) = &s.prefix {
+        items_text(&mut out, &prefix.0);
+        wrote = true;
+    }
+    if let Some(w) = &s.word_or_name {
+        if wrote {
+            out.push(' ');
+        }
+        out.push_str(&w.value);
+        wrote = true;
+    }
+    if let Some(suffix) = &s.suffix {
+        if wrote {
+            out.push(' ');
+        }
+        items_text(&mut out, &suffix.0);
+    }
+    out
+}
+
+/// A prefix or suffix as brush-parser prints it: items separated by one space.
+fn items_text(out: &mut String, list: &[b::CommandPrefixOrSuffixItem]) {
+    use std::fmt::Write;
+    for (i, item) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        match item {
+            b::CommandPrefixOrSuffixItem::Word(w)
+            | b::CommandPrefixOrSuffixItem::AssignmentWord(_, w) => out.push_str(&w.value),
+            b::CommandPrefixOrSuffixItem::IoRedirect(b::IoRedirect::File(
+                None,
+                kind,
+                b::IoFileRedirectTarget::Filename(w),
+            )) => {
+                out.push_str(match kind {
+                    b::IoFileRedirectKind::Read => "< ",
+                    b::IoFileRedirectKind::Write => "> ",
+                    b::IoFileRedirectKind::Append => ">> ",
+                    b::IoFileRedirectKind::ReadAndWrite => "<> ",
+                    b::IoFileRedirectKind::Clobber => ">| ",
+                    b::IoFileRedirectKind::DuplicateInput => "<& ",
+                    b::IoFileRedirectKind::DuplicateOutput => ">& ",
+                });
+                out.push_str(&w.value);
+            }
+            b::CommandPrefixOrSuffixItem::IoRedirect(b::IoRedirect::HereDocument(None, h)) => {
+                out.push_str(if h.remove_tabs { "<<-" } else { "<<" });
+                for part in [
+                    &h.here_end.value,
+                    "\n",
+                    &h.doc.value,
+                    &h.here_end.value,
+                    "\n",
+                ] {
+                    out.push_str(part);
+                }
+            }
+            other => {
+                let _ = write!(out, "{other}");
+            }
+        }
+    }
+}
+
 fn simple(s: &b::SimpleCommand, depth: usize) -> R<Simple> {
     let mut out = Simple {
         assigns: Vec::new(),
         words: Vec::new(),
         redirects: Vec::new(),
-        text: s.to_string().into(),
+        text: simple_text(s).into(),
     };
     let mut items: Vec<(&b::CommandPrefixOrSuffixItem, bool)> = Vec::new();
     if let Some(p) = &s.prefix {
@@ -291,4 +363,50 @@ fn simple(s: &b::SimpleCommand, depth: usize) -> R<Simple> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every simple command of `list` (top level and inside and-or lists and pipelines).
+    fn simples(list: &b::CompoundList) -> Vec<&b::SimpleCommand> {
+        let mut out = Vec::new();
+        for b::CompoundListItem(ao, _) in &list.0 {
+            let pipes = std::iter::once(&ao.first).chain(ao.additional.iter().map(|x| match x {
+                b::AndOr::And(p) | b::AndOr::Or(p) => p,
+            }));
+            for p in pipes {
+                for c in &p.seq {
+                    if let b::Command::Simple(s) = c {
+                        out.push(s);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fragments_read_as_brush_parser_prints_them() {
+        let text =
+            "A=1 B=\"x y\" cmd -v 'q' > out 2>>err <in <>rw >| cl <&3 >&2 2>&- &> all &>> app\n\
+            echo 'mod m;' >> src/lib.rs && sed -i 's/a/b/g' src/x.rs | tee -a log 3> f\n\
+            cat <<'EOF' > f\nbody $x\nEOF\n\
+            cat <<-EOF\n\tbody\n\tEOF\n\
+            diff <(sort a) >(wc -l) <<< \"$h\" 1<&0\n\
+            X=1\n\
+            > only";
+        let program = brush_parser::Parser::new(text.as_bytes(), &options())
+            .parse_program()
+            .unwrap();
+        let mut seen = 0;
+        for list in &program.complete_commands {
+            for s in simples(list) {
+                assert_eq!(simple_text(s), s.to_string());
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 9);
+    }
 }
