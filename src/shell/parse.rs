@@ -27,9 +27,19 @@ pub(crate) fn word_options() -> brush_parser::ParserOptions {
     options()
 }
 
-/// Parses a whole script. Errors: the parser's message (a syntax error, an unterminated
-/// quote or here-document, or nesting deeper than the adapter follows).
+/// Parses a whole script: the plain subset most commands use directly (see
+/// [`super::quick`]), anything else with brush-parser. Errors: the parser's message (a
+/// syntax error, an unterminated quote or here-document, or nesting deeper than the adapter
+/// follows).
 pub fn parse(text: &str) -> Result<Script, String> {
+    match super::quick::parse(text) {
+        Some(script) => Ok(script),
+        None => parse_with_brush(text),
+    }
+}
+
+/// [`parse`] with brush-parser alone, whatever the text.
+pub(super) fn parse_with_brush(text: &str) -> Result<Script, String> {
     let mut parser = brush_parser::Parser::new(text.as_bytes(), &options());
     let program = parser.parse_program().map_err(|e| e.to_string())?;
     let mut items = Vec::new();
