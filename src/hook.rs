@@ -7,7 +7,7 @@
 //! call that may write becomes [`Outcome::Block`]: Claude Code lets a call through on any
 //! exit status but 2 or a deny.
 
-use crate::audit::{self, Record};
+use crate::audit::{self, RecordRef};
 use crate::checkout;
 use crate::decide::{self, Place, Rule, Verdict};
 use crate::env::Env;
@@ -121,9 +121,8 @@ pub fn run(stdin: &[u8], env: &Env, opts: &Options) -> Outcome {
         .map_err(|e| e.to_string())
         .and_then(|input| {
             let eval = evaluate(&input, env, opts)?;
-            let outcome = eval.outcome();
-            record(&input, eval)?;
-            Ok(outcome)
+            record(&input, &eval)?;
+            Ok(eval.outcome())
         });
     match result {
         Ok(outcome) => outcome,
@@ -587,27 +586,27 @@ impl<'a> Locator<'a> {
 }
 
 /// Appends one audit line per judged effect.
-fn record(input: &HookInput, eval: Evaluation) -> Result<(), String> {
+fn record(input: &HookInput, eval: &Evaluation) -> Result<(), String> {
     let Some(file) = &eval.audit_file else {
         return Ok(());
     };
     let ts = audit::now();
-    let records: Vec<Record> = eval
+    let records: Vec<RecordRef<'_>> = eval
         .judged
-        .into_iter()
-        .map(|j| Record {
-            ts: ts.clone(),
-            session_id: input.session_id.clone(),
-            agent_id: input.agent_id.clone(),
-            agent_type: input.agent_type.clone(),
-            role: eval.role.clone(),
-            role_source: eval.role_source.as_str().to_string(),
-            tool: input.tool_name.clone(),
-            path: j.path,
-            decision: j.verdict.decision().to_string(),
+        .iter()
+        .map(|j| RecordRef {
+            ts: &ts,
+            session_id: input.session_id.as_deref(),
+            agent_id: input.agent_id.as_deref(),
+            agent_type: input.agent_type.as_deref(),
+            role: eval.role.as_deref(),
+            role_source: eval.role_source.as_str(),
+            tool: &input.tool_name,
+            path: j.path.as_deref(),
+            decision: j.verdict.decision(),
             violation: j.verdict.violation,
-            rule: j.verdict.rule.to_string(),
-            extra: j.extra,
+            rule: &j.verdict.rule,
+            extra: &j.extra,
         })
         .collect();
     audit::append(file, &records)
