@@ -324,19 +324,23 @@ impl<'a> Walker<'a> {
     }
 
     fn and_or(&mut self, ao: &AndOr, st: &mut State) {
-        let mut before = st.clone();
+        // The state before a pipeline is kept only when `||` follows it (`A && B` needs none).
+        let kept = |k: usize, st: &State| {
+            matches!(ao.rest.get(k), Some((Connector::Or, _))).then(|| st.clone())
+        };
+        let mut before = kept(0, st);
         self.pipeline(&ao.first, st);
-        for (op, p) in &ao.rest {
+        for (k, (op, p)) in ao.rest.iter().enumerate() {
             match op {
                 Connector::And => {
-                    before = st.clone();
+                    before = kept(k + 1, st);
                     self.pipeline(p, st);
                 }
                 Connector::Or => {
                     // `p` runs when the left side failed: from about the state before it.
                     // `A || exit` leaves only A's success state (reference T57).
-                    let mut failed = before.clone();
-                    before = st.clone();
+                    let mut failed = before.take().unwrap_or_else(|| st.clone());
+                    before = kept(k + 1, st);
                     self.pipeline(p, &mut failed);
                     if !terminates(p) {
                         st.union(failed);
