@@ -20,7 +20,7 @@ use crate::shell::{self, Finding, Found, Target};
 use foldhash::fast::FixedState;
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 /// What the hook answers.
@@ -536,7 +536,8 @@ pub fn locate(root: &Path, real: &Path) -> (Place, String) {
 /// the repository's checkouts, are looked up once per call, not once per path.
 struct Locator<'a> {
     root: &'a Path,
-    dot_git: RefCell<HashMap<PathBuf, bool, FixedState>>,
+    /// Keyed by the directory's bytes (hashing a `Path` walks its components).
+    dot_git: RefCell<HashMap<OsString, bool, FixedState>>,
     checkouts: OnceCell<Vec<PathBuf>>,
 }
 
@@ -550,12 +551,39 @@ impl<'a> Locator<'a> {
     }
 
     fn has_dot_git(&self, dir: &Path) -> bool {
-        if let Some(&known) = self.dot_git.borrow().get(dir) {
+        if let Some(&known) = self.dot_git.borrow().get(dir.as_os_str()) {
             return known;
         }
         let found = checkout::has_dot_git(dir);
-        self.dot_git.borrow_mut().insert(dir.to_path_buf(), found);
+        self.dot_git
+            .borrow_mut()
+            .insert(dir.as_os_str().to_owned(), found);
         found
+    }
+
+    /// [`Locator::locate`] in bytes for the common case: `real` is written plainly below
+    /// the root (no `.`, `..`, doubled or trailing `/`; UTF-8) and no directory between
+    /// holds `.git`. `None`: not that case.
+    fn locate_plain(&self, real: &Path) -> Option<(Place, String)> {
+        use std::os::unix::ffi::OsStrExt;
+        let full = real.as_os_str().as_bytes();
+        let root_len = self.root.as_os_str().len();
+        let rel = full
+            .strip_prefix(self.root.as_os_str().as_bytes())?
+            .strip_prefix(b"/")?;
+        if !path::is_normal(rel) {
+            return None;
+        }
+        let shown = std::str::from_utf8(rel).ok()?;
+        // The directories between, nearest first, as `ancestors` gives them.
+        for (k, _) in rel.iter().enumerate().rev().filter(|(_, &c)| c == b'/') {
+            let dir = Path::new(OsStr::from_bytes(&full[..root_len + 1 + k]));
+            if self.has_dot_git(dir) {
+                return None;
+            }
+        }
+        let rel = RepoPath::new(Path::new(shown))?;
+        Some((Place::Project(rel), shown.to_string()))
     }
 
     fn checkouts(&self) -> &[PathBuf] {
@@ -564,6 +592,9 @@ impl<'a> Locator<'a> {
     }
 
     fn locate(&self, real: &Path) -> (Place, String) {
+        if let Some(found) = self.locate_plain(real) {
+            return found;
+        }
         let root = self.root;
         if let Some(rel) = RepoPath::from_root(root, real) {
             // A linked worktree nested in the project (`claude --worktree` puts them in

@@ -72,7 +72,7 @@ impl RepoPath {
 
 /// True when `bytes` is already a normalized relative path: no leading, trailing or doubled
 /// `/`, and no `.` or `..` component (what git lists, and most paths).
-fn is_normal(bytes: &[u8]) -> bool {
+pub(crate) fn is_normal(bytes: &[u8]) -> bool {
     !bytes.is_empty()
         && bytes
             .split(|&b| b == b'/')
