@@ -211,8 +211,10 @@ pub fn resolve(path: &Path) -> Result<PathBuf, PathError> {
 /// each directory is resolved once, then only the last component is looked at.
 #[derive(Debug, Default)]
 pub struct Resolver {
-    dirs:
-        std::cell::RefCell<std::collections::HashMap<PathBuf, PathBuf, foldhash::fast::FixedState>>,
+    /// Keyed by the directory as written, in bytes (hashing a `Path` walks its components).
+    dirs: std::cell::RefCell<
+        std::collections::HashMap<std::ffi::OsString, PathBuf, foldhash::fast::FixedState>,
+    >,
 }
 
 impl Resolver {
@@ -235,13 +237,19 @@ impl Resolver {
         if parent.as_os_str().is_empty() || name == OsStr::new("..") {
             return full(path);
         }
-        let cached = self.dirs.borrow().get(parent).map(|p| p.join(name));
+        let cached = self
+            .dirs
+            .borrow()
+            .get(parent.as_os_str())
+            .map(|p| p.join(name));
         let candidate = match cached {
             Some(c) => c,
             None => {
                 let p = resolve(parent)?;
                 let c = p.join(name);
-                self.dirs.borrow_mut().insert(parent.to_path_buf(), p);
+                self.dirs
+                    .borrow_mut()
+                    .insert(parent.as_os_str().to_owned(), p);
                 c
             }
         };
