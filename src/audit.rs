@@ -41,6 +41,47 @@ pub struct Record {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+/// A [`Record`] that borrows its fields, for writing: the hook writes one per judged effect
+/// and would otherwise copy the same session, role and tool strings into each. Serializes
+/// to exactly the same JSON as a `Record` with the same values (tested).
+#[derive(Clone, Serialize)]
+pub struct RecordRef<'a> {
+    /// See [`Record::ts`].
+    pub ts: &'a str,
+    /// See [`Record::session_id`].
+    pub session_id: Option<&'a str>,
+    /// See [`Record::agent_id`].
+    pub agent_id: Option<&'a str>,
+    /// See [`Record::agent_type`].
+    pub agent_type: Option<&'a str>,
+    /// See [`Record::role`].
+    pub role: Option<&'a str>,
+    /// See [`Record::role_source`].
+    pub role_source: &'a str,
+    /// See [`Record::tool`].
+    pub tool: &'a str,
+    /// See [`Record::path`].
+    pub path: Option<&'a str>,
+    /// See [`Record::decision`].
+    pub decision: &'a str,
+    /// See [`Record::violation`].
+    pub violation: bool,
+    /// See [`Record::rule`]; written through its `Display`.
+    #[serde(serialize_with = "displayed")]
+    pub rule: &'a dyn std::fmt::Display,
+    /// See [`Record::extra`].
+    #[serde(skip_serializing_if = "no_extra")]
+    pub extra: &'a serde_json::Map<String, serde_json::Value>,
+}
+
+fn displayed<S: serde::Serializer>(v: &&dyn std::fmt::Display, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+fn no_extra(m: &&serde_json::Map<String, serde_json::Value>) -> bool {
+    m.is_empty()
+}
+
 /// The current time as RFC 3339 (UTC, microseconds).
 pub fn now() -> String {
     humantime::format_rfc3339_micros(SystemTime::now()).to_string()
@@ -50,7 +91,7 @@ pub fn now() -> String {
 ///
 /// Errors: the folder or file cannot be created, locked or written. The hook turns any of
 /// them into a block, so a decision is never lost silently.
-pub fn append(file: &Path, records: &[Record]) -> io::Result<()> {
+pub fn append<R: Serialize>(file: &Path, records: &[R]) -> io::Result<()> {
     if records.is_empty() {
         return Ok(());
     }
@@ -118,6 +159,34 @@ mod tests {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         assert_eq!(lines.len(), 1600);
+    }
+
+    #[test]
+    fn a_borrowed_record_writes_the_same_line() {
+        let mut full = record(1);
+        let line = |r: &Record| {
+            let rec = RecordRef {
+                ts: &r.ts,
+                session_id: r.session_id.as_deref(),
+                agent_id: r.agent_id.as_deref(),
+                agent_type: r.agent_type.as_deref(),
+                role: r.role.as_deref(),
+                role_source: &r.role_source,
+                tool: &r.tool,
+                path: r.path.as_deref(),
+                decision: &r.decision,
+                violation: r.violation,
+                rule: &r.rule,
+                extra: &r.extra,
+            };
+            serde_json::to_string(&rec).unwrap()
+        };
+        assert_eq!(line(&full), serde_json::to_string(&full).unwrap());
+        full.agent_id = Some("a\"1".into());
+        full.rule = "lane of x: \"src/\"\n".into();
+        full.extra.insert("command".into(), "echo \"é\" > f".into());
+        full.extra.insert("opaque".into(), true.into());
+        assert_eq!(line(&full), serde_json::to_string(&full).unwrap());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! call that may write becomes [`Outcome::Block`]: Claude Code lets a call through on any
 //! exit status but 2 or a deny.
 
-use crate::audit::{self, Record};
+use crate::audit::{self, RecordRef};
 use crate::checkout;
 use crate::decide::{self, Place, Rule, Verdict};
 use crate::env::Env;
@@ -17,7 +17,10 @@ use crate::policy::{self, Policy};
 use crate::render;
 use crate::role::{self, Actor, RoleSource};
 use crate::shell::{self, Finding, Found, Target};
-use std::ffi::OsStr;
+use foldhash::fast::FixedState;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 /// What the hook answers.
@@ -117,7 +120,9 @@ pub fn run(stdin: &[u8], env: &Env, opts: &Options) -> Outcome {
     let result = hook_input::parse(stdin)
         .map_err(|e| e.to_string())
         .and_then(|input| {
-            let eval = evaluate(&input, env, opts)?;
+            // Not freed, like the policy (see `evaluate`): the process ends after the call,
+            // and a long Bash command's judged effects take a while to free one by one.
+            let eval = std::mem::ManuallyDrop::new(evaluate(&input, env, opts)?);
             record(&input, &eval)?;
             Ok(eval.outcome())
         });
@@ -163,12 +168,14 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
             let verdict = decide::decide_spawn(&policy, &actor, subagent.as_deref());
             let mut extra = serde_json::Map::new();
             extra.insert("subagent_type".into(), subagent.clone().into());
-            let what = format!(
-                "starting a '{}' subagent",
-                subagent.as_deref().unwrap_or("general-purpose")
-            );
+            let what = || {
+                format!(
+                    "starting a '{}' subagent",
+                    subagent.as_deref().unwrap_or("general-purpose")
+                )
+            };
             eval.judged
-                .push(judged(&policy, &actor, None, &what, verdict, extra));
+                .push(judged(&policy, &actor, None, what, verdict, extra));
         }
         Effect::Files(raw) => {
             for r in raw {
@@ -195,6 +202,7 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
                 policy: &policy,
                 actor: &actor,
                 res: path::Resolver::default(),
+                loc: Locator::new(&policy.root),
                 excerpt: shell::lexical::excerpt(&command),
             };
             for finding in shell::analyze(&command, &cx) {
@@ -207,18 +215,19 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
     Ok(eval)
 }
 
+/// `what` describes the effect for a message; it is only written when one is needed.
 fn judged(
     policy: &Policy,
     actor: &Actor<'_>,
     path: Option<String>,
-    what: &str,
+    what: impl FnOnce() -> String,
     verdict: Verdict,
     extra: serde_json::Map<String, serde_json::Value>,
 ) -> Judged {
     let reason = if verdict.blocked {
-        Some(render::deny_reason(policy, actor, what, &verdict.rule))
+        Some(render::deny_reason(policy, actor, &what(), &verdict.rule))
     } else if verdict.ask {
-        Some(render::ask_reason(policy, actor, what, &verdict.rule))
+        Some(render::ask_reason(policy, actor, &what(), &verdict.rule))
     } else {
         None
     };
@@ -231,11 +240,12 @@ fn judged(
 }
 
 /// A physical path, where it lies, and how to show it.
-fn place_of(policy: &Policy, res: &path::Resolver, abs: &Path) -> Result<(Place, String), String> {
-    let real = res
+fn place_of(cx: &BashJudge<'_, '_>, abs: &Path) -> Result<(Place, String), String> {
+    let real = cx
+        .res
         .resolve(abs)
         .map_err(|e| format!("path {}: {e}", abs.display()))?;
-    Ok(locate(&policy.root, &real))
+    Ok(cx.loc.locate(&real))
 }
 
 /// What judging the findings of one Bash command needs.
@@ -244,6 +254,8 @@ struct BashJudge<'a, 'b> {
     actor: &'a Actor<'b>,
     /// Shared by the command's targets, which mostly lie in a few directories.
     res: path::Resolver,
+    /// Likewise.
+    loc: Locator<'a>,
     /// The command as quoted in each audit line (made once: a command may have hundreds).
     excerpt: String,
 }
@@ -257,18 +269,17 @@ fn judge_finding(
 ) -> Result<Vec<Judged>, String> {
     let (policy, actor, res) = (cx.policy, cx.actor, &cx.res);
     let frag = &f.fragment;
-    let mut extra = serde_json::Map::new();
-    extra.insert("command".into(), cx.excerpt.clone().into());
-    if frag != command {
-        extra.insert("fragment".into(), frag.clone().into());
-    }
-    let one = |path: Option<String>, what: String, verdict: Verdict, kind: &str| {
-        let mut extra = extra.clone();
+    let one = |path: Option<String>, what: &dyn Fn() -> String, verdict: Verdict, kind: &str| {
+        let mut extra = serde_json::Map::new();
+        extra.insert("command".into(), cx.excerpt.clone().into());
+        if frag != command {
+            extra.insert("fragment".into(), frag.clone().into());
+        }
         extra.insert("finding".into(), kind.into());
         if kind == "opaque" {
             extra.insert("opaque".into(), true.into()); // what `lanes report` counts
         }
-        vec![judged(policy, actor, path, &what, verdict, extra)]
+        vec![judged(policy, actor, path, what, verdict, extra)]
     };
     let err = |e: crate::policy::PolicyError| e.to_string();
     Ok(match &f.effect {
@@ -279,13 +290,13 @@ fn judge_finding(
             let (real, dir) = res
                 .resolve_dir(p)
                 .map_err(|e| format!("path {}: {e}", p.display()))?;
-            let (place, shown) = locate(&policy.root, &real);
+            let (place, shown) = cx.loc.locate(&real);
             // `rmdir src`, `chmod g+w src`: a directory is judged as one, for `dir/` patterns.
             let is_dir = dir || *kind == shell::Kind::MakeDir;
             let verdict = decide::decide(policy, actor, &place, is_dir).map_err(err)?;
             one(
                 Some(shown.clone()),
-                format!("`{frag}` ({} {shown})", kind.verb()),
+                &|| format!("`{frag}` ({} {shown})", kind.verb()),
                 verdict,
                 "write",
             )
@@ -294,27 +305,29 @@ fn judge_finding(
             target: Target::Subtree(p),
             kind,
         } => {
-            let (place, shown) = place_of(policy, res, p)?;
+            let (place, shown) = place_of(cx, p)?;
             let verdict = decide::decide_subtree(policy, actor, &place).map_err(err)?;
-            let what = format!("`{frag}` ({} everything under {shown})", kind.verb());
-            one(Some(format!("{shown}/**")), what, verdict, "subtree")
+            let what = || format!("`{frag}` ({} everything under {shown})", kind.verb());
+            one(Some(format!("{shown}/**")), &what, verdict, "subtree")
         }
         Found::Write {
             target: Target::Unknown { prefix },
             kind,
         } => {
             if let Some(p) = prefix {
-                let (place, shown) = place_of(policy, res, p)?;
+                let (place, shown) = place_of(cx, p)?;
                 let verdict = decide::decide(policy, actor, &place, true).map_err(err)?;
                 if verdict.violation
                     && verdict.rule.is_path_denial()
                     && !matches!(&place, Place::Project(r) if r.is_root())
                 {
-                    let what = format!(
-                        "`{frag}` ({} a path under {shown} whose name is only known when it runs)",
-                        kind.verb()
-                    );
-                    return Ok(one(Some(format!("{shown}/?")), what, verdict, "unknown"));
+                    let what = || {
+                        format!(
+                            "`{frag}` ({} a path under {shown} whose name is only known when it runs)",
+                            kind.verb()
+                        )
+                    };
+                    return Ok(one(Some(format!("{shown}/?")), &what, verdict, "unknown"));
                 }
             }
             let verdict = decide::decide_bash(
@@ -324,11 +337,13 @@ fn judge_finding(
                     action: policy.bash.unknown_target,
                 },
             );
-            let what = format!(
-                "`{frag}` ({} a path that is only known when it runs)",
-                kind.verb()
-            );
-            one(None, what, verdict, "unknown")
+            let what = || {
+                format!(
+                    "`{frag}` ({} a path that is only known when it runs)",
+                    kind.verb()
+                )
+            };
+            one(None, &what, verdict, "unknown")
         }
         Found::Opaque {
             program,
@@ -353,7 +368,7 @@ fn judge_finding(
             // Only a worktree of this project matters; `git -C /elsewhere reset --hard` does not.
             let mut inside = cwds.is_empty() || cwds.iter().any(Option::is_none);
             for c in cwds.iter().flatten() {
-                inside |= matches!(place_of(policy, res, c)?.0, Place::Project(_));
+                inside |= matches!(place_of(cx, c)?.0, Place::Project(_));
             }
             if !inside {
                 return Ok(Vec::new());
@@ -367,7 +382,7 @@ fn judge_finding(
             );
             one(
                 None,
-                format!("`{frag}` (changes files across the whole worktree)"),
+                &|| format!("`{frag}` (changes files across the whole worktree)"),
                 verdict,
                 "repo-wide",
             )
@@ -379,11 +394,11 @@ fn judge_finding(
                 }
             }
             let verdict = decide::decide_bash(policy, actor, Rule::Tamper { what: what.clone() });
-            one(None, format!("`{frag}` ({what})"), verdict, "tamper")
+            one(None, &|| format!("`{frag}` ({what})"), verdict, "tamper")
         }
         Found::Unparseable { why, mentions } => {
             for m in mentions {
-                let (place, shown) = place_of(policy, res, m)?;
+                let (place, shown) = place_of(cx, m)?;
                 let verdict = decide::decide(policy, actor, &place, m.is_dir()).map_err(err)?;
                 let outside_unsafe = place == Place::Outside && !is_scratch(m);
                 let verdict = if outside_unsafe && matches!(actor, Actor::Role(..)) {
@@ -398,8 +413,8 @@ fn judge_finding(
                     verdict
                 };
                 if verdict.violation {
-                    let what = format!("the command `{frag}` ({why}; it names {shown})");
-                    return Ok(one(Some(shown), what, verdict, "unparseable"));
+                    let what = || format!("the command `{frag}` ({why}; it names {shown})");
+                    return Ok(one(Some(shown.clone()), &what, verdict, "unparseable"));
                 }
             }
             let verdict = decide::decide_bash(
@@ -411,7 +426,7 @@ fn judge_finding(
             );
             one(
                 None,
-                format!("the command `{frag}` ({why})"),
+                &|| format!("the command `{frag}` ({why})"),
                 verdict,
                 "unparseable",
             )
@@ -426,7 +441,7 @@ fn is_scratch(p: &Path) -> bool {
 }
 
 /// Builds the judged entry of one finding: (path, what, verdict, finding kind).
-type JudgeOne<'a> = dyn Fn(Option<String>, String, Verdict, &str) -> Vec<Judged> + 'a;
+type JudgeOne<'a> = dyn Fn(Option<String>, &dyn Fn() -> String, Verdict, &str) -> Vec<Judged> + 'a;
 
 /// An opaque program: denied when it runs in, or names a path in, another role's lane or a
 /// protected path; otherwise `[bash] opaque` decides.
@@ -438,7 +453,7 @@ fn judge_opaque(
     mentions: &[PathBuf],
     one: &JudgeOne<'_>,
 ) -> Result<Vec<Judged>, String> {
-    let (policy, actor, res) = (cx.policy, cx.actor, &cx.res);
+    let (policy, actor) = (cx.policy, cx.actor);
     let err = |e: crate::policy::PolicyError| e.to_string();
     // Whether a path settles the finding is a question of lanes, not of mode: `violation`, not
     // `blocked`, so log mode records the same rule that enforce mode would block with.
@@ -450,23 +465,25 @@ fn judge_opaque(
             )
     };
     for c in cwds.iter().flatten() {
-        let (place, shown) = place_of(policy, res, c)?;
+        let (place, shown) = place_of(cx, c)?;
         let verdict = decide::decide(policy, actor, &place, true).map_err(err)?;
         if settles(&verdict) {
-            let what = format!(
-                "`{frag}` (runs {program} in {shown}, and lanes cannot see what it writes there)"
-            );
-            return Ok(one(Some(shown), what, verdict, "opaque"));
+            let what = || {
+                format!(
+                    "`{frag}` (runs {program} in {shown}, and lanes cannot see what it writes there)"
+                )
+            };
+            return Ok(one(Some(shown.clone()), &what, verdict, "opaque"));
         }
     }
     for m in mentions {
-        let (place, shown) = place_of(policy, res, m)?;
+        let (place, shown) = place_of(cx, m)?;
         let verdict = decide::decide(policy, actor, &place, m.is_dir()).map_err(err)?;
         if settles(&verdict) {
-            let what = format!(
-                "`{frag}` (runs {program}, which lanes cannot see into, and names {shown})"
-            );
-            return Ok(one(Some(shown), what, verdict, "opaque"));
+            let what = || {
+                format!("`{frag}` (runs {program}, which lanes cannot see into, and names {shown})")
+            };
+            return Ok(one(Some(shown.clone()), &what, verdict, "opaque"));
         }
     }
     let verdict = decide::decide_bash(
@@ -479,7 +496,7 @@ fn judge_opaque(
     );
     Ok(one(
         None,
-        format!("`{frag}` (runs {program}, which lanes cannot see into)"),
+        &|| format!("`{frag}` (runs {program}, which lanes cannot see into)"),
         verdict,
         "opaque",
     ))
@@ -497,12 +514,12 @@ fn judge_path(
     let real = path::resolve_below(&policy.root, &abs).map_err(|e| format!("path {raw:?}: {e}"))?;
     let (place, shown) = locate(&policy.root, &real);
     let verdict = decide::decide(policy, actor, &place, false).map_err(|e| e.to_string())?;
-    let what = format!("{tool} to {shown}");
+    let what = || format!("{tool} to {shown}");
     Ok(judged(
         policy,
         actor,
-        Some(shown),
-        &what,
+        Some(shown.clone()),
+        what,
         verdict,
         Default::default(),
     ))
@@ -513,25 +530,93 @@ fn judge_path(
 /// Other checkouts are looked up only for paths outside the root or below a nested `.git`,
 /// so the common case reads nothing more.
 pub fn locate(root: &Path, real: &Path) -> (Place, String) {
-    if let Some(rel) = RepoPath::from_root(root, real) {
-        // A linked worktree nested in the project (`claude --worktree` puts them in
-        // `.claude/worktrees/NAME/`) is its own checkout: judge paths against its root.
-        for dir in real.ancestors().skip(1).take_while(|d| *d != root) {
-            if checkout::has_dot_git(dir) && checkout::checkouts_of(root).iter().any(|c| c == dir) {
-                if let Some(inner) = RepoPath::from_root(dir, real) {
-                    return (Place::Project(inner), real.display().to_string());
-                }
+    Locator::new(root).locate(real)
+}
+
+/// [`locate`] for the many paths of one Bash command: whether a directory holds `.git`, and
+/// the repository's checkouts, are looked up once per call, not once per path.
+struct Locator<'a> {
+    root: &'a Path,
+    /// Keyed by the directory's bytes (hashing a `Path` walks its components).
+    dot_git: RefCell<HashMap<OsString, bool, FixedState>>,
+    checkouts: OnceCell<Vec<PathBuf>>,
+}
+
+impl<'a> Locator<'a> {
+    fn new(root: &'a Path) -> Self {
+        Locator {
+            root,
+            dot_git: Default::default(),
+            checkouts: OnceCell::new(),
+        }
+    }
+
+    fn has_dot_git(&self, dir: &Path) -> bool {
+        if let Some(&known) = self.dot_git.borrow().get(dir.as_os_str()) {
+            return known;
+        }
+        let found = checkout::has_dot_git(dir);
+        self.dot_git
+            .borrow_mut()
+            .insert(dir.as_os_str().to_owned(), found);
+        found
+    }
+
+    /// [`Locator::locate`] in bytes for the common case: `real` is written plainly below
+    /// the root (no `.`, `..`, doubled or trailing `/`; UTF-8) and no directory between
+    /// holds `.git`. `None`: not that case.
+    fn locate_plain(&self, real: &Path) -> Option<(Place, String)> {
+        use std::os::unix::ffi::OsStrExt;
+        let full = real.as_os_str().as_bytes();
+        let root_len = self.root.as_os_str().len();
+        let rel = full
+            .strip_prefix(self.root.as_os_str().as_bytes())?
+            .strip_prefix(b"/")?;
+        if !path::is_normal(rel) {
+            return None;
+        }
+        let shown = std::str::from_utf8(rel).ok()?;
+        // The directories between, nearest first, as `ancestors` gives them.
+        for (k, _) in rel.iter().enumerate().rev().filter(|(_, &c)| c == b'/') {
+            let dir = Path::new(OsStr::from_bytes(&full[..root_len + 1 + k]));
+            if self.has_dot_git(dir) {
+                return None;
             }
         }
-        let shown = rel.to_string();
-        return (Place::Project(rel), shown);
+        let rel = RepoPath::new(Path::new(shown))?;
+        Some((Place::Project(rel), shown.to_string()))
     }
-    for co in checkout::checkouts_of(root) {
-        if let Some(rel) = RepoPath::from_root(&co, real) {
-            return (Place::Project(rel), real.display().to_string());
+
+    fn checkouts(&self) -> &[PathBuf] {
+        self.checkouts
+            .get_or_init(|| checkout::checkouts_of(self.root))
+    }
+
+    fn locate(&self, real: &Path) -> (Place, String) {
+        if let Some(found) = self.locate_plain(real) {
+            return found;
         }
+        let root = self.root;
+        if let Some(rel) = RepoPath::from_root(root, real) {
+            // A linked worktree nested in the project (`claude --worktree` puts them in
+            // `.claude/worktrees/NAME/`) is its own checkout: judge paths against its root.
+            for dir in real.ancestors().skip(1).take_while(|d| *d != root) {
+                if self.has_dot_git(dir) && self.checkouts().iter().any(|c| c == dir) {
+                    if let Some(inner) = RepoPath::from_root(dir, real) {
+                        return (Place::Project(inner), real.display().to_string());
+                    }
+                }
+            }
+            let shown = rel.to_string();
+            return (Place::Project(rel), shown);
+        }
+        for co in self.checkouts() {
+            if let Some(rel) = RepoPath::from_root(co, real) {
+                return (Place::Project(rel), real.display().to_string());
+            }
+        }
+        (Place::Outside, real.display().to_string())
     }
-    (Place::Outside, real.display().to_string())
 }
 
 /// Appends one audit line per judged effect.
@@ -540,22 +625,22 @@ fn record(input: &HookInput, eval: &Evaluation) -> Result<(), String> {
         return Ok(());
     };
     let ts = audit::now();
-    let records: Vec<Record> = eval
+    let records: Vec<RecordRef<'_>> = eval
         .judged
         .iter()
-        .map(|j| Record {
-            ts: ts.clone(),
-            session_id: input.session_id.clone(),
-            agent_id: input.agent_id.clone(),
-            agent_type: input.agent_type.clone(),
-            role: eval.role.clone(),
-            role_source: eval.role_source.as_str().to_string(),
-            tool: input.tool_name.clone(),
-            path: j.path.clone(),
-            decision: j.verdict.decision().to_string(),
+        .map(|j| RecordRef {
+            ts: &ts,
+            session_id: input.session_id.as_deref(),
+            agent_id: input.agent_id.as_deref(),
+            agent_type: input.agent_type.as_deref(),
+            role: eval.role.as_deref(),
+            role_source: eval.role_source.as_str(),
+            tool: &input.tool_name,
+            path: j.path.as_deref(),
+            decision: j.verdict.decision(),
             violation: j.verdict.violation,
-            rule: j.verdict.rule.to_string(),
-            extra: j.extra.clone(),
+            rule: &j.verdict.rule,
+            extra: &j.extra,
         })
         .collect();
     audit::append(file, &records)

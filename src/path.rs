@@ -72,7 +72,7 @@ impl RepoPath {
 
 /// True when `bytes` is already a normalized relative path: no leading, trailing or doubled
 /// `/`, and no `.` or `..` component (what git lists, and most paths).
-fn is_normal(bytes: &[u8]) -> bool {
+pub(crate) fn is_normal(bytes: &[u8]) -> bool {
     !bytes.is_empty()
         && bytes
             .split(|&b| b == b'/')
@@ -226,7 +226,10 @@ fn resolve_from(mut out: PathBuf, rest: &Path, path: &Path) -> Result<PathBuf, P
 /// each directory is resolved once, then only the last component is looked at.
 #[derive(Debug, Default)]
 pub struct Resolver {
-    dirs: std::cell::RefCell<std::collections::HashMap<PathBuf, PathBuf>>,
+    /// Keyed by the directory as written, in bytes (hashing a `Path` walks its components).
+    dirs: std::cell::RefCell<
+        std::collections::HashMap<std::ffi::OsString, PathBuf, foldhash::fast::FixedState>,
+    >,
 }
 
 impl Resolver {
@@ -249,18 +252,22 @@ impl Resolver {
         if parent.as_os_str().is_empty() || name == OsStr::new("..") {
             return full(path);
         }
-        let cached = self.dirs.borrow().get(parent).cloned();
-        let real_parent = match cached {
-            Some(p) => p,
+        let cached = self
+            .dirs
+            .borrow()
+            .get(parent.as_os_str())
+            .map(|p| p.join(name));
+        let candidate = match cached {
+            Some(c) => c,
             None => {
                 let p = resolve(parent)?;
+                let c = p.join(name);
                 self.dirs
                     .borrow_mut()
-                    .insert(parent.to_path_buf(), p.clone());
-                p
+                    .insert(parent.as_os_str().to_owned(), p);
+                c
             }
         };
-        let candidate = real_parent.join(name);
         match std::fs::symlink_metadata(&candidate) {
             Ok(m) if m.file_type().is_symlink() => full(&candidate),
             Ok(m) => Ok((candidate, m.is_dir())),

@@ -227,3 +227,33 @@ fn log_mode_records_bash_violations_of_every_kind() {
         );
     }
 }
+
+#[test]
+fn a_path_written_by_many_commands_is_judged_once_quoting_the_first() {
+    let r = Repo::new(POLICY);
+    let appends = |dir: &str| {
+        (0..5)
+            .map(|i| format!("echo 'mod m{i};' >> {dir}/lib.rs"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(bash(&r, Some("builder"), &appends("src")).code, 0);
+    let reason = bash(&r, Some("builder"), &appends("research")).denied();
+    assert_eq!(
+        reason.matches("writes research/lib.rs").count(),
+        1,
+        "{reason}"
+    );
+    assert!(
+        reason.contains("`echo 'mod m0;' >> research/lib.rs`"),
+        "{reason}"
+    );
+    let audit = r.audit();
+    for (path, decision) in [("src/lib.rs", "allow"), ("research/lib.rs", "deny")] {
+        let lines: Vec<_> = audit.iter().filter(|a| a["path"] == path).collect();
+        assert_eq!(lines.len(), 1, "{path}: {audit:?}");
+        assert_eq!(lines[0]["decision"], decision);
+        let first = format!("echo 'mod m0;' >> {path}");
+        assert_eq!(lines[0]["extra"]["fragment"], first.as_str());
+    }
+}

@@ -92,8 +92,9 @@ pub struct Simple {
     pub words: Vec<Word>,
     /// Redirects, in order.
     pub redirects: Vec<Redirect>,
-    /// The command as written (normalised by the parser), for messages.
-    pub text: String,
+    /// The command as written (normalised by the parser), for messages; shared, since the
+    /// walker holds it as the current fragment.
+    pub text: Rc<str>,
 }
 
 /// `NAME=value` (`NAME+=value` counts as unknown).

@@ -162,23 +162,23 @@ const READERS: &[&str] = &[
 /// Runs the model for one simple command. `args[0]` is the command name.
 pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<Stdin>) {
     let Some(first) = args.first() else { return };
-    let Some(raw_name) = first.known().map(str::to_string) else {
+    let Some(raw_name) = first.known() else {
         let program = format!("{}…", first.text());
         opaque(w, st, &program, &args, stdin.as_ref());
         return;
     };
-    if raw_name.contains('/') && !is_system_bin(&raw_name) {
-        opaque(w, st, &raw_name, &args, stdin.as_ref());
+    if raw_name.contains('/') && !is_system_bin(raw_name) {
+        opaque(w, st, raw_name, &args, stdin.as_ref());
         return;
     }
-    let name = raw_name.rsplit('/').next().unwrap_or(&raw_name).to_string();
+    let name = raw_name.rsplit('/').next().unwrap_or(raw_name);
     if st.overflow {
         let mentions = super::lexical::mentions(&w.frag, &w.cx.cwd, w.cx.home.as_deref());
         let why = "it makes more variables, functions, links or directories than lanes tracks"
             .to_string();
         w.push(Found::Unparseable { why, mentions });
     }
-    if let Some(body) = st.funcs.get(&name).cloned() {
+    if let Some(body) = st.funcs.get(name).cloned() {
         if w.calls >= MAX_CALLS {
             opaque(
                 w,
@@ -195,7 +195,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
         return;
     }
     let rest = &args[1..];
-    match name.as_str() {
+    match name {
         n if READ_ONLY.contains(&n) => {}
         "cd" => {
             let ops = operands_after_flags(rest);
@@ -227,9 +227,9 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
                 None => opaque(w, st, "eval", &args, stdin.as_ref()),
             }
         }
-        "source" | "." => opaque(w, st, &name, &args, stdin.as_ref()),
+        "source" | "." => opaque(w, st, name, &args, stdin.as_ref()),
         "bash" | "sh" | "dash" | "zsh" | "ksh" | "mksh" | "ash" => {
-            shell(w, st, &name, &args, stdin.as_ref())
+            shell(w, st, name, &args, stdin.as_ref())
         }
         "exec" | "builtin" | "nohup" | "noglob" | "chronic" | "unbuffer" | "catchsegv"
         | "nocache" => unwrap(w, st, rest.to_vec(), stdin),
@@ -276,7 +276,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
             stdin,
         ),
         "setsid" => unwrap(w, st, skip_flags(rest, &[], &[]), stdin),
-        "sudo" | "doas" => sudo(w, st, &name, rest, stdin),
+        "sudo" | "doas" => sudo(w, st, name, rest, stdin),
         "env" => env(w, st, rest, stdin),
         "xargs" => xargs(w, st, rest),
         "flock" => flock(w, st, rest, stdin),
@@ -292,12 +292,12 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
         }
         "npx" | "bunx" | "pnpx" => {
             let r = skip_flags(rest, &["-p", "-c"], &["--package", "--call"]);
-            unwrap_tool(w, st, &name, r, stdin)
+            unwrap_tool(w, st, name, r, stdin)
         }
         "uvx" | "pipx" => unwrap_tool(
             w,
             st,
-            &name,
+            name,
             skip_flags(rest, &[], &["--from", "--with", "--python"]),
             stdin,
         ),
@@ -376,7 +376,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
                 w.write(st, v, Kind::Write);
             }
         }
-        "chmod" | "chown" | "chgrp" | "chattr" | "setfacl" => chmod(w, st, &name, rest),
+        "chmod" | "chown" | "chgrp" | "chattr" | "setfacl" => chmod(w, st, name, rest),
         "dd" => {
             for a in rest {
                 if let Some(v) = strip_val(a, "of=") {
@@ -455,11 +455,11 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
             };
             w.write(st, &append(&prefix, "00"), Kind::Write);
             if p.has(&["--filter"]) {
-                opaque(w, st, &name, &args, None);
+                opaque(w, st, name, &args, None);
             }
         }
         "gzip" | "bzip2" | "xz" | "zstd" | "lz4" | "lzma" | "compress" | "gunzip" | "bunzip2"
-        | "unxz" | "unzstd" | "unlzma" | "uncompress" => compressor(w, st, &name, rest),
+        | "unxz" | "unzstd" | "unlzma" | "uncompress" => compressor(w, st, name, rest),
         "zip" => {
             let p = Opts::parse(
                 rest,
@@ -491,7 +491,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
         "unzip" => unzip(w, st, rest),
         "curl" => curl(w, st, rest),
         "wget" => wget(w, st, rest),
-        "rsync" | "scp" => remote_copy(w, st, &name, rest),
+        "rsync" | "scp" => remote_copy(w, st, name, rest),
         "mktemp" => {
             let p = Opts::parse(rest, "p", &["--tmpdir", "--suffix"]);
             if let Some(dir) = p.values(&["-p", "--tmpdir"]).first() {
@@ -517,7 +517,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
                         .is_some_and(|t| t.starts_with("--batch") || t == "--script")
                 })
             {
-                opaque(w, st, &name, &args, stdin.as_ref());
+                opaque(w, st, name, &args, stdin.as_ref());
                 return;
             }
             // Every file operand is assumed written (H). `-s` is a flag in ed and in vim's
@@ -551,7 +551,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
         }
         "prettier" | "eslint" | "black" | "isort" | "autopep8" | "rustfmt" | "clang-format"
         | "yapf" | "ruff" | "biome" | "stylelint" | "standard" => {
-            formatter(w, st, &name, &args, stdin.as_ref())
+            formatter(w, st, name, &args, stdin.as_ref())
         }
         "make" | "gmake" => {
             let p = Opts::parse(
@@ -571,7 +571,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
                 .cloned()
                 .collect();
             with_dirs(w, st, &dirs, |w, st| {
-                opaque(w, st, &name, &args, stdin.as_ref())
+                opaque(w, st, name, &args, stdin.as_ref())
             });
         }
         "npm" | "pnpm" | "yarn" | "bun" => {
@@ -598,9 +598,9 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
             );
             with_dirs(w, st, &dirs, |w, st| {
                 if reader {
-                    opaque_reader(w, st, &name, &args)
+                    opaque_reader(w, st, name, &args)
                 } else {
-                    opaque(w, st, &name, &args, stdin.as_ref())
+                    opaque(w, st, name, &args, stdin.as_ref())
                 }
             });
         }
@@ -615,8 +615,8 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
                     "pytest" | "mypy" | "unittest" | "pyright" | "pylint" | "flake8" | "doctest"
                     | "json.tool" | "http.server" | "pydoc" | "this" | "site" | "platform"
                     | "tabnanny" | "py_compile" | "compileall" | "timeit",
-                ) => opaque_reader(w, st, &name, &args),
-                _ => opaque(w, st, &name, &args, stdin.as_ref()),
+                ) => opaque_reader(w, st, name, &args),
+                _ => opaque(w, st, name, &args, stdin.as_ref()),
             }
         }
         n if READERS.contains(&n) => opaque_reader(w, st, n, &args),
@@ -668,7 +668,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
                 None => opaque(w, st, "claude", &args, stdin.as_ref()),
             }
         }
-        _ => opaque(w, st, &name, &args, stdin.as_ref()),
+        _ => opaque(w, st, name, &args, stdin.as_ref()),
     }
 }
 

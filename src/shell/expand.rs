@@ -179,6 +179,17 @@ impl Acc {
 }
 
 fn expand_one(raw: &str, scope: &mut dyn Scope) -> Val {
+    if let Some(text) = plain(raw) {
+        return Val::Known {
+            text: text.to_string(),
+            glob: false,
+        };
+    }
+    parsed(raw, scope)
+}
+
+/// [`expand_one`] through brush-parser's word parser: any word.
+fn parsed(raw: &str, scope: &mut dyn Scope) -> Val {
     let mut acc = Acc {
         text: String::new(),
         known: true,
@@ -196,6 +207,24 @@ fn expand_one(raw: &str, scope: &mut dyn Scope) -> Val {
     } else {
         Val::Unknown { prefix: acc.text }
     }
+}
+
+/// The value of a word that nothing in it expands: only characters with no meaning to the
+/// shell, or one single-quoted string. Most words are like that, and brush-parser's word
+/// parser (a cached PEG parse that copies its result) costs far more than this scan.
+fn plain(raw: &str) -> Option<&str> {
+    let b = raw.as_bytes();
+    if let [b'\'', inner @ .., b'\''] = b {
+        return (!inner.contains(&b'\'')).then(|| &raw[1..raw.len() - 1]);
+    }
+    let quiet = |c: &u8| {
+        c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'_' | b'.' | b'/' | b'-' | b'+' | b',' | b':' | b'@' | b'%' | b'='
+            )
+    };
+    (!b.is_empty() && b.iter().all(quiet)).then_some(raw)
 }
 
 fn pieces_into(pieces: &[WordPieceWithSource], quoted: bool, scope: &mut dyn Scope, acc: &mut Acc) {
@@ -397,6 +426,38 @@ mod tests {
                 prefix: String::new()
             }]
         );
+    }
+
+    #[test]
+    fn plain_words_skip_the_parser_with_the_same_value() {
+        let words = [
+            "src/lib.rs",
+            "-i",
+            "--out=a,b:c@d%e+f",
+            "'s/old_name_1/new_name_1/g'",
+            "'mod m;'",
+            "''",
+            "'a b\\c $x `y` \"z\"'",
+            "A=1",
+        ];
+        for w in words {
+            let mut v = Vars(HashMap::new(), Vec::new());
+            assert!(plain(w).is_some(), "{w}");
+            assert_eq!(expand_one(w, &mut v), parsed(w, &mut v), "{w}");
+        }
+        for w in [
+            "'a'b'",
+            "'a'\\''b'",
+            "~/x",
+            "a*",
+            "$x",
+            "a\\ b",
+            "{a,b}",
+            "'",
+            "",
+        ] {
+            assert!(plain(w).is_none(), "{w}");
+        }
     }
 
     #[test]

@@ -75,6 +75,19 @@ fn join(base: &Path, t: &str, home: Option<&Path>) -> PathBuf {
 
 /// The text shortened for quoting in a message (first 160 characters, one line).
 pub fn excerpt(text: &str) -> String {
+    const MAX: usize = 160;
+    // ASCII (most commands): bytes are characters, so no decoding is needed.
+    let head = &text.as_bytes()[..text.len().min(MAX + 1)];
+    if head.is_ascii() {
+        let mut out = text[..head.len().min(MAX)].to_string();
+        if out.bytes().any(|b| b.is_ascii_control()) {
+            out = out.replace(|c: char| c.is_ascii_control(), " ");
+        }
+        if text.len() > MAX {
+            out.push('…');
+        }
+        return out;
+    }
     let one_line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -117,5 +130,12 @@ mod tests {
     fn excerpt_is_short_and_single_line() {
         assert_eq!(excerpt("a\nb"), "a b");
         assert_eq!(excerpt(&"x".repeat(500)).chars().count(), 161);
+        assert_eq!(excerpt(&"x".repeat(160)), "x".repeat(160));
+        assert_eq!(excerpt(&"é".repeat(170)), format!("{}…", "é".repeat(160)));
+        assert_eq!(
+            excerpt(&format!("{}é", "x".repeat(160))),
+            format!("{}…", "x".repeat(160))
+        );
+        assert_eq!(excerpt("a\tb\x7fc"), "a b c");
     }
 }

@@ -7,8 +7,9 @@
 //! resolves each path and asks [`crate::decide`].
 //!
 //! Pipeline (see `shared/reference/bash-write-targets.md` §4):
-//! [`prescreen`] (size, control characters, nesting, here-doc tags) -> [`parse`] (brush-parser,
-//! behind our own [`ast`], on a worker thread with a large stack and a deadline) -> `walk`
+//! [`prescreen`] (size, control characters, nesting, here-doc tags) -> [`parse`] (a fast path
+//! for plain commands, `quick`; otherwise brush-parser, behind our own [`ast`]; on a worker
+//! thread with a large stack and a deadline for long text) -> `walk`
 //! (possible working directories, variables, functions, symlinks made on the way) with
 //! [`expand`] (static word expansion) and `commands` (per-command models). When the text is
 //! refused, does not parse, or the worker fails, [`lexical`] scans the raw text for paths.
@@ -26,6 +27,7 @@ pub mod expand;
 pub mod lexical;
 pub mod parse;
 pub mod prescreen;
+mod quick;
 mod walk;
 
 use std::path::{Path, PathBuf};

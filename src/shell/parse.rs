@@ -27,13 +27,23 @@ pub(crate) fn word_options() -> brush_parser::ParserOptions {
     options()
 }
 
-/// Parses a whole script. Errors: the parser's message (a syntax error, an unterminated
-/// quote or here-document, or nesting deeper than the adapter follows).
+/// Parses a whole script: the plain subset most commands use directly (see
+/// [`super::quick`]), anything else with brush-parser. Errors: the parser's message (a
+/// syntax error, an unterminated quote or here-document, or nesting deeper than the adapter
+/// follows).
 pub fn parse(text: &str) -> Result<Script, String> {
+    match super::quick::parse(text) {
+        Some(script) => Ok(script),
+        None => parse_with_brush(text),
+    }
+}
+
+/// [`parse`] with brush-parser alone, whatever the text.
+pub(super) fn parse_with_brush(text: &str) -> Result<Script, String> {
     let mut parser = brush_parser::Parser::new(text.as_bytes(), &options());
     let program = parser.parse_program().map_err(|e| e.to_string())?;
     let mut items = Vec::new();
-    for list in &program.complete_commands {
+    for list in program.complete_commands {
         items.extend(list_items(list, 0)?);
     }
     Ok(Script { items })
@@ -49,10 +59,10 @@ fn deeper(depth: usize) -> R<usize> {
     }
 }
 
-fn list_items(list: &b::CompoundList, depth: usize) -> R<Vec<Item>> {
+fn list_items(list: b::CompoundList, depth: usize) -> R<Vec<Item>> {
     let d = deeper(depth)?;
     list.0
-        .iter()
+        .into_iter()
         .map(|b::CompoundListItem(ao, sep)| {
             Ok(Item {
                 and_or: and_or(ao, d)?,
@@ -62,84 +72,88 @@ fn list_items(list: &b::CompoundList, depth: usize) -> R<Vec<Item>> {
         .collect()
 }
 
-fn script(list: &b::CompoundList, depth: usize) -> R<Script> {
+fn script(list: b::CompoundList, depth: usize) -> R<Script> {
     Ok(Script {
         items: list_items(list, depth)?,
     })
 }
 
-fn and_or(ao: &b::AndOrList, depth: usize) -> R<AndOr> {
+fn and_or(ao: b::AndOrList, depth: usize) -> R<AndOr> {
     let rest = ao
         .additional
-        .iter()
+        .into_iter()
         .map(|x| match x {
             b::AndOr::And(p) => Ok((Connector::And, pipeline(p, depth)?)),
             b::AndOr::Or(p) => Ok((Connector::Or, pipeline(p, depth)?)),
         })
         .collect::<R<Vec<_>>>()?;
     Ok(AndOr {
-        first: pipeline(&ao.first, depth)?,
+        first: pipeline(ao.first, depth)?,
         rest,
     })
 }
 
-fn pipeline(p: &b::Pipeline, depth: usize) -> R<Pipeline> {
+fn pipeline(p: b::Pipeline, depth: usize) -> R<Pipeline> {
     Ok(Pipeline {
-        cmds: p.seq.iter().map(|c| command(c, depth)).collect::<R<_>>()?,
+        cmds: p
+            .seq
+            .into_iter()
+            .map(|c| command(c, depth))
+            .collect::<R<_>>()?,
     })
 }
 
-fn command(c: &b::Command, depth: usize) -> R<Command> {
+fn command(c: b::Command, depth: usize) -> R<Command> {
     let d = deeper(depth)?;
     Ok(match c {
         b::Command::Simple(s) => Command::Simple(simple(s, d)?),
         b::Command::Compound(cc, redirs) => {
-            Command::Compound(compound(cc, d)?, redirect_list(redirs.as_ref(), d)?)
+            Command::Compound(compound(cc, d)?, redirect_list(redirs, d)?)
         }
         b::Command::Function(f) => {
-            let b::FunctionBody(body, redirs) = &f.body;
-            let body = Command::Compound(compound(body, d)?, redirect_list(redirs.as_ref(), d)?);
+            let b::FunctionBody(body, redirs) = f.body;
+            let body = Command::Compound(compound(body, d)?, redirect_list(redirs, d)?);
             Command::Function {
-                name: f.fname.value.clone(),
+                name: f.fname.value,
                 body: Rc::new(body),
             }
         }
         b::Command::ExtendedTest(t, redirs) => {
             let mut words = Vec::new();
-            test_words(&t.expr, &mut words, d)?;
-            Command::Compound(Compound::Test(words), redirect_list(redirs.as_ref(), d)?)
+            test_words(t.expr, &mut words, d)?;
+            Command::Compound(Compound::Test(words), redirect_list(redirs, d)?)
         }
     })
 }
 
-fn test_words(e: &b::ExtendedTestExpr, out: &mut Vec<Word>, depth: usize) -> R<()> {
+fn test_words(e: b::ExtendedTestExpr, out: &mut Vec<Word>, depth: usize) -> R<()> {
     let d = deeper(depth)?;
     match e {
         b::ExtendedTestExpr::And(x, y) | b::ExtendedTestExpr::Or(x, y) => {
-            test_words(x, out, d)?;
-            test_words(y, out, d)?;
+            test_words(*x, out, d)?;
+            test_words(*y, out, d)?;
         }
         b::ExtendedTestExpr::Not(x) | b::ExtendedTestExpr::Parenthesized(x) => {
-            test_words(x, out, d)?
+            test_words(*x, out, d)?
         }
-        b::ExtendedTestExpr::UnaryTest(_, w) => out.push(Word(w.value.clone())),
+        b::ExtendedTestExpr::UnaryTest(_, w) => out.push(Word(w.value)),
         b::ExtendedTestExpr::BinaryTest(_, w1, w2) => {
-            out.push(Word(w1.value.clone()));
-            out.push(Word(w2.value.clone()));
+            out.push(Word(w1.value));
+            out.push(Word(w2.value));
         }
     }
     Ok(())
 }
 
-fn arith_script(exprs: &[&Option<b::UnexpandedArithmeticExpr>]) -> Script {
+fn arith_script(exprs: [Option<b::UnexpandedArithmeticExpr>; 3]) -> Script {
     let items = exprs
-        .iter()
-        .filter_map(|e| e.as_ref())
+        .into_iter()
+        .flatten()
         .map(|e| Item {
             and_or: AndOr {
                 first: Pipeline {
                     cmds: vec![Command::Compound(
-                        Compound::Arith(Word(e.value.clone())),
+                        Compound::Arith(Word(e.value)),
                         Vec::new(),
                     )],
                 },
@@ -151,52 +165,51 @@ fn arith_script(exprs: &[&Option<b::UnexpandedArithmeticExpr>]) -> Script {
     Script { items }
 }
 
-fn compound(c: &b::CompoundCommand, depth: usize) -> R<Compound> {
+fn compound(c: b::CompoundCommand, depth: usize) -> R<Compound> {
     let d = deeper(depth)?;
     Ok(match c {
-        b::CompoundCommand::Arithmetic(a) => Compound::Arith(Word(a.expr.value.clone())),
+        b::CompoundCommand::Arithmetic(a) => Compound::Arith(Word(a.expr.value)),
         b::CompoundCommand::ArithmeticForClause(f) => {
-            let head = arith_script(&[&f.initializer, &f.condition, &f.updater]);
-            Compound::Loop(Some(head), script(&f.body.list, d)?)
+            let head = arith_script([f.initializer, f.condition, f.updater]);
+            Compound::Loop(Some(head), script(f.body.list, d)?)
         }
-        b::CompoundCommand::BraceGroup(g) => Compound::Group(script(&g.list, d)?),
-        b::CompoundCommand::Subshell(s) => Compound::Subshell(script(&s.list, d)?),
+        b::CompoundCommand::BraceGroup(g) => Compound::Group(script(g.list, d)?),
+        b::CompoundCommand::Subshell(s) => Compound::Subshell(script(s.list, d)?),
         b::CompoundCommand::ForClause(f) => Compound::For(
-            f.variable_name.clone(),
+            f.variable_name,
             f.values
-                .as_ref()
-                .map(|v| v.iter().map(|w| Word(w.value.clone())).collect()),
-            script(&f.body.list, d)?,
+                .map(|v| v.into_iter().map(|w| Word(w.value)).collect()),
+            script(f.body.list, d)?,
         ),
         b::CompoundCommand::CaseClause(c) => Compound::Case(
-            Word(c.value.value.clone()),
+            Word(c.value.value),
             c.cases
-                .iter()
-                .filter_map(|i| i.cmd.as_ref())
+                .into_iter()
+                .filter_map(|i| i.cmd)
                 .map(|l| script(l, d))
                 .collect::<R<_>>()?,
         ),
         b::CompoundCommand::IfClause(i) => {
-            let mut branches = vec![(Some(script(&i.condition, d)?), script(&i.then, d)?)];
-            for e in i.elses.iter().flatten() {
-                let cond = e.condition.as_ref().map(|c| script(c, d)).transpose()?;
-                branches.push((cond, script(&e.body, d)?));
+            let mut branches = vec![(Some(script(i.condition, d)?), script(i.then, d)?)];
+            for e in i.elses.into_iter().flatten() {
+                let cond = e.condition.map(|c| script(c, d)).transpose()?;
+                branches.push((cond, script(e.body, d)?));
             }
             Compound::If(branches)
         }
         b::CompoundCommand::WhileClause(w) | b::CompoundCommand::UntilClause(w) => {
-            Compound::Loop(Some(script(&w.0, d)?), script(&w.1.list, d)?)
+            Compound::Loop(Some(script(w.0, d)?), script(w.1.list, d)?)
         }
-        b::CompoundCommand::Coprocess(c) => Compound::Coproc(Box::new(command(&c.body, d)?)),
+        b::CompoundCommand::Coprocess(c) => Compound::Coproc(Box::new(command(*c.body, d)?)),
     })
 }
 
-fn redirect_list(list: Option<&b::RedirectList>, depth: usize) -> R<Vec<Redirect>> {
-    list.map(|l| l.0.iter().map(|r| redirect(r, depth)).collect())
+fn redirect_list(list: Option<b::RedirectList>, depth: usize) -> R<Vec<Redirect>> {
+    list.map(|l| l.0.into_iter().map(|r| redirect(r, depth)).collect())
         .unwrap_or_else(|| Ok(Vec::new()))
 }
 
-fn redirect(r: &b::IoRedirect, depth: usize) -> R<Redirect> {
+fn redirect(r: b::IoRedirect, depth: usize) -> R<Redirect> {
     let d = deeper(depth)?;
     Ok(match r {
         b::IoRedirect::File(_, kind, target) => match target {
@@ -208,11 +221,11 @@ fn redirect(r: &b::IoRedirect, depth: usize) -> R<Redirect> {
                     b::IoFileRedirectKind::ReadAndWrite => Open::ReadWrite,
                     _ => Open::Write,
                 },
-                Word(w.value.clone()),
+                Word(w.value),
             ),
             b::IoFileRedirectTarget::Fd(_) => Redirect::Dup,
             b::IoFileRedirectTarget::ProcessSubstitution(_, s) => {
-                Redirect::ProcSub(script(&s.list, d)?)
+                Redirect::ProcSub(script(s.list, d)?)
             }
             b::IoFileRedirectTarget::Duplicate(w) => {
                 // `>&word`: a descriptor when the word is a number or `-` (`2>&1`, `>&-`,
@@ -221,74 +234,190 @@ fn redirect(r: &b::IoRedirect, depth: usize) -> R<Redirect> {
                 if matches!(kind, b::IoFileRedirectKind::DuplicateOutput)
                     && !(v.is_empty() || v.chars().all(|c| c.is_ascii_digit()))
                 {
-                    Redirect::File(Open::Write, Word(w.value.clone()))
+                    Redirect::File(Open::Write, Word(w.value))
                 } else {
                     Redirect::Dup
                 }
             }
         },
         b::IoRedirect::HereDocument(_, h) => Redirect::HereDoc {
-            body: h.doc.value.clone(),
+            body: h.doc.value,
             expand: h.requires_expansion,
         },
-        b::IoRedirect::HereString(_, w) => Redirect::HereString(Word(w.value.clone())),
-        b::IoRedirect::OutputAndError(w, _) => Redirect::File(Open::Write, Word(w.value.clone())),
+        b::IoRedirect::HereString(_, w) => Redirect::HereString(Word(w.value)),
+        b::IoRedirect::OutputAndError(w, _) => Redirect::File(Open::Write, Word(w.value)),
     })
 }
 
-fn simple(s: &b::SimpleCommand, depth: usize) -> R<Simple> {
+/// `s` as brush-parser's `Display` prints it (the fragment quoted in messages and the audit
+/// log). Words, file redirects and here-documents, nearly every item, are copied directly;
+/// the rest go through `Display`, whose formatting machinery costs several times more.
+fn simple_text(s: &b::SimpleCommand) -> String {
+    // Room for a typical command, so the text seldom grows.
+    let mut out = String::with_capacity(96);
+    let mut wrote = false;
+    if let Some(prefix) = &s.prefix {
+        items_text(&mut out, &prefix.0);
+        wrote = true;
+    }
+    if let Some(w) = &s.word_or_name {
+        if wrote {
+            out.push(' ');
+        }
+        out.push_str(&w.value);
+        wrote = true;
+    }
+    if let Some(suffix) = &s.suffix {
+        if wrote {
+            out.push(' ');
+        }
+        items_text(&mut out, &suffix.0);
+    }
+    out
+}
+
+/// A prefix or suffix as brush-parser prints it: items separated by one space.
+fn items_text(out: &mut String, list: &[b::CommandPrefixOrSuffixItem]) {
+    use std::fmt::Write;
+    for (i, item) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        match item {
+            b::CommandPrefixOrSuffixItem::Word(w)
+            | b::CommandPrefixOrSuffixItem::AssignmentWord(_, w) => out.push_str(&w.value),
+            b::CommandPrefixOrSuffixItem::IoRedirect(b::IoRedirect::File(
+                None,
+                kind,
+                b::IoFileRedirectTarget::Filename(w),
+            )) => {
+                out.push_str(match kind {
+                    b::IoFileRedirectKind::Read => "< ",
+                    b::IoFileRedirectKind::Write => "> ",
+                    b::IoFileRedirectKind::Append => ">> ",
+                    b::IoFileRedirectKind::ReadAndWrite => "<> ",
+                    b::IoFileRedirectKind::Clobber => ">| ",
+                    b::IoFileRedirectKind::DuplicateInput => "<& ",
+                    b::IoFileRedirectKind::DuplicateOutput => ">& ",
+                });
+                out.push_str(&w.value);
+            }
+            b::CommandPrefixOrSuffixItem::IoRedirect(b::IoRedirect::HereDocument(None, h)) => {
+                out.push_str(if h.remove_tabs { "<<-" } else { "<<" });
+                for part in [
+                    &h.here_end.value,
+                    "\n",
+                    &h.doc.value,
+                    &h.here_end.value,
+                    "\n",
+                ] {
+                    out.push_str(part);
+                }
+            }
+            other => {
+                let _ = write!(out, "{other}");
+            }
+        }
+    }
+}
+
+/// Takes the words of `s` (the parser's tree is consumed, so nothing is copied).
+fn simple(s: b::SimpleCommand, depth: usize) -> R<Simple> {
     let mut out = Simple {
         assigns: Vec::new(),
         words: Vec::new(),
         redirects: Vec::new(),
-        text: s.to_string(),
+        text: simple_text(&s).into(),
     };
-    let mut items: Vec<(&b::CommandPrefixOrSuffixItem, bool)> = Vec::new();
-    if let Some(p) = &s.prefix {
-        items.extend(p.0.iter().map(|i| (i, true)));
+    let mut items: Vec<(b::CommandPrefixOrSuffixItem, bool)> = Vec::new();
+    if let Some(p) = s.prefix {
+        items.extend(p.0.into_iter().map(|i| (i, true)));
     }
     let name_at = items.len();
-    if let Some(p) = &s.suffix {
-        items.extend(p.0.iter().map(|i| (i, false)));
+    if let Some(p) = s.suffix {
+        items.extend(p.0.into_iter().map(|i| (i, false)));
     }
-    let mut named = false;
+    let mut name = s.word_or_name;
     for (n, (item, in_prefix)) in items.into_iter().enumerate() {
-        if n == name_at && !named {
-            named = true;
-            if let Some(w) = &s.word_or_name {
-                out.words.push(Word(w.value.clone()));
+        if n == name_at {
+            if let Some(w) = name.take() {
+                out.words.push(Word(w.value));
             }
         }
         match item {
             b::CommandPrefixOrSuffixItem::IoRedirect(r) => out.redirects.push(redirect(r, depth)?),
-            b::CommandPrefixOrSuffixItem::Word(w) => out.words.push(Word(w.value.clone())),
+            b::CommandPrefixOrSuffixItem::Word(w) => out.words.push(Word(w.value)),
             b::CommandPrefixOrSuffixItem::AssignmentWord(a, w) => {
                 if in_prefix {
-                    let name = match &a.name {
-                        b::AssignmentName::VariableName(n) => n.clone(),
-                        b::AssignmentName::ArrayElementName(n, i) => format!("{n}[{i}]"),
-                    };
-                    let value = match (&a.value, a.append) {
-                        (b::AssignmentValue::Scalar(v), false) => Some(Word(v.value.clone())),
+                    let value = match (a.value, a.append) {
+                        (b::AssignmentValue::Scalar(v), false) => Some(Word(v.value)),
                         _ => None,
+                    };
+                    let name = match a.name {
+                        b::AssignmentName::VariableName(n) => n,
+                        b::AssignmentName::ArrayElementName(n, i) => format!("{n}[{i}]"),
                     };
                     out.assigns.push(Assign { name, value });
                 } else {
-                    out.words.push(Word(w.value.clone()));
+                    out.words.push(Word(w.value));
                 }
             }
             b::CommandPrefixOrSuffixItem::ProcessSubstitution(_, sub) => {
                 // The argument is a `/dev/fd/N` path; the body runs in a subshell.
                 out.redirects
-                    .push(Redirect::ProcSub(script(&sub.list, deeper(depth)?)?));
+                    .push(Redirect::ProcSub(script(sub.list, deeper(depth)?)?));
                 out.words.push(Word("/dev/fd/63".into()));
             }
         }
     }
-    if !named {
-        if let Some(w) = &s.word_or_name {
-            out.words.push(Word(w.value.clone()));
-        }
+    if let Some(w) = name {
+        out.words.push(Word(w.value));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every simple command of `list` (top level and inside and-or lists and pipelines).
+    fn simples(list: &b::CompoundList) -> Vec<&b::SimpleCommand> {
+        let mut out = Vec::new();
+        for b::CompoundListItem(ao, _) in &list.0 {
+            let pipes = std::iter::once(&ao.first).chain(ao.additional.iter().map(|x| match x {
+                b::AndOr::And(p) | b::AndOr::Or(p) => p,
+            }));
+            for p in pipes {
+                for c in &p.seq {
+                    if let b::Command::Simple(s) = c {
+                        out.push(s);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fragments_read_as_brush_parser_prints_them() {
+        let text =
+            "A=1 B=\"x y\" cmd -v 'q' > out 2>>err <in <>rw >| cl <&3 >&2 2>&- &> all &>> app\n\
+            echo 'mod m;' >> src/lib.rs && sed -i 's/a/b/g' src/x.rs | tee -a log 3> f\n\
+            cat <<'EOF' > f\nbody $x\nEOF\n\
+            cat <<-EOF\n\tbody\n\tEOF\n\
+            diff <(sort a) >(wc -l) <<< \"$h\" 1<&0\n\
+            X=1\n\
+            > only";
+        let program = brush_parser::Parser::new(text.as_bytes(), &options())
+            .parse_program()
+            .unwrap();
+        let mut seen = 0;
+        for list in &program.complete_commands {
+            for s in simples(list) {
+                assert_eq!(simple_text(s), s.to_string());
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 9);
+    }
 }

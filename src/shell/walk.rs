@@ -10,6 +10,7 @@
 use super::ast::*;
 use super::expand::{self, Scope, Val};
 use super::{Context, Finding, Found, Kind, Target};
+use foldhash::fast::FixedState;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -146,9 +147,10 @@ pub(super) fn walk(script: &Script, cx: &Context) -> Vec<Finding> {
         depth: 0,
         calls: 0,
         stopped: false,
-        frag: String::new(),
-        frag_excerpt: (String::new(), String::new()),
-        seen: Default::default(),
+        frag: Rc::from(""),
+        frag_excerpt: None,
+        // Sized for a typical long command, so the set seldom grows.
+        seen: std::collections::HashSet::with_capacity_and_hasher(64, FixedState::default()),
     };
     let mut st = State {
         cwds: vec![Some(cx.cwd.clone())],
@@ -172,12 +174,13 @@ pub(super) struct Walker<'a> {
     /// Function calls in progress (recursion is cut at a fixed depth).
     pub calls: usize,
     stopped: bool,
-    /// The simple command being judged, for messages.
-    pub frag: String,
-    /// `frag` and its excerpt, computed once per fragment.
-    frag_excerpt: (String, String),
-    /// The findings so far, for de-duplication.
-    seen: std::collections::HashSet<Finding>,
+    /// The simple command being judged, for messages (set through [`Walker::set_frag`]).
+    pub frag: Rc<str>,
+    /// The excerpt of `frag`, made when its first finding is pushed.
+    frag_excerpt: Option<String>,
+    /// The effects found so far: each is judged once, quoting the first fragment that has
+    /// it (`>> src/lib.rs` in 60 commands is one finding).
+    seen: std::collections::HashSet<Found, FixedState>,
 }
 
 /// Expansion scope: variables from the state, substitutions walked in a copy of it.
@@ -235,7 +238,7 @@ impl<'a> Walker<'a> {
             let mentions =
                 super::lexical::mentions(&self.frag, &self.cx.cwd, self.cx.home.as_deref());
             self.findings.push(Finding {
-                fragment: self.frag.clone(),
+                fragment: self.frag.to_string(),
                 effect: Found::Unparseable { why, mentions },
             });
             return false;
@@ -258,16 +261,22 @@ impl<'a> Walker<'a> {
             }
             return;
         }
-        if self.frag_excerpt.0 != self.frag {
-            self.frag_excerpt = (self.frag.clone(), super::lexical::excerpt(&self.frag));
+        if self.seen.contains(&effect) {
+            return;
         }
-        let f = Finding {
-            fragment: self.frag_excerpt.1.clone(),
-            effect,
-        };
-        if self.seen.insert(f.clone()) {
-            self.findings.push(f);
-        }
+        self.seen.insert(effect.clone());
+        let frag = &self.frag;
+        let fragment = self
+            .frag_excerpt
+            .get_or_insert_with(|| super::lexical::excerpt(frag))
+            .clone();
+        self.findings.push(Finding { fragment, effect });
+    }
+
+    /// Makes `frag` the fragment quoted by the findings pushed from now on.
+    pub fn set_frag(&mut self, frag: Rc<str>) {
+        self.frag = frag;
+        self.frag_excerpt = None;
     }
 
     /// Parses and walks `text` (a substitution body, `sh -c` string, `eval` text) with `st`.
@@ -284,11 +293,12 @@ impl<'a> Walker<'a> {
         };
         match parsed {
             Ok(script) => {
-                let saved = std::mem::take(&mut self.frag);
+                let saved = std::mem::replace(&mut self.frag, Rc::from(""));
+                self.frag_excerpt = None;
                 self.depth += 1;
                 self.script(&script, st);
                 self.depth -= 1;
-                self.frag = saved;
+                self.set_frag(saved);
             }
             Err(e) => {
                 let why = format!("{what} does not parse ({})", e.lines().next().unwrap_or(""));
@@ -314,19 +324,23 @@ impl<'a> Walker<'a> {
     }
 
     fn and_or(&mut self, ao: &AndOr, st: &mut State) {
-        let mut before = st.clone();
+        // The state before a pipeline is kept only when `||` follows it (`A && B` needs none).
+        let kept = |k: usize, st: &State| {
+            matches!(ao.rest.get(k), Some((Connector::Or, _))).then(|| st.clone())
+        };
+        let mut before = kept(0, st);
         self.pipeline(&ao.first, st);
-        for (op, p) in &ao.rest {
+        for (k, (op, p)) in ao.rest.iter().enumerate() {
             match op {
                 Connector::And => {
-                    before = st.clone();
+                    before = kept(k + 1, st);
                     self.pipeline(p, st);
                 }
                 Connector::Or => {
                     // `p` runs when the left side failed: from about the state before it.
                     // `A || exit` leaves only A's success state (reference T57).
-                    let mut failed = before.clone();
-                    before = st.clone();
+                    let mut failed = before.take().unwrap_or_else(|| st.clone());
+                    before = kept(k + 1, st);
                     self.pipeline(p, &mut failed);
                     if !terminates(p) {
                         st.union(failed);
@@ -403,7 +417,7 @@ impl<'a> Walker<'a> {
                 st.set_func(name.clone(), body.clone());
             }
             Command::Compound(comp, redirs) => {
-                self.frag = compound_label(comp);
+                self.set_frag(compound_label(comp).into());
                 self.redirects(redirs, st);
                 self.compound(comp, st);
             }
@@ -582,7 +596,7 @@ impl<'a> Walker<'a> {
     }
 
     fn simple(&mut self, s: &Simple, st: &mut State, pipe_in: Option<Stdin>) {
-        self.frag = s.text.clone();
+        self.set_frag(s.text.clone());
         // Redirects are opened before the command runs (`cd docs > src/log` writes src/log).
         let stdin = self.redirects(&s.redirects, st).or(pipe_in);
         let mut assigned = Vec::new();
@@ -650,7 +664,7 @@ impl<'a> Walker<'a> {
                         out.push(Target::Unknown { prefix: None });
                         continue;
                     };
-                    if super::is_harmless_device(&crate::path::normalize_lexically(&abs)) {
+                    if is_device(&abs) {
                         continue;
                     }
                     let abs = follow_links(st, abs);
@@ -778,7 +792,7 @@ fn terminates(p: &Pipeline) -> bool {
     }
 }
 
-fn compound_label(c: &Compound) -> String {
+fn compound_label(c: &Compound) -> &'static str {
     match c {
         Compound::Group(_) => "{ ... }",
         Compound::Subshell(_) => "( ... )",
@@ -790,7 +804,16 @@ fn compound_label(c: &Compound) -> String {
         Compound::Arith(_) => "(( ... ))",
         Compound::Coproc(_) => "coproc",
     }
-    .to_string()
+}
+
+/// True when `abs`, once normalised, is a device whose writes change no file. Normalising
+/// only drops components, so a path without a `/dev` or `/proc` in its text is none (the
+/// common case, which then costs no allocation).
+fn is_device(abs: &Path) -> bool {
+    let b = abs.as_os_str().as_encoded_bytes();
+    let names = |part: &[u8]| b.windows(part.len()).any(|w| w == part);
+    (names(b"/dev") || names(b"/proc"))
+        && super::is_harmless_device(&crate::path::normalize_lexically(abs))
 }
 
 /// Rewrites a path that goes through a symlink made earlier in the same command (T95).

@@ -1,0 +1,541 @@
+//! A fast path for the plain subset of bash that most commands are written in: simple
+//! commands of plain and quoted words, `>`, `>>`, `<` and here-documents, joined by `&&`,
+//! `||`, `|`, `;` and newlines. brush-parser reads its input a character at a time through
+//! a reader and its PEG parser backtracks, which makes it most of the hook's cost on a long
+//! command; this reads bytes once.
+//!
+//! [`parse`] builds exactly the [`Script`] that [`super::parse`] builds from brush-parser's
+//! tree (fragment texts included; the tests compare the two on generated commands). On
+//! anything outside the subset, or anything it is unsure of, it returns `None` and the
+//! caller parses with brush-parser: expansions, escapes, comments, compound commands,
+//! reserved words, assignments before a command, descriptor numbers, `&`, `<<-`, `<<<`,
+//! non-ASCII text.
+
+use super::ast::*;
+
+/// Words a command may not start with in the subset: bash's reserved words and the
+/// keywords brush-parser treats as such.
+const RESERVED: &[&str] = &[
+    "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for",
+    "in", "select", "function", "time", "coproc", "[[", "]]", "!", "{", "}",
+];
+
+/// One token of the subset.
+enum Tok<'a> {
+    /// A word as written, quotes and all.
+    Word(&'a str),
+    /// A redirect to the next word: its descriptor (`2>`; empty for none), and the operator.
+    Redirect {
+        kind: Redir,
+        fd: &'a str,
+        op: &'static str,
+    },
+    /// `<<TAG`: the tag as written, whether it was quoted, and the body once read.
+    HereDoc {
+        tag: &'a str,
+        quoted: bool,
+        body: &'a str,
+    },
+    /// `&&`, `||`, `|`, `;`, newline.
+    Op(Op),
+}
+
+#[derive(Clone, Copy)]
+enum Redir {
+    /// `<`.
+    Read,
+    /// `>`, `>>`.
+    Write,
+    /// `>&`: a descriptor (`2>&1`), or a file when the word is not a number.
+    Dup,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    And,
+    Or,
+    Pipe,
+    Semi,
+    Newline,
+}
+
+/// Parses `text` when it lies in the subset; `None` otherwise (the caller uses
+/// brush-parser).
+pub(super) fn parse(text: &str) -> Option<Script> {
+    let toks = tokens(text)?;
+    assemble(&toks)
+}
+
+fn is_plain(c: u8) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            b'_' | b'.' | b'/' | b'-' | b'+' | b',' | b':' | b'@' | b'%' | b'=' | b'*' | b'?'
+        )
+}
+
+fn tokens(text: &str) -> Option<Vec<Tok<'_>>> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    // Here-documents whose body starts after the current line: indices into `out`.
+    let mut pending: Vec<usize> = Vec::new();
+    let mut word_end = usize::MAX;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied();
+        match c {
+            b' ' | b'\t' => i += 1,
+            b'\n' => {
+                out.push(Tok::Op(Op::Newline));
+                i += 1;
+                for &at in &pending {
+                    let Tok::HereDoc { tag, quoted, .. } = out[at] else {
+                        return None;
+                    };
+                    let name = if quoted { &tag[1..tag.len() - 1] } else { tag };
+                    let start = i;
+                    loop {
+                        if i >= b.len() {
+                            return None; // no closing line
+                        }
+                        let end = b[i..]
+                            .iter()
+                            .position(|&x| x == b'\n')
+                            .map_or(b.len(), |n| i + n);
+                        if &text[i..end] == name {
+                            out[at] = Tok::HereDoc {
+                                tag,
+                                quoted,
+                                body: &text[start..i],
+                            };
+                            // The next body, or the next command, starts on the next line.
+                            i = (end + 1).min(b.len());
+                            break;
+                        }
+                        i = end + 1;
+                    }
+                }
+                pending.clear();
+            }
+            // After a here-document tag, brush-parser takes a number before a redirect as
+            // its descriptor even with a space between (`cat <<EOF 2 > f`): not here.
+            b'<' | b'>'
+                if !pending.is_empty()
+                    && matches!(out.last(), Some(Tok::Word(w)) if w.bytes().all(|x| x.is_ascii_digit())) =>
+            {
+                return None
+            }
+            b'&' if next == Some(b'&') => {
+                out.push(Tok::Op(Op::And));
+                i += 2;
+            }
+            b'|' if next == Some(b'|') => {
+                out.push(Tok::Op(Op::Or));
+                i += 2;
+            }
+            b'|' if next != Some(b'&') => {
+                out.push(Tok::Op(Op::Pipe));
+                i += 1;
+            }
+            b';' if next != Some(b';') && next != Some(b'&') => {
+                out.push(Tok::Op(Op::Semi));
+                i += 1;
+            }
+            b'>' => {
+                // Right after a word, the word is a descriptor (`2>&1`); only one digit here.
+                let mut fd = "";
+                if word_end == i {
+                    match out.pop() {
+                        Some(Tok::Word(w)) if w.len() == 1 && w.as_bytes()[0].is_ascii_digit() => {
+                            fd = w
+                        }
+                        _ => return None,
+                    }
+                }
+                let (kind, op) = match next {
+                    Some(b'>') => (Redir::Write, ">>"),
+                    Some(b'&') => (Redir::Dup, ">&"),
+                    Some(b'|' | b'(') => return None,
+                    _ => (Redir::Write, ">"),
+                };
+                out.push(Tok::Redirect { kind, fd, op });
+                i += op.len();
+            }
+            b'<' if word_end == i => return None,
+            b'<' if next == Some(b'<') => {
+                i += 2;
+                while matches!(b.get(i), Some(b' ' | b'\t')) {
+                    i += 1;
+                }
+                let start = i;
+                while b
+                    .get(i)
+                    .is_some_and(|&x| is_plain(x) || x == b'\'' || x == b'"')
+                {
+                    i += 1;
+                }
+                let tag = &text[start..i];
+                let t = tag.as_bytes();
+                let quoted = match t {
+                    [q @ (b'\'' | b'"'), inner @ .., last] if last == q && !inner.is_empty() => {
+                        if !inner
+                            .iter()
+                            .all(|&x| x.is_ascii_alphanumeric() || x == b'_')
+                        {
+                            return None;
+                        }
+                        true
+                    }
+                    _ if !t.is_empty()
+                        && t.iter().all(|&x| x.is_ascii_alphanumeric() || x == b'_') =>
+                    {
+                        false
+                    }
+                    _ => return None,
+                };
+                pending.push(out.len());
+                out.push(Tok::HereDoc {
+                    tag,
+                    quoted,
+                    body: "",
+                });
+                word_end = i;
+            }
+            b'<' if !matches!(next, Some(b'>' | b'&' | b'(')) => {
+                out.push(Tok::Redirect {
+                    kind: Redir::Read,
+                    fd: "",
+                    op: "<",
+                });
+                i += 1;
+            }
+            c if is_plain(c) || c == b'\'' || c == b'"' => {
+                let start = i;
+                loop {
+                    match b.get(i) {
+                        Some(&x) if is_plain(x) => i += 1,
+                        Some(b'\'') => {
+                            let n = b[i + 1..].iter().position(|&x| x == b'\'')?;
+                            if !b[i + 1..i + 1 + n].is_ascii() {
+                                return None;
+                            }
+                            i += n + 2;
+                        }
+                        Some(b'"') => {
+                            let n = b[i + 1..].iter().position(|&x| x == b'"')?;
+                            let inner = &b[i + 1..i + 1 + n];
+                            if !inner.is_ascii()
+                                || inner
+                                    .iter()
+                                    .any(|x| matches!(x, b'$' | b'`' | b'\\' | b'!'))
+                            {
+                                return None;
+                            }
+                            i += n + 2;
+                        }
+                        None | Some(b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>') => {
+                            break
+                        }
+                        Some(_) => return None,
+                    }
+                }
+                out.push(Tok::Word(&text[start..i]));
+                word_end = i;
+            }
+            _ => return None,
+        }
+    }
+    pending.is_empty().then_some(out)
+}
+
+/// Builds the script: `and_or (separator and_or)*`, each `and_or` being pipelines joined by
+/// `&&`/`||` (newlines may follow an operator), each pipeline simple commands joined by `|`.
+fn assemble(toks: &[Tok<'_>]) -> Option<Script> {
+    let mut items = Vec::new();
+    let mut i = 0;
+    loop {
+        while matches!(toks.get(i), Some(Tok::Op(Op::Newline))) {
+            i += 1;
+        }
+        if i == toks.len() {
+            return Some(Script { items });
+        }
+        let first = pipeline(toks, &mut i)?;
+        let mut rest = Vec::new();
+        while let Some(Tok::Op(op @ (Op::And | Op::Or))) = toks.get(i) {
+            i += 1;
+            while matches!(toks.get(i), Some(Tok::Op(Op::Newline))) {
+                i += 1;
+            }
+            let connector = if *op == Op::And {
+                Connector::And
+            } else {
+                Connector::Or
+            };
+            rest.push((connector, pipeline(toks, &mut i)?));
+        }
+        items.push(Item {
+            and_or: AndOr { first, rest },
+            background: false,
+        });
+        match toks.get(i) {
+            None => return Some(Script { items }),
+            Some(Tok::Op(Op::Semi | Op::Newline)) => i += 1,
+            _ => return None,
+        }
+    }
+}
+
+fn pipeline(toks: &[Tok<'_>], i: &mut usize) -> Option<Pipeline> {
+    let mut cmds = vec![Command::Simple(simple(toks, i)?)];
+    while let Some(Tok::Op(Op::Pipe)) = toks.get(*i) {
+        *i += 1;
+        while matches!(toks.get(*i), Some(Tok::Op(Op::Newline))) {
+            *i += 1;
+        }
+        cmds.push(Command::Simple(simple(toks, i)?));
+    }
+    Some(Pipeline { cmds })
+}
+
+/// One simple command; its text is what brush-parser's `Display` prints: the items in
+/// order, one space apart.
+fn simple(toks: &[Tok<'_>], i: &mut usize) -> Option<Simple> {
+    let mut words = Vec::new();
+    let mut redirects = Vec::new();
+    let mut text = String::with_capacity(96);
+    while let Some(t) = toks.get(*i) {
+        let sep = if text.is_empty() { "" } else { " " };
+        match t {
+            Tok::Op(_) => break,
+            Tok::Word(w) => {
+                // A command name: not a reserved word; before it, no assignment.
+                if words.is_empty() && (RESERVED.contains(w) || w.contains('=')) {
+                    return None;
+                }
+                text.push_str(sep);
+                text.push_str(w);
+                words.push(Word(w.to_string()));
+            }
+            Tok::Redirect { kind, fd, op } => {
+                let Some(Tok::Word(target)) = toks.get(*i + 1) else {
+                    return None;
+                };
+                *i += 1;
+                for part in [sep, fd, op, " ", target] {
+                    text.push_str(part);
+                }
+                let file = |open| Redirect::File(open, Word(target.to_string()));
+                redirects.push(match kind {
+                    Redir::Read => file(Open::Read),
+                    Redir::Write => file(Open::Write),
+                    // As the adapter reads `>&word`: a number or `-` duplicates a descriptor.
+                    Redir::Dup => {
+                        let v = target.trim_end_matches('-');
+                        if v.bytes().all(|c| c.is_ascii_digit()) {
+                            Redirect::Dup
+                        } else {
+                            file(Open::Write)
+                        }
+                    }
+                });
+            }
+            Tok::HereDoc { tag, quoted, body } => {
+                for part in [sep, "<<", tag, "\n", body, tag, "\n"] {
+                    text.push_str(part);
+                }
+                redirects.push(Redirect::HereDoc {
+                    body: body.to_string(),
+                    expand: !quoted,
+                });
+            }
+        }
+        *i += 1;
+    }
+    if words.is_empty() && redirects.is_empty() {
+        return None;
+    }
+    Some(Simple {
+        assigns: Vec::new(),
+        words,
+        redirects,
+        text: text.into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn brush(text: &str) -> Result<Script, String> {
+        super::super::parse::parse_with_brush(text)
+    }
+
+    fn same(text: &str) -> bool {
+        let Some(quick) = parse(text) else {
+            return false;
+        };
+        let slow = brush(text).unwrap_or_else(|e| {
+            panic!("{text:?}: the fast path took text brush-parser refuses: {e}")
+        });
+        assert_eq!(format!("{quick:?}"), format!("{slow:?}"), "{text:?}");
+        true
+    }
+
+    #[test]
+    fn everyday_commands_take_the_fast_path_with_the_same_tree() {
+        for text in [
+            "",
+            "cargo build",
+            "cat > src/t.rs <<'EOF'\npub const A: u8 = 1; // $x `y`\n\tb\nEOF\necho done",
+            "sed -i 's/a/b/g' src/m.rs && echo 'mod m;' >> src/lib.rs\n",
+            "cat <<EOF > f\nbody $HOME\nEOF",
+            "cat << \"END\" | sh\nrm -rf x\nEND\n",
+            "git add -A && git commit -m \"feat: x y\" || echo failed; ls src/*.rs",
+            "a &&\n\n b |\n c ; d\n\n e ;",
+            "< in sort > out",
+            "echo a=b --x=y,z:1@2%3+4",
+            "cat <<EOF\nEOF",
+            "cat <<A - <<'B' > f\na\nA\n\nb\nB\necho",
+            "<<'EOF' <<'EOF'\nx $y\nEOF\n<<'EOF'\nx $y\nEOF\n",
+            "cargo test --lib 2>&1 | tail -n 40 > tmp/test.log && grep -c FAILED tmp/test.log || true",
+            "a >&2; a 2>/dev/null 1>>f; a >&f; a 2>&1- x; a >& -",
+        ] {
+            assert!(same(text), "{text:?} should take the fast path");
+        }
+    }
+
+    #[test]
+    fn anything_else_is_left_to_brush_parser() {
+        for text in [
+            "echo $x",
+            "echo \"$x\"",
+            "echo a\\ b",
+            "A=1 cmd",
+            "if true; then x; fi",
+            "cmd &",
+            "cmd 12>f",
+            "cat <<EOF 2 > f\nx\nEOF",
+            "x>f",
+            "cmd 2<f",
+            "cat <<-EOF\n\tx\n\tEOF",
+            "cat <<< x",
+            "cat <<EOF\nno end",
+            "echo # comment",
+            "(cd x)",
+            "{ a; }",
+            "echo é",
+            "a && ",
+            "; a",
+            "a ;; b",
+            "done",
+            "cmd >| f",
+            "cmd <> f",
+        ] {
+            assert!(parse(text).is_none(), "{text:?}");
+        }
+    }
+
+    /// Pieces of the subset, then (from [`IN_SUBSET`] on) pieces outside it.
+    const PIECES: &[&str] = &[
+        "echo",
+        "cat",
+        "sed",
+        "-i",
+        "'s/a/b/g'",
+        "src/lib.rs",
+        "\"x y\"",
+        "a=b",
+        "x'y'z",
+        "f*",
+        "'two\nlines'",
+        "&&",
+        "||",
+        "|",
+        ";",
+        "\n",
+        ">",
+        ">>",
+        "<",
+        "<<'EOF'",
+        "<<EOF",
+        "<< \"E\"",
+        "EOF",
+        "E",
+        "body $x",
+        "\t",
+        "2",
+        "=",
+        "?",
+        "<<'EOF'\nx $y\nEOF\n",
+        "<<EOF\n\tb 'c\nEOF",
+        "2>&1",
+        ">&",
+        "2>",
+        ">&2",
+        "1-",
+        "-",
+        "0",
+        "<<\"EOF\"",
+        "'EOF'",
+        "x\"y\"",
+        "\"\"",
+        "''",
+        "3",
+        "<<E",
+        "\"E\"",
+        // outside the subset
+        "A=1",
+        "if",
+        "done",
+        "in",
+        "~/x",
+        "#c",
+        "$x",
+        "'",
+        "\"",
+        "\"$a\"",
+        "é",
+        ";;",
+        "&",
+        ">|",
+        "12>&1",
+        "<<-EOF",
+        "(",
+        ")",
+        "{",
+        "}",
+        "[",
+        "]",
+        "\\",
+    ];
+    const IN_SUBSET: usize = 46;
+
+    /// Commands made of the pieces, mostly from the subset.
+    fn commands() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![6 => 0..IN_SUBSET, 1 => 0..PIECES.len()];
+        proptest::collection::vec((piece, 0..4usize), 0..16).prop_map(|picks| {
+            let mut text = String::new();
+            for (p, sep) in picks {
+                text.push_str(PIECES[p]);
+                text.push_str(["", " ", "\n", " "][sep]);
+            }
+            text
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 3000,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn the_fast_path_agrees_with_brush_parser(text in commands()) {
+            same(&text);
+        }
+    }
+}
