@@ -164,7 +164,9 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
         if env.fault.as_deref() == Some("panic") {
             panic!("fault injected by LANES_FAULT=panic");
         }
-        let mut stdin = Vec::new();
+        // Room for a typical input up front: growing from empty reads it 32 bytes first,
+        // then in doubling chunks, a system call each.
+        let mut stdin = Vec::with_capacity(64 * 1024);
         match std::io::stdin().lock().read_to_end(&mut stdin) {
             Ok(_) => hook::run(&stdin, env, &opts),
             Err(e) => Outcome::Block(format!(
