@@ -40,6 +40,8 @@ pub struct PatternList {
     compiled: OnceCell<Result<Lane, PolicyError>>,
     /// How many paths [`PatternList::find`] has answered without compiling the whole list.
     text_tests: Cell<u32>,
+    /// Whether every pattern is a literal path (see [`LiteralLane`]), once asked.
+    literal: Cell<Option<bool>>,
 }
 
 /// How many paths a list not yet compiled is tested against by its text before it is compiled
@@ -98,6 +100,7 @@ impl PatternList {
             pending: None,
             compiled: OnceCell::new(),
             text_tests: Cell::new(0),
+            literal: Cell::new(None),
         }
     }
 
@@ -108,6 +111,7 @@ impl PatternList {
             pending: Some(pending),
             compiled: OnceCell::new(),
             text_tests: Cell::new(0),
+            literal: Cell::new(None),
         }
     }
 
@@ -209,13 +213,32 @@ impl PatternList {
         file: &Path,
         source: &str,
     ) -> Result<Option<&str>, PolicyError> {
-        if self.compiled.get().is_none() && self.text_tests.get() < TEXT_TESTS {
+        // A literal list is compiled whole from its third path on: cheaper than a subset per
+        // path, while a call that judges a path or two (a Write) compiles only subsets.
+        let tests = self.text_tests.get();
+        if self.compiled.get().is_none() && tests < TEXT_TESTS && (tests < 2 || !self.is_literal())
+        {
             if let Some(found) = self.find_by_subset(path, is_dir, file, source) {
                 self.text_tests.set(self.text_tests.get() + 1);
                 return found;
             }
         }
         Ok(self.lane(file, source)?.find(path, is_dir))
+    }
+
+    /// True when every pattern is a literal path: such a list compiles without the glob engine,
+    /// for less than compiling the subset for one path costs.
+    fn is_literal(&self) -> bool {
+        if let Some(known) = self.literal.get() {
+            return known;
+        }
+        let literal = self.loaded().is_ok_and(|patterns| {
+            patterns
+                .iter()
+                .all(|p| anchor(&p.text).is_ok_and(|a| LiteralLane::new([a.as_str()]).is_some()))
+        });
+        self.literal.set(Some(literal));
+        literal
     }
 
     /// [`PatternList::find`] with the patterns that can bear on `path`; `None` when the whole
