@@ -18,8 +18,8 @@ pub use raw::{BashAction, BashSettings, Mode, Unassigned};
 use crate::path::RepoPath;
 use data::PolicyData;
 use owners::OwnerIndex;
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// The policy file name looked for in each directory.
 pub const POLICY_FILE: &str = "lanes.toml";
@@ -65,8 +65,8 @@ pub struct Policy {
     pub mcp_tools: Vec<(String, Vec<String>)>,
     /// `[bash]`: how Bash findings that no path settles are treated.
     pub bash: BashSettings,
-    /// The policy text, shared with the lists of a parsed-policy cache, which decode from it.
-    source: Arc<String>,
+    /// The policy text, for errors.
+    source: Source,
     /// Every role's `branches` globs, compiled on first use: (index into `roles`, matcher).
     branch_globs: std::cell::OnceCell<Result<Vec<(usize, globset::GlobMatcher)>, PolicyError>>,
     /// Which roles' lanes may hold a path, by its first component; built on first use.
@@ -82,6 +82,35 @@ pub struct Policy {
 /// Owner lookups answered with every role before the owner index is built: the hook judges
 /// one path, for which building the index costs more than reading each role's patterns once.
 const OWNER_LOOKUPS_WITHOUT_INDEX: u32 = 4;
+
+/// The policy text, for the line and column of errors: held when the policy was parsed,
+/// read back on first use when the policy came from the parsed-policy cache (a hook whose
+/// decision raises no error never reads it).
+#[derive(Debug, Default)]
+pub struct Source {
+    text: std::sync::OnceLock<String>,
+    cached: Option<cache::CachedText>,
+}
+
+impl From<String> for Source {
+    fn from(text: String) -> Source {
+        Source {
+            text: std::sync::OnceLock::from(text),
+            cached: None,
+        }
+    }
+}
+
+impl Source {
+    /// The text (read from the cache now if it is not yet held; empty when that fails, so
+    /// an error then has no line and column).
+    pub fn text(&self) -> &str {
+        self.text.get_or_init(|| match &self.cached {
+            Some(c) => c.text().unwrap_or_default(),
+            None => String::new(),
+        })
+    }
+}
 
 /// `[roles.NAME]`.
 #[derive(Debug)]
@@ -121,7 +150,7 @@ impl Policy {
     /// Checks `source` as the policy `file` of the project at `root` (already canonical).
     pub fn parse(file: &Path, root: &Path, source: String) -> Result<Policy, PolicyError> {
         let data = data::parse(file, &source)?;
-        Ok(Policy::assemble(file, root, Arc::new(source), data))
+        Ok(Policy::assemble(file, root, Source::from(source), data))
     }
 
     /// [`Policy::load`] for `lanes hook`, which runs on every tool call: a policy of 4 KiB or
@@ -132,21 +161,34 @@ impl Policy {
     ///
     /// Errors: as [`Policy::load`].
     pub fn load_cached(file: &Path) -> Result<Policy, PolicyError> {
-        let (source, root) = read(file)?;
+        let cannot_read =
+            |e: std::io::Error| PolicyError::file(file, format!("cannot read the policy: {e}"));
+        let mut text = std::fs::File::open(file).map_err(cannot_read)?;
+        let size = text.metadata().map_err(cannot_read)?.len();
+        let root = project_root(file)?;
+        let cache_file = root.join(cache::CACHE_FILE);
+        if size >= cache::MIN_SOURCE_BYTES as u64 {
+            // A hit compares the text with the cache's copy as it reads it, and keeps neither.
+            if let Some((data, cached)) = cache::read(&cache_file, file, &mut text, size) {
+                let source = Source {
+                    text: std::sync::OnceLock::new(),
+                    cached: Some(cached),
+                };
+                return Ok(Policy::assemble(file, &root, source, data));
+            }
+            text.rewind().map_err(cannot_read)?;
+        }
+        let mut source = String::new();
+        text.read_to_string(&mut source).map_err(cannot_read)?;
         if source.len() < cache::MIN_SOURCE_BYTES {
             return Policy::parse(file, &root, source);
-        }
-        let source = Arc::new(source);
-        let cache_file = root.join(cache::CACHE_FILE);
-        if let Some(data) = cache::read(&cache_file, file, &source) {
-            return Ok(Policy::assemble(file, &root, source, data));
         }
         let data = data::parse(file, &source)?;
         let owners = OwnerIndex::build(data.roles.iter().map(|r| r.write.try_patterns().ok()));
         // The decision never depends on the cache being written (a read-only checkout, a
         // full disk): the next run parses again.
         let _ = cache::write(&cache_file, &source, &data, &owners);
-        let policy = Policy::assemble(file, &root, source, data);
+        let policy = Policy::assemble(file, &root, Source::from(source), data);
         // Built for the cache anyway: a deny in this run uses it too.
         let _ = policy.owner_index.set(owners);
         Ok(policy)
@@ -154,7 +196,7 @@ impl Policy {
 
     /// The policy from its checked data plus what depends on where it lies: the file, the
     /// root, and the always-protected patterns (the policy file's target when it is a symlink).
-    fn assemble(file: &Path, root: &Path, source: Arc<String>, data: PolicyData) -> Policy {
+    fn assemble(file: &Path, root: &Path, source: Source, data: PolicyData) -> Policy {
         let mut builtin = vec!["**/.claude/".to_string(), "**/.git".to_string()];
         // `root` is the file's directory, already resolved: only a policy file that is itself
         // a symlink needs resolving again, to protect the file it points to.
@@ -298,8 +340,9 @@ impl Policy {
         let mut out = Vec::new();
         for (i, role) in self.roles.iter().enumerate() {
             for (glob, span) in role.branches.iter().zip(&role.branch_spans) {
-                let err =
-                    |m: String| PolicyError::at(&self.file, &self.source, Some(span.clone()), m);
+                let err = |m: String| {
+                    PolicyError::at(&self.file, self.source.text(), Some(span.clone()), m)
+                };
                 if glob.trim().is_empty() {
                     return Err(err("a branch glob may not be empty".into()));
                 }
@@ -360,7 +403,7 @@ impl Policy {
     fn signal_outside(&self, role: &Role, signal: &RepoPath) -> PolicyError {
         PolicyError::at(
             &self.file,
-            &self.source,
+            self.source.text(),
             role.signal_span.clone(),
             format!(
                 "signal `{signal}` of role `{}` lies outside the role's lanes",
@@ -393,7 +436,7 @@ impl Policy {
 
     /// The policy text, for tools that report positions (`lanes validate`).
     pub fn source(&self) -> &str {
-        self.source.as_str()
+        self.source.text()
     }
 }
 
@@ -424,17 +467,21 @@ fn glob_name_match(pattern: &str, name: &str) -> bool {
 fn read(file: &Path) -> Result<(String, PathBuf), PolicyError> {
     let source = std::fs::read_to_string(file)
         .map_err(|e| PolicyError::file(file, format!("cannot read the policy: {e}")))?;
+    Ok((source, project_root(file)?))
+}
+
+/// The project root: the directory of the policy `file`, canonicalized.
+fn project_root(file: &Path) -> Result<PathBuf, PolicyError> {
     let dir = match file.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let root = dir.canonicalize().map_err(|e| {
+    dir.canonicalize().map_err(|e| {
         PolicyError::file(
             file,
             format!("cannot resolve the project root {}: {e}", dir.display()),
         )
-    })?;
-    Ok((source, root))
+    })
 }
 
 /// Finds the policy for work done in `dir`: `explicit` when given (`--policy`,
