@@ -29,7 +29,7 @@ use super::data::{self, PolicyData};
 use super::lane::{Pattern, PatternList};
 use super::owners::OwnerIndex;
 use super::raw::{BashSettings, Mode, Unassigned};
-use super::{PolicyError, Role};
+use super::{PolicyError, Role, RoleDetails};
 use crate::path::RepoPath;
 use serde::{Deserialize, Serialize};
 use std::fs::File;
@@ -52,7 +52,7 @@ pub(crate) const MIN_SOURCE_BYTES: usize = 4 * 1024;
 const MAGIC: &[u8; 8] = b"lanes\xffpc";
 
 /// The layout version; bump it when the layout, [`Snapshot`] or the list encoding changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// The lanes version that wrote the cache: another version parses again, since what parsing
 /// derives from the text may have changed.
@@ -83,15 +83,22 @@ struct Snapshot<S> {
     owners: ListAt,
 }
 
-/// A [`Role`], its lane as a reference.
+/// A [`Role`], its lane and its details as references.
 #[derive(Serialize, Deserialize)]
 struct RoleSnapshot<S> {
     name: S,
-    description: Option<S>,
     write: ListAt,
     /// `None` for the default, the role's name alone.
     agents: Option<Vec<S>>,
     signal: Option<(S, Span)>,
+    /// The encoded [`Details`]; empty when they are all defaults.
+    details: ListAt,
+}
+
+/// The [`RoleDetails`] of a role, which the hook seldom needs: encoded on their own.
+#[derive(Serialize, Deserialize)]
+struct Details<S> {
+    description: Option<S>,
     signal_requires: Vec<S>,
     spawn: Vec<S>,
     branches: Vec<(S, Span)>,
@@ -178,9 +185,11 @@ impl CachedText {
     }
 }
 
-/// The pattern lists of a policy parsed again: each role's (in file order), shared, protected.
+/// The pattern lists of a policy parsed again: each role's (in file order), shared, protected;
+/// and each role's details.
 struct ReparsedLists {
     roles: Vec<Vec<Pattern>>,
+    details: Vec<RoleDetails>,
     shared: Vec<Pattern>,
     protected: Vec<Pattern>,
 }
@@ -281,31 +290,82 @@ impl LazyList {
     }
 
     fn reparsed(&self) -> Result<Vec<Pattern>, PolicyError> {
-        let cache = &self.cache;
-        let lists = cache
-            .reparsed
-            .get_or_init(|| {
-                let text = cache.text()?;
-                let data = data::parse(&cache.policy, &text)?;
-                if data.roles.len() != cache.roles {
-                    return Err(PolicyError::file(
-                        &cache.policy,
-                        format!("the parsed-policy cache {CACHE_FILE} does not match the policy; delete it"),
-                    ));
-                }
-                Ok(ReparsedLists {
-                    roles: data.roles.iter().map(|r| r.write.patterns().to_vec()).collect(),
-                    shared: data.shared.patterns().to_vec(),
-                    protected: data.protected.patterns().to_vec(),
-                })
-            })
-            .as_ref()
-            .map_err(Clone::clone)?;
+        let lists = self.cache.reparsed()?;
         Ok(match self.which {
             Which::Role(i) => lists.roles[i].clone(),
             Which::Shared => lists.shared.clone(),
             Which::Protected => lists.protected.clone(),
         })
+    }
+}
+
+/// The details of a role in a cache file, decoded when first needed (see [`Role::lazy`]).
+#[derive(Clone)]
+pub(crate) struct LazyDetails {
+    cache: Arc<CacheFile>,
+    role: usize,
+    at: ListAt,
+}
+
+impl std::fmt::Debug for LazyDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyDetails")
+            .field("role", &self.role)
+            .finish()
+    }
+}
+
+impl LazyDetails {
+    /// The details; when they cannot be read, do not match their checksum or do not decode,
+    /// the policy text parsed again gives them, and `None` when it does not parse either.
+    pub(crate) fn decode(&self) -> Option<RoleDetails> {
+        self.decode_cached().or_else(|| {
+            let lists = self.cache.reparsed().ok()?;
+            lists.details.get(self.role).cloned()
+        })
+    }
+
+    fn decode_cached(&self) -> Option<RoleDetails> {
+        let bytes = self.cache.bytes(self.at)?;
+        let d: Details<String> = postcard::from_bytes(&bytes).ok()?;
+        let (branches, branch_spans) = d
+            .branches
+            .into_iter()
+            .map(|(b, span)| (b, span.start..span.end))
+            .unzip();
+        Some(RoleDetails {
+            description: d.description,
+            signal_requires: d.signal_requires,
+            spawn: d.spawn,
+            branches,
+            branch_spans,
+        })
+    }
+}
+
+impl CacheFile {
+    /// The policy's lists and details from its text (read back from the cache) parsed
+    /// again, once.
+    fn reparsed(&self) -> Result<&ReparsedLists, PolicyError> {
+        self.reparsed
+            .get_or_init(|| {
+                let text = self.text()?;
+                let data = data::parse(&self.policy, &text)?;
+                if data.roles.len() != self.roles {
+                    return Err(PolicyError::file(
+                        &self.policy,
+                        format!("the parsed-policy cache {CACHE_FILE} does not match the policy; delete it"),
+                    ));
+                }
+                Ok(ReparsedLists {
+                    roles: data.roles.iter().map(|r| r.write.patterns().to_vec()).collect(),
+                    details: data.roles.iter().map(|r| r.details().clone()).collect(),
+                    shared: data.shared.patterns().to_vec(),
+                    protected: data.protected.patterns().to_vec(),
+                })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 }
 
@@ -395,35 +455,37 @@ pub(crate) fn read(
         })
     };
 
-    // Everything but the lists is taken now, and checked as far as it is cheap.
+    // Everything but the lists and details is taken now, and checked as far as it is cheap.
     let mut roles = Vec::with_capacity(snap.roles.len());
     for (i, r) in snap.roles.into_iter().enumerate() {
         if r.name.is_empty() {
             return None;
         }
-        let (signal, signal_span) = match r.signal {
-            None => (None, None),
-            Some((path, span)) => (
-                Some(RepoPath::new(Path::new(&path)).filter(|p| !p.is_root())?),
-                Some(span.start..span.end),
-            ),
+        let signal = match r.signal {
+            None => None,
+            Some((path, span)) => Some((
+                RepoPath::new(Path::new(&path)).filter(|p| !p.is_root())?,
+                span.start..span.end,
+            )),
         };
-        let (branches, branch_spans) = r
-            .branches
-            .into_iter()
-            .map(|(b, span)| (b, span.start..span.end))
-            .unzip();
-        roles.push(Role {
-            agents: r.agents.unwrap_or_else(|| vec![r.name.clone()]),
-            name: r.name,
-            description: r.description,
-            write: lazy(Which::Role(i), r.write)?,
-            signal,
-            signal_requires: r.signal_requires,
-            spawn: r.spawn,
-            branches,
-            signal_span,
-            branch_spans,
+        let write = lazy(Which::Role(i), r.write)?;
+        roles.push(if r.details.len == 0 {
+            Role::new(r.name, write, r.agents, signal, RoleDetails::default())
+        } else {
+            lists
+                .checked_add(r.details.start)?
+                .checked_add(r.details.len)?;
+            Role::lazy(
+                r.name,
+                write,
+                r.agents,
+                signal,
+                LazyDetails {
+                    cache: Arc::clone(&cache),
+                    role: i,
+                    at: r.details,
+                },
+            )
         });
     }
     let audit = match snap.audit {
@@ -545,28 +607,15 @@ fn encode(source: &str, data: &PolicyData, owners: &OwnerIndex) -> std::io::Resu
     };
     let mut roles: Vec<RoleSnapshot<&str>> = Vec::with_capacity(data.roles.len());
     for r in &data.roles {
-        roles.push(RoleSnapshot {
-            name: &r.name,
-            description: r.description.as_deref(),
-            write: put(&encoded(&r.write)?),
-            agents: (r.agents != [r.name.as_str()]).then(|| refs(&r.agents)),
-            signal: match (&r.signal, &r.signal_span) {
-                (None, _) => None,
-                (Some(path), Some(span)) => Some((
-                    utf8(path)?,
-                    Span {
-                        start: span.start,
-                        end: span.end,
-                    },
-                )),
-                (Some(_), None) => return Err(std::io::Error::other("a signal without a span")),
-            },
-            signal_requires: refs(&r.signal_requires),
-            spawn: refs(&r.spawn),
-            branches: r
+        let d = r.details();
+        let details = Details {
+            description: d.description.as_deref(),
+            signal_requires: refs(&d.signal_requires),
+            spawn: refs(&d.spawn),
+            branches: d
                 .branches
                 .iter()
-                .zip(&r.branch_spans)
+                .zip(&d.branch_spans)
                 .map(|(b, s)| {
                     (
                         b.as_str(),
@@ -577,6 +626,28 @@ fn encode(source: &str, data: &PolicyData, owners: &OwnerIndex) -> std::io::Resu
                     )
                 })
                 .collect(),
+        };
+        let details = if d.is_default() {
+            put(&[])
+        } else {
+            put(&postcard::to_allocvec(&details).map_err(std::io::Error::other)?)
+        };
+        roles.push(RoleSnapshot {
+            name: &r.name,
+            write: put(&encoded(&r.write)?),
+            agents: r.agents_written().map(refs),
+            signal: match (&r.signal, r.signal_span()) {
+                (None, _) => None,
+                (Some(path), Some(span)) => Some((
+                    utf8(path)?,
+                    Span {
+                        start: span.start,
+                        end: span.end,
+                    },
+                )),
+                (Some(_), None) => return Err(std::io::Error::other("a signal without a span")),
+            },
+            details,
         });
     }
     let shared = put(&encoded(&data.shared)?);
@@ -701,18 +772,19 @@ opaque = "deny"
             .roles
             .iter()
             .map(|r| {
+                let d = r.details();
                 format!(
                     "{} {:?} {:?} {:?} {:?}@{:?} {:?} {:?} {:?}@{:?}",
                     r.name,
-                    r.description,
+                    d.description,
                     list(&r.write),
-                    r.agents,
+                    r.agents(),
                     r.signal,
-                    r.signal_span,
-                    r.signal_requires,
-                    r.spawn,
-                    r.branches,
-                    r.branch_spans
+                    r.signal_span(),
+                    d.signal_requires,
+                    d.spawn,
+                    d.branches,
+                    d.branch_spans
                 )
             })
             .collect();
@@ -839,6 +911,30 @@ opaque = "deny"
         // Cut short, a list lies past the end: a miss.
         std::fs::write(&file, &good[..good.len() - 3]).unwrap();
         assert!(read_back(&file, POLICY).is_none());
+    }
+
+    /// A role's details (description, spawn, branches, ...) are decoded only when asked,
+    /// and damaged ones are taken from the policy text parsed again.
+    #[test]
+    fn damaged_role_details_are_taken_from_the_text_parsed_again() {
+        let data = parse(POLICY);
+        let (_dir, file) = cached(POLICY, &data);
+        let good = std::fs::read(&file).unwrap();
+        let (snap, _, lists_start) = snapshot(&good, POLICY);
+        assert_eq!(snap.roles[2].details.len, 0, "the reviewer sets no details");
+        let builder = snap.roles[1].details;
+        let at = lists_start + builder.start as usize;
+        assert!(good[at..at + builder.len as usize]
+            .windows(7)
+            .any(|w| w == b"build/*"));
+        for offset in [0, builder.len as usize / 2, builder.len as usize - 1] {
+            let mut bytes = good.clone();
+            bytes[at + offset] ^= 0x04;
+            std::fs::write(&file, &bytes).unwrap();
+            let back = read_back(&file, POLICY).unwrap();
+            assert_eq!(shown(&back), shown(&data), "byte {offset} of the details");
+            assert_eq!(back.roles[1].spawn(), ["reviewer"]);
+        }
     }
 
     /// The policy text of a hit is read back from the cache, for errors, only when asked.

@@ -112,27 +112,129 @@ impl Source {
     }
 }
 
-/// `[roles.NAME]`.
+/// `[roles.NAME]`. What every decision may need is in fields; the rest is behind methods,
+/// because a role taken from the parsed-policy cache decodes it only when first asked (a
+/// hook with hundreds of roles needs it for one role at most).
 #[derive(Debug)]
 pub struct Role {
     /// The table name.
     pub name: String,
-    /// `description`, used in messages and CLAUDE.md.
-    pub description: Option<String>,
     /// `write`: the role's lanes.
     pub write: PatternList,
-    /// `agents`: hook-input `agent_type` values that act as this role (default: the name).
-    pub agents: Vec<String>,
     /// `signal`: the role's handoff file; it must lie inside the role's lanes.
     pub signal: Option<RepoPath>,
-    /// `signal_requires`: text the signal file must contain to count as complete.
-    pub signal_requires: Vec<String>,
-    /// `spawn`: other roles whose subagents this role may start.
-    pub spawn: Vec<String>,
-    /// `branches`: git branch globs whose commits act as this role (`lanes check`).
-    pub branches: Vec<String>,
+    /// `agents` as written; `None` when not set (the role's name alone).
+    agents: Option<Vec<String>>,
     signal_span: Option<std::ops::Range<usize>>,
-    branch_spans: Vec<std::ops::Range<usize>>,
+    /// The rest of the role, set or decoded from `pending` on first use.
+    details: std::cell::OnceCell<RoleDetails>,
+    /// Where the details of a role from the cache are, until `details` is set.
+    pending: Option<cache::LazyDetails>,
+}
+
+/// The parts of a [`Role`] that few calls need.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct RoleDetails {
+    pub description: Option<String>,
+    pub signal_requires: Vec<String>,
+    pub spawn: Vec<String>,
+    pub branches: Vec<String>,
+    pub branch_spans: Vec<std::ops::Range<usize>>,
+}
+
+impl RoleDetails {
+    /// True when every part is left at its default (nothing needs decoding).
+    pub(crate) fn is_default(&self) -> bool {
+        self.description.is_none()
+            && self.signal_requires.is_empty()
+            && self.spawn.is_empty()
+            && self.branches.is_empty()
+    }
+}
+
+impl Role {
+    /// A role with its details at hand (parsed, or defaults).
+    pub(crate) fn new(
+        name: String,
+        write: PatternList,
+        agents: Option<Vec<String>>,
+        signal: Option<(RepoPath, std::ops::Range<usize>)>,
+        details: RoleDetails,
+    ) -> Role {
+        let (signal, signal_span) = signal.unzip();
+        Role {
+            name,
+            write,
+            signal,
+            agents,
+            signal_span,
+            details: std::cell::OnceCell::from(details),
+            pending: None,
+        }
+    }
+
+    /// A role whose details `pending` decodes on first use.
+    pub(crate) fn lazy(
+        name: String,
+        write: PatternList,
+        agents: Option<Vec<String>>,
+        signal: Option<(RepoPath, std::ops::Range<usize>)>,
+        pending: cache::LazyDetails,
+    ) -> Role {
+        let mut role = Role::new(name, write, agents, signal, RoleDetails::default());
+        role.details = std::cell::OnceCell::new();
+        role.pending = Some(pending);
+        role
+    }
+
+    /// `agents`: hook-input `agent_type` values that act as this role (default: the name).
+    pub fn agents(&self) -> &[String] {
+        self.agents
+            .as_deref()
+            .unwrap_or(std::slice::from_ref(&self.name))
+    }
+
+    /// `agents` as written, `None` when it is not set.
+    pub(crate) fn agents_written(&self) -> Option<&[String]> {
+        self.agents.as_deref()
+    }
+
+    /// Where `signal` is written in the policy text.
+    pub(crate) fn signal_span(&self) -> Option<std::ops::Range<usize>> {
+        self.signal_span.clone()
+    }
+
+    /// `description`, used in messages and CLAUDE.md.
+    pub fn description(&self) -> Option<&str> {
+        self.details().description.as_deref()
+    }
+
+    /// `signal_requires`: text the signal file must contain to count as complete.
+    pub fn signal_requires(&self) -> &[String] {
+        &self.details().signal_requires
+    }
+
+    /// `spawn`: other roles whose subagents this role may start.
+    pub fn spawn(&self) -> &[String] {
+        &self.details().spawn
+    }
+
+    /// `branches`: git branch globs whose commits act as this role (`lanes check`).
+    pub fn branches(&self) -> &[String] {
+        &self.details().branches
+    }
+
+    /// The details, decoded now for a role from the cache. Details the cache cannot give
+    /// (damaged, and the policy text no longer parses, which lanes never writes) are left
+    /// empty, which fails closed: no `spawn` allows a subagent.
+    pub(crate) fn details(&self) -> &RoleDetails {
+        self.details.get_or_init(|| {
+            self.pending
+                .as_ref()
+                .and_then(cache::LazyDetails::decode)
+                .unwrap_or_default()
+        })
+    }
 }
 
 impl Policy {
@@ -281,7 +383,7 @@ impl Policy {
     pub fn role_for_agent(&self, agent_type: &str) -> Option<&Role> {
         self.roles
             .iter()
-            .find(|r| r.agents.iter().any(|a| a == agent_type))
+            .find(|r| r.agents().iter().any(|a| a == agent_type))
     }
 
     /// The first role (in file order) whose `branches` globs match `branch` (a short branch
@@ -339,7 +441,8 @@ impl Policy {
     fn compile_branch_globs(&self) -> Result<Vec<(usize, globset::GlobMatcher)>, PolicyError> {
         let mut out = Vec::new();
         for (i, role) in self.roles.iter().enumerate() {
-            for (glob, span) in role.branches.iter().zip(&role.branch_spans) {
+            let details = role.details();
+            for (glob, span) in details.branches.iter().zip(&details.branch_spans) {
                 let err = |m: String| {
                     PolicyError::at(&self.file, self.source.text(), Some(span.clone()), m)
                 };
@@ -404,7 +507,7 @@ impl Policy {
         PolicyError::at(
             &self.file,
             self.source.text(),
-            role.signal_span.clone(),
+            role.signal_span(),
             format!(
                 "signal `{signal}` of role `{}` lies outside the role's lanes",
                 role.name
@@ -537,7 +640,7 @@ paths = ["contracts/"]
             p.roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
             ["researcher", "builder", "reviewer"]
         );
-        assert_eq!(p.role("builder").unwrap().agents, ["builder"]);
+        assert_eq!(p.role("builder").unwrap().agents(), ["builder"]);
         assert_eq!(p.role_for_agent("researcher").unwrap().name, "researcher");
         assert_eq!(p.audit.as_ref().unwrap().to_string(), ".lanes/audit.jsonl");
         let builtin: Vec<_> = p
