@@ -34,10 +34,11 @@ pub struct Pattern {
 #[derive(Debug, Default)]
 pub struct PatternList {
     /// The patterns, or why a list from the cache could not be had (see [`PatternList::lane`]).
-    patterns: OnceCell<Result<Vec<Pattern>, PolicyError>>,
+    /// (Errors and lanes are boxed: a policy holds a list per role, most never compiled.)
+    patterns: OnceCell<Result<Vec<Pattern>, Box<PolicyError>>>,
     /// Where the patterns of a list from the cache are, until `patterns` is set.
     pending: Option<LazyList>,
-    compiled: OnceCell<Result<Lane, PolicyError>>,
+    compiled: OnceCell<Result<Box<Lane>, Box<PolicyError>>>,
     /// How many paths [`PatternList::find`] has answered without compiling the whole list.
     text_tests: Cell<u32>,
 }
@@ -115,11 +116,12 @@ impl PatternList {
     fn loaded(&self) -> Result<&[Pattern], &PolicyError> {
         self.patterns
             .get_or_init(|| match &self.pending {
-                Some(p) => p.decode(),
+                Some(p) => p.decode().map_err(Box::new),
                 None => Ok(Vec::new()),
             })
             .as_ref()
             .map(Vec::as_slice)
+            .map_err(|e| &**e)
     }
 
     /// The patterns, or the error of a list from the cache that could be neither decoded
@@ -256,11 +258,14 @@ impl PatternList {
     pub fn lane(&self, file: &Path, source: &Source) -> Result<&Lane, PolicyError> {
         self.compiled
             .get_or_init(|| {
-                let patterns = self.loaded().map_err(Clone::clone)?;
+                let patterns = self.loaded().map_err(|e| Box::new(e.clone()))?;
                 Lane::compile(patterns, file, source)
+                    .map(Box::new)
+                    .map_err(Box::new)
             })
             .as_ref()
-            .map_err(Clone::clone)
+            .map(|lane| &**lane)
+            .map_err(|e| (**e).clone())
     }
 }
 

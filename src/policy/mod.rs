@@ -126,11 +126,21 @@ pub struct Role {
     /// `agents` as written; `None` when not set (the role's name alone).
     agents: Option<Vec<String>>,
     signal_span: Option<std::ops::Range<usize>>,
-    /// The rest of the role, set or decoded from `pending` on first use.
-    details: std::cell::OnceCell<RoleDetails>,
+    /// The rest of the role, set or decoded from `pending` on first use; `None` when all
+    /// of it is left at its defaults (boxed: a policy holds hundreds of roles).
+    details: std::cell::OnceCell<Option<Box<RoleDetails>>>,
     /// Where the details of a role from the cache are, until `details` is set.
     pending: Option<cache::LazyDetails>,
 }
+
+/// The details of a role that sets none of them.
+static NO_DETAILS: RoleDetails = RoleDetails {
+    description: None,
+    signal_requires: Vec::new(),
+    spawn: Vec::new(),
+    branches: Vec::new(),
+    branch_spans: Vec::new(),
+};
 
 /// The parts of a [`Role`] that few calls need.
 #[derive(Debug, Default, Clone)]
@@ -168,7 +178,7 @@ impl Role {
             signal,
             agents,
             signal_span,
-            details: std::cell::OnceCell::from(details),
+            details: std::cell::OnceCell::from((!details.is_default()).then(|| Box::new(details))),
             pending: None,
         }
     }
@@ -228,12 +238,15 @@ impl Role {
     /// (damaged, and the policy text no longer parses, which lanes never writes) are left
     /// empty, which fails closed: no `spawn` allows a subagent.
     pub(crate) fn details(&self) -> &RoleDetails {
-        self.details.get_or_init(|| {
-            self.pending
-                .as_ref()
-                .and_then(cache::LazyDetails::decode)
-                .unwrap_or_default()
-        })
+        self.details
+            .get_or_init(|| {
+                self.pending
+                    .as_ref()
+                    .and_then(cache::LazyDetails::decode)
+                    .map(Box::new)
+            })
+            .as_deref()
+            .unwrap_or(&NO_DETAILS)
     }
 }
 
