@@ -10,9 +10,9 @@
 //! Layout: [`MAGIC`], the format (`u32`, little-endian), the lanes version (a length byte and
 //! the text), the policy text (a `u64` length and the bytes), the length and [`checksum`] of
 //! the [`Snapshot`] (two `u64`), the snapshot in postcard (a compact, documented serde
-//! format: everything but the pattern lists and the owner index), then the lists and the
-//! index, each encoded on its own with its checksum in the snapshot, so that the hook reads
-//! and decodes only what a decision needs. A pattern keeps its text and its span.
+//! format: everything but the pattern lists, the owner index and each role's details), then
+//! those, each encoded on its own after its checksum, so that the hook reads and decodes
+//! only what a decision needs. A pattern keeps its text and its span.
 //!
 //! What a hit costs does not grow with the policy as a whole. The two texts are compared a
 //! piece at a time in two small buffers, and neither is kept: the copy in the cache was
@@ -52,7 +52,7 @@ pub(crate) const MIN_SOURCE_BYTES: usize = 4 * 1024;
 const MAGIC: &[u8; 8] = b"lanes\xffpc";
 
 /// The layout version; bump it when the layout, [`Snapshot`] or the list encoding changes.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
 /// The lanes version that wrote the cache: another version parses again, since what parsing
 /// derives from the text may have changed.
@@ -116,14 +116,18 @@ struct Span {
     end: usize,
 }
 
-/// Where one encoded list (or the owner index) lies, relative to the end of the snapshot,
-/// and the [`checksum`] of its bytes.
+/// Where one encoded list (or the owner index, or a role's details) lies, relative to the
+/// end of the snapshot: the [`checksum`] of the encoding (a `u64`, little-endian), then the
+/// encoding. The checksum is not in the snapshot, which then decodes two varints a list
+/// instead of three, the third mostly ten bytes long.
 #[derive(Serialize, Deserialize, Clone, Copy)]
 struct ListAt {
     start: u64,
     len: u64,
-    sum: u64,
 }
+
+/// The [`ListAt`] of details left at their defaults: nothing is written or read.
+const NOWHERE: ListAt = ListAt { start: 0, len: 0 };
 
 /// A cache file found to match the policy text, kept open for its lazy lists.
 #[derive(Debug)]
@@ -144,16 +148,20 @@ struct CacheFile {
 }
 
 impl CacheFile {
-    /// The bytes of `at`, when they lie inside the file, can be read and match their checksum.
+    /// The encoding at `at`, when it lies inside the file, can be read and matches its
+    /// checksum.
     fn bytes(&self, at: ListAt) -> Option<Vec<u8>> {
         let start = self.lists.checked_add(at.start)?;
         let end = start.checked_add(at.len)?;
-        if end > self.size {
+        if end > self.size || at.len < 8 {
             return None;
         }
-        let mut bytes = vec![0; usize::try_from(at.len).ok()?];
-        self.file.read_exact_at(&mut bytes, start).ok()?;
-        (checksum(&bytes) == at.sum).then_some(bytes)
+        // Two reads, so the encoding lands where it is used (the owner index is large).
+        let mut sum = [0u8; 8];
+        self.file.read_exact_at(&mut sum, start).ok()?;
+        let mut bytes = vec![0; usize::try_from(at.len - 8).ok()?];
+        self.file.read_exact_at(&mut bytes, start + 8).ok()?;
+        (checksum(&bytes) == u64::from_le_bytes(sum)).then_some(bytes)
     }
 
     /// The policy text, read back from the file, where it was found equal to `lanes.toml`.
@@ -596,9 +604,9 @@ fn encode(source: &str, data: &PolicyData, owners: &OwnerIndex) -> std::io::Resu
     let mut put = |bytes: &[u8]| {
         let at = ListAt {
             start: lists.len() as u64,
-            len: bytes.len() as u64,
-            sum: checksum(bytes),
+            len: 8 + bytes.len() as u64,
         };
+        lists.extend(checksum(bytes).to_le_bytes());
         lists.extend_from_slice(bytes);
         at
     };
@@ -628,7 +636,7 @@ fn encode(source: &str, data: &PolicyData, owners: &OwnerIndex) -> std::io::Resu
                 .collect(),
         };
         let details = if d.is_default() {
-            put(&[])
+            NOWHERE
         } else {
             put(&postcard::to_allocvec(&details).map_err(std::io::Error::other)?)
         };
@@ -884,8 +892,8 @@ opaque = "deny"
         let (snap, _, lists_start) = snapshot(&good, POLICY);
         // The builder's list, `["src/", "package.json"]`: its length (2), then per pattern
         // (gap, span length, text), the text being its length and bytes.
-        let builder = lists_start + snap.roles[1].write.start as usize;
-        let encoded = &good[builder..builder + snap.roles[1].write.len as usize];
+        let builder = lists_start + snap.roles[1].write.start as usize + 8;
+        let encoded = &good[builder..builder + snap.roles[1].write.len as usize - 8];
         assert_eq!(encoded[0], 2, "{encoded:?}");
         let text = encoded.windows(4).position(|w| w == b"src/").unwrap();
         assert_eq!(

@@ -191,10 +191,16 @@ impl Role {
         signal: Option<(RepoPath, std::ops::Range<usize>)>,
         pending: cache::LazyDetails,
     ) -> Role {
-        let mut role = Role::new(name, write, agents, signal, RoleDetails::default());
-        role.details = std::cell::OnceCell::new();
-        role.pending = Some(pending);
-        role
+        let (signal, signal_span) = signal.unzip();
+        Role {
+            name,
+            write,
+            signal,
+            agents,
+            signal_span,
+            details: std::cell::OnceCell::new(),
+            pending: Some(pending),
+        }
     }
 
     /// `agents`: hook-input `agent_type` values that act as this role (default: the name).
