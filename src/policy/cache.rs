@@ -14,16 +14,17 @@
 //! those, each encoded on its own after its checksum, so that the hook reads and decodes
 //! only what a decision needs. A pattern keeps its text and its span.
 //!
-//! What a hit costs does not grow with the policy as a whole. The two texts are compared a
-//! piece at a time in two small buffers, and neither is kept: the copy in the cache was
-//! valid UTF-8 when it was written, and byte equality carries that over. The text is read
+//! A hit reads both texts in full (their equality is what it trusts), but a piece at a time
+//! in two small buffers, and keeps neither: the copy in the cache was valid UTF-8 when it
+//! was written, and byte equality carries that over. Beyond that it decodes the snapshot
+//! (each role's name, agents and signal: what resolving the role needs). The text is read
 //! back (from the cache) only for the line and column of an error. Lists are read with
 //! positioned reads from the open file when first needed. Page faults, not instructions, are
 //! most of what a large file costs a hook, which is why nothing is read whole.
 //!
 //! Damage (not forgery: whoever can write the cache can write `lanes.toml`) is caught by the
-//! checksums: a damaged snapshot is a miss; a damaged list is taken from the policy text
-//! parsed again; a damaged owner index is built again.
+//! checksums: a damaged snapshot is a miss; a damaged list or role's details are taken
+//! from the policy text parsed again; a damaged owner index is built again.
 
 use super::data::{self, PolicyData};
 use super::lane::{Pattern, PatternList};
