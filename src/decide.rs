@@ -559,7 +559,7 @@ pub fn decide_spawn(policy: &Policy, actor: &Actor<'_>, subagent_type: Option<&s
         (Actor::Role(role, _), Some(t)) if t.name == role.name => {
             Rule::SpawnAllowed { why: "same role" }
         }
-        (Actor::Role(role, _), Some(t)) if role.spawn.contains(&t.name) => Rule::SpawnAllowed {
+        (Actor::Role(role, _), Some(t)) if role.spawn().contains(&t.name) => Rule::SpawnAllowed {
             why: "listed in spawn",
         },
         (Actor::Role(..), Some(t)) => Rule::SpawnDenied {

@@ -389,7 +389,7 @@ fn judge_finding(
         }
         Found::Tamper { what, role } => {
             if let (Some(set), Actor::Role(r, _)) = (role, actor) {
-                if r.name == *set || r.agents.contains(set) {
+                if r.name == *set || r.agents().contains(set) {
                     return Ok(Vec::new()); // the session's own role: nothing changes
                 }
             }

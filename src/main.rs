@@ -400,7 +400,7 @@ fn wait_main(args: cli::WaitArgs, env: &Env) -> ExitCode {
         settle: args.settle,
         ..WaitOptions::default()
     };
-    match signal::wait(&file, &role.signal_requires, &opts) {
+    match signal::wait(&file, role.signal_requires(), &opts) {
         Ok(WaitOutcome::Complete { waited, .. }) => {
             eprintln!(
                 "lanes: {sig} of role '{}' is complete (waited {:.1} s)",

@@ -84,7 +84,7 @@ pub fn deny_reason(policy: &Policy, actor: &Actor<'_>, what: &str, rule: &Rule) 
         return format!("lanes blocked {what}: {why}.");
     };
     let mut out = format!("lanes blocked {what}: {why}. You are the {}", role.name);
-    if let Some(d) = &role.description {
+    if let Some(d) = role.description() {
         out.push_str(&format!(" ({})", d.trim_end_matches('.')));
     }
     let own = list(

@@ -102,7 +102,7 @@ pub fn status(policy: &Policy, settle: Duration, home: Option<&Path>) -> Status 
     for r in &policy.roles {
         let signal = r.signal.as_ref().map(|s| {
             let state =
-                match signal::check(&policy.root.join(s.as_path()), &r.signal_requires, settle) {
+                match signal::check(&policy.root.join(s.as_path()), r.signal_requires(), settle) {
                     Ok(st) => st,
                     Err(e) => {
                         problems.push(format!(
@@ -120,7 +120,7 @@ pub fn status(policy: &Policy, settle: Duration, home: Option<&Path>) -> Status 
         roles.push(RoleStatus {
             name: r.name.clone(),
             lanes: r.write.patterns().iter().map(|p| p.text.clone()).collect(),
-            agents: r.agents.clone(),
+            agents: r.agents().to_vec(),
             signal,
         });
     }

@@ -280,7 +280,7 @@ impl Warnings<'_> {
                     ..Diagnostic::from_error("no-lanes", e)
                 });
             }
-            if role.signal.is_none() && !role.signal_requires.is_empty() {
+            if role.signal.is_none() && !role.signal_requires().is_empty() {
                 self.warn(
                     "signal-requires",
                     None,

@@ -270,3 +270,43 @@ fn hooks_started_together_on_a_cold_cache_all_decide_the_same() {
         "the cache they left decides the same"
     );
 }
+
+/// On a hit the policy text is not kept: an error found while deciding (a pattern that does
+/// not compile, a signal file outside its lane) reads it back, and names the same line,
+/// column and key as without the cache.
+#[test]
+fn errors_found_on_a_hit_name_the_same_place_as_without_the_cache() {
+    let policy = large_policy().replacen(
+        "[shared]",
+        "[roles.odd]\ndescription = \"Odd.\"\nwrite = [\"odd/\", \"./caf\u{e9}/\"]\n\n\
+         [roles.lost]\nwrite = [\"lost/\"]\nsignal = \"elsewhere/DONE.md\"\n\n[shared]",
+        1,
+    );
+    let r = Repo::new(&policy);
+    let calls = [("odd", "odd/a.rs"), ("lost", "lost/a.rs")];
+    let cold: Vec<String> = calls
+        .iter()
+        .map(|(role, path)| {
+            let _ = fs::remove_dir_all(r.root.join(".lanes/cache"));
+            r.hook().role(role).write(path).run().blocked()
+        })
+        .collect();
+    assert!(
+        cold[0].contains("roles.odd.write: invalid pattern"),
+        "{}",
+        cold[0]
+    );
+    assert!(cold[1].contains("roles.lost.signal: signal"), "{}", cold[1]);
+    // The line of `./café/` and its column in characters: the text read back is the same.
+    let line = policy[..policy.find("\"./caf").unwrap()].lines().count();
+    assert!(
+        cold[0].contains(&format!("lanes.toml:{line}:18: ")),
+        "{}",
+        cold[0]
+    );
+    assert!(r.root.join(CACHE).exists());
+    for ((role, path), cold) in calls.iter().zip(&cold) {
+        let warm = r.hook().role(role).write(path).run().blocked();
+        assert_eq!(&warm, cold, "{role} writing {path}");
+    }
+}

@@ -417,7 +417,7 @@ impl<'a> Judge<'a> {
         }
         let mut actor = role::resolve(self.policy, &claims);
         if matches!(actor, Actor::Unassigned)
-            && self.policy.roles.iter().any(|r| !r.branches.is_empty())
+            && self.policy.roles.iter().any(|r| !r.branches().is_empty())
         {
             if let Some(role) = self.branch_role()? {
                 actor = Actor::Role(role, RoleSource::Branch);

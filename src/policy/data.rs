@@ -3,7 +3,9 @@
 //! version), which is what lets [`super::cache`] keep it between hook runs.
 
 use super::raw::{AuditSetting, BashSettings, Mode, RawPolicy, Unassigned};
-use super::{Pattern, PatternList, PolicyError, Role, DEFAULT_AUDIT, DEFAULT_MCP_TOOLS};
+use super::{
+    Pattern, PatternList, PolicyError, Role, RoleDetails, DEFAULT_AUDIT, DEFAULT_MCP_TOOLS,
+};
 use crate::path::RepoPath;
 use indexmap::IndexMap;
 use std::collections::{HashMap, HashSet};
@@ -61,21 +63,22 @@ pub(crate) fn parse(file: &Path, source: &str) -> Result<PolicyData, PolicyError
         if name.is_empty() {
             return Err(at(name_span, "a role needs a name".into()));
         }
-        let agents: Vec<String> = match r.agents {
-            None => vec![name.clone()],
-            Some(list) => list
-                .into_iter()
-                .map(|a| (a.span(), a.into_inner()))
-                .map(|(span, a)| {
-                    if a.is_empty() {
-                        Err(at(span, "an agent name may not be empty".into()))
-                    } else {
-                        Ok(a)
-                    }
-                })
-                .collect::<Result<_, _>>()?,
+        let agents: Option<Vec<String>> = match r.agents {
+            None => None,
+            Some(list) => Some(
+                list.into_iter()
+                    .map(|a| (a.span(), a.into_inner()))
+                    .map(|(span, a)| {
+                        if a.is_empty() {
+                            Err(at(span, "an agent name may not be empty".into()))
+                        } else {
+                            Ok(a)
+                        }
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
         };
-        for a in &agents {
+        for a in agents.as_deref().unwrap_or(std::slice::from_ref(&name)) {
             if let Some(other) = agent_owner.insert(a.clone(), name.clone()) {
                 if other != name {
                     return Err(at(name_span.clone(), format!(
@@ -92,10 +95,10 @@ pub(crate) fn parse(file: &Path, source: &str) -> Result<PolicyData, PolicyError
                 ));
             }
         }
-        let (signal, signal_span) = match r.signal {
-            None => (None, None),
+        let signal = match r.signal {
+            None => None,
             Some(s) => match RepoPath::new(Path::new(s.get_ref())) {
-                Some(p) if !p.is_root() => (Some(p), Some(s.span())),
+                Some(p) if !p.is_root() => Some((p, s.span())),
                 _ => {
                     return Err(at(
                         s.span(),
@@ -107,18 +110,14 @@ pub(crate) fn parse(file: &Path, source: &str) -> Result<PolicyData, PolicyError
                 }
             },
         };
-        roles.push(Role {
+        let details = RoleDetails {
             description: r.description,
-            write: patterns(r.write),
-            agents,
-            signal,
             signal_requires: r.signal_requires,
             spawn: r.spawn.into_iter().map(Spanned::into_inner).collect(),
             branch_spans: r.branches.iter().map(Spanned::span).collect(),
             branches: r.branches.into_iter().map(Spanned::into_inner).collect(),
-            signal_span,
-            name,
-        });
+        };
+        roles.push(Role::new(name, patterns(r.write), agents, signal, details));
     }
 
     let mut mcp_tools: IndexMap<String, Vec<String>> = DEFAULT_MCP_TOOLS

@@ -42,7 +42,13 @@ impl PolicyError {
     ) -> PolicyError {
         let mut err = PolicyError::file(file, message);
         if let Some(span) = span {
-            let offset = span.start.min(source.len());
+            // A span from the parsed-policy cache is not checked against the text when it is
+            // read: keep it inside the text and on a character boundary, so a damaged one
+            // misplaces a message instead of panicking.
+            let mut offset = span.start.min(source.len());
+            while !source.is_char_boundary(offset) {
+                offset -= 1;
+            }
             let before = &source[..offset];
             let line = before.matches('\n').count() + 1;
             let line_start = before.rfind('\n').map_or(0, |i| i + 1);

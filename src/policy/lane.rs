@@ -9,7 +9,7 @@
 
 use super::cache::LazyList;
 use super::literal::{Hit, LiteralLane};
-use super::PolicyError;
+use super::{PolicyError, Source};
 use crate::path::RepoPath;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::Match;
@@ -34,10 +34,11 @@ pub struct Pattern {
 #[derive(Debug, Default)]
 pub struct PatternList {
     /// The patterns, or why a list from the cache could not be had (see [`PatternList::lane`]).
-    patterns: OnceCell<Result<Vec<Pattern>, PolicyError>>,
+    /// (Errors and lanes are boxed: a policy holds a list per role, most never compiled.)
+    patterns: OnceCell<Result<Vec<Pattern>, Box<PolicyError>>>,
     /// Where the patterns of a list from the cache are, until `patterns` is set.
     pending: Option<LazyList>,
-    compiled: OnceCell<Result<Lane, PolicyError>>,
+    compiled: OnceCell<Result<Box<Lane>, Box<PolicyError>>>,
     /// How many paths [`PatternList::find`] has answered without compiling the whole list.
     text_tests: Cell<u32>,
     /// Whether every pattern is a literal path (see [`LiteralLane`]), once asked.
@@ -119,11 +120,12 @@ impl PatternList {
     fn loaded(&self) -> Result<&[Pattern], &PolicyError> {
         self.patterns
             .get_or_init(|| match &self.pending {
-                Some(p) => p.decode(),
+                Some(p) => p.decode().map_err(Box::new),
                 None => Ok(Vec::new()),
             })
             .as_ref()
             .map(Vec::as_slice)
+            .map_err(|e| &**e)
     }
 
     /// The patterns, or the error of a list from the cache that could be neither decoded
@@ -205,13 +207,14 @@ impl PatternList {
     /// negation or not. A list with a pattern that might not compile is compiled whole, so
     /// its error surfaces as it would.
     ///
-    /// `file` and `source` are the policy's, for errors. Errors: as [`PatternList::lane`].
+    /// `file` and `source` are the policy's, for errors (the text is read only for one).
+    /// Errors: as [`PatternList::lane`].
     pub fn find(
         &self,
         path: &RepoPath,
         is_dir: bool,
         file: &Path,
-        source: &str,
+        source: &Source,
     ) -> Result<Option<&str>, PolicyError> {
         // A literal list is compiled whole from its third path on: cheaper than a subset per
         // path, while a call that judges a path or two (a Write) compiles only subsets.
@@ -248,7 +251,7 @@ impl PatternList {
         path: &RepoPath,
         is_dir: bool,
         file: &Path,
-        source: &str,
+        source: &Source,
     ) -> Option<Result<Option<&str>, PolicyError>> {
         let patterns = self.loaded().ok()?;
         let components: Vec<&[u8]> = path.as_path().iter().map(OsStr::as_encoded_bytes).collect();
@@ -275,19 +278,22 @@ impl PatternList {
 
     /// The compiled lane. Errors name the policy file, line and column of the bad pattern;
     /// the same error is returned on every call.
-    pub fn lane(&self, file: &Path, source: &str) -> Result<&Lane, PolicyError> {
+    pub fn lane(&self, file: &Path, source: &Source) -> Result<&Lane, PolicyError> {
         self.compiled
             .get_or_init(|| {
-                let patterns = self.loaded().map_err(Clone::clone)?;
+                let patterns = self.loaded().map_err(|e| Box::new(e.clone()))?;
                 Lane::compile(patterns, file, source)
+                    .map(Box::new)
+                    .map_err(Box::new)
             })
             .as_ref()
-            .map_err(Clone::clone)
+            .map(|lane| &**lane)
+            .map_err(|e| (**e).clone())
     }
 }
 
 impl Lane {
-    fn compile(patterns: &[Pattern], file: &Path, source: &str) -> Result<Lane, PolicyError> {
+    fn compile(patterns: &[Pattern], file: &Path, source: &Source) -> Result<Lane, PolicyError> {
         let mut originals = Vec::with_capacity(patterns.len());
         let mut heads = Some(Vec::new());
         let mut anywhere = Vec::new();
@@ -296,7 +302,7 @@ impl Lane {
             let anchored = anchor(&p.text).map_err(|m| {
                 PolicyError::at(
                     file,
-                    source,
+                    source.text(),
                     p.span.clone(),
                     format!("invalid pattern `{}`: {m}", p.text),
                 )
@@ -318,7 +324,7 @@ impl Lane {
                     builder.add_line(None, anchored).map_err(|e| {
                         PolicyError::at(
                             file,
-                            source,
+                            source.text(),
                             p.span.clone(),
                             format!("invalid pattern `{text}`: {e}"),
                         )
@@ -715,7 +721,7 @@ mod tests {
                 span: None,
             })
             .collect::<Vec<_>>();
-        Lane::compile(&ps, Path::new("lanes.toml"), "").unwrap()
+        Lane::compile(&ps, Path::new("lanes.toml"), &Source::default()).unwrap()
     }
 
     fn rp(s: &str) -> RepoPath {
@@ -961,7 +967,9 @@ mod tests {
             for p in paths {
                 for is_dir in [false, true] {
                     let list = PatternList::new(patterns.clone());
-                    let got = list.find(&rp(p), is_dir, Path::new("l"), "").unwrap();
+                    let got = list
+                        .find(&rp(p), is_dir, Path::new("l"), &Source::default())
+                        .unwrap();
                     // Classes may be malformed: such a list is compiled whole.
                     let whole_needed = set.iter().any(|t| t.contains('['));
                     assert_eq!(
@@ -983,7 +991,7 @@ mod tests {
         }]);
         assert!(
             broken
-                .find(&rp("docs/a"), false, Path::new("l"), "")
+                .find(&rp("docs/a"), false, Path::new("l"), &Source::default())
                 .is_err(),
             "a pattern that may not compile is compiled, and its error returned, for any path"
         );
@@ -1070,7 +1078,7 @@ mod tests {
                 span: None,
             }];
             let list = PatternList::new(ps.clone());
-            let Ok(compiled) = Lane::compile(&ps, Path::new("l"), "") else {
+            let Ok(compiled) = Lane::compile(&ps, Path::new("l"), &Source::default()) else {
                 // A list that does not compile is never skipped: its error must surface.
                 for path in paths {
                     assert!(
@@ -1158,7 +1166,10 @@ mod tests {
             text: "src/".into(),
             span: None,
         }]);
-        let find = |p: &str| l.find(&rp(p), false, Path::new("l"), "").unwrap();
+        let find = |p: &str| {
+            l.find(&rp(p), false, Path::new("l"), &Source::default())
+                .unwrap()
+        };
         assert_eq!(find("src/a.rs"), Some("src/"));
         for _ in 1..TEXT_TESTS {
             assert_eq!(find("docs/a.md"), None);
@@ -1210,7 +1221,8 @@ mod tests {
             text: "./src".into(),
             span: Some(at..at + 7),
         }];
-        let e = Lane::compile(&ps, Path::new("lanes.toml"), src).unwrap_err();
+        let e = Lane::compile(&ps, Path::new("lanes.toml"), &Source::from(src.to_string()))
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
             "lanes.toml:2:10: roles.b.write: invalid pattern `./src`: patterns are anchored at the project root and may not contain `.` or `..` components"
@@ -1231,7 +1243,7 @@ mod tests {
                 span: None,
             }];
             assert!(
-                Lane::compile(&ps, Path::new("l"), "").is_err(),
+                Lane::compile(&ps, Path::new("l"), &Source::default()).is_err(),
                 "{bad:?} should be rejected"
             );
         }

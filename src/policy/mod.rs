@@ -18,8 +18,8 @@ pub use raw::{BashAction, BashSettings, Mode, Unassigned};
 use crate::path::RepoPath;
 use data::PolicyData;
 use owners::OwnerIndex;
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// The policy file name looked for in each directory.
 pub const POLICY_FILE: &str = "lanes.toml";
@@ -65,8 +65,8 @@ pub struct Policy {
     pub mcp_tools: Vec<(String, Vec<String>)>,
     /// `[bash]`: how Bash findings that no path settles are treated.
     pub bash: BashSettings,
-    /// The policy text, shared with the lists of a parsed-policy cache, which decode from it.
-    source: Arc<String>,
+    /// The policy text, for errors.
+    source: Source,
     /// Every role's `branches` globs, compiled on first use: (index into `roles`, matcher).
     branch_globs: std::cell::OnceCell<Result<Vec<(usize, globset::GlobMatcher)>, PolicyError>>,
     /// Which roles' lanes may hold a path, by its first component; built on first use.
@@ -83,27 +83,177 @@ pub struct Policy {
 /// one path, for which building the index costs more than reading each role's patterns once.
 const OWNER_LOOKUPS_WITHOUT_INDEX: u32 = 4;
 
-/// `[roles.NAME]`.
+/// The policy text, for the line and column of errors: held when the policy was parsed,
+/// read back on first use when the policy came from the parsed-policy cache (a hook whose
+/// decision raises no error never reads it).
+#[derive(Debug, Default)]
+pub struct Source {
+    text: std::sync::OnceLock<String>,
+    cached: Option<cache::CachedText>,
+}
+
+impl From<String> for Source {
+    fn from(text: String) -> Source {
+        Source {
+            text: std::sync::OnceLock::from(text),
+            cached: None,
+        }
+    }
+}
+
+impl Source {
+    /// The text (read from the cache now if it is not yet held; empty when that fails, so
+    /// an error then has no line and column).
+    pub fn text(&self) -> &str {
+        self.text.get_or_init(|| match &self.cached {
+            Some(c) => c.text().unwrap_or_default(),
+            None => String::new(),
+        })
+    }
+}
+
+/// `[roles.NAME]`. What every decision may need is in fields; the rest is behind methods,
+/// because a role taken from the parsed-policy cache decodes it only when first asked (a
+/// hook with hundreds of roles needs it for one role at most).
 #[derive(Debug)]
 pub struct Role {
     /// The table name.
     pub name: String,
-    /// `description`, used in messages and CLAUDE.md.
-    pub description: Option<String>,
     /// `write`: the role's lanes.
     pub write: PatternList,
-    /// `agents`: hook-input `agent_type` values that act as this role (default: the name).
-    pub agents: Vec<String>,
     /// `signal`: the role's handoff file; it must lie inside the role's lanes.
     pub signal: Option<RepoPath>,
-    /// `signal_requires`: text the signal file must contain to count as complete.
-    pub signal_requires: Vec<String>,
-    /// `spawn`: other roles whose subagents this role may start.
-    pub spawn: Vec<String>,
-    /// `branches`: git branch globs whose commits act as this role (`lanes check`).
-    pub branches: Vec<String>,
+    /// `agents` as written; `None` when not set (the role's name alone).
+    agents: Option<Vec<String>>,
     signal_span: Option<std::ops::Range<usize>>,
-    branch_spans: Vec<std::ops::Range<usize>>,
+    /// The rest of the role, set or decoded from `pending` on first use; `None` when all
+    /// of it is left at its defaults (boxed: a policy holds hundreds of roles).
+    details: std::cell::OnceCell<Option<Box<RoleDetails>>>,
+    /// Where the details of a role from the cache are, until `details` is set.
+    pending: Option<cache::LazyDetails>,
+}
+
+/// The details of a role that sets none of them.
+static NO_DETAILS: RoleDetails = RoleDetails {
+    description: None,
+    signal_requires: Vec::new(),
+    spawn: Vec::new(),
+    branches: Vec::new(),
+    branch_spans: Vec::new(),
+};
+
+/// The parts of a [`Role`] that few calls need.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct RoleDetails {
+    pub description: Option<String>,
+    pub signal_requires: Vec<String>,
+    pub spawn: Vec<String>,
+    pub branches: Vec<String>,
+    pub branch_spans: Vec<std::ops::Range<usize>>,
+}
+
+impl RoleDetails {
+    /// True when every part is left at its default (nothing needs decoding).
+    pub(crate) fn is_default(&self) -> bool {
+        self.description.is_none()
+            && self.signal_requires.is_empty()
+            && self.spawn.is_empty()
+            && self.branches.is_empty()
+    }
+}
+
+impl Role {
+    /// A role with its details at hand (parsed, or defaults).
+    pub(crate) fn new(
+        name: String,
+        write: PatternList,
+        agents: Option<Vec<String>>,
+        signal: Option<(RepoPath, std::ops::Range<usize>)>,
+        details: RoleDetails,
+    ) -> Role {
+        let (signal, signal_span) = signal.unzip();
+        Role {
+            name,
+            write,
+            signal,
+            agents,
+            signal_span,
+            details: std::cell::OnceCell::from((!details.is_default()).then(|| Box::new(details))),
+            pending: None,
+        }
+    }
+
+    /// A role whose details `pending` decodes on first use.
+    pub(crate) fn lazy(
+        name: String,
+        write: PatternList,
+        agents: Option<Vec<String>>,
+        signal: Option<(RepoPath, std::ops::Range<usize>)>,
+        pending: cache::LazyDetails,
+    ) -> Role {
+        let (signal, signal_span) = signal.unzip();
+        Role {
+            name,
+            write,
+            signal,
+            agents,
+            signal_span,
+            details: std::cell::OnceCell::new(),
+            pending: Some(pending),
+        }
+    }
+
+    /// `agents`: hook-input `agent_type` values that act as this role (default: the name).
+    pub fn agents(&self) -> &[String] {
+        self.agents
+            .as_deref()
+            .unwrap_or(std::slice::from_ref(&self.name))
+    }
+
+    /// `agents` as written, `None` when it is not set.
+    pub(crate) fn agents_written(&self) -> Option<&[String]> {
+        self.agents.as_deref()
+    }
+
+    /// Where `signal` is written in the policy text.
+    pub(crate) fn signal_span(&self) -> Option<std::ops::Range<usize>> {
+        self.signal_span.clone()
+    }
+
+    /// `description`, used in messages and CLAUDE.md.
+    pub fn description(&self) -> Option<&str> {
+        self.details().description.as_deref()
+    }
+
+    /// `signal_requires`: text the signal file must contain to count as complete.
+    pub fn signal_requires(&self) -> &[String] {
+        &self.details().signal_requires
+    }
+
+    /// `spawn`: other roles whose subagents this role may start.
+    pub fn spawn(&self) -> &[String] {
+        &self.details().spawn
+    }
+
+    /// `branches`: git branch globs whose commits act as this role (`lanes check`).
+    pub fn branches(&self) -> &[String] {
+        &self.details().branches
+    }
+
+    /// The details, decoded now for a role from the cache. Details the cache cannot give
+    /// (damaged, and the policy text no longer parses, which lanes never writes) are left
+    /// empty, which fails closed: no `spawn` allows a subagent.
+    pub(crate) fn details(&self) -> &RoleDetails {
+        self.details
+            .get_or_init(|| {
+                self.pending
+                    .as_ref()
+                    .and_then(cache::LazyDetails::decode)
+                    .map(Box::new)
+            })
+            .as_deref()
+            .unwrap_or(&NO_DETAILS)
+    }
 }
 
 impl Policy {
@@ -121,7 +271,7 @@ impl Policy {
     /// Checks `source` as the policy `file` of the project at `root` (already canonical).
     pub fn parse(file: &Path, root: &Path, source: String) -> Result<Policy, PolicyError> {
         let data = data::parse(file, &source)?;
-        Ok(Policy::assemble(file, root, Arc::new(source), data))
+        Ok(Policy::assemble(file, root, Source::from(source), data))
     }
 
     /// [`Policy::load`] for `lanes hook`, which runs on every tool call: a policy of 4 KiB or
@@ -132,21 +282,34 @@ impl Policy {
     ///
     /// Errors: as [`Policy::load`].
     pub fn load_cached(file: &Path) -> Result<Policy, PolicyError> {
-        let (source, root) = read(file)?;
+        let cannot_read =
+            |e: std::io::Error| PolicyError::file(file, format!("cannot read the policy: {e}"));
+        let mut text = std::fs::File::open(file).map_err(cannot_read)?;
+        let size = text.metadata().map_err(cannot_read)?.len();
+        let root = project_root(file)?;
+        let cache_file = root.join(cache::CACHE_FILE);
+        if size >= cache::MIN_SOURCE_BYTES as u64 {
+            // A hit compares the text with the cache's copy as it reads it, and keeps neither.
+            if let Some((data, cached)) = cache::read(&cache_file, file, &mut text, size) {
+                let source = Source {
+                    text: std::sync::OnceLock::new(),
+                    cached: Some(cached),
+                };
+                return Ok(Policy::assemble(file, &root, source, data));
+            }
+            text.rewind().map_err(cannot_read)?;
+        }
+        let mut source = String::new();
+        text.read_to_string(&mut source).map_err(cannot_read)?;
         if source.len() < cache::MIN_SOURCE_BYTES {
             return Policy::parse(file, &root, source);
-        }
-        let source = Arc::new(source);
-        let cache_file = root.join(cache::CACHE_FILE);
-        if let Some(data) = cache::read(&cache_file, file, &source) {
-            return Ok(Policy::assemble(file, &root, source, data));
         }
         let data = data::parse(file, &source)?;
         let owners = OwnerIndex::build(data.roles.iter().map(|r| r.write.try_patterns().ok()));
         // The decision never depends on the cache being written (a read-only checkout, a
         // full disk): the next run parses again.
         let _ = cache::write(&cache_file, &source, &data, &owners);
-        let policy = Policy::assemble(file, &root, source, data);
+        let policy = Policy::assemble(file, &root, Source::from(source), data);
         // Built for the cache anyway: a deny in this run uses it too.
         let _ = policy.owner_index.set(owners);
         Ok(policy)
@@ -154,7 +317,7 @@ impl Policy {
 
     /// The policy from its checked data plus what depends on where it lies: the file, the
     /// root, and the always-protected patterns (the policy file's target when it is a symlink).
-    fn assemble(file: &Path, root: &Path, source: Arc<String>, data: PolicyData) -> Policy {
+    fn assemble(file: &Path, root: &Path, source: Source, data: PolicyData) -> Policy {
         let mut builtin = vec!["**/.claude/".to_string(), "**/.git".to_string()];
         // `root` is the file's directory, already resolved: only a policy file that is itself
         // a symlink needs resolving again, to protect the file it points to.
@@ -239,7 +402,7 @@ impl Policy {
     pub fn role_for_agent(&self, agent_type: &str) -> Option<&Role> {
         self.roles
             .iter()
-            .find(|r| r.agents.iter().any(|a| a == agent_type))
+            .find(|r| r.agents().iter().any(|a| a == agent_type))
     }
 
     /// The first role (in file order) whose `branches` globs match `branch` (a short branch
@@ -297,9 +460,11 @@ impl Policy {
     fn compile_branch_globs(&self) -> Result<Vec<(usize, globset::GlobMatcher)>, PolicyError> {
         let mut out = Vec::new();
         for (i, role) in self.roles.iter().enumerate() {
-            for (glob, span) in role.branches.iter().zip(&role.branch_spans) {
-                let err =
-                    |m: String| PolicyError::at(&self.file, &self.source, Some(span.clone()), m);
+            let details = role.details();
+            for (glob, span) in details.branches.iter().zip(&details.branch_spans) {
+                let err = |m: String| {
+                    PolicyError::at(&self.file, self.source.text(), Some(span.clone()), m)
+                };
                 if glob.trim().is_empty() {
                     return Err(err("a branch glob may not be empty".into()));
                 }
@@ -360,8 +525,8 @@ impl Policy {
     fn signal_outside(&self, role: &Role, signal: &RepoPath) -> PolicyError {
         PolicyError::at(
             &self.file,
-            &self.source,
-            role.signal_span.clone(),
+            self.source.text(),
+            role.signal_span(),
             format!(
                 "signal `{signal}` of role `{}` lies outside the role's lanes",
                 role.name
@@ -393,7 +558,7 @@ impl Policy {
 
     /// The policy text, for tools that report positions (`lanes validate`).
     pub fn source(&self) -> &str {
-        self.source.as_str()
+        self.source.text()
     }
 }
 
@@ -424,17 +589,21 @@ fn glob_name_match(pattern: &str, name: &str) -> bool {
 fn read(file: &Path) -> Result<(String, PathBuf), PolicyError> {
     let source = std::fs::read_to_string(file)
         .map_err(|e| PolicyError::file(file, format!("cannot read the policy: {e}")))?;
+    Ok((source, project_root(file)?))
+}
+
+/// The project root: the directory of the policy `file`, canonicalized.
+fn project_root(file: &Path) -> Result<PathBuf, PolicyError> {
     let dir = match file.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let root = dir.canonicalize().map_err(|e| {
+    dir.canonicalize().map_err(|e| {
         PolicyError::file(
             file,
             format!("cannot resolve the project root {}: {e}", dir.display()),
         )
-    })?;
-    Ok((source, root))
+    })
 }
 
 /// Finds the policy for work done in `dir`: `explicit` when given (`--policy`,
@@ -490,7 +659,7 @@ paths = ["contracts/"]
             p.roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
             ["researcher", "builder", "reviewer"]
         );
-        assert_eq!(p.role("builder").unwrap().agents, ["builder"]);
+        assert_eq!(p.role("builder").unwrap().agents(), ["builder"]);
         assert_eq!(p.role_for_agent("researcher").unwrap().name, "researcher");
         assert_eq!(p.audit.as_ref().unwrap().to_string(), ".lanes/audit.jsonl");
         let builtin: Vec<_> = p

@@ -272,7 +272,9 @@ mod tests {
                         })
                         .collect(),
                 );
-                let compiled = list.lane(Path::new("l"), "").unwrap();
+                let compiled = list
+                    .lane(Path::new("l"), &crate::policy::Source::default())
+                    .unwrap();
                 for is_dir in [false, true] {
                     if compiled
                         .find(&RepoPath::new(Path::new(p)).unwrap(), is_dir)

@@ -15,10 +15,10 @@ pub const DIR: &str = ".claude/agents";
 /// The agent name for `role`: the role's own name when its `agents` list holds it (the
 /// default), else the first name in that list, so the file's `agent_type` maps to the role.
 pub fn agent_name(role: &Role) -> &str {
-    if role.agents.iter().any(|a| a == &role.name) {
+    if role.agents().iter().any(|a| a == &role.name) {
         &role.name
     } else {
-        role.agents
+        role.agents()
             .first()
             .map_or(role.name.as_str(), String::as_str)
     }
@@ -47,7 +47,7 @@ pub fn render(policy: &Policy, role: &Role, name: &str) -> String {
         .iter()
         .map(|p| p.text.as_str())
         .collect();
-    let summary = match &role.description {
+    let summary = match role.description() {
         Some(d) => one_line(d),
         None => format!("The {} role.", role.name),
     };

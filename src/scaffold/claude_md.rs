@@ -114,7 +114,7 @@ pub fn render(policy: &Policy) -> String {
 fn role_section(s: &mut String, policy: &Policy, role: &Role) {
     let name = &role.name;
     let _ = writeln!(s, "### Role `{name}`\n");
-    if let Some(d) = &role.description {
+    if let Some(d) = role.description() {
         let _ = writeln!(s, "{}\n", one_line(d));
     }
     let writes = lane_text(role);
@@ -138,8 +138,8 @@ fn role_section(s: &mut String, policy: &Policy, role: &Role) {
                  did, where the results are, how to check them, what is left, and every problem you found outside \
                  your lanes. The next role waits for it."
             );
-            if !role.signal_requires.is_empty() {
-                let _ = write!(s, " It counts as complete only when it contains {}.", list(role.signal_requires.iter().map(String::as_str)));
+            if !role.signal_requires().is_empty() {
+                let _ = write!(s, " It counts as complete only when it contains {}.", list(role.signal_requires().iter().map(String::as_str)));
             }
             s.push('\n');
         }
@@ -147,24 +147,28 @@ fn role_section(s: &mut String, policy: &Policy, role: &Role) {
             "- **Signal file:** none. Report problems outside your lanes in your final message instead.\n",
         ),
     }
-    if !role.spawn.is_empty() {
+    if !role.spawn().is_empty() {
         let _ = writeln!(
             s,
             "- **May start subagents of:** {}.",
-            role.spawn.join(", ")
+            role.spawn().join(", ")
         );
     }
     let mut acts = vec![format!("`LANES_ROLE={name} claude`")];
-    acts.extend(role.agents.iter().map(|a| format!("`claude --agent {a}`")));
+    acts.extend(
+        role.agents()
+            .iter()
+            .map(|a| format!("`claude --agent {a}`")),
+    );
     let mut line = format!(
         "- **Acts as this role:** sessions started with {}",
         acts.join(" or ")
     );
-    if !role.branches.is_empty() {
+    if !role.branches().is_empty() {
         let _ = write!(
             line,
             "; commits on branches {}",
-            list(role.branches.iter().map(String::as_str))
+            list(role.branches().iter().map(String::as_str))
         );
     }
     let _ = writeln!(s, "{line}.");

@@ -110,7 +110,7 @@ mod tests {
             assert!(p.roles.len() >= 2, "{}", t.name);
             for r in &p.roles {
                 assert!(
-                    r.description.is_some(),
+                    r.description().is_some(),
                     "{}: role {} has a description",
                     t.name,
                     r.name
@@ -181,7 +181,7 @@ mod tests {
             "tester", "tests/TEST_REPORT.md" => "pass [own lane: tests/]";
         }
         let p = load("planner-coder-tester");
-        assert_eq!(p.role("planner").unwrap().spawn, ["coder", "tester"]);
+        assert_eq!(p.role("planner").unwrap().spawn(), ["coder", "tester"]);
     }
 
     #[test]
