@@ -1162,25 +1162,46 @@ mod tests {
 
     #[test]
     fn find_compiles_the_whole_list_after_its_first_paths() {
-        let l = PatternList::new(vec![Pattern {
-            text: "src/".into(),
-            span: None,
-        }]);
-        let find = |p: &str| {
+        let list = |texts: &[&str]| {
+            PatternList::new(
+                texts
+                    .iter()
+                    .map(|t| Pattern {
+                        text: t.to_string(),
+                        span: None,
+                    })
+                    .collect(),
+            )
+        };
+        let find = |l: &PatternList, p: &str| {
             l.find(&rp(p), false, Path::new("l"), &Source::default())
                 .unwrap()
+                .map(str::to_string)
         };
-        assert_eq!(find("src/a.rs"), Some("src/"));
+        // A list with a glob: subsets for the first TEXT_TESTS paths, then the whole list.
+        let l = list(&["src/", "docs/*.md"]);
+        assert_eq!(find(&l, "src/a.rs").as_deref(), Some("src/"));
         for _ in 1..TEXT_TESTS {
-            assert_eq!(find("docs/a.md"), None);
+            assert_eq!(find(&l, "lib/a.md"), None);
         }
         assert!(l.compiled.get().is_none());
-        assert_eq!(find("docs/a.md"), None);
+        assert_eq!(find(&l, "lib/a.md"), None);
         assert!(
             l.compiled.get().is_some(),
             "after a few paths the matcher answers"
         );
-        assert_eq!(find("src/b.rs"), Some("src/"));
+        assert_eq!(find(&l, "docs/b.md").as_deref(), Some("docs/*.md"));
+        // A literal list: subsets for two paths, then compiled whole.
+        let l = list(&["src/", "!src/gen/"]);
+        assert_eq!(find(&l, "src/a.rs").as_deref(), Some("src/"));
+        assert_eq!(find(&l, "src/gen/a.rs"), None);
+        assert!(l.compiled.get().is_none());
+        assert_eq!(find(&l, "docs/a.md"), None);
+        assert!(
+            l.compiled.get().is_some(),
+            "a literal list compiles cheaply"
+        );
+        assert_eq!(find(&l, "src/gen/b.rs"), None);
     }
 
     #[test]
