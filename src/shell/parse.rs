@@ -28,7 +28,7 @@ pub(crate) fn word_options() -> brush_parser::ParserOptions {
 }
 
 /// Parses a whole script: the plain subset most commands use directly (see
-/// [`super::quick`]), anything else with brush-parser. Errors: the parser's message (a
+/// `shell::quick`), anything else with brush-parser. Errors: the parser's message (a
 /// syntax error, an unterminated quote or here-document, or nesting deeper than the adapter
 /// follows).
 pub fn parse(text: &str) -> Result<Script, String> {
