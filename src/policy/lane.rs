@@ -571,14 +571,9 @@ fn scan(pattern: &str, components: &[&[u8]], negations: bool) -> Scan {
     let positive = negations || !pattern.starts_with('!');
     let mut all_found = true;
     for c in pattern.as_bytes().split(|&b| b == b'/') {
-        let mut literal = !c.is_empty() && c != b"." && c != b"..";
-        for &b in c {
-            match BYTE_CLASS[b as usize] {
-                PLAIN => {}
-                MALFORMABLE => return Scan::MayFail,
-                _ => literal = false,
-            }
-        }
+        let Some(literal) = component_kind(c) else {
+            return Scan::MayFail;
+        };
         if literal && all_found && !components.contains(&c) {
             all_found = false;
         }
@@ -588,6 +583,21 @@ fn scan(pattern: &str, components: &[&[u8]], negations: bool) -> Scan {
     } else {
         Scan::CannotHold
     }
+}
+
+/// How one `/`-separated component of a pattern reads: `None` when it holds glob syntax that
+/// can be malformed (see [`BYTE_CLASS`]), else whether it is literal (plain bytes only, and
+/// not empty, `.` or `..`).
+fn component_kind(c: &[u8]) -> Option<bool> {
+    let mut literal = !c.is_empty() && c != b"." && c != b"..";
+    for &b in c {
+        match BYTE_CLASS[b as usize] {
+            PLAIN => {}
+            MALFORMABLE => return None,
+            _ => literal = false,
+        }
+    }
+    Some(literal)
 }
 
 /// What the owner index needs from a pattern's text (see [`super::owners`]).
@@ -616,16 +626,10 @@ pub(super) fn literals(pattern: &str) -> Literals<'_> {
         // `/` is ASCII, so the component's ends are character boundaries.
         let (from, to) = (start, start + c.len());
         start = to + 1;
-        let mut literal = !c.is_empty() && c != b"." && c != b"..";
-        for &b in c {
-            match BYTE_CLASS[b as usize] {
-                PLAIN => {}
-                MALFORMABLE => return Literals::MayFail,
-                _ => literal = false,
-            }
-        }
-        if literal {
-            out.push(&pattern[from..to]);
+        match component_kind(c) {
+            None => return Literals::MayFail,
+            Some(true) => out.push(&pattern[from..to]),
+            Some(false) => {}
         }
     }
     Literals::Positive(out)

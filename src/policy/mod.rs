@@ -171,16 +171,10 @@ impl Role {
         signal: Option<(RepoPath, std::ops::Range<usize>)>,
         details: RoleDetails,
     ) -> Role {
-        let (signal, signal_span) = signal.unzip();
-        Role {
-            name,
-            write,
-            signal,
-            agents,
-            signal_span,
-            details: std::cell::OnceCell::from((!details.is_default()).then(|| Box::new(details))),
-            pending: None,
-        }
+        let mut role = Role::lazy_or_not(name, write, agents, signal, None);
+        role.details =
+            std::cell::OnceCell::from((!details.is_default()).then(|| Box::new(details)));
+        role
     }
 
     /// A role whose details `pending` decodes on first use.
@@ -191,6 +185,17 @@ impl Role {
         signal: Option<(RepoPath, std::ops::Range<usize>)>,
         pending: cache::LazyDetails,
     ) -> Role {
+        Role::lazy_or_not(name, write, agents, signal, Some(pending))
+    }
+
+    /// The fields both constructors share; `details` is left unset (see `pending`).
+    fn lazy_or_not(
+        name: String,
+        write: PatternList,
+        agents: Option<Vec<String>>,
+        signal: Option<(RepoPath, std::ops::Range<usize>)>,
+        pending: Option<cache::LazyDetails>,
+    ) -> Role {
         let (signal, signal_span) = signal.unzip();
         Role {
             name,
@@ -199,7 +204,7 @@ impl Role {
             agents,
             signal_span,
             details: std::cell::OnceCell::new(),
-            pending: Some(pending),
+            pending,
         }
     }
 
