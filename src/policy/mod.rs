@@ -58,8 +58,9 @@ pub struct Policy {
     pub shared: PatternList,
     /// `[protected] paths`: no role may write here.
     pub protected: PatternList,
-    /// Always protected, whatever the policy says: the policy file, `.claude/`, `.git`, and
-    /// the audit log's folder, so an agent can neither widen its lane nor unhook lanes.
+    /// Always protected, whatever the policy says: the policy file, `.claude/`, `.git`, `.lanes/`
+    /// (the parsed-policy cache and the default audit log) and the audit log's folder, so an
+    /// agent can neither widen its lane nor unhook lanes.
     pub builtin_protected: PatternList,
     /// MCP tool name (exact, or a glob with `*`) -> input fields holding written paths.
     pub mcp_tools: Vec<(String, Vec<String>)>,
