@@ -18,13 +18,39 @@
 use super::lane::{literals, Literals};
 use super::Pattern;
 use crate::path::RepoPath;
+use foldhash::fast::FixedState;
+use std::cell::{Cell, OnceCell};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
 /// The owner index of a policy; roles are indices into its roles, in file order.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct OwnerIndex {
     bytes: Vec<u8>,
+    /// How many lookups the index has answered.
+    lookups: Cell<u32>,
+    /// The index in a hash map, made once it has answered [`SEARCHES`] lookups: a caller that
+    /// judges many paths (`lanes check`) then hashes each component once instead of searching
+    /// the bytes. `None` inside when the bytes do not decode (they are searched as before).
+    decoded: OnceCell<Option<Decoded>>,
+}
+
+impl PartialEq for OwnerIndex {
+    fn eq(&self, other: &OwnerIndex) -> bool {
+        self.bytes == other.bytes
+    }
+}
+
+impl Eq for OwnerIndex {}
+
+/// Lookups answered by searching the bytes before the index is decoded into a map.
+const SEARCHES: u32 = 16;
+
+/// [`OwnerIndex`] as a map: key component -> roles, and the roles that are always candidates.
+#[derive(Debug, Clone)]
+struct Decoded {
+    keys: HashMap<Box<[u8]>, Vec<usize>, FixedState>,
+    wild: Vec<usize>,
 }
 
 /// The numbers before the keys.
@@ -34,7 +60,10 @@ impl OwnerIndex {
     /// The index kept as `bytes` (see the module's layout). Damage shows as a lookup that
     /// fails (see [`OwnerIndex::candidates`]), never as a panic.
     pub(crate) fn from_bytes(bytes: Vec<u8>) -> OwnerIndex {
-        OwnerIndex { bytes }
+        OwnerIndex {
+            bytes,
+            ..OwnerIndex::default()
+        }
     }
 
     /// The index as bytes, to keep.
@@ -120,7 +149,7 @@ impl OwnerIndex {
             bytes.extend(n.to_le_bytes());
         }
         bytes.extend(text.as_bytes());
-        OwnerIndex { bytes }
+        OwnerIndex::from_bytes(bytes)
     }
 
     /// The `i`th number of the layout.
@@ -134,6 +163,18 @@ impl OwnerIndex {
     /// one of its components. `None` when the index does not fit a policy of `roles` roles
     /// (a damaged cache), so that the caller asks every role instead.
     pub(crate) fn candidates(&self, path: &RepoPath, roles: usize) -> Option<Vec<usize>> {
+        let asked = self.lookups.get();
+        self.lookups.set(asked.saturating_add(1));
+        if asked >= SEARCHES {
+            if let Some(decoded) = self.decoded.get_or_init(|| self.decode()) {
+                return decoded.candidates(path, roles);
+            }
+        }
+        self.search(path, roles)
+    }
+
+    /// [`OwnerIndex::candidates`] by searching the bytes.
+    fn search(&self, path: &RepoPath, roles: usize) -> Option<Vec<usize>> {
         let [keys, key_roles, wild, text_len] = [0, 1, 2, 3].map(|i| self.number(i));
         let (keys, key_roles, wild, text_len) = (keys?, key_roles?, wild?, text_len?);
         let roles_at = HEAD.checked_add(keys.checked_mul(4)?)?;
@@ -172,6 +213,50 @@ impl OwnerIndex {
         found.dedup();
         found.iter().all(|&r| r < roles).then_some(found)
     }
+
+    /// The index as a map; `None` when the bytes do not decode.
+    fn decode(&self) -> Option<Decoded> {
+        let [keys, key_roles, wild, text_len] = [0, 1, 2, 3].map(|i| self.number(i));
+        let (keys, key_roles, wild, text_len) = (keys?, key_roles?, wild?, text_len?);
+        let roles_at = HEAD.checked_add(keys.checked_mul(4)?)?;
+        let wild_at = roles_at.checked_add(key_roles)?;
+        let text_at = wild_at.checked_add(wild)?.checked_mul(4)?;
+        let text = self.bytes.get(text_at..text_at.checked_add(text_len)?)?;
+        let mut map = HashMap::with_capacity_and_hasher(keys, FixedState::default());
+        for k in 0..keys {
+            let key = text.get(self.number(HEAD + 4 * k)?..self.number(HEAD + 4 * k + 1)?)?;
+            let start = self.number(HEAD + 4 * k + 2)?;
+            let end = self.number(HEAD + 4 * k + 3)?.min(key_roles);
+            let roles = (start..end)
+                .map(|r| self.number(roles_at + r))
+                .collect::<Option<Vec<_>>>()?;
+            map.insert(Box::from(key), roles);
+        }
+        let wild = (0..wild)
+            .map(|w| self.number(wild_at + w))
+            .collect::<Option<Vec<_>>>()?;
+        Some(Decoded { keys: map, wild })
+    }
+}
+
+impl Decoded {
+    /// [`OwnerIndex::candidates`] from the map.
+    fn candidates(&self, path: &RepoPath, roles: usize) -> Option<Vec<usize>> {
+        let mut found = self.wild.clone();
+        for c in path
+            .as_path()
+            .as_os_str()
+            .as_encoded_bytes()
+            .split(|&b| b == b'/')
+        {
+            if let Some(r) = self.keys.get(c) {
+                found.extend(r);
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found.iter().all(|&r| r < roles).then_some(found)
+    }
 }
 
 #[cfg(test)]
@@ -197,6 +282,34 @@ mod tests {
     fn candidates(i: &OwnerIndex, path: &str) -> Vec<usize> {
         i.candidates(&RepoPath::new(Path::new(path)).unwrap(), 10)
             .unwrap()
+    }
+
+    #[test]
+    fn the_decoded_map_answers_as_the_byte_search() {
+        let i = index(&[
+            &["area0/r0/", "docs/r0/a.md", "!area0/r0/vendor/"],
+            &["area0/r1/", "docs/r1/b.md", "**/r1.lock"],
+            &["pkg/*/x.json"],
+            &["area0/r2/", "docs/r2/c.md", "pkg/r2/*.json"],
+        ]);
+        let paths = [
+            "area0/r0/src/lib.rs",
+            "docs/r1/b.md",
+            "x/y/r1.lock",
+            "pkg/r2/a.json",
+            "pkg/q/x.json",
+            "elsewhere/a",
+            "r2",
+        ];
+        let want: Vec<_> = paths.iter().map(|p| candidates(&i, p)).collect();
+        for _ in 0..=SEARCHES {
+            for p in paths {
+                candidates(&i, p);
+            }
+        }
+        assert!(matches!(i.decoded.get(), Some(Some(_))), "decoded after many lookups");
+        let got: Vec<_> = paths.iter().map(|p| candidates(&i, p)).collect();
+        assert_eq!(got, want);
     }
 
     #[test]
