@@ -174,30 +174,6 @@ impl PatternList {
         may
     }
 
-    /// Where this list's lane may hold paths, read from the pattern text without compiling
-    /// (the same reading as [`Lane::heads`]): `None` when it may hold paths anywhere (a
-    /// positive pattern starts with a wildcard, or a pattern might not compile, so that the
-    /// list stays a candidate for every path and its error surfaces wherever it is asked).
-    pub fn heads(&self) -> Option<Heads> {
-        let mut heads = Heads::default();
-        for p in self.loaded().ok()? {
-            if !surely_compiles(&p.text) {
-                return None;
-            }
-            let (neg, body) = split(&p.text).ok()?;
-            if !neg.is_empty() {
-                continue;
-            }
-            match head_of_body(body) {
-                Head::Literal(h) => heads.first.push(h.as_bytes().into()),
-                Head::Anywhere(h) => heads.anywhere.push(h.as_bytes().into()),
-                Head::Negation => {}
-                Head::Wild => return None,
-            }
-        }
-        Some(heads)
-    }
-
     /// The pattern (as written) that puts `path` in this lane, as the compiled lane's
     /// [`Lane::find`] answers. While the list is not compiled and has been asked about fewer
     /// than a few paths, only the patterns that can bear on `path` are compiled, which for a
@@ -345,17 +321,6 @@ impl Lane {
         })
     }
 
-    /// The literal first components of the positive patterns, `None` when any pattern may
-    /// match paths under any first component. A path whose first component is not listed is
-    /// in no pattern of this lane.
-    pub fn heads(&self) -> Option<&[Box<[u8]>]> {
-        if self.anywhere.is_empty() {
-            self.heads.as_deref()
-        } else {
-            None
-        }
-    }
-
     fn holds_anywhere(&self, path: &RepoPath) -> bool {
         let mut components = path
             .as_path()
@@ -473,16 +438,6 @@ impl Lane {
             None => Answer::Out,
         }
     }
-}
-
-/// Where a lane may hold paths, from [`PatternList::heads`]: a path can be in it only when
-/// its first component is one of `first`, or one of its components is one of `anywhere`.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Heads {
-    /// Literal first components of positive patterns (`src` for `src/`).
-    pub first: Vec<Box<[u8]>>,
-    /// Literal components after a leading `**/` (`.git` for `**/.git`).
-    pub anywhere: Vec<Box<[u8]>>,
 }
 
 /// The first component of a normalized path, as bytes (`src` for `src/a/b`).
@@ -663,15 +618,6 @@ const BYTE_CLASS: [u8; 256] = {
     t
 };
 
-/// True when `pattern` compiles whatever it says: [`anchor`] accepts it and it has none of the
-/// glob syntax that can be malformed (classes, alternates, escapes).
-fn surely_compiles(pattern: &str) -> bool {
-    split(pattern).is_ok()
-        && !pattern
-            .bytes()
-            .any(|b| BYTE_CLASS[b as usize] == MALFORMABLE)
-}
-
 /// True when a `/`-separated path has a `.` or `..` component.
 fn has_dot_component(path: &[u8]) -> bool {
     path.split(|&b| b == b'/').any(|c| c == b"." || c == b"..")
@@ -806,7 +752,7 @@ mod tests {
         assert!(lane(&["src/", "doc?/"]).heads.is_none());
         assert!(lane(&["src/", "**/*.md"]).heads.is_none());
         assert!(
-            lane(&["src/", "**/x"]).heads().is_none(),
+            !lane(&["src/", "**/x"]).anywhere.is_empty(),
             "a role with `**/x` may own any first component"
         );
         matches!(["lanes.toml", "**/.claude/", "**/.git"];
@@ -1103,65 +1049,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn heads_from_the_text_agree_with_the_compiled_lane() {
-        let sets: &[&[&str]] = &[
-            &["src/", "docs/*.md", "!src/gen/"],
-            &["src/", "doc?/"],
-            &["src/", "**/*.md"],
-            &["src/", "**/x"],
-            &["lanes.toml", "**/.claude/", "**/.git"],
-            &["src/", "!x/", "a/b/c"],
-            &["/src/", "docs/x y.md"],
-        ];
-        for set in sets {
-            let list = PatternList::new(
-                set.iter()
-                    .map(|t| Pattern {
-                        text: t.to_string(),
-                        span: None,
-                    })
-                    .collect(),
-            );
-            let compiled = lane(set);
-            match list.heads() {
-                Some(h) if h.anywhere.is_empty() => {
-                    assert_eq!(Some(&h.first[..]), compiled.heads(), "{set:?}")
-                }
-                Some(h) => {
-                    assert_eq!(compiled.heads(), None, "{set:?}");
-                    assert_eq!(h.anywhere, compiled.anywhere, "{set:?}");
-                    assert_eq!(Some(h.first), compiled.heads.clone(), "{set:?}");
-                }
-                None => assert_eq!(compiled.heads, None, "{set:?}"),
-            }
-        }
-        let h = PatternList::new(
-            ["src/", "**/.git", "!x/"]
-                .iter()
-                .map(|t| Pattern {
-                    text: t.to_string(),
-                    span: None,
-                })
-                .collect(),
-        )
-        .heads()
-        .unwrap();
-        assert_eq!(
-            (h.first, h.anywhere),
-            (vec![b"src"[..].into()], vec![b".git"[..].into()])
-        );
-        let broken = PatternList::new(vec![Pattern {
-            text: "src/[z-a]".into(),
-            span: None,
-        }]);
-        assert_eq!(
-            broken.heads(),
-            None,
-            "a list that may not compile is a candidate for every path"
-        );
     }
 
     #[test]

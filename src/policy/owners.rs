@@ -307,7 +307,10 @@ mod tests {
                 candidates(&i, p);
             }
         }
-        assert!(matches!(i.decoded.get(), Some(Some(_))), "decoded after many lookups");
+        assert!(
+            matches!(i.decoded.get(), Some(Some(_))),
+            "decoded after many lookups"
+        );
         let got: Vec<_> = paths.iter().map(|p| candidates(&i, p)).collect();
         assert_eq!(got, want);
     }
