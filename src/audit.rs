@@ -100,6 +100,116 @@ pub fn append<R: Serialize>(file: &Path, records: &[R]) -> io::Result<()> {
         serde_json::to_writer(&mut buf, r).map_err(io::Error::other)?;
         buf.push(b'\n');
     }
+    write_locked(file, &buf)
+}
+
+/// Appends the hook's records to the log at `file`, like [`append`], with the same bytes.
+///
+/// The records of one call share most of their strings (time, session, role, tool, and a
+/// Bash command's excerpt in each of its lines): a string equal to the previous record's in
+/// the same field is copied already escaped instead of escaped again.
+pub fn append_refs(file: &Path, records: &[RecordRef<'_>]) -> io::Result<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let mut lines = Lines {
+        buf: Vec::with_capacity(256 * records.len()),
+        seen: Vec::new(),
+    };
+    for r in records {
+        lines.line(r).map_err(io::Error::other)?;
+    }
+    write_locked(file, &lines.buf)
+}
+
+/// JSON lines written as `serde_json::to_writer` writes a [`RecordRef`], field by field.
+struct Lines<'a> {
+    buf: Vec<u8>,
+    /// Per field (audit key, or `extra` key): the last string written and where its
+    /// escaped form lies in `buf`.
+    seen: Vec<(&'a str, &'a str, std::ops::Range<usize>)>,
+}
+
+impl<'a> Lines<'a> {
+    fn line(&mut self, r: &RecordRef<'a>) -> serde_json::Result<()> {
+        self.buf.push(b'{');
+        self.string("ts", "\"ts\":", Some(r.ts))?;
+        self.string("session_id", ",\"session_id\":", r.session_id)?;
+        self.string("agent_id", ",\"agent_id\":", r.agent_id)?;
+        self.string("agent_type", ",\"agent_type\":", r.agent_type)?;
+        self.string("role", ",\"role\":", r.role)?;
+        self.string("role_source", ",\"role_source\":", Some(r.role_source))?;
+        self.string("tool", ",\"tool\":", Some(r.tool))?;
+        self.string("path", ",\"path\":", r.path)?;
+        self.string("decision", ",\"decision\":", Some(r.decision))?;
+        self.buf.extend_from_slice(b",\"violation\":");
+        self.buf
+            .extend_from_slice(if r.violation { b"true" } else { b"false" });
+        self.buf.extend_from_slice(b",\"rule\":");
+        serde_json::to_writer(&mut self.buf, &Displayed(r.rule))?;
+        if !r.extra.is_empty() {
+            self.buf.extend_from_slice(b",\"extra\":{");
+            for (i, (k, v)) in r.extra.iter().enumerate() {
+                if i > 0 {
+                    self.buf.push(b',');
+                }
+                serde_json::to_writer(&mut self.buf, k)?;
+                self.buf.push(b':');
+                match v {
+                    serde_json::Value::String(s) => self.escaped(k, s)?,
+                    other => serde_json::to_writer(&mut self.buf, other)?,
+                }
+            }
+            self.buf.push(b'}');
+        }
+        self.buf.extend_from_slice(b"}\n");
+        Ok(())
+    }
+
+    /// `,"key":` then the value, `null` for `None`.
+    fn string(&mut self, field: &'a str, key: &str, v: Option<&'a str>) -> serde_json::Result<()> {
+        self.buf.extend_from_slice(key.as_bytes());
+        match v {
+            Some(s) => self.escaped(field, s),
+            None => {
+                self.buf.extend_from_slice(b"null");
+                Ok(())
+            }
+        }
+    }
+
+    /// `s` as a JSON string, copied from the last time `field` had the same value.
+    fn escaped(&mut self, field: &'a str, s: &'a str) -> serde_json::Result<()> {
+        let at = self.buf.len();
+        match self.seen.iter_mut().find(|(f, _, _)| *f == field) {
+            Some((_, last, range)) if *last == s => {
+                self.buf.extend_from_within(range.clone());
+                *range = at..self.buf.len();
+            }
+            Some(slot) => {
+                serde_json::to_writer(&mut self.buf, s)?;
+                *slot = (field, s, at..self.buf.len());
+            }
+            None => {
+                serde_json::to_writer(&mut self.buf, s)?;
+                self.seen.push((field, s, at..self.buf.len()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A `Display` serialized as a string.
+struct Displayed<'a>(&'a dyn std::fmt::Display);
+
+impl Serialize for Displayed<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self.0)
+    }
+}
+
+/// Writes `buf` to the end of `file` in one `write`, under an exclusive lock.
+fn write_locked(file: &Path, buf: &[u8]) -> io::Result<()> {
     let open = || OpenOptions::new().create(true).append(true).open(file);
     // The folder exists after the first call: try the file first, create the folder after.
     let mut f = match open() {
@@ -112,7 +222,7 @@ pub fn append<R: Serialize>(file: &Path, records: &[R]) -> io::Result<()> {
         other => other?,
     };
     f.lock()?;
-    let res = f.write_all(&buf);
+    let res = f.write_all(buf);
     // Dropping the file releases the lock too; unlocking first keeps the hold short.
     let _ = f.unlock();
     res
@@ -187,6 +297,57 @@ mod tests {
         full.extra.insert("command".into(), "echo \"é\" > f".into());
         full.extra.insert("opaque".into(), true.into());
         assert_eq!(line(&full), serde_json::to_string(&full).unwrap());
+    }
+
+    #[test]
+    fn the_hooks_lines_are_serde_jsons_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut recs = Vec::new();
+        for i in 0..6 {
+            let mut r = record(i % 2);
+            r.ts = "2026-01-01T00:00:00.000001Z".into();
+            if i % 3 == 0 {
+                r.session_id = None;
+                r.agent_id = Some("a\"\u{1}\\é".into());
+                r.path = None;
+                r.violation = true;
+            }
+            r.rule = format!("lane of x: \"src/\"\t{}", i / 4);
+            if i > 0 {
+                r.extra
+                    .insert("command".into(), "cat <<'E' > \"f\"\n\u{7f}é\nE".into());
+                r.extra
+                    .insert("fragment".into(), format!("echo {} > f", i % 2).into());
+                r.extra.insert("n".into(), (i as u64).into());
+            }
+            if i == 5 {
+                r.extra.insert("opaque".into(), true.into());
+                r.extra.insert("role".into(), "builder".into());
+            }
+            recs.push(r);
+        }
+        let refs: Vec<RecordRef<'_>> = recs
+            .iter()
+            .map(|r| RecordRef {
+                ts: &r.ts,
+                session_id: r.session_id.as_deref(),
+                agent_id: r.agent_id.as_deref(),
+                agent_type: r.agent_type.as_deref(),
+                role: r.role.as_deref(),
+                role_source: &r.role_source,
+                tool: &r.tool,
+                path: r.path.as_deref(),
+                decision: &r.decision,
+                violation: r.violation,
+                rule: &r.rule,
+                extra: &r.extra,
+            })
+            .collect();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        append(&a, &recs).unwrap();
+        append_refs(&b, &refs).unwrap();
+        let (a, b) = (fs::read(a).unwrap(), fs::read(b).unwrap());
+        assert_eq!(String::from_utf8(b).unwrap(), String::from_utf8(a).unwrap());
     }
 
     #[test]

@@ -643,6 +643,6 @@ fn record(input: &HookInput, eval: &Evaluation) -> Result<(), String> {
             extra: &j.extra,
         })
         .collect();
-    audit::append(file, &records)
+    audit::append_refs(file, &records)
         .map_err(|e| format!("cannot append to the audit log {}: {e}", file.display()))
 }
