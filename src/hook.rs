@@ -205,7 +205,7 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
                 loc: Locator::new(&policy.root),
                 excerpt: shell::lexical::excerpt(&command),
             };
-            for finding in shell::analyze(&command, &cx) {
+            for finding in shell::analyze_unfreed(&command, &cx) {
                 eval.judged
                     .extend(judge_finding(&judge, &finding, &command)?);
             }
@@ -270,7 +270,8 @@ fn judge_finding(
     let (policy, actor, res) = (cx.policy, cx.actor, &cx.res);
     let frag = &f.fragment;
     let one = |path: Option<String>, what: &dyn Fn() -> String, verdict: Verdict, kind: &str| {
-        let mut extra = serde_json::Map::new();
+        // At most four entries: sized once, not grown entry by entry.
+        let mut extra = serde_json::Map::with_capacity(4);
         extra.insert("command".into(), cx.excerpt.clone().into());
         if frag != command {
             extra.insert("fragment".into(), frag.clone().into());
