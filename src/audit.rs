@@ -114,7 +114,8 @@ pub fn append_refs(file: &Path, records: &[RecordRef<'_>]) -> io::Result<()> {
     }
     let mut lines = Lines {
         buf: Vec::with_capacity(256 * records.len()),
-        seen: Vec::new(),
+        seen: vec![None; FIELDS + 4],
+        keys: Vec::new(),
     };
     for r in records {
         lines.line(r).map_err(io::Error::other)?;
@@ -122,26 +123,31 @@ pub fn append_refs(file: &Path, records: &[RecordRef<'_>]) -> io::Result<()> {
     write_locked(file, &lines.buf)
 }
 
+/// The audit keys written through [`Lines::string`], `ts` to `decision`.
+const FIELDS: usize = 9;
+
 /// JSON lines written as `serde_json::to_writer` writes a [`RecordRef`], field by field.
 struct Lines<'a> {
     buf: Vec<u8>,
-    /// Per field (audit key, or `extra` key): the last string written and where its
-    /// escaped form lies in `buf`.
-    seen: Vec<(&'a str, &'a str, std::ops::Range<usize>)>,
+    /// Per field (the audit keys in order, then the `extra` keys in `keys`): the last
+    /// string written and where its escaped form lies in `buf`.
+    seen: Vec<Option<(&'a str, std::ops::Range<usize>)>>,
+    /// The `extra` keys met so far; key `i` is field `FIELDS + i`.
+    keys: Vec<&'a str>,
 }
 
 impl<'a> Lines<'a> {
     fn line(&mut self, r: &RecordRef<'a>) -> serde_json::Result<()> {
         self.buf.push(b'{');
-        self.string("ts", "\"ts\":", Some(r.ts))?;
-        self.string("session_id", ",\"session_id\":", r.session_id)?;
-        self.string("agent_id", ",\"agent_id\":", r.agent_id)?;
-        self.string("agent_type", ",\"agent_type\":", r.agent_type)?;
-        self.string("role", ",\"role\":", r.role)?;
-        self.string("role_source", ",\"role_source\":", Some(r.role_source))?;
-        self.string("tool", ",\"tool\":", Some(r.tool))?;
-        self.string("path", ",\"path\":", r.path)?;
-        self.string("decision", ",\"decision\":", Some(r.decision))?;
+        self.string(0, "\"ts\":", Some(r.ts))?;
+        self.string(1, ",\"session_id\":", r.session_id)?;
+        self.string(2, ",\"agent_id\":", r.agent_id)?;
+        self.string(3, ",\"agent_type\":", r.agent_type)?;
+        self.string(4, ",\"role\":", r.role)?;
+        self.string(5, ",\"role_source\":", Some(r.role_source))?;
+        self.string(6, ",\"tool\":", Some(r.tool))?;
+        self.string(7, ",\"path\":", r.path)?;
+        self.string(8, ",\"decision\":", Some(r.decision))?;
         self.buf.extend_from_slice(b",\"violation\":");
         self.buf
             .extend_from_slice(if r.violation { b"true" } else { b"false" });
@@ -156,7 +162,16 @@ impl<'a> Lines<'a> {
                 serde_json::to_writer(&mut self.buf, k)?;
                 self.buf.push(b':');
                 match v {
-                    serde_json::Value::String(s) => self.escaped(k, s)?,
+                    serde_json::Value::String(s) => {
+                        let field = match self.keys.iter().position(|x| *x == k.as_str()) {
+                            Some(i) => i,
+                            None => {
+                                self.keys.push(k);
+                                self.keys.len() - 1
+                            }
+                        };
+                        self.escaped(FIELDS + field, s)?
+                    }
                     other => serde_json::to_writer(&mut self.buf, other)?,
                 }
             }
@@ -167,7 +182,7 @@ impl<'a> Lines<'a> {
     }
 
     /// `,"key":` then the value, `null` for `None`.
-    fn string(&mut self, field: &'a str, key: &str, v: Option<&'a str>) -> serde_json::Result<()> {
+    fn string(&mut self, field: usize, key: &str, v: Option<&'a str>) -> serde_json::Result<()> {
         self.buf.extend_from_slice(key.as_bytes());
         match v {
             Some(s) => self.escaped(field, s),
@@ -179,22 +194,16 @@ impl<'a> Lines<'a> {
     }
 
     /// `s` as a JSON string, copied from the last time `field` had the same value.
-    fn escaped(&mut self, field: &'a str, s: &'a str) -> serde_json::Result<()> {
-        let at = self.buf.len();
-        match self.seen.iter_mut().find(|(f, _, _)| *f == field) {
-            Some((_, last, range)) if *last == s => {
-                self.buf.extend_from_within(range.clone());
-                *range = at..self.buf.len();
-            }
-            Some(slot) => {
-                serde_json::to_writer(&mut self.buf, s)?;
-                *slot = (field, s, at..self.buf.len());
-            }
-            None => {
-                serde_json::to_writer(&mut self.buf, s)?;
-                self.seen.push((field, s, at..self.buf.len()));
-            }
+    fn escaped(&mut self, field: usize, s: &'a str) -> serde_json::Result<()> {
+        if self.seen.len() <= field {
+            self.seen.resize(field + 1, None);
         }
+        let at = self.buf.len();
+        match &self.seen[field] {
+            Some((last, range)) if *last == s => self.buf.extend_from_within(range.clone()),
+            _ => serde_json::to_writer(&mut self.buf, s)?,
+        }
+        self.seen[field] = Some((s, at..self.buf.len()));
         Ok(())
     }
 }
