@@ -205,7 +205,7 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
                 loc: Locator::new(&policy.root),
                 excerpt: shell::lexical::excerpt(&command),
             };
-            for finding in shell::analyze_unfreed(&command, &cx) {
+            for finding in shell::analyze(&command, &cx) {
                 eval.judged
                     .extend(judge_finding(&judge, &finding, &command)?);
             }

@@ -168,28 +168,12 @@ impl Kind {
 /// Analyses `command` as run in `cx.cwd`. Never fails and never aborts: anything it cannot
 /// analyse becomes an [`Found::Unparseable`] finding carrying the paths the text names.
 pub fn analyze(command: &str, cx: &Context) -> Vec<Finding> {
-    analyze_with(command, cx, true)
-}
-
-/// [`analyze`] for a process that exits right after (the hook): the parsed script is left
-/// allocated, as freeing a long command's tree node by node costs a few per cent of the call.
-pub fn analyze_unfreed(command: &str, cx: &Context) -> Vec<Finding> {
-    analyze_with(command, cx, false)
-}
-
-fn analyze_with(command: &str, cx: &Context, free: bool) -> Vec<Finding> {
     if let Err(refusal) = prescreen::check(command) {
         return fallback(command, cx, &format!("lanes did not parse it: {refusal}"));
     }
     if command.len() <= INLINE_LIMIT {
         return match parse::parse(command) {
-            Ok(script) => {
-                let findings = walk::walk(&script, cx);
-                if !free {
-                    std::mem::forget(script);
-                }
-                findings
-            }
+            Ok(script) => walk::walk(&script, cx),
             Err(e) => fallback(
                 command,
                 cx,
