@@ -100,6 +100,125 @@ pub fn append<R: Serialize>(file: &Path, records: &[R]) -> io::Result<()> {
         serde_json::to_writer(&mut buf, r).map_err(io::Error::other)?;
         buf.push(b'\n');
     }
+    write_locked(file, &buf)
+}
+
+/// Appends the hook's records to the log at `file`, like [`append`], with the same bytes.
+///
+/// The records of one call share most of their strings (time, session, role, tool, and a
+/// Bash command's excerpt in each of its lines): a string equal to the previous record's in
+/// the same field is copied already escaped instead of escaped again.
+pub fn append_refs(file: &Path, records: &[RecordRef<'_>]) -> io::Result<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let mut lines = Lines {
+        buf: Vec::with_capacity(256 * records.len()),
+        seen: vec![None; FIELDS + 4],
+        keys: Vec::new(),
+    };
+    for r in records {
+        lines.line(r).map_err(io::Error::other)?;
+    }
+    write_locked(file, &lines.buf)
+}
+
+/// The audit keys written through [`Lines::string`], `ts` to `decision`.
+const FIELDS: usize = 9;
+
+/// JSON lines written as `serde_json::to_writer` writes a [`RecordRef`], field by field.
+struct Lines<'a> {
+    buf: Vec<u8>,
+    /// Per field (the audit keys in order, then the `extra` keys in `keys`): the last
+    /// string written and where its escaped form lies in `buf`.
+    seen: Vec<Option<(&'a str, std::ops::Range<usize>)>>,
+    /// The `extra` keys met so far; key `i` is field `FIELDS + i`.
+    keys: Vec<&'a str>,
+}
+
+impl<'a> Lines<'a> {
+    fn line(&mut self, r: &RecordRef<'a>) -> serde_json::Result<()> {
+        self.buf.push(b'{');
+        self.string(0, "\"ts\":", Some(r.ts))?;
+        self.string(1, ",\"session_id\":", r.session_id)?;
+        self.string(2, ",\"agent_id\":", r.agent_id)?;
+        self.string(3, ",\"agent_type\":", r.agent_type)?;
+        self.string(4, ",\"role\":", r.role)?;
+        self.string(5, ",\"role_source\":", Some(r.role_source))?;
+        self.string(6, ",\"tool\":", Some(r.tool))?;
+        self.string(7, ",\"path\":", r.path)?;
+        self.string(8, ",\"decision\":", Some(r.decision))?;
+        self.buf.extend_from_slice(b",\"violation\":");
+        self.buf
+            .extend_from_slice(if r.violation { b"true" } else { b"false" });
+        self.buf.extend_from_slice(b",\"rule\":");
+        serde_json::to_writer(&mut self.buf, &Displayed(r.rule))?;
+        if !r.extra.is_empty() {
+            self.buf.extend_from_slice(b",\"extra\":{");
+            for (i, (k, v)) in r.extra.iter().enumerate() {
+                if i > 0 {
+                    self.buf.push(b',');
+                }
+                serde_json::to_writer(&mut self.buf, k)?;
+                self.buf.push(b':');
+                match v {
+                    serde_json::Value::String(s) => {
+                        let field = match self.keys.iter().position(|x| *x == k.as_str()) {
+                            Some(i) => i,
+                            None => {
+                                self.keys.push(k);
+                                self.keys.len() - 1
+                            }
+                        };
+                        self.escaped(FIELDS + field, s)?
+                    }
+                    other => serde_json::to_writer(&mut self.buf, other)?,
+                }
+            }
+            self.buf.push(b'}');
+        }
+        self.buf.extend_from_slice(b"}\n");
+        Ok(())
+    }
+
+    /// `,"key":` then the value, `null` for `None`.
+    fn string(&mut self, field: usize, key: &str, v: Option<&'a str>) -> serde_json::Result<()> {
+        self.buf.extend_from_slice(key.as_bytes());
+        match v {
+            Some(s) => self.escaped(field, s),
+            None => {
+                self.buf.extend_from_slice(b"null");
+                Ok(())
+            }
+        }
+    }
+
+    /// `s` as a JSON string, copied from the last time `field` had the same value.
+    fn escaped(&mut self, field: usize, s: &'a str) -> serde_json::Result<()> {
+        if self.seen.len() <= field {
+            self.seen.resize(field + 1, None);
+        }
+        let at = self.buf.len();
+        match &self.seen[field] {
+            Some((last, range)) if *last == s => self.buf.extend_from_within(range.clone()),
+            _ => serde_json::to_writer(&mut self.buf, s)?,
+        }
+        self.seen[field] = Some((s, at..self.buf.len()));
+        Ok(())
+    }
+}
+
+/// A `Display` serialized as a string.
+struct Displayed<'a>(&'a dyn std::fmt::Display);
+
+impl Serialize for Displayed<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self.0)
+    }
+}
+
+/// Writes `buf` to the end of `file` in one `write`, under an exclusive lock.
+fn write_locked(file: &Path, buf: &[u8]) -> io::Result<()> {
     let open = || OpenOptions::new().create(true).append(true).open(file);
     // The folder exists after the first call: try the file first, create the folder after.
     let mut f = match open() {
@@ -112,7 +231,7 @@ pub fn append<R: Serialize>(file: &Path, records: &[R]) -> io::Result<()> {
         other => other?,
     };
     f.lock()?;
-    let res = f.write_all(&buf);
+    let res = f.write_all(buf);
     // Dropping the file releases the lock too; unlocking first keeps the hold short.
     let _ = f.unlock();
     res
@@ -187,6 +306,57 @@ mod tests {
         full.extra.insert("command".into(), "echo \"é\" > f".into());
         full.extra.insert("opaque".into(), true.into());
         assert_eq!(line(&full), serde_json::to_string(&full).unwrap());
+    }
+
+    #[test]
+    fn the_hooks_lines_are_serde_jsons_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut recs = Vec::new();
+        for i in 0..6 {
+            let mut r = record(i % 2);
+            r.ts = "2026-01-01T00:00:00.000001Z".into();
+            if i % 3 == 0 {
+                r.session_id = None;
+                r.agent_id = Some("a\"\u{1}\\é".into());
+                r.path = None;
+                r.violation = true;
+            }
+            r.rule = format!("lane of x: \"src/\"\t{}", i / 4);
+            if i > 0 {
+                r.extra
+                    .insert("command".into(), "cat <<'E' > \"f\"\n\u{7f}é\nE".into());
+                r.extra
+                    .insert("fragment".into(), format!("echo {} > f", i % 2).into());
+                r.extra.insert("n".into(), (i as u64).into());
+            }
+            if i == 5 {
+                r.extra.insert("opaque".into(), true.into());
+                r.extra.insert("role".into(), "builder".into());
+            }
+            recs.push(r);
+        }
+        let refs: Vec<RecordRef<'_>> = recs
+            .iter()
+            .map(|r| RecordRef {
+                ts: &r.ts,
+                session_id: r.session_id.as_deref(),
+                agent_id: r.agent_id.as_deref(),
+                agent_type: r.agent_type.as_deref(),
+                role: r.role.as_deref(),
+                role_source: &r.role_source,
+                tool: &r.tool,
+                path: r.path.as_deref(),
+                decision: &r.decision,
+                violation: r.violation,
+                rule: &r.rule,
+                extra: &r.extra,
+            })
+            .collect();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        append(&a, &recs).unwrap();
+        append_refs(&b, &refs).unwrap();
+        let (a, b) = (fs::read(a).unwrap(), fs::read(b).unwrap());
+        assert_eq!(String::from_utf8(b).unwrap(), String::from_utf8(a).unwrap());
     }
 
     #[test]

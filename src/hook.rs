@@ -270,7 +270,8 @@ fn judge_finding(
     let (policy, actor, res) = (cx.policy, cx.actor, &cx.res);
     let frag = &f.fragment;
     let one = |path: Option<String>, what: &dyn Fn() -> String, verdict: Verdict, kind: &str| {
-        let mut extra = serde_json::Map::new();
+        // At most four entries: sized once, not grown entry by entry.
+        let mut extra = serde_json::Map::with_capacity(4);
         extra.insert("command".into(), cx.excerpt.clone().into());
         if frag != command {
             extra.insert("fragment".into(), frag.clone().into());
@@ -643,6 +644,6 @@ fn record(input: &HookInput, eval: &Evaluation) -> Result<(), String> {
             extra: &j.extra,
         })
         .collect();
-    audit::append(file, &records)
+    audit::append_refs(file, &records)
         .map_err(|e| format!("cannot append to the audit log {}: {e}", file.display()))
 }

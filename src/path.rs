@@ -21,8 +21,25 @@ const MAX_SYMLINKS: usize = 40;
 /// A path relative to the project root, normalized: no `.` or `..` components, no leading or
 /// trailing `/`. The empty path is the root itself. The only constructors normalize, so an
 /// unnormalized path can never reach a decision.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialOrd, Ord)]
 pub struct RepoPath(PathBuf);
+
+// Equal and hashed by bytes: being normalized, two paths with the same components have the
+// same bytes, and comparing bytes skips `Path`'s component-by-component walk (a Bash command
+// compares each of its written paths with each role's signal file).
+impl PartialEq for RepoPath {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_os_str() == other.0.as_os_str()
+    }
+}
+
+impl Eq for RepoPath {}
+
+impl std::hash::Hash for RepoPath {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.as_os_str().hash(state);
+    }
+}
 
 impl RepoPath {
     /// The part of `path` below `root`, if `path` lies at or below it. Both must already be
@@ -280,6 +297,24 @@ impl Resolver {
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
+
+    #[test]
+    fn repo_paths_with_the_same_components_are_equal_and_hash_alike() {
+        use std::hash::BuildHasher;
+        let h = foldhash::fast::FixedState::default();
+        let rp = |s: &str| RepoPath::new(Path::new(s)).unwrap();
+        for (a, b) in [
+            ("a/b", "a//b"),
+            ("a/b", "./a/b/"),
+            ("a/b", "a/x/../b"),
+            ("", "."),
+        ] {
+            assert_eq!(rp(a), rp(b), "{a} vs {b}");
+            assert_eq!(h.hash_one(rp(a)), h.hash_one(rp(b)), "{a} vs {b}");
+        }
+        assert_ne!(rp("a/b"), rp("a/bc"));
+        assert_ne!(rp("a/b"), rp("a"));
+    }
 
     macro_rules! lexical {
         ($($input:expr => $want:expr),* $(,)?) => {$(

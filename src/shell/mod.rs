@@ -110,7 +110,7 @@ pub enum Found {
 }
 
 /// A written place.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// One path (absolute, lexically normalised; symlinks are resolved by the caller).
     Path(PathBuf),
@@ -122,6 +122,19 @@ pub enum Target {
         /// The literal directory prefix.
         prefix: Option<PathBuf>,
     },
+}
+
+// Hashed by the last component only: equal targets have the same one, and the walker's
+// set of findings hashes each target it meets, where hashing a whole `Path` goes through
+// every component (a tenth of a long command's analysis).
+impl std::hash::Hash for Target {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Target::Path(p) | Target::Subtree(p) => p.file_name().hash(state),
+            Target::Unknown { prefix } => prefix.as_deref().map(Path::file_name).hash(state),
+        }
+    }
 }
 
 /// How a path is written, for messages.
@@ -238,4 +251,35 @@ pub fn is_harmless_device(path: &Path) -> bool {
         )
     ) || path.starts_with("/dev/fd")
         || path.starts_with("/proc/self/fd")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn targets_hash_alike_when_equal_and_stay_apart_when_not() {
+        use std::hash::BuildHasher;
+        let h = foldhash::fast::FixedState::default();
+        let p = |s: &str| Target::Path(PathBuf::from(s));
+        assert_eq!(p("/r/a//b"), p("/r/a/b"));
+        assert_eq!(h.hash_one(p("/r/a//b")), h.hash_one(p("/r/a/b/")));
+        let set: HashSet<Target> = [
+            p("/r/a/f"),
+            p("/r/b/f"),
+            p("/r/a/f"),
+            Target::Subtree(PathBuf::from("/r/a/f")),
+            Target::Unknown { prefix: None },
+            Target::Unknown {
+                prefix: Some(PathBuf::from("/r/a")),
+            },
+            Target::Unknown {
+                prefix: Some(PathBuf::from("/r/a/")),
+            },
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(set.len(), 5);
+    }
 }
