@@ -19,7 +19,7 @@ use super::lane::{literals, Literals};
 use super::Pattern;
 use crate::path::RepoPath;
 use foldhash::fast::FixedState;
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -51,6 +51,10 @@ const SEARCHES: u32 = 16;
 struct Decoded {
     keys: HashMap<Box<[u8]>, Vec<usize>, FixedState>,
     wild: Vec<usize>,
+    /// The last directory asked and the roles its components are keys of (wild ones
+    /// included): `lanes check` gets paths in index order, so most share the previous one's
+    /// directory, and only the file name is left to look up.
+    last_dir: RefCell<Option<(Vec<u8>, Vec<usize>)>>,
 }
 
 /// The numbers before the keys.
@@ -235,23 +239,37 @@ impl OwnerIndex {
         let wild = (0..wild)
             .map(|w| self.number(wild_at + w))
             .collect::<Option<Vec<_>>>()?;
-        Some(Decoded { keys: map, wild })
+        Some(Decoded {
+            keys: map,
+            wild,
+            last_dir: RefCell::default(),
+        })
     }
 }
 
 impl Decoded {
     /// [`OwnerIndex::candidates`] from the map.
     fn candidates(&self, path: &RepoPath, roles: usize) -> Option<Vec<usize>> {
-        let mut found = self.wild.clone();
-        for c in path
-            .as_path()
-            .as_os_str()
-            .as_encoded_bytes()
-            .split(|&b| b == b'/')
-        {
-            if let Some(r) = self.keys.get(c) {
-                found.extend(r);
+        let bytes = path.as_path().as_os_str().as_encoded_bytes();
+        let (dir, name) = match bytes.iter().rposition(|&b| b == b'/') {
+            Some(at) => (&bytes[..at], &bytes[at + 1..]),
+            None => (&bytes[..0], bytes),
+        };
+        let mut last = self.last_dir.borrow_mut();
+        if last.as_ref().is_none_or(|(d, _)| d.as_slice() != dir) {
+            let mut found = self.wild.clone();
+            if !dir.is_empty() {
+                for c in dir.split(|&b| b == b'/') {
+                    if let Some(r) = self.keys.get(c) {
+                        found.extend(r);
+                    }
+                }
             }
+            *last = Some((dir.to_vec(), found));
+        }
+        let mut found = last.as_ref().map(|(_, f)| f.clone()).unwrap_or_default();
+        if let Some(r) = self.keys.get(name) {
+            found.extend(r);
         }
         found.sort_unstable();
         found.dedup();
@@ -300,6 +318,11 @@ mod tests {
             "pkg/q/x.json",
             "elsewhere/a",
             "r2",
+            "x/y/other",
+            "x/y/r1.lock",
+            "x/y/r2",
+            "area0/r0/src/main.rs",
+            "r1.lock",
         ];
         let want: Vec<_> = paths.iter().map(|p| candidates(&i, p)).collect();
         for _ in 0..=SEARCHES {
