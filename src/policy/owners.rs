@@ -57,6 +57,19 @@ struct Decoded {
     last_dir: RefCell<Option<(Vec<u8>, Vec<usize>)>>,
 }
 
+/// The counts of an [`OwnerIndex`] and where its parts start (in numbers, but `text`).
+struct Layout<'a> {
+    keys: usize,
+    key_roles: usize,
+    wild: usize,
+    /// The first key role.
+    roles_at: usize,
+    /// The first wild role.
+    wild_at: usize,
+    /// The key text.
+    text: &'a [u8],
+}
+
 /// The numbers before the keys.
 const HEAD: usize = 4;
 
@@ -156,6 +169,24 @@ impl OwnerIndex {
         OwnerIndex::from_bytes(bytes)
     }
 
+    /// Where the parts of the layout lie; `None` when the counts do not fit the bytes.
+    fn layout(&self) -> Option<Layout<'_>> {
+        let [keys, key_roles, wild, text_len] = [0, 1, 2, 3].map(|i| self.number(i));
+        let (keys, key_roles, wild, text_len) = (keys?, key_roles?, wild?, text_len?);
+        let roles_at = HEAD.checked_add(keys.checked_mul(4)?)?;
+        let wild_at = roles_at.checked_add(key_roles)?;
+        let text_at = wild_at.checked_add(wild)?.checked_mul(4)?;
+        let text = self.bytes.get(text_at..text_at.checked_add(text_len)?)?;
+        Some(Layout {
+            keys,
+            key_roles,
+            wild,
+            roles_at,
+            wild_at,
+            text,
+        })
+    }
+
     /// The `i`th number of the layout.
     fn number(&self, i: usize) -> Option<usize> {
         let at = i.checked_mul(4)?;
@@ -179,12 +210,14 @@ impl OwnerIndex {
 
     /// [`OwnerIndex::candidates`] by searching the bytes.
     fn search(&self, path: &RepoPath, roles: usize) -> Option<Vec<usize>> {
-        let [keys, key_roles, wild, text_len] = [0, 1, 2, 3].map(|i| self.number(i));
-        let (keys, key_roles, wild, text_len) = (keys?, key_roles?, wild?, text_len?);
-        let roles_at = HEAD.checked_add(keys.checked_mul(4)?)?;
-        let wild_at = roles_at.checked_add(key_roles)?;
-        let text_at = wild_at.checked_add(wild)?.checked_mul(4)?;
-        let text = self.bytes.get(text_at..text_at.checked_add(text_len)?)?;
+        let Layout {
+            keys,
+            key_roles,
+            wild,
+            roles_at,
+            wild_at,
+            text,
+        } = self.layout()?;
         let key = |k: usize| text.get(self.number(HEAD + 4 * k)?..self.number(HEAD + 4 * k + 1)?);
         let mut found = Vec::new();
         for w in 0..wild {
@@ -220,12 +253,14 @@ impl OwnerIndex {
 
     /// The index as a map; `None` when the bytes do not decode.
     fn decode(&self) -> Option<Decoded> {
-        let [keys, key_roles, wild, text_len] = [0, 1, 2, 3].map(|i| self.number(i));
-        let (keys, key_roles, wild, text_len) = (keys?, key_roles?, wild?, text_len?);
-        let roles_at = HEAD.checked_add(keys.checked_mul(4)?)?;
-        let wild_at = roles_at.checked_add(key_roles)?;
-        let text_at = wild_at.checked_add(wild)?.checked_mul(4)?;
-        let text = self.bytes.get(text_at..text_at.checked_add(text_len)?)?;
+        let Layout {
+            keys,
+            key_roles,
+            wild,
+            roles_at,
+            wild_at,
+            text,
+        } = self.layout()?;
         let mut map = HashMap::with_capacity_and_hasher(keys, FixedState::default());
         for k in 0..keys {
             let key = text.get(self.number(HEAD + 4 * k)?..self.number(HEAD + 4 * k + 1)?)?;
