@@ -280,26 +280,28 @@ mod tests {
         assert_eq!(lines.len(), 1600);
     }
 
+    /// `r` as the hook's borrowed record.
+    fn borrowed(r: &Record) -> RecordRef<'_> {
+        RecordRef {
+            ts: &r.ts,
+            session_id: r.session_id.as_deref(),
+            agent_id: r.agent_id.as_deref(),
+            agent_type: r.agent_type.as_deref(),
+            role: r.role.as_deref(),
+            role_source: &r.role_source,
+            tool: &r.tool,
+            path: r.path.as_deref(),
+            decision: &r.decision,
+            violation: r.violation,
+            rule: &r.rule,
+            extra: &r.extra,
+        }
+    }
+
     #[test]
     fn a_borrowed_record_writes_the_same_line() {
         let mut full = record(1);
-        let line = |r: &Record| {
-            let rec = RecordRef {
-                ts: &r.ts,
-                session_id: r.session_id.as_deref(),
-                agent_id: r.agent_id.as_deref(),
-                agent_type: r.agent_type.as_deref(),
-                role: r.role.as_deref(),
-                role_source: &r.role_source,
-                tool: &r.tool,
-                path: r.path.as_deref(),
-                decision: &r.decision,
-                violation: r.violation,
-                rule: &r.rule,
-                extra: &r.extra,
-            };
-            serde_json::to_string(&rec).unwrap()
-        };
+        let line = |r: &Record| serde_json::to_string(&borrowed(r)).unwrap();
         assert_eq!(line(&full), serde_json::to_string(&full).unwrap());
         full.agent_id = Some("a\"1".into());
         full.rule = "lane of x: \"src/\"\n".into();
@@ -335,23 +337,7 @@ mod tests {
             }
             recs.push(r);
         }
-        let refs: Vec<RecordRef<'_>> = recs
-            .iter()
-            .map(|r| RecordRef {
-                ts: &r.ts,
-                session_id: r.session_id.as_deref(),
-                agent_id: r.agent_id.as_deref(),
-                agent_type: r.agent_type.as_deref(),
-                role: r.role.as_deref(),
-                role_source: &r.role_source,
-                tool: &r.tool,
-                path: r.path.as_deref(),
-                decision: &r.decision,
-                violation: r.violation,
-                rule: &r.rule,
-                extra: &r.extra,
-            })
-            .collect();
+        let refs: Vec<RecordRef<'_>> = recs.iter().map(borrowed).collect();
         let (a, b) = (dir.path().join("a"), dir.path().join("b"));
         append(&a, &recs).unwrap();
         append_refs(&b, &refs).unwrap();
