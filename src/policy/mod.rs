@@ -305,8 +305,13 @@ impl Policy {
             }
             text.rewind().map_err(cannot_read)?;
         }
-        let mut source = String::new();
-        text.read_to_string(&mut source).map_err(cannot_read)?;
+        let mut source = String::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
+        // Through `Take`: `File::read_to_string` would ask the file for its size again (an
+        // `fstat` and an `lseek`), which `size` already holds.
+        (&mut text)
+            .take(u64::MAX)
+            .read_to_string(&mut source)
+            .map_err(cannot_read)?;
         if source.len() < cache::MIN_SOURCE_BYTES {
             return Policy::parse(file, &root, source);
         }
