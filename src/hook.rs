@@ -201,7 +201,7 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
             let judge = BashJudge {
                 policy: &policy,
                 actor: &actor,
-                res: path::Resolver::default(),
+                res: path::Resolver::below(policy.root.clone()),
                 loc: Locator::new(&policy.root),
                 excerpt: shell::lexical::excerpt(&command),
             };

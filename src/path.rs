@@ -247,9 +247,28 @@ pub struct Resolver {
     dirs: std::cell::RefCell<
         std::collections::HashMap<std::ffi::OsString, PathBuf, foldhash::fast::FixedState>,
     >,
+    /// A directory known to be physical (the project root), see [`resolve_below`].
+    physical: Option<PathBuf>,
 }
 
 impl Resolver {
+    /// A resolver for paths that mostly lie below `physical`, a directory path without
+    /// symlinks (as [`Path::canonicalize`] returns): its components are not looked up again.
+    pub fn below(physical: PathBuf) -> Resolver {
+        Resolver {
+            physical: Some(physical),
+            ..Resolver::default()
+        }
+    }
+
+    /// [`resolve`], from the physical directory when `path` lies below it.
+    fn walk(&self, path: &Path) -> Result<PathBuf, PathError> {
+        match &self.physical {
+            Some(dir) => resolve_below(dir, path),
+            None => resolve(path),
+        }
+    }
+
     /// Same result as [`resolve`]`(path)`.
     pub fn resolve(&self, path: &Path) -> Result<PathBuf, PathError> {
         self.resolve_dir(path).map(|(p, _)| p)
@@ -258,7 +277,7 @@ impl Resolver {
     /// [`Resolver::resolve`], and whether the result is an existing directory.
     pub fn resolve_dir(&self, path: &Path) -> Result<(PathBuf, bool), PathError> {
         let full = |p: &Path| {
-            resolve(p).map(|r| {
+            self.walk(p).map(|r| {
                 let d = r.is_dir();
                 (r, d)
             })
@@ -277,7 +296,7 @@ impl Resolver {
         let candidate = match cached {
             Some(c) => c,
             None => {
-                let p = resolve(parent)?;
+                let p = self.walk(parent)?;
                 let c = p.join(name);
                 self.dirs
                     .borrow_mut()
@@ -498,21 +517,22 @@ mod tests {
         symlink(base.join("real"), base.join("link")).unwrap();
         symlink("sub", base.join("real/rel")).unwrap();
         symlink(base.join("nowhere"), base.join("real/dangling")).unwrap();
-        let r = Resolver::default();
-        for p in [
-            "link/x",
-            "link/sub/y",
-            "link/rel/z",
-            "link/rel",
-            "link/dangling",
-            "real/../link/sub",
-            "link/sub",
-            "new/file",
-        ] {
-            let abs = base.join(p);
-            let (got, is_dir) = r.resolve_dir(&abs).unwrap();
-            assert_eq!(got, resolve(&abs).unwrap(), "{p}");
-            assert_eq!(is_dir, got.is_dir(), "{p}");
+        for r in [Resolver::default(), Resolver::below(base.clone())] {
+            for p in [
+                "link/x",
+                "link/sub/y",
+                "link/rel/z",
+                "link/rel",
+                "link/dangling",
+                "real/../link/sub",
+                "link/sub",
+                "new/file",
+            ] {
+                let abs = base.join(p);
+                let (got, is_dir) = r.resolve_dir(&abs).unwrap();
+                assert_eq!(got, resolve(&abs).unwrap(), "{p}");
+                assert_eq!(is_dir, got.is_dir(), "{p}");
+            }
         }
     }
 }
