@@ -143,7 +143,9 @@ fn check_main(args: cli::CheckArgs, env: &Env) -> ExitCode {
 /// failed write to stdout all end in exit 2 with one paragraph on stderr.
 fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("lanes blocked this tool call because it failed internally (lanes fails closed): {info}");
+        say(format_args!(
+            "lanes blocked this tool call because it failed internally (lanes fails closed): {info}"
+        ));
     }));
     let deadline = env.hook_deadline_ms.unwrap_or(DEFAULT_HOOK_DEADLINE_MS);
     let late = format!(
@@ -151,9 +153,9 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
          (lanes fails closed; a hook that Claude Code times out would let the call through)."
     );
     if let Err(e) = watchdog::arm(Duration::from_millis(deadline), &late) {
-        eprintln!(
+        say(format_args!(
             "lanes blocked this tool call because it could not arm its {deadline} ms deadline: {e}"
-        );
+        ));
         return ExitCode::from(EXIT_BLOCK);
     }
     let opts = hook::Options {
@@ -179,7 +181,7 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
         Ok(Outcome::Deny(reason)) => answer(&lanes::render::deny_json(&reason), &reason),
         Ok(Outcome::Ask(reason)) => answer(&lanes::render::ask_json(&reason), &reason),
         Ok(Outcome::Block(reason)) => {
-            eprintln!("{reason}");
+            say(&reason);
             ExitCode::from(EXIT_BLOCK)
         }
         Err(_) => ExitCode::from(EXIT_BLOCK), // the panic hook already said why
@@ -192,10 +194,17 @@ fn answer(json: &str, reason: &str) -> ExitCode {
     match writeln!(out, "{json}").and_then(|_| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => {
-            eprintln!("{reason}");
+            say(reason);
             ExitCode::from(EXIT_BLOCK)
         }
     }
+}
+
+/// Writes `msg` and a newline to stderr for the hook, ignoring errors: the exit status alone
+/// blocks the call, while `eprintln!` panics when stderr cannot be written (a full disk, a
+/// closed pipe), and in the panic hook that aborts the process, which lets the call through.
+fn say(msg: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr(), "{msg}");
 }
 
 /// Prints `msg` as an error and returns exit status 2.

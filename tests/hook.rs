@@ -701,6 +701,62 @@ fn the_deadline_holds_when_sigalrm_is_blocked_and_ignored_by_the_parent() {
 }
 
 #[test]
+fn a_hook_whose_stderr_cannot_be_written_still_blocks_with_exit_2() {
+    // `eprintln!` panics on a failed write, and a panic in the panic hook aborts (exit 134),
+    // which Claude Code would take as "let the call through".
+    use std::io::Write;
+    use std::process::Stdio;
+    let r = repo();
+    let cases: [(&str, Option<&str>, Vec<u8>, bool); 3] = [
+        ("input that is not JSON", None, b"not json".to_vec(), false),
+        (
+            "a deny whose stdout is full too",
+            Some("researcher"),
+            r.hook().write("src/a.rs").payload(),
+            true,
+        ),
+        ("a deadline overrun", Some("builder"), Vec::new(), false),
+    ];
+    for (what, role, input, full_stdout) in cases {
+        let mut cmd = support::lanes();
+        cmd.arg("hook").current_dir(&r.root);
+        if let Some(role) = role {
+            cmd.env("LANES_ROLE", role);
+        }
+        let open_stdin = input.is_empty();
+        if open_stdin {
+            cmd.env("LANES_HOOK_DEADLINE_MS", "100");
+        }
+        let full = || {
+            Stdio::from(
+                fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/full")
+                    .unwrap(),
+            )
+        };
+        cmd.stdin(Stdio::piped()).stderr(full());
+        cmd.stdout(if full_stdout { full() } else { Stdio::null() });
+        let mut child = cmd.spawn().unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let _keep_open = if open_stdin {
+            Some(stdin)
+        } else {
+            let mut stdin = stdin;
+            let _ = stdin.write_all(&input);
+            None
+        };
+        let start = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() && start.elapsed().as_secs() < 20 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(2), "{what}: {status:?}");
+    }
+}
+
+#[test]
 fn a_deny_that_cannot_be_written_to_stdout_blocks() {
     let r = repo();
     let full = fs::OpenOptions::new()
