@@ -8,6 +8,7 @@ use serde::Serialize;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
+use std::rc::Rc;
 use std::time::SystemTime;
 
 /// One line of the audit log. Field names are a public contract (`lanes report` reads them).
@@ -71,15 +72,71 @@ pub struct RecordRef<'a> {
     pub rule: &'a dyn std::fmt::Display,
     /// See [`Record::extra`].
     #[serde(skip_serializing_if = "no_extra")]
-    pub extra: &'a serde_json::Map<String, serde_json::Value>,
+    pub extra: &'a Extra,
 }
 
 fn displayed<S: serde::Serializer>(v: &&dyn std::fmt::Display, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(v)
 }
 
-fn no_extra(m: &&serde_json::Map<String, serde_json::Value>) -> bool {
-    m.is_empty()
+fn no_extra(e: &&Extra) -> bool {
+    e.is_empty()
+}
+
+/// The `extra` object of a hook's audit line ([`Record::extra`]), typed: the hook writes one
+/// per judged effect, and a JSON map would cost a dozen allocations each. Keys are written in
+/// the order of the fields, and only when set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extra {
+    /// `subagent_type` of an `Agent` (`Task`) call, `null` when its `tool_input` has none.
+    pub subagent_type: Option<Option<String>>,
+    /// `command`: the Bash command, as quoted in messages (shared by the call's lines).
+    pub command: Option<Rc<str>>,
+    /// `fragment`: the part of the Bash command responsible, when not the whole command.
+    pub fragment: Option<String>,
+    /// `finding`: what the Bash analysis found (`write`, `subtree`, `unknown`, `opaque`,
+    /// `repo-wide`, `tamper`, `unparseable`).
+    pub finding: Option<&'static str>,
+    /// `opaque: true`: a program lanes cannot see into ran (what `lanes report` counts).
+    pub opaque: bool,
+}
+
+impl Extra {
+    /// True when no key is set (the line then has no `extra`).
+    pub fn is_empty(&self) -> bool {
+        *self == Extra::default()
+    }
+
+    /// The same object as a JSON map, as [`Record::extra`] holds it.
+    pub fn to_map(&self) -> serde_json::Map<String, serde_json::Value> {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(), // unreachable: an Extra serializes as an object
+        }
+    }
+}
+
+impl Serialize for Extra {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        if let Some(t) = &self.subagent_type {
+            m.serialize_entry("subagent_type", t)?;
+        }
+        if let Some(c) = &self.command {
+            m.serialize_entry("command", &**c)?;
+        }
+        if let Some(f) = &self.fragment {
+            m.serialize_entry("fragment", f)?;
+        }
+        if let Some(f) = self.finding {
+            m.serialize_entry("finding", f)?;
+        }
+        if self.opaque {
+            m.serialize_entry("opaque", &true)?;
+        }
+        m.end()
+    }
 }
 
 /// The current time as RFC 3339 (UTC, microseconds).
@@ -114,8 +171,7 @@ pub fn append_refs(file: &Path, records: &[RecordRef<'_>]) -> io::Result<()> {
     }
     let mut lines = Lines {
         buf: Vec::with_capacity(256 * records.len()),
-        seen: vec![None; FIELDS + 4],
-        keys: Vec::new(),
+        seen: [const { None }; FIELDS],
     };
     for r in records {
         lines.line(r).map_err(io::Error::other)?;
@@ -123,17 +179,15 @@ pub fn append_refs(file: &Path, records: &[RecordRef<'_>]) -> io::Result<()> {
     write_locked(file, &lines.buf)
 }
 
-/// The audit keys written through [`Lines::string`], `ts` to `decision`.
-const FIELDS: usize = 9;
+/// The string fields that [`Lines::escaped`] remembers: the audit keys `ts` to `decision`,
+/// then `extra`'s `subagent_type`, `command`, `fragment` and `finding`.
+const FIELDS: usize = 13;
 
 /// JSON lines written as `serde_json::to_writer` writes a [`RecordRef`], field by field.
 struct Lines<'a> {
     buf: Vec<u8>,
-    /// Per field (the audit keys in order, then the `extra` keys in `keys`): the last
-    /// string written and where its escaped form lies in `buf`.
-    seen: Vec<Option<(&'a str, std::ops::Range<usize>)>>,
-    /// The `extra` keys met so far; key `i` is field `FIELDS + i`.
-    keys: Vec<&'a str>,
+    /// Per field: the last string written and where its escaped form lies in `buf`.
+    seen: [Option<(&'a str, std::ops::Range<usize>)>; FIELDS],
 }
 
 impl<'a> Lines<'a> {
@@ -153,28 +207,27 @@ impl<'a> Lines<'a> {
             .extend_from_slice(if r.violation { b"true" } else { b"false" });
         self.buf.extend_from_slice(b",\"rule\":");
         serde_json::to_writer(&mut self.buf, &Displayed(r.rule))?;
-        if !r.extra.is_empty() {
-            self.buf.extend_from_slice(b",\"extra\":{");
-            for (i, (k, v)) in r.extra.iter().enumerate() {
-                if i > 0 {
-                    self.buf.push(b',');
-                }
-                serde_json::to_writer(&mut self.buf, k)?;
-                self.buf.push(b':');
-                match v {
-                    serde_json::Value::String(s) => {
-                        let field = match self.keys.iter().position(|x| *x == k.as_str()) {
-                            Some(i) => i,
-                            None => {
-                                self.keys.push(k);
-                                self.keys.len() - 1
-                            }
-                        };
-                        self.escaped(FIELDS + field, s)?
-                    }
-                    other => serde_json::to_writer(&mut self.buf, other)?,
-                }
+        let e = r.extra;
+        if !e.is_empty() {
+            // Every key is written after a comma; the first comma becomes the `{`.
+            self.buf.extend_from_slice(b",\"extra\":");
+            let open = self.buf.len();
+            if let Some(t) = &e.subagent_type {
+                self.string(9, ",\"subagent_type\":", t.as_deref())?;
             }
+            if let Some(c) = &e.command {
+                self.string(10, ",\"command\":", Some(&**c))?;
+            }
+            if let Some(f) = &e.fragment {
+                self.string(11, ",\"fragment\":", Some(f))?;
+            }
+            if let Some(f) = e.finding {
+                self.string(12, ",\"finding\":", Some(f))?;
+            }
+            if e.opaque {
+                self.buf.extend_from_slice(b",\"opaque\":true");
+            }
+            self.buf[open] = b'{';
             self.buf.push(b'}');
         }
         self.buf.extend_from_slice(b"}\n");
@@ -195,9 +248,6 @@ impl<'a> Lines<'a> {
 
     /// `s` as a JSON string, copied from the last time `field` had the same value.
     fn escaped(&mut self, field: usize, s: &'a str) -> serde_json::Result<()> {
-        if self.seen.len() <= field {
-            self.seen.resize(field + 1, None);
-        }
         let at = self.buf.len();
         match &self.seen[field] {
             Some((last, range)) if *last == s => self.buf.extend_from_within(range.clone()),
@@ -280,8 +330,8 @@ mod tests {
         assert_eq!(lines.len(), 1600);
     }
 
-    /// `r` as the hook's borrowed record.
-    fn borrowed(r: &Record) -> RecordRef<'_> {
+    /// `r` as the hook's borrowed record, with `extra` in place of `r.extra`.
+    fn borrowed<'a>(r: &'a Record, extra: &'a Extra) -> RecordRef<'a> {
         RecordRef {
             ts: &r.ts,
             session_id: r.session_id.as_deref(),
@@ -294,27 +344,44 @@ mod tests {
             decision: &r.decision,
             violation: r.violation,
             rule: &r.rule,
-            extra: &r.extra,
+            extra,
+        }
+    }
+
+    /// A Bash line's extra, with JSON escapes in every string.
+    fn bash_extra(i: usize) -> Extra {
+        Extra {
+            command: Some("cat <<'E' > \"f\"\n\u{7f}é\nE".into()),
+            fragment: (i % 3 != 0).then(|| format!("echo {} > \"f\"", i % 2)),
+            finding: Some(if i == 5 { "opaque" } else { "write" }),
+            opaque: i == 5,
+            ..Extra::default()
         }
     }
 
     #[test]
     fn a_borrowed_record_writes_the_same_line() {
         let mut full = record(1);
-        let line = |r: &Record| serde_json::to_string(&borrowed(r)).unwrap();
-        assert_eq!(line(&full), serde_json::to_string(&full).unwrap());
+        let none = Extra::default();
+        let line = |r: &Record, e: &Extra| serde_json::to_string(&borrowed(r, e)).unwrap();
+        assert_eq!(line(&full, &none), serde_json::to_string(&full).unwrap());
         full.agent_id = Some("a\"1".into());
         full.rule = "lane of x: \"src/\"\n".into();
-        full.extra.insert("command".into(), "echo \"é\" > f".into());
-        full.extra.insert("opaque".into(), true.into());
-        assert_eq!(line(&full), serde_json::to_string(&full).unwrap());
+        let extra = bash_extra(5);
+        full.extra = extra.to_map();
+        assert_eq!(
+            full.extra.keys().collect::<Vec<_>>(),
+            ["command", "fragment", "finding", "opaque"]
+        );
+        assert_eq!(line(&full, &extra), serde_json::to_string(&full).unwrap());
     }
 
     #[test]
     fn the_hooks_lines_are_serde_jsons_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let mut recs = Vec::new();
-        for i in 0..6 {
+        let mut extras = Vec::new();
+        for i in 0..8 {
             let mut r = record(i % 2);
             r.ts = "2026-01-01T00:00:00.000001Z".into();
             if i % 3 == 0 {
@@ -324,20 +391,27 @@ mod tests {
                 r.violation = true;
             }
             r.rule = format!("lane of x: \"src/\"\t{}", i / 4);
-            if i > 0 {
-                r.extra
-                    .insert("command".into(), "cat <<'E' > \"f\"\n\u{7f}é\nE".into());
-                r.extra
-                    .insert("fragment".into(), format!("echo {} > f", i % 2).into());
-                r.extra.insert("n".into(), (i as u64).into());
-            }
-            if i == 5 {
-                r.extra.insert("opaque".into(), true.into());
-                r.extra.insert("role".into(), "builder".into());
-            }
+            let extra = match i {
+                0 => Extra::default(),
+                6 => Extra {
+                    subagent_type: Some(Some("re\"viewer".into())),
+                    ..Extra::default()
+                },
+                7 => Extra {
+                    subagent_type: Some(None),
+                    ..Extra::default()
+                },
+                _ => bash_extra(i),
+            };
+            r.extra = extra.to_map();
             recs.push(r);
+            extras.push(extra);
         }
-        let refs: Vec<RecordRef<'_>> = recs.iter().map(borrowed).collect();
+        let refs: Vec<RecordRef<'_>> = recs
+            .iter()
+            .zip(&extras)
+            .map(|(r, e)| borrowed(r, e))
+            .collect();
         let (a, b) = (dir.path().join("a"), dir.path().join("b"));
         append(&a, &recs).unwrap();
         append_refs(&b, &refs).unwrap();

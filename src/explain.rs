@@ -310,7 +310,7 @@ pub fn replay(stdin: &[u8], env: &Env, opts: &hook::Options) -> Trace {
                 vec![s.unwrap_or_else(|| "general-purpose".into())],
             )
         }
-        Ok(Effect::Shell(cmd)) => (t.effect, t.targets) = (Some("shell"), vec![cmd]),
+        Ok(Effect::Shell(cmd)) => (t.effect, t.targets) = (Some("shell"), vec![cmd.to_string()]),
         Err(_) => {} // evaluate reports it below
     }
     let eval = match hook::evaluate(&input, env, opts) {

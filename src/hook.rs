@@ -55,7 +55,7 @@ pub struct Judged {
     /// For a blocked effect (or one to ask about), the reason written for the model.
     pub reason: Option<String>,
     /// Extra audit fields (`subagent_type`, `command`, ...).
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: audit::Extra,
 }
 
 /// The judgement of one call, before anything is recorded.
@@ -166,8 +166,10 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
     match effect {
         Effect::Spawn(subagent) => {
             let verdict = decide::decide_spawn(&policy, &actor, subagent.as_deref());
-            let mut extra = serde_json::Map::new();
-            extra.insert("subagent_type".into(), subagent.clone().into());
+            let extra = audit::Extra {
+                subagent_type: Some(subagent.clone()),
+                ..audit::Extra::default()
+            };
             let what = || {
                 format!(
                     "starting a '{}' subagent",
@@ -203,11 +205,13 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
                 actor: &actor,
                 res: path::Resolver::below(policy.root.clone()),
                 loc: Locator::new(&policy.root),
-                excerpt: shell::lexical::excerpt(&command),
+                excerpt: shell::lexical::excerpt(command).into(),
             };
-            for finding in shell::analyze(&command, &cx) {
-                eval.judged
-                    .extend(judge_finding(&judge, &finding, &command)?);
+            let findings = shell::analyze(command, &cx);
+            // Mostly one judged effect per finding: sized once, not grown by doubling.
+            eval.judged.reserve(findings.len());
+            for finding in &findings {
+                eval.judged.extend(judge_finding(&judge, finding, command)?);
             }
         }
         Effect::None => unreachable!("returned above"),
@@ -222,7 +226,7 @@ fn judged(
     path: Option<String>,
     what: impl FnOnce() -> String,
     verdict: Verdict,
-    extra: serde_json::Map<String, serde_json::Value>,
+    extra: audit::Extra,
 ) -> Judged {
     let reason = if verdict.blocked {
         Some(render::deny_reason(policy, actor, &what(), &verdict.rule))
@@ -257,7 +261,7 @@ struct BashJudge<'a, 'b> {
     /// Likewise.
     loc: Locator<'a>,
     /// The command as quoted in each audit line (made once: a command may have hundreds).
-    excerpt: String,
+    excerpt: std::rc::Rc<str>,
 }
 
 /// Judges one finding of a Bash command (see [`shell::Found`]): paths through
@@ -269,19 +273,17 @@ fn judge_finding(
 ) -> Result<Vec<Judged>, String> {
     let (policy, actor, res) = (cx.policy, cx.actor, &cx.res);
     let frag = &f.fragment;
-    let one = |path: Option<String>, what: &dyn Fn() -> String, verdict: Verdict, kind: &str| {
-        // At most four entries: sized once, not grown entry by entry.
-        let mut extra = serde_json::Map::with_capacity(4);
-        extra.insert("command".into(), cx.excerpt.clone().into());
-        if frag != command {
-            extra.insert("fragment".into(), frag.clone().into());
-        }
-        extra.insert("finding".into(), kind.into());
-        if kind == "opaque" {
-            extra.insert("opaque".into(), true.into()); // what `lanes report` counts
-        }
-        vec![judged(policy, actor, path, what, verdict, extra)]
-    };
+    let one =
+        |path: Option<String>, what: &dyn Fn() -> String, verdict: Verdict, kind: &'static str| {
+            let extra = audit::Extra {
+                command: Some(cx.excerpt.clone()),
+                fragment: (frag != command).then(|| frag.clone()),
+                finding: Some(kind),
+                opaque: kind == "opaque",
+                ..audit::Extra::default()
+            };
+            vec![judged(policy, actor, path, what, verdict, extra)]
+        };
     let err = |e: crate::policy::PolicyError| e.to_string();
     Ok(match &f.effect {
         Found::Write {
@@ -442,7 +444,8 @@ fn is_scratch(p: &Path) -> bool {
 }
 
 /// Builds the judged entry of one finding: (path, what, verdict, finding kind).
-type JudgeOne<'a> = dyn Fn(Option<String>, &dyn Fn() -> String, Verdict, &str) -> Vec<Judged> + 'a;
+type JudgeOne<'a> =
+    dyn Fn(Option<String>, &dyn Fn() -> String, Verdict, &'static str) -> Vec<Judged> + 'a;
 
 /// An opaque program: denied when it runs in, or names a path in, another role's lane or a
 /// protected path; otherwise `[bash] opaque` decides.

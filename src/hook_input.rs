@@ -79,9 +79,10 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-/// What kind of effect a tool call has, before any policy is consulted.
+/// What kind of effect a tool call has, before any policy is consulted. Borrows from the
+/// [`HookInput`]: a Bash command can be long, and is not copied.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Effect {
+pub enum Effect<'a> {
     /// The tool writes nothing lanes judges (Read, Grep, Glob, TodoWrite, ...).
     None,
     /// File tools: the named paths (`Write`/`Edit`/`MultiEdit` `file_path`, `NotebookEdit`
@@ -93,7 +94,7 @@ pub enum Effect {
     /// The `Agent` tool (`Task` in older versions) starts a subagent of `subagent_type`.
     Spawn(Option<String>),
     /// The `Bash` tool runs `command`.
-    Shell(String),
+    Shell(&'a str),
 }
 
 /// Parses stdin. Errors when it is not a JSON object with a string `tool_name`.
@@ -104,11 +105,13 @@ pub fn parse(stdin: &[u8]) -> Result<HookInput, InputError> {
 impl HookInput {
     /// What this call would do. Errors when a file tool's path field is missing or not a
     /// string, so a malformed write is blocked rather than waved through.
-    pub fn effect(&self) -> Result<Effect, InputError> {
+    pub fn effect(&self) -> Result<Effect<'_>, InputError> {
         let tool = self.tool_name.as_str();
         Ok(match tool {
-            "Write" | "Edit" | "MultiEdit" => Effect::Files(vec![self.string_field("file_path")?]),
-            "NotebookEdit" => Effect::Files(vec![self.string_field("notebook_path")?]),
+            "Write" | "Edit" | "MultiEdit" => {
+                Effect::Files(vec![self.string_field("file_path")?.to_string()])
+            }
+            "NotebookEdit" => Effect::Files(vec![self.string_field("notebook_path")?.to_string()]),
             "Agent" | "Task" => Effect::Spawn(match self.tool_input.get("subagent_type") {
                 None | Some(Value::Null) => None,
                 Some(Value::String(s)) => Some(s.clone()),
@@ -155,9 +158,9 @@ impl HookInput {
         }
     }
 
-    fn string_field(&self, field: &str) -> Result<String, InputError> {
+    fn string_field(&self, field: &str) -> Result<&str, InputError> {
         match self.tool_input.get(field) {
-            Some(Value::String(s)) => Ok(s.clone()),
+            Some(Value::String(s)) => Ok(s),
             None | Some(Value::Null) => Err(InputError::Missing {
                 tool: self.tool_name.clone(),
                 field: field.to_string(),
@@ -178,11 +181,16 @@ impl HookInput {
 mod tests {
     use super::*;
 
-    fn effect(json: &str) -> Result<Effect, String> {
-        parse(json.as_bytes())
-            .map_err(|e| e.to_string())?
-            .effect()
-            .map_err(|e| e.to_string())
+    /// The effect, with a Bash command copied out of the input.
+    fn effect(json: &str) -> Result<Effect<'static>, String> {
+        let input = parse(json.as_bytes()).map_err(|e| e.to_string())?;
+        Ok(match input.effect().map_err(|e| e.to_string())? {
+            Effect::Shell(c) => Effect::Shell(String::leak(c.to_string())),
+            Effect::None => Effect::None,
+            Effect::Files(f) => Effect::Files(f),
+            Effect::Mcp => Effect::Mcp,
+            Effect::Spawn(s) => Effect::Spawn(s),
+        })
     }
 
     #[test]
@@ -236,7 +244,7 @@ mod tests {
         );
         assert_eq!(
             effect(r#"{"tool_name":"Bash","tool_input":{"command":"ls"}}"#),
-            Ok(Effect::Shell("ls".into()))
+            Ok(Effect::Shell("ls"))
         );
     }
 

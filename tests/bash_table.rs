@@ -115,11 +115,7 @@ fn judge(fx: &Fixture, cmd: &str) -> (Vec<String>, String) {
     };
     let mut targets = BTreeSet::new();
     for j in &eval.judged {
-        let kind = j
-            .extra
-            .get("finding")
-            .and_then(|v| v.as_str())
-            .unwrap_or("");
+        let kind = j.extra.finding.unwrap_or("");
         let t = match (kind, &j.path) {
             ("write" | "subtree", Some(p)) => show(p),
             ("unknown", Some(p)) => show(p),
