@@ -352,7 +352,7 @@ mod tests {
     fn bash_extra(i: usize) -> Extra {
         Extra {
             command: Some("cat <<'E' > \"f\"\n\u{7f}é\nE".into()),
-            fragment: (i % 3 != 0).then(|| format!("echo {} > \"f\"", i % 2)),
+            fragment: (!i.is_multiple_of(3)).then(|| format!("echo {} > \"f\"", i % 2)),
             finding: Some(if i == 5 { "opaque" } else { "write" }),
             opaque: i == 5,
             ..Extra::default()
