@@ -75,6 +75,26 @@ pub struct RecordRef<'a> {
     pub extra: &'a Extra,
 }
 
+impl RecordRef<'_> {
+    /// About the length of this record's JSON line: its keys and punctuation, its strings
+    /// (twice over for the few that need escapes: control characters are rare) and the rule.
+    fn size_hint(&self) -> usize {
+        let len = |s: Option<&str>| s.map_or(4, str::len);
+        let e = self.extra;
+        300 + self.ts.len()
+            + len(self.session_id)
+            + len(self.agent_id)
+            + len(self.agent_type)
+            + len(self.role)
+            + self.role_source.len()
+            + self.tool.len()
+            + len(self.path)
+            + len(e.subagent_type.as_ref().and_then(Option::as_deref))
+            + len(e.command.as_deref())
+            + len(e.fragment.as_deref())
+    }
+}
+
 fn displayed<S: serde::Serializer>(v: &&dyn std::fmt::Display, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(v)
 }
@@ -170,7 +190,8 @@ pub fn append_refs(file: &Path, records: &[RecordRef<'_>]) -> io::Result<()> {
         return Ok(());
     }
     let mut lines = Lines {
-        buf: Vec::with_capacity(256 * records.len()),
+        // Sized once: growing a buffer of tens of KiB copies it and churns the heap.
+        buf: Vec::with_capacity(records.iter().map(RecordRef::size_hint).sum()),
         seen: [const { None }; FIELDS],
     };
     for r in records {
