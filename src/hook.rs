@@ -266,11 +266,12 @@ struct BashJudge<'a, 'b> {
 
 /// Judges one finding of a Bash command (see [`shell::Found`]): paths through
 /// [`decide::decide`] / [`decide::decide_subtree`], the rest through [`decide::decide_bash`].
+/// `None` when the finding changes nothing lanes judges.
 fn judge_finding(
     cx: &BashJudge<'_, '_>,
     f: &Finding,
     command: &str,
-) -> Result<Vec<Judged>, String> {
+) -> Result<Option<Judged>, String> {
     let (policy, actor, res) = (cx.policy, cx.actor, &cx.res);
     let frag = &f.fragment;
     let one =
@@ -282,10 +283,10 @@ fn judge_finding(
                 opaque: kind == "opaque",
                 ..audit::Extra::default()
             };
-            vec![judged(policy, actor, path, what, verdict, extra)]
+            judged(policy, actor, path, what, verdict, extra)
         };
     let err = |e: crate::policy::PolicyError| e.to_string();
-    Ok(match &f.effect {
+    Ok(Some(match &f.effect {
         Found::Write {
             target: Target::Path(p),
             kind,
@@ -330,7 +331,12 @@ fn judge_finding(
                             kind.verb()
                         )
                     };
-                    return Ok(one(Some(format!("{shown}/?")), &what, verdict, "unknown"));
+                    return Ok(Some(one(
+                        Some(format!("{shown}/?")),
+                        &what,
+                        verdict,
+                        "unknown",
+                    )));
                 }
             }
             let verdict = decide::decide_bash(
@@ -374,7 +380,7 @@ fn judge_finding(
                 inside |= matches!(place_of(cx, c)?.0, Place::Project(_));
             }
             if !inside {
-                return Ok(Vec::new());
+                return Ok(None);
             }
             let verdict = decide::decide_bash(
                 policy,
@@ -393,7 +399,7 @@ fn judge_finding(
         Found::Tamper { what, role } => {
             if let (Some(set), Actor::Role(r, _)) = (role, actor) {
                 if r.name == *set || r.agents().contains(set) {
-                    return Ok(Vec::new()); // the session's own role: nothing changes
+                    return Ok(None); // the session's own role: nothing changes
                 }
             }
             let verdict = decide::decide_bash(policy, actor, Rule::Tamper { what: what.clone() });
@@ -417,7 +423,12 @@ fn judge_finding(
                 };
                 if verdict.violation {
                     let what = || format!("the command `{frag}` ({why}; it names {shown})");
-                    return Ok(one(Some(shown.clone()), &what, verdict, "unparseable"));
+                    return Ok(Some(one(
+                        Some(shown.clone()),
+                        &what,
+                        verdict,
+                        "unparseable",
+                    )));
                 }
             }
             let verdict = decide::decide_bash(
@@ -434,7 +445,7 @@ fn judge_finding(
                 "unparseable",
             )
         }
-    })
+    }))
 }
 
 /// Scratch places outside the project that an unparseable command may name: `/tmp`,
@@ -445,7 +456,7 @@ fn is_scratch(p: &Path) -> bool {
 
 /// Builds the judged entry of one finding: (path, what, verdict, finding kind).
 type JudgeOne<'a> =
-    dyn Fn(Option<String>, &dyn Fn() -> String, Verdict, &'static str) -> Vec<Judged> + 'a;
+    dyn Fn(Option<String>, &dyn Fn() -> String, Verdict, &'static str) -> Judged + 'a;
 
 /// An opaque program: denied when it runs in, or names a path in, another role's lane or a
 /// protected path; otherwise `[bash] opaque` decides.
@@ -456,7 +467,7 @@ fn judge_opaque(
     cwds: &[Option<PathBuf>],
     mentions: &[PathBuf],
     one: &JudgeOne<'_>,
-) -> Result<Vec<Judged>, String> {
+) -> Result<Judged, String> {
     let (policy, actor) = (cx.policy, cx.actor);
     let err = |e: crate::policy::PolicyError| e.to_string();
     // Whether a path settles the finding is a question of lanes, not of mode: `violation`, not
