@@ -70,6 +70,14 @@ pub trait Scope {
 
 /// Expands `word` into its values (several when braces expand).
 pub fn expand(word: &Word, scope: &mut dyn Scope) -> Vec<Val> {
+    let mut out = Vec::new();
+    expand_into(word, scope, &mut out);
+    out
+}
+
+/// [`expand`], appending the values to `out` (a command's argument list, built without a
+/// list per word).
+pub fn expand_into(word: &Word, scope: &mut dyn Scope, out: &mut Vec<Val>) {
     let raw = word.0.as_str();
     let alternatives = if raw.contains('{') {
         braces(raw)
@@ -77,14 +85,14 @@ pub fn expand(word: &Word, scope: &mut dyn Scope) -> Vec<Val> {
         Ok(None)
     };
     match alternatives {
-        Err(TooMany) => vec![Val::Unknown {
+        Err(TooMany) => out.push(Val::Unknown {
             prefix: String::new(),
-        }],
-        Ok(Some(alts)) if alts.len() > MAX_BRACE_WORDS => vec![Val::Unknown {
+        }),
+        Ok(Some(alts)) if alts.len() > MAX_BRACE_WORDS => out.push(Val::Unknown {
             prefix: String::new(),
-        }],
-        Ok(Some(alts)) => alts.iter().map(|a| expand_one(a, scope)).collect(),
-        Ok(None) => vec![expand_one(raw, scope)],
+        }),
+        Ok(Some(alts)) => out.extend(alts.iter().map(|a| expand_one(a, scope))),
+        Ok(None) => out.push(expand_one(raw, scope)),
     }
 }
 
