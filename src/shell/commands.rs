@@ -2252,7 +2252,7 @@ fn patch(w: &mut Walker, st: &State, rest: &[Val], stdin: Option<&Stdin>) {
     let text = match (&input, stdin) {
         (Some(f), _) => read_patch(w, st, f),
         (None, Some(Stdin::File(f))) => read_patch(w, st, f),
-        (None, Some(Stdin::Text { body, .. })) => Some(body.clone()),
+        (None, Some(Stdin::Text { body, .. })) => Some(body.to_string()),
         _ => None,
     };
     let base = dir

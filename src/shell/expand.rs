@@ -384,7 +384,7 @@ mod tests {
             HashMap::from([("HOME", "/home/u"), ("X", "docs"), ("PWD", "/r")]),
             Vec::new(),
         );
-        let out = expand(&Word(raw.into()), &mut v);
+        let out = expand(&Word(raw.to_string().into()), &mut v);
         (out, v.1)
     }
 

@@ -147,7 +147,7 @@ pub(super) fn walk(script: &Script, cx: &Context) -> Vec<Finding> {
         depth: 0,
         calls: 0,
         stopped: false,
-        frag: Rc::from(""),
+        frag: Text::default(),
         frag_at: None,
         // Sized for a typical long command, so the set seldom grows.
         seen: HashMap::with_capacity_and_hasher(64, FixedState::default()),
@@ -176,7 +176,7 @@ pub(super) struct Walker<'a> {
     pub calls: usize,
     stopped: bool,
     /// The simple command being judged, for messages (set through [`Walker::set_frag`]).
-    pub frag: Rc<str>,
+    pub frag: Text,
     /// The finding that holds the excerpt of `frag`, once one was pushed.
     frag_at: Option<usize>,
     /// The effects pushed so far, by hash: the index in `findings` of the first effect with
@@ -302,7 +302,7 @@ impl<'a> Walker<'a> {
     }
 
     /// Makes `frag` the fragment quoted by the findings pushed from now on.
-    pub fn set_frag(&mut self, frag: Rc<str>) {
+    pub fn set_frag(&mut self, frag: Text) {
         self.frag = frag;
         self.frag_at = None;
     }
@@ -321,7 +321,7 @@ impl<'a> Walker<'a> {
         };
         match parsed {
             Ok(script) => {
-                let saved = std::mem::replace(&mut self.frag, Rc::from(""));
+                let saved = std::mem::take(&mut self.frag);
                 self.frag_at = None;
                 self.depth += 1;
                 self.script(&script, st);
@@ -406,7 +406,7 @@ impl<'a> Walker<'a> {
                 }),
                 Redirect::HereString(w) => match self.expand(w, st).as_slice() {
                     [Val::Known { text, .. }] => Some(Stdin::Text {
-                        body: text.clone(),
+                        body: text.clone().into(),
                         literal: true,
                     }),
                     _ => None,
@@ -427,7 +427,7 @@ impl<'a> Walker<'a> {
                     text
                 };
                 Some(Stdin::Text {
-                    body: text,
+                    body: text.into(),
                     literal: true,
                 })
             }
@@ -536,7 +536,10 @@ impl<'a> Walker<'a> {
             }
             Compound::Arith(w) => {
                 if w.0.contains("$(") || w.0.contains('`') {
-                    self.expand(&Word(format!("\"{}\"", w.0.replace('"', "\\\""))), st);
+                    self.expand(
+                        &Word(format!("\"{}\"", w.0.replace('"', "\\\"")).into()),
+                        st,
+                    );
                 }
             }
             Compound::Coproc(cmd) => {
@@ -598,7 +601,7 @@ impl<'a> Walker<'a> {
                     let vals = self.expand(w, st);
                     stdin = Some(match vals.as_slice() {
                         [Val::Known { text, .. }] => Stdin::Text {
-                            body: text.clone(),
+                            body: text.clone().into(),
                             literal: true,
                         },
                         _ => Stdin::Pipe,
@@ -835,7 +838,7 @@ pub(super) enum Stdin {
     /// A file (`< F`).
     File(Val),
     /// A here-document or here-string; `literal` when nothing in it expands.
-    Text { body: String, literal: bool },
+    Text { body: Text, literal: bool },
 }
 
 fn has_expansion(body: &str) -> bool {
