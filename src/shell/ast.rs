@@ -34,6 +34,22 @@ impl Text {
         }
     }
 
+    /// `piece`, a slice of this text, sharing the same source (copied when this text is
+    /// owned, or when `piece` does not lie within it).
+    pub fn sub(&self, piece: &str) -> Text {
+        let whole = self.as_str();
+        let at = (piece.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+        let inside = at <= whole.len() && piece.len() <= whole.len() - at;
+        match &self.0 {
+            Repr::Shared { src, start, .. } if inside => Text::slice(
+                src,
+                *start as usize + at..*start as usize + at + piece.len(),
+            ),
+            Repr::Static(s) if inside => Text(Repr::Static(&s[at..at + piece.len()])),
+            _ => Text(Repr::Owned(piece.to_string())),
+        }
+    }
+
     /// The text as a `str`.
     pub fn as_str(&self) -> &str {
         match &self.0 {
@@ -76,6 +92,18 @@ impl PartialEq for Text {
 }
 
 impl Eq for Text {}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
 
 impl fmt::Debug for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -689,7 +689,7 @@ fn is_system_bin(name: &str) -> bool {
 /// A known literal value.
 fn lit(s: &str) -> Val {
     Val::Known {
-        text: s.to_string(),
+        text: s.to_string().into(),
         glob: false,
     }
 }
@@ -697,7 +697,7 @@ fn lit(s: &str) -> Val {
 fn append(v: &Val, suffix: &str) -> Val {
     match v {
         Val::Known { text, glob } => Val::Known {
-            text: format!("{text}{suffix}"),
+            text: format!("{text}{suffix}").into(),
             glob: *glob,
         },
         u => u.clone(),
@@ -707,7 +707,7 @@ fn append(v: &Val, suffix: &str) -> Val {
 fn strip_val(v: &Val, prefix: &str) -> Option<Val> {
     match v {
         Val::Known { text, glob } => text.strip_prefix(prefix).map(|t| Val::Known {
-            text: t.into(),
+            text: text.sub(t),
             glob: *glob,
         }),
         Val::Unknown { prefix: p } => p
@@ -722,7 +722,7 @@ fn join_base(dir: &Val, src: &Val) -> Val {
         (Val::Known { text: d, glob: g1 }, Val::Known { text: s, glob: g2 }) => {
             let base = s.trim_end_matches('/').rsplit('/').next().unwrap_or(s);
             Val::Known {
-                text: format!("{}/{}", d.trim_end_matches('/'), base),
+                text: format!("{}/{}", d.trim_end_matches('/'), base).into(),
                 glob: *g1 || *g2,
             }
         }
@@ -824,7 +824,7 @@ impl Opts {
             }
             if long_arg.contains(&text.as_str()) && i < args.len() {
                 // Single-dash long options (`-name` for find-like grammars).
-                flags.push((text.clone(), Some(args[i].clone())));
+                flags.push((text.to_string(), Some(args[i].clone())));
                 i += 1;
                 continue;
             }
@@ -1371,7 +1371,7 @@ fn find(w: &mut Walker, st: &mut State, rest: &[Val]) {
                 let cmd: Vec<Val> = rest[i + 1..end].to_vec();
                 for s in &starts {
                     let matches = Val::Known {
-                        text: format!("{}/*", s.text().trim_end_matches('/')),
+                        text: format!("{}/*", s.text().trim_end_matches('/')).into(),
                         glob: true,
                     };
                     let inner: Vec<Val> = cmd
@@ -1803,7 +1803,7 @@ fn compressor(w: &mut Walker, st: &State, name: &str, rest: &[Val]) {
 fn strip_suffix(v: &Val, ext: &str) -> Val {
     match v {
         Val::Known { text, glob } => Val::Known {
-            text: text.strip_suffix(ext).unwrap_or(text).to_string(),
+            text: text.strip_suffix(ext).unwrap_or(text).to_string().into(),
             glob: *glob,
         },
         u => u.clone(),

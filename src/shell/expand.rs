@@ -6,7 +6,7 @@
 //! from that point on; the literal text before it is kept as a prefix, never guessed past.
 //! Command substitutions are handed to the [`Scope`] so their own writes are found.
 
-use super::ast::Word;
+use super::ast::{Text, Word};
 use brush_parser::word::{
     self, BraceExpressionMember, BraceExpressionOrText, Parameter, ParameterExpr, TildeExpr,
     WordPiece, WordPieceWithSource,
@@ -20,8 +20,8 @@ pub const MAX_BRACE_WORDS: usize = 256;
 pub enum Val {
     /// Fully known. `glob` is true when unquoted `*`, `?` or `[` may match files.
     Known {
-        /// The text.
-        text: String,
+        /// The text (shared with the word when nothing in it expands).
+        text: Text,
         /// Unquoted glob characters present.
         glob: bool,
     },
@@ -92,7 +92,14 @@ pub fn expand_into(word: &Word, scope: &mut dyn Scope, out: &mut Vec<Val>) {
             prefix: String::new(),
         }),
         Ok(Some(alts)) => out.extend(alts.iter().map(|a| expand_one(a, scope))),
-        Ok(None) => out.push(expand_one(raw, scope)),
+        // A word that nothing in it expands is its own value: shared, not copied.
+        Ok(None) => out.push(match plain(raw) {
+            Some(text) => Val::Known {
+                text: word.0.sub(text),
+                glob: false,
+            },
+            None => parsed(raw, scope),
+        }),
     }
 }
 
@@ -189,7 +196,7 @@ impl Acc {
 fn expand_one(raw: &str, scope: &mut dyn Scope) -> Val {
     if let Some(text) = plain(raw) {
         return Val::Known {
-            text: text.to_string(),
+            text: text.to_string().into(),
             glob: false,
         };
     }
@@ -209,7 +216,7 @@ fn parsed(raw: &str, scope: &mut dyn Scope) -> Val {
     }
     if acc.known {
         Val::Known {
-            text: acc.text,
+            text: acc.text.into(),
             glob: acc.glob,
         }
     } else {
@@ -390,7 +397,7 @@ mod tests {
 
     fn k(s: &str) -> Val {
         Val::Known {
-            text: s.into(),
+            text: s.to_string().into(),
             glob: false,
         }
     }

@@ -646,7 +646,7 @@ impl<'a> Walker<'a> {
         for a in &s.assigns {
             let value = match &a.value {
                 Some(w) => match self.expand(w, st).as_slice() {
-                    [Val::Known { text, .. }] => Some(text.clone()),
+                    [Val::Known { text, .. }] => Some(text.to_string()),
                     _ => None,
                 },
                 None => None,
