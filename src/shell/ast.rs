@@ -1,7 +1,121 @@
 //! Our own small shell AST: what the walker needs and nothing else, so the walker and the
 //! command models do not depend on the parser crate (see [`super::parse`], the adapter).
 
+use std::fmt;
+use std::ops::Deref;
 use std::rc::Rc;
+
+/// Text held by the tree: owned, static, or a range of a source text the tree shares (the
+/// fast parser's words, fragments and here-document bodies are slices of the command, so
+/// they cost no allocation each). Reads as a `str`; compares and prints as one.
+#[derive(Clone)]
+pub struct Text(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Owned(String),
+    Static(&'static str),
+    Shared { src: Rc<str>, start: u32, end: u32 },
+}
+
+impl Text {
+    /// `src[range]`, sharing `src` (copied when the range does not fit in 32 bits).
+    ///
+    /// Panics when `range` is not a char-boundary range of `src` (as slicing would).
+    pub fn slice(src: &Rc<str>, range: std::ops::Range<usize>) -> Text {
+        let piece = &src[range.clone()];
+        match (u32::try_from(range.start), u32::try_from(range.end)) {
+            (Ok(start), Ok(end)) => Text(Repr::Shared {
+                src: Rc::clone(src),
+                start,
+                end,
+            }),
+            _ => Text(Repr::Owned(piece.to_string())),
+        }
+    }
+
+    /// `piece`, a slice of this text, sharing the same source (copied when this text is
+    /// owned, or when `piece` does not lie within it).
+    pub fn sub(&self, piece: &str) -> Text {
+        let whole = self.as_str();
+        let at = (piece.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+        let inside = at <= whole.len() && piece.len() <= whole.len() - at;
+        match &self.0 {
+            Repr::Shared { src, start, .. } if inside => Text::slice(
+                src,
+                *start as usize + at..*start as usize + at + piece.len(),
+            ),
+            Repr::Static(s) if inside => Text(Repr::Static(&s[at..at + piece.len()])),
+            _ => Text(Repr::Owned(piece.to_string())),
+        }
+    }
+
+    /// The text as a `str`.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Repr::Owned(s) => s,
+            Repr::Static(s) => s,
+            Repr::Shared { src, start, end } => &src[*start as usize..*end as usize],
+        }
+    }
+}
+
+impl Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text(Repr::Owned(s))
+    }
+}
+
+impl From<&'static str> for Text {
+    fn from(s: &'static str) -> Text {
+        Text(Repr::Static(s))
+    }
+}
+
+impl Default for Text {
+    fn default() -> Text {
+        Text(Repr::Static(""))
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// A list of commands run one after another (`a; b`, `a & b`, newlines).
 #[derive(Debug, Clone, Default)]
@@ -94,7 +208,7 @@ pub struct Simple {
     pub redirects: Vec<Redirect>,
     /// The command as written (normalised by the parser), for messages; shared, since the
     /// walker holds it as the current fragment.
-    pub text: Rc<str>,
+    pub text: Text,
 }
 
 /// `NAME=value` (`NAME+=value` counts as unknown).
@@ -108,7 +222,7 @@ pub struct Assign {
 
 /// A word as written (quotes and all); [`super::expand`] gives its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Word(pub String);
+pub struct Word(pub Text);
 
 /// The operators that open a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +245,7 @@ pub enum Redirect {
     /// A here-document: the body, and whether it is expanded (unquoted delimiter).
     HereDoc {
         /// The body text.
-        body: String,
+        body: Text,
         /// True for an unquoted delimiter: `$(...)` in the body runs.
         expand: bool,
     },

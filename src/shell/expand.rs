@@ -6,7 +6,7 @@
 //! from that point on; the literal text before it is kept as a prefix, never guessed past.
 //! Command substitutions are handed to the [`Scope`] so their own writes are found.
 
-use super::ast::Word;
+use super::ast::{Text, Word};
 use brush_parser::word::{
     self, BraceExpressionMember, BraceExpressionOrText, Parameter, ParameterExpr, TildeExpr,
     WordPiece, WordPieceWithSource,
@@ -20,8 +20,8 @@ pub const MAX_BRACE_WORDS: usize = 256;
 pub enum Val {
     /// Fully known. `glob` is true when unquoted `*`, `?` or `[` may match files.
     Known {
-        /// The text.
-        text: String,
+        /// The text (shared with the word when nothing in it expands).
+        text: Text,
         /// Unquoted glob characters present.
         glob: bool,
     },
@@ -70,6 +70,14 @@ pub trait Scope {
 
 /// Expands `word` into its values (several when braces expand).
 pub fn expand(word: &Word, scope: &mut dyn Scope) -> Vec<Val> {
+    let mut out = Vec::new();
+    expand_into(word, scope, &mut out);
+    out
+}
+
+/// [`expand`], appending the values to `out` (a command's argument list, built without a
+/// list per word).
+pub fn expand_into(word: &Word, scope: &mut dyn Scope, out: &mut Vec<Val>) {
     let raw = word.0.as_str();
     let alternatives = if raw.contains('{') {
         braces(raw)
@@ -77,14 +85,21 @@ pub fn expand(word: &Word, scope: &mut dyn Scope) -> Vec<Val> {
         Ok(None)
     };
     match alternatives {
-        Err(TooMany) => vec![Val::Unknown {
+        Err(TooMany) => out.push(Val::Unknown {
             prefix: String::new(),
-        }],
-        Ok(Some(alts)) if alts.len() > MAX_BRACE_WORDS => vec![Val::Unknown {
+        }),
+        Ok(Some(alts)) if alts.len() > MAX_BRACE_WORDS => out.push(Val::Unknown {
             prefix: String::new(),
-        }],
-        Ok(Some(alts)) => alts.iter().map(|a| expand_one(a, scope)).collect(),
-        Ok(None) => vec![expand_one(raw, scope)],
+        }),
+        Ok(Some(alts)) => out.extend(alts.iter().map(|a| expand_one(a, scope))),
+        // A word that nothing in it expands is its own value: shared, not copied.
+        Ok(None) => out.push(match plain(raw) {
+            Some(text) => Val::Known {
+                text: word.0.sub(text),
+                glob: false,
+            },
+            None => parsed(raw, scope),
+        }),
     }
 }
 
@@ -181,7 +196,7 @@ impl Acc {
 fn expand_one(raw: &str, scope: &mut dyn Scope) -> Val {
     if let Some(text) = plain(raw) {
         return Val::Known {
-            text: text.to_string(),
+            text: text.to_string().into(),
             glob: false,
         };
     }
@@ -201,7 +216,7 @@ fn parsed(raw: &str, scope: &mut dyn Scope) -> Val {
     }
     if acc.known {
         Val::Known {
-            text: acc.text,
+            text: acc.text.into(),
             glob: acc.glob,
         }
     } else {
@@ -376,13 +391,13 @@ mod tests {
             HashMap::from([("HOME", "/home/u"), ("X", "docs"), ("PWD", "/r")]),
             Vec::new(),
         );
-        let out = expand(&Word(raw.into()), &mut v);
+        let out = expand(&Word(raw.to_string().into()), &mut v);
         (out, v.1)
     }
 
     fn k(s: &str) -> Val {
         Val::Known {
-            text: s.into(),
+            text: s.to_string().into(),
             glob: false,
         }
     }

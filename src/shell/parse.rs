@@ -136,10 +136,10 @@ fn test_words(e: b::ExtendedTestExpr, out: &mut Vec<Word>, depth: usize) -> R<()
         b::ExtendedTestExpr::Not(x) | b::ExtendedTestExpr::Parenthesized(x) => {
             test_words(*x, out, d)?
         }
-        b::ExtendedTestExpr::UnaryTest(_, w) => out.push(Word(w.value)),
+        b::ExtendedTestExpr::UnaryTest(_, w) => out.push(Word(w.value.into())),
         b::ExtendedTestExpr::BinaryTest(_, w1, w2) => {
-            out.push(Word(w1.value));
-            out.push(Word(w2.value));
+            out.push(Word(w1.value.into()));
+            out.push(Word(w2.value.into()));
         }
     }
     Ok(())
@@ -153,7 +153,7 @@ fn arith_script(exprs: [Option<b::UnexpandedArithmeticExpr>; 3]) -> Script {
             and_or: AndOr {
                 first: Pipeline {
                     cmds: vec![Command::Compound(
-                        Compound::Arith(Word(e.value)),
+                        Compound::Arith(Word(e.value.into())),
                         Vec::new(),
                     )],
                 },
@@ -168,7 +168,7 @@ fn arith_script(exprs: [Option<b::UnexpandedArithmeticExpr>; 3]) -> Script {
 fn compound(c: b::CompoundCommand, depth: usize) -> R<Compound> {
     let d = deeper(depth)?;
     Ok(match c {
-        b::CompoundCommand::Arithmetic(a) => Compound::Arith(Word(a.expr.value)),
+        b::CompoundCommand::Arithmetic(a) => Compound::Arith(Word(a.expr.value.into())),
         b::CompoundCommand::ArithmeticForClause(f) => {
             let head = arith_script([f.initializer, f.condition, f.updater]);
             Compound::Loop(Some(head), script(f.body.list, d)?)
@@ -178,11 +178,11 @@ fn compound(c: b::CompoundCommand, depth: usize) -> R<Compound> {
         b::CompoundCommand::ForClause(f) => Compound::For(
             f.variable_name,
             f.values
-                .map(|v| v.into_iter().map(|w| Word(w.value)).collect()),
+                .map(|v| v.into_iter().map(|w| Word(w.value.into())).collect()),
             script(f.body.list, d)?,
         ),
         b::CompoundCommand::CaseClause(c) => Compound::Case(
-            Word(c.value.value),
+            Word(c.value.value.into()),
             c.cases
                 .into_iter()
                 .filter_map(|i| i.cmd)
@@ -221,7 +221,7 @@ fn redirect(r: b::IoRedirect, depth: usize) -> R<Redirect> {
                     b::IoFileRedirectKind::ReadAndWrite => Open::ReadWrite,
                     _ => Open::Write,
                 },
-                Word(w.value),
+                Word(w.value.into()),
             ),
             b::IoFileRedirectTarget::Fd(_) => Redirect::Dup,
             b::IoFileRedirectTarget::ProcessSubstitution(_, s) => {
@@ -234,18 +234,18 @@ fn redirect(r: b::IoRedirect, depth: usize) -> R<Redirect> {
                 if matches!(kind, b::IoFileRedirectKind::DuplicateOutput)
                     && !(v.is_empty() || v.chars().all(|c| c.is_ascii_digit()))
                 {
-                    Redirect::File(Open::Write, Word(w.value))
+                    Redirect::File(Open::Write, Word(w.value.into()))
                 } else {
                     Redirect::Dup
                 }
             }
         },
         b::IoRedirect::HereDocument(_, h) => Redirect::HereDoc {
-            body: h.doc.value,
+            body: h.doc.value.into(),
             expand: h.requires_expansion,
         },
-        b::IoRedirect::HereString(_, w) => Redirect::HereString(Word(w.value)),
-        b::IoRedirect::OutputAndError(w, _) => Redirect::File(Open::Write, Word(w.value)),
+        b::IoRedirect::HereString(_, w) => Redirect::HereString(Word(w.value.into())),
+        b::IoRedirect::OutputAndError(w, _) => Redirect::File(Open::Write, Word(w.value.into())),
     })
 }
 
@@ -341,16 +341,16 @@ fn simple(s: b::SimpleCommand, depth: usize) -> R<Simple> {
     for (n, (item, in_prefix)) in items.into_iter().enumerate() {
         if n == name_at {
             if let Some(w) = name.take() {
-                out.words.push(Word(w.value));
+                out.words.push(Word(w.value.into()));
             }
         }
         match item {
             b::CommandPrefixOrSuffixItem::IoRedirect(r) => out.redirects.push(redirect(r, depth)?),
-            b::CommandPrefixOrSuffixItem::Word(w) => out.words.push(Word(w.value)),
+            b::CommandPrefixOrSuffixItem::Word(w) => out.words.push(Word(w.value.into())),
             b::CommandPrefixOrSuffixItem::AssignmentWord(a, w) => {
                 if in_prefix {
                     let value = match (a.value, a.append) {
-                        (b::AssignmentValue::Scalar(v), false) => Some(Word(v.value)),
+                        (b::AssignmentValue::Scalar(v), false) => Some(Word(v.value.into())),
                         _ => None,
                     };
                     let name = match a.name {
@@ -359,7 +359,7 @@ fn simple(s: b::SimpleCommand, depth: usize) -> R<Simple> {
                     };
                     out.assigns.push(Assign { name, value });
                 } else {
-                    out.words.push(Word(w.value));
+                    out.words.push(Word(w.value.into()));
                 }
             }
             b::CommandPrefixOrSuffixItem::ProcessSubstitution(_, sub) => {
@@ -371,7 +371,7 @@ fn simple(s: b::SimpleCommand, depth: usize) -> R<Simple> {
         }
     }
     if let Some(w) = name {
-        out.words.push(Word(w.value));
+        out.words.push(Word(w.value.into()));
     }
     Ok(out)
 }

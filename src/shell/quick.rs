@@ -12,6 +12,7 @@
 //! non-ASCII text.
 
 use super::ast::*;
+use std::rc::Rc;
 
 /// Words a command may not start with in the subset: bash's reserved words and the
 /// keywords brush-parser treats as such.
@@ -24,11 +25,13 @@ const RESERVED: &[&str] = &[
 enum Tok<'a> {
     /// A word as written, quotes and all.
     Word(&'a str),
-    /// A redirect to the next word: its descriptor (`2>`; empty for none), and the operator.
+    /// A redirect to the next word: its descriptor (`2>`; empty for none), the operator, and
+    /// where it starts in the text.
     Redirect {
         kind: Redir,
         fd: &'a str,
         op: &'static str,
+        at: usize,
     },
     /// `<<TAG`: the tag as written, whether it was quoted, and the body once read.
     HereDoc {
@@ -63,7 +66,28 @@ enum Op {
 /// brush-parser).
 pub(super) fn parse(text: &str) -> Option<Script> {
     let toks = tokens(text)?;
-    assemble(&toks)
+    // The tree's words, fragments and bodies are slices of one shared copy of the text.
+    let src: Rc<str> = Rc::from(text);
+    assemble(&toks, &Source { text, src })
+}
+
+/// The text being parsed, and the shared copy the tree's [`Text`]s slice.
+struct Source<'a> {
+    text: &'a str,
+    src: Rc<str>,
+}
+
+impl Source<'_> {
+    /// Where `piece` (a slice of the text) starts in it.
+    fn offset(&self, piece: &str) -> usize {
+        piece.as_ptr() as usize - self.text.as_ptr() as usize
+    }
+
+    /// `piece` (a slice of the text) as a shared [`Text`].
+    fn share(&self, piece: &str) -> Text {
+        let start = self.offset(piece);
+        Text::slice(&self.src, start..start + piece.len())
+    }
 }
 
 fn is_plain(c: u8) -> bool {
@@ -76,7 +100,8 @@ fn is_plain(c: u8) -> bool {
 
 fn tokens(text: &str) -> Option<Vec<Tok<'_>>> {
     let b = text.as_bytes();
-    let mut out = Vec::new();
+    // About one token per 8 bytes on long commands, so the list seldom grows.
+    let mut out = Vec::with_capacity(text.len() / 8 + 16);
     // Here-documents whose body starts after the current line: indices into `out`.
     let mut pending: Vec<usize> = Vec::new();
     let mut word_end = usize::MAX;
@@ -145,7 +170,9 @@ fn tokens(text: &str) -> Option<Vec<Tok<'_>>> {
             b'>' => {
                 // Right after a word, the word is a descriptor (`2>&1`); only one digit here.
                 let mut fd = "";
+                let mut at = i;
                 if word_end == i {
+                    at = i - 1;
                     match out.pop() {
                         Some(Tok::Word(w)) if w.len() == 1 && w.as_bytes()[0].is_ascii_digit() => {
                             fd = w
@@ -159,7 +186,7 @@ fn tokens(text: &str) -> Option<Vec<Tok<'_>>> {
                     Some(b'|' | b'(') => return None,
                     _ => (Redir::Write, ">"),
                 };
-                out.push(Tok::Redirect { kind, fd, op });
+                out.push(Tok::Redirect { kind, fd, op, at });
                 i += op.len();
             }
             b'<' if word_end == i => return None,
@@ -198,7 +225,7 @@ fn tokens(text: &str) -> Option<Vec<Tok<'_>>> {
                 out.push(Tok::HereDoc {
                     tag,
                     quoted,
-                    body: "",
+                    body: &text[i..i], // read once the line ends
                 });
                 word_end = i;
             }
@@ -207,6 +234,7 @@ fn tokens(text: &str) -> Option<Vec<Tok<'_>>> {
                     kind: Redir::Read,
                     fd: "",
                     op: "<",
+                    at: i,
                 });
                 i += 1;
             }
@@ -251,8 +279,14 @@ fn tokens(text: &str) -> Option<Vec<Tok<'_>>> {
 
 /// Builds the script: `and_or (separator and_or)*`, each `and_or` being pipelines joined by
 /// `&&`/`||` (newlines may follow an operator), each pipeline simple commands joined by `|`.
-fn assemble(toks: &[Tok<'_>]) -> Option<Script> {
-    let mut items = Vec::new();
+fn assemble(toks: &[Tok<'_>], src: &Source<'_>) -> Option<Script> {
+    // Each item ends at a `;` or newline (or the end): room for all without growing.
+    let ends = toks
+        .iter()
+        .filter(|t| matches!(t, Tok::Op(Op::Semi | Op::Newline)))
+        .count();
+    let mut items = Vec::with_capacity(ends + 1);
+    let mut scratch = String::new();
     let mut i = 0;
     loop {
         while matches!(toks.get(i), Some(Tok::Op(Op::Newline))) {
@@ -261,7 +295,7 @@ fn assemble(toks: &[Tok<'_>]) -> Option<Script> {
         if i == toks.len() {
             return Some(Script { items });
         }
-        let first = pipeline(toks, &mut i)?;
+        let first = pipeline(toks, &mut i, src, &mut scratch)?;
         let mut rest = Vec::new();
         while let Some(Tok::Op(op @ (Op::And | Op::Or))) = toks.get(i) {
             i += 1;
@@ -273,7 +307,7 @@ fn assemble(toks: &[Tok<'_>]) -> Option<Script> {
             } else {
                 Connector::Or
             };
-            rest.push((connector, pipeline(toks, &mut i)?));
+            rest.push((connector, pipeline(toks, &mut i, src, &mut scratch)?));
         }
         items.push(Item {
             and_or: AndOr { first, rest },
@@ -287,24 +321,55 @@ fn assemble(toks: &[Tok<'_>]) -> Option<Script> {
     }
 }
 
-fn pipeline(toks: &[Tok<'_>], i: &mut usize) -> Option<Pipeline> {
-    let mut cmds = vec![Command::Simple(simple(toks, i)?)];
+fn pipeline(
+    toks: &[Tok<'_>],
+    i: &mut usize,
+    src: &Source<'_>,
+    scratch: &mut String,
+) -> Option<Pipeline> {
+    let mut cmds = vec![Command::Simple(simple(toks, i, src, scratch)?)];
     while let Some(Tok::Op(Op::Pipe)) = toks.get(*i) {
         *i += 1;
         while matches!(toks.get(*i), Some(Tok::Op(Op::Newline))) {
             *i += 1;
         }
-        cmds.push(Command::Simple(simple(toks, i)?));
+        cmds.push(Command::Simple(simple(toks, i, src, scratch)?));
     }
     Some(Pipeline { cmds })
 }
 
 /// One simple command; its text is what brush-parser's `Display` prints: the items in
-/// order, one space apart.
-fn simple(toks: &[Tok<'_>], i: &mut usize) -> Option<Simple> {
-    let mut words = Vec::new();
-    let mut redirects = Vec::new();
-    let mut text = String::with_capacity(96);
+/// order, one space apart. It is written in `scratch`, and shared from the command's own
+/// text when it reads the same there (one space apart already, no here-document).
+fn simple(
+    toks: &[Tok<'_>],
+    i: &mut usize,
+    src: &Source<'_>,
+    scratch: &mut String,
+) -> Option<Simple> {
+    let (mut n_words, mut n_redirects) = (0, 0);
+    for t in toks[*i..].iter().take_while(|t| !matches!(t, Tok::Op(_))) {
+        match t {
+            Tok::Word(_) => n_words += 1,
+            Tok::Redirect { .. } => {
+                n_words -= 1; // its target is not an argument
+                n_redirects += 1;
+            }
+            Tok::HereDoc { .. } => n_redirects += 1,
+            Tok::Op(_) => {}
+        }
+    }
+    let mut words = Vec::with_capacity(usize::try_from(n_words).unwrap_or(0));
+    let mut redirects = Vec::with_capacity(n_redirects);
+    let text = scratch;
+    text.clear();
+    // The span of the command in the source, while it can still read as `text`.
+    let mut span: Option<(usize, usize)> = None;
+    let mut shareable = true;
+    let mut extend = |start: usize, end: usize| match &mut span {
+        Some((_, e)) => *e = end,
+        None => span = Some((start, end)),
+    };
     while let Some(t) = toks.get(*i) {
         let sep = if text.is_empty() { "" } else { " " };
         match t {
@@ -316,9 +381,11 @@ fn simple(toks: &[Tok<'_>], i: &mut usize) -> Option<Simple> {
                 }
                 text.push_str(sep);
                 text.push_str(w);
-                words.push(Word(w.to_string()));
+                let at = src.offset(w);
+                extend(at, at + w.len());
+                words.push(Word(src.share(w)));
             }
-            Tok::Redirect { kind, fd, op } => {
+            Tok::Redirect { kind, fd, op, at } => {
                 let Some(Tok::Word(target)) = toks.get(*i + 1) else {
                     return None;
                 };
@@ -326,7 +393,8 @@ fn simple(toks: &[Tok<'_>], i: &mut usize) -> Option<Simple> {
                 for part in [sep, fd, op, " ", target] {
                     text.push_str(part);
                 }
-                let file = |open| Redirect::File(open, Word(target.to_string()));
+                extend(*at, src.offset(target) + target.len());
+                let file = |open| Redirect::File(open, Word(src.share(target)));
                 redirects.push(match kind {
                     Redir::Read => file(Open::Read),
                     Redir::Write => file(Open::Write),
@@ -345,8 +413,9 @@ fn simple(toks: &[Tok<'_>], i: &mut usize) -> Option<Simple> {
                 for part in [sep, "<<", tag, "\n", body, tag, "\n"] {
                     text.push_str(part);
                 }
+                shareable = false;
                 redirects.push(Redirect::HereDoc {
-                    body: body.to_string(),
+                    body: src.share(body),
                     expand: !quoted,
                 });
             }
@@ -356,11 +425,17 @@ fn simple(toks: &[Tok<'_>], i: &mut usize) -> Option<Simple> {
     if words.is_empty() && redirects.is_empty() {
         return None;
     }
+    let text = match span {
+        Some((start, end)) if shareable && src.text[start..end] == **text => {
+            Text::slice(&src.src, start..end)
+        }
+        _ => Text::from(text.clone()),
+    };
     Some(Simple {
         assigns: Vec::new(),
         words,
         redirects,
-        text: text.into(),
+        text,
     })
 }
 

@@ -147,10 +147,11 @@ pub(super) fn walk(script: &Script, cx: &Context) -> Vec<Finding> {
         depth: 0,
         calls: 0,
         stopped: false,
-        frag: Rc::from(""),
-        frag_excerpt: None,
+        frag: Text::default(),
+        frag_at: None,
         // Sized for a typical long command, so the set seldom grows.
-        seen: std::collections::HashSet::with_capacity_and_hasher(64, FixedState::default()),
+        seen: HashMap::with_capacity_and_hasher(64, FixedState::default()),
+        collided: Vec::new(),
     };
     let mut st = State {
         cwds: vec![Some(cx.cwd.clone())],
@@ -175,12 +176,15 @@ pub(super) struct Walker<'a> {
     pub calls: usize,
     stopped: bool,
     /// The simple command being judged, for messages (set through [`Walker::set_frag`]).
-    pub frag: Rc<str>,
-    /// The excerpt of `frag`, made when its first finding is pushed.
-    frag_excerpt: Option<String>,
-    /// The effects found so far: each is judged once, quoting the first fragment that has
-    /// it (`>> src/lib.rs` in 60 commands is one finding).
-    seen: std::collections::HashSet<Found, FixedState>,
+    pub frag: Text,
+    /// The finding that holds the excerpt of `frag`, once one was pushed.
+    frag_at: Option<usize>,
+    /// The effects pushed so far, by hash: the index in `findings` of the first effect with
+    /// that hash. Each effect is judged once, quoting the first fragment that has it
+    /// (`>> src/lib.rs` in 60 commands is one finding).
+    seen: HashMap<u64, usize, FixedState>,
+    /// Indices of pushed effects whose hash an earlier, different effect already had.
+    collided: Vec<usize>,
 }
 
 /// Expansion scope: variables from the state, substitutions walked in a copy of it.
@@ -261,22 +265,46 @@ impl<'a> Walker<'a> {
             }
             return;
         }
-        if self.seen.contains(&effect) {
+        if self.is_seen(&effect) {
             return;
         }
-        self.seen.insert(effect.clone());
-        let frag = &self.frag;
-        let fragment = self
-            .frag_excerpt
-            .get_or_insert_with(|| super::lexical::excerpt(frag))
-            .clone();
+        // The fragment's excerpt is made for its first finding and copied from there.
+        let fragment = match self.frag_at {
+            Some(at) => self.findings[at].fragment.clone(),
+            None => super::lexical::excerpt(&self.frag),
+        };
+        self.frag_at = Some(self.findings.len());
         self.findings.push(Finding { fragment, effect });
     }
 
+    /// True when `effect` was pushed before; otherwise records that it is about to be
+    /// pushed (as the next finding). One hash per effect, and no copy of it: the set holds
+    /// indices into `findings`.
+    fn is_seen(&mut self, effect: &Found) -> bool {
+        use std::collections::hash_map::Entry;
+        use std::hash::BuildHasher;
+        let next = self.findings.len();
+        match self.seen.entry(FixedState::default().hash_one(effect)) {
+            Entry::Vacant(v) => {
+                v.insert(next);
+                false
+            }
+            Entry::Occupied(o) => {
+                let same = |at: &usize| self.findings[*at].effect == *effect;
+                if same(o.get()) || self.collided.iter().any(same) {
+                    return true;
+                }
+                // Two different effects with one hash (rare): kept apart, compared in full.
+                self.collided.push(next);
+                false
+            }
+        }
+    }
+
     /// Makes `frag` the fragment quoted by the findings pushed from now on.
-    pub fn set_frag(&mut self, frag: Rc<str>) {
+    pub fn set_frag(&mut self, frag: Text) {
         self.frag = frag;
-        self.frag_excerpt = None;
+        self.frag_at = None;
     }
 
     /// Parses and walks `text` (a substitution body, `sh -c` string, `eval` text) with `st`.
@@ -293,8 +321,8 @@ impl<'a> Walker<'a> {
         };
         match parsed {
             Ok(script) => {
-                let saved = std::mem::replace(&mut self.frag, Rc::from(""));
-                self.frag_excerpt = None;
+                let saved = std::mem::take(&mut self.frag);
+                self.frag_at = None;
                 self.depth += 1;
                 self.script(&script, st);
                 self.depth -= 1;
@@ -378,7 +406,7 @@ impl<'a> Walker<'a> {
                 }),
                 Redirect::HereString(w) => match self.expand(w, st).as_slice() {
                     [Val::Known { text, .. }] => Some(Stdin::Text {
-                        body: text.clone(),
+                        body: text.clone().into(),
                         literal: true,
                     }),
                     _ => None,
@@ -399,7 +427,7 @@ impl<'a> Walker<'a> {
                     text
                 };
                 Some(Stdin::Text {
-                    body: text,
+                    body: text.into(),
                     literal: true,
                 })
             }
@@ -508,7 +536,10 @@ impl<'a> Walker<'a> {
             }
             Compound::Arith(w) => {
                 if w.0.contains("$(") || w.0.contains('`') {
-                    self.expand(&Word(format!("\"{}\"", w.0.replace('"', "\\\""))), st);
+                    self.expand(
+                        &Word(format!("\"{}\"", w.0.replace('"', "\\\"")).into()),
+                        st,
+                    );
                 }
             }
             Compound::Coproc(cmd) => {
@@ -527,6 +558,18 @@ impl<'a> Walker<'a> {
         }
         let mut sc = Sc { w: self, st };
         expand::expand(w, &mut sc)
+    }
+
+    /// [`Walker::expand`], appending the values to `out`.
+    fn expand_into(&mut self, w: &Word, st: &State, out: &mut Vec<Val>) {
+        if !self.tick() {
+            out.push(Val::Unknown {
+                prefix: String::new(),
+            });
+            return;
+        }
+        let mut sc = Sc { w: self, st };
+        expand::expand_into(w, &mut sc, out)
     }
 
     /// Walks a redirect list: files opened for writing are write targets. Returns what the
@@ -558,7 +601,7 @@ impl<'a> Walker<'a> {
                     let vals = self.expand(w, st);
                     stdin = Some(match vals.as_slice() {
                         [Val::Known { text, .. }] => Stdin::Text {
-                            body: text.clone(),
+                            body: text.clone().into(),
                             literal: true,
                         },
                         _ => Stdin::Pipe,
@@ -603,7 +646,7 @@ impl<'a> Walker<'a> {
         for a in &s.assigns {
             let value = match &a.value {
                 Some(w) => match self.expand(w, st).as_slice() {
-                    [Val::Known { text, .. }] => Some(text.clone()),
+                    [Val::Known { text, .. }] => Some(text.to_string()),
                     _ => None,
                 },
                 None => None,
@@ -611,9 +654,9 @@ impl<'a> Walker<'a> {
             super::commands::check_tamper(self, &a.name, value.as_deref(), "assigns");
             assigned.push((a.name.clone(), value));
         }
-        let mut args: Vec<Val> = Vec::new();
+        let mut args: Vec<Val> = Vec::with_capacity(s.words.len());
         for w in &s.words {
-            args.extend(self.expand(w, st));
+            self.expand_into(w, st, &mut args);
             if args.len() > MAX_ARGS {
                 // Past this, the remaining words count as one unknown (never as nothing).
                 args.truncate(MAX_ARGS);
@@ -639,15 +682,24 @@ impl<'a> Walker<'a> {
 
     /// Records a write of the path `v` names, from every possible working directory.
     pub fn write(&mut self, st: &State, v: &Val, kind: Kind) {
-        for t in self.targets(st, v, false) {
-            self.push(Found::Write { target: t, kind });
-        }
+        self.write_targets(st, v, false, kind);
     }
 
     /// Records a write of `v` and everything below it.
     pub fn write_tree(&mut self, st: &State, v: &Val, kind: Kind) {
-        for t in self.targets(st, v, true) {
-            self.push(Found::Write { target: t, kind });
+        self.write_targets(st, v, true, kind);
+    }
+
+    fn write_targets(&mut self, st: &State, v: &Val, tree: bool, kind: Kind) {
+        // One working directory (nearly always): one target, no list to build.
+        if let [cwd] = st.cwds.as_slice() {
+            if let Some(target) = self.target(st, cwd, v, tree) {
+                self.push(Found::Write { target, kind });
+            }
+            return;
+        }
+        for target in self.targets(st, v, tree) {
+            self.push(Found::Write { target, kind });
         }
     }
 
@@ -655,45 +707,50 @@ impl<'a> Walker<'a> {
     pub fn targets(&self, st: &State, v: &Val, tree: bool) -> Vec<Target> {
         let mut out = Vec::new();
         for cwd in &st.cwds {
-            let t = match v {
-                Val::Known { text, glob } => {
-                    if text.is_empty() {
-                        continue;
-                    }
-                    let Some(abs) = self.absolute(cwd, text) else {
-                        out.push(Target::Unknown { prefix: None });
-                        continue;
-                    };
-                    if is_device(&abs) {
-                        continue;
-                    }
-                    let abs = follow_links(st, abs);
-                    if *glob {
-                        Target::Subtree(glob_dir(&abs))
-                    } else if tree {
-                        Target::Subtree(abs)
-                    } else {
-                        Target::Path(abs)
-                    }
+            if let Some(t) = self.target(st, cwd, v, tree) {
+                if !out.contains(&t) {
+                    out.push(t);
                 }
-                Val::Unknown { prefix } => {
-                    let dir = match prefix.rfind('/') {
-                        Some(i) => Some(&prefix[..=i]),
-                        None if !prefix.is_empty() => Some(""),
-                        None => None,
-                    };
-                    let prefix = dir.and_then(|d| {
-                        self.absolute(cwd, if d.is_empty() { "." } else { d })
-                            .map(|p| follow_links(st, crate::path::normalize_lexically(&p)))
-                    });
-                    Target::Unknown { prefix }
-                }
-            };
-            if !out.contains(&t) {
-                out.push(t);
             }
         }
         out
+    }
+
+    /// The target `v` names from `cwd`; `None` for none (an empty name, a device).
+    fn target(&self, st: &State, cwd: &Cwd, v: &Val, tree: bool) -> Option<Target> {
+        Some(match v {
+            Val::Known { text, glob } => {
+                if text.is_empty() {
+                    return None;
+                }
+                let Some(abs) = self.absolute(cwd, text) else {
+                    return Some(Target::Unknown { prefix: None });
+                };
+                if is_device(&abs) {
+                    return None;
+                }
+                let abs = follow_links(st, abs);
+                if *glob {
+                    Target::Subtree(glob_dir(&abs))
+                } else if tree {
+                    Target::Subtree(abs)
+                } else {
+                    Target::Path(abs)
+                }
+            }
+            Val::Unknown { prefix } => {
+                let dir = match prefix.rfind('/') {
+                    Some(i) => Some(&prefix[..=i]),
+                    None if !prefix.is_empty() => Some(""),
+                    None => None,
+                };
+                let prefix = dir.and_then(|d| {
+                    self.absolute(cwd, if d.is_empty() { "." } else { d })
+                        .map(|p| follow_links(st, crate::path::normalize_lexically(&p)))
+                });
+                Target::Unknown { prefix }
+            }
+        })
     }
 
     /// `text` made absolute against `cwd` (`~` expanded already); `None` when the
@@ -703,7 +760,13 @@ impl<'a> Walker<'a> {
         if p.is_absolute() {
             return Some(p.to_path_buf());
         }
-        cwd.as_ref().map(|c| c.join(p))
+        // `cwd.join(p)`, allocated once at its final size.
+        cwd.as_ref().map(|c| {
+            let mut out = PathBuf::with_capacity(c.as_os_str().len() + 1 + text.len());
+            out.push(c);
+            out.push(p);
+            out
+        })
     }
 
     /// `cd`: changes the working directories in `st`.
@@ -775,7 +838,7 @@ pub(super) enum Stdin {
     /// A file (`< F`).
     File(Val),
     /// A here-document or here-string; `literal` when nothing in it expands.
-    Text { body: String, literal: bool },
+    Text { body: Text, literal: bool },
 }
 
 fn has_expansion(body: &str) -> bool {
@@ -811,9 +874,10 @@ fn compound_label(c: &Compound) -> &'static str {
 /// common case, which then costs no allocation).
 fn is_device(abs: &Path) -> bool {
     let b = abs.as_os_str().as_encoded_bytes();
-    let names = |part: &[u8]| b.windows(part.len()).any(|w| w == part);
-    (names(b"/dev") || names(b"/proc"))
-        && super::is_harmless_device(&crate::path::normalize_lexically(abs))
+    let named = b.iter().enumerate().any(|(i, &c)| {
+        c == b'/' && (b[i + 1..].starts_with(b"dev") || b[i + 1..].starts_with(b"proc"))
+    });
+    named && super::is_harmless_device(&crate::path::normalize_lexically(abs))
 }
 
 /// Rewrites a path that goes through a symlink made earlier in the same command (T95).
