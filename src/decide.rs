@@ -347,6 +347,127 @@ fn rule_for(
     })
 }
 
+/// Decides many paths in a row, as `lanes check` does, with the verdicts [`decide`] gives,
+/// but without matching every path again. Git lists paths sorted, so the files of one
+/// directory come together, and most of them get the same verdict: when the acting role is
+/// the same, no lane the decision may ask can tell apart the names of the files directly in
+/// the directory ([`Lane::same_for_files_in`](crate::policy::Lane::same_for_files_in)), no
+/// signal file lies there and the name is no key of the owner index (so the roles that may
+/// own it are the same), a file gets the verdict of the previous file of its directory again.
+///
+/// Directories (`is_dir`), files at the root, an unknown or no role and paths outside the
+/// project are decided one by one, as by [`decide`].
+pub struct Batch<'p> {
+    policy: &'p Policy,
+    /// What is known of the directory of the last file decided.
+    memo: Option<Memo<'p>>,
+    /// The verdict of a path decided on its own.
+    single: Option<Verdict>,
+}
+
+/// The directory of the last file a [`Batch`] decided, for one role.
+struct Memo<'p> {
+    role: &'p crate::policy::Role,
+    dir: Vec<u8>,
+    /// `None`: the verdict of a file in `dir` may depend on its name. Else the names that
+    /// need a decision of their own (besides the owner index's keys).
+    names: Option<Vec<&'p [u8]>>,
+    /// The verdict of the files in `dir` whose names are not in `names`, once one is decided.
+    verdict: Option<Verdict>,
+}
+
+impl<'p> Batch<'p> {
+    /// A batch of decisions under `policy`.
+    pub fn new(policy: &'p Policy) -> Batch<'p> {
+        Batch {
+            policy,
+            memo: None,
+            single: None,
+        }
+    }
+
+    /// As [`decide`]`(policy, actor, place, is_dir)`.
+    ///
+    /// Errors: as [`decide`].
+    pub fn decide(
+        &mut self,
+        actor: &Actor<'p>,
+        place: &Place,
+        is_dir: bool,
+    ) -> Result<&Verdict, PolicyError> {
+        let (Actor::Role(role, _), Place::Project(path), false) = (actor, place, is_dir) else {
+            return self.single(actor, place, is_dir);
+        };
+        let (dir, name) = path.split_last();
+        if dir.is_empty() {
+            return self.single(actor, place, is_dir);
+        }
+        let same = self
+            .memo
+            .as_ref()
+            .is_some_and(|m| std::ptr::eq(m.role, *role) && m.dir == dir);
+        if !same {
+            let names = self.names_in(role, path);
+            self.memo = Some(Memo {
+                role,
+                dir: dir.to_vec(),
+                names,
+                verdict: None,
+            });
+        }
+        let policy = self.policy;
+        let alike = self.memo.as_ref().is_some_and(|m| {
+            m.names
+                .as_ref()
+                .is_some_and(|names| !names.contains(&name) && !policy.is_owner_key(name))
+        });
+        if !alike {
+            return self.single(actor, place, is_dir);
+        }
+        let memo = self.memo.as_mut().expect("set above");
+        if memo.verdict.is_none() {
+            memo.verdict = Some(decide(policy, actor, place, is_dir)?);
+        }
+        Ok(memo.verdict.as_ref().expect("set above"))
+    }
+
+    fn single(
+        &mut self,
+        actor: &Actor<'_>,
+        place: &Place,
+        is_dir: bool,
+    ) -> Result<&Verdict, PolicyError> {
+        Ok(self
+            .single
+            .insert(decide(self.policy, actor, place, is_dir)?))
+    }
+
+    /// For the files in the directory of `file` (not at the root) written by `role`: the
+    /// names that need a decision of their own, or `None` when the verdict may depend on
+    /// the name. Asks every lane [`rule_for`] may ask for such a file: the protected lists,
+    /// the role's own lane, the shared one, and the lanes of every role that may own it.
+    fn names_in(&self, role: &'p crate::policy::Role, file: &RepoPath) -> Option<Vec<&'p [u8]>> {
+        let policy = self.policy;
+        let dir = RepoPath::new(file.as_path().parent()?)?;
+        let dir_bytes = dir.as_path().as_os_str().as_encoded_bytes();
+        let mut names: Vec<&'p [u8]> = policy.signal_names_in(dir_bytes);
+        let owners = policy.owner_candidates_in(&dir)?;
+        let lists = [
+            &policy.builtin_protected,
+            &policy.protected,
+            &role.write,
+            &policy.shared,
+        ];
+        for list in lists.into_iter().chain(owners.iter().map(|r| &r.write)) {
+            let lane = policy.lane(list).ok()?;
+            for name in lane.same_for_files_in(dir_bytes)? {
+                names.push(name);
+            }
+        }
+        Some(names)
+    }
+}
+
 /// The pattern of `list` whose lane holds `path`, compiling only the patterns that could
 /// hold it (see [`PatternList::find`]: a policy with hundreds of roles then compiles next to
 /// nothing for one path). The acting role's own lane goes through [`Policy::role_find`],
@@ -807,5 +928,111 @@ paths = ["contracts/"]
             !v.ask && !v.blocked && v.violation,
             "log mode records an ask"
         );
+    }
+
+    /// The words policies and paths are made of in [`batch_decides_as_decide_does`]: few, so
+    /// that directories, signal files, owner keys and `**/NAME` names meet often.
+    const NAMES: &[&str] = &[
+        "src", "a", "b", "x", "docs", "r1", "DONE.md", "y.rs", "z.md",
+    ];
+    const PATTERNS: &[&str] = &[
+        "src/",
+        "src/*.rs",
+        "**/x",
+        "**/x/y.rs",
+        "a/b/",
+        "a/*/z.md",
+        "docs/r1/*.md",
+        "!src/x/",
+        "!a/b/y.rs",
+        "*.md",
+        "a/**",
+        "x",
+        "a/b/z.md",
+        "docs/",
+        "b/DONE.md",
+        "src/a/",
+        "*/x/",
+        "r1/",
+        "a/[bx]/",
+        "docs/*/DONE.md",
+    ];
+
+    fn policy_text(
+        roles: &[(Vec<usize>, Option<usize>)],
+        shared: &[usize],
+        protected: &[usize],
+    ) -> String {
+        let list = |ix: &[usize]| {
+            ix.iter()
+                .map(|&i| format!("{:?}", PATTERNS[i % PATTERNS.len()]))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut text = String::new();
+        for (n, (write, signal)) in roles.iter().enumerate() {
+            text += &format!("[roles.r{n}]\nwrite = [{}]\n", list(write));
+            if let Some(s) = signal {
+                // A literal file of the role's own lane, or the policy is refused.
+                text += &format!(
+                    "signal = {:?}\n",
+                    ["src/DONE.md", "a/b/DONE.md", "docs/r1/DONE.md"][s % 3]
+                );
+            }
+        }
+        text += &format!(
+            "[shared]\nwrite = [{}]\n[protected]\npaths = [{}]\n",
+            list(shared),
+            list(protected)
+        );
+        text
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+
+        /// `lanes check` decides through a [`Batch`]: it must give, path by path, the verdict
+        /// (or the error) [`decide`] gives, for git's sorted lists of files.
+        #[test]
+        fn batch_decides_as_decide_does(
+            roles in proptest::collection::vec(
+                (proptest::collection::vec(0..PATTERNS.len(), 1..4), proptest::option::of(0..3usize)),
+                1..6,
+            ),
+            shared in proptest::collection::vec(0..PATTERNS.len(), 0..3),
+            protected in proptest::collection::vec(0..PATTERNS.len(), 0..2),
+            paths in proptest::collection::vec(proptest::collection::vec(0..NAMES.len(), 1..5), 1..80),
+            actor in 0..6usize,
+        ) {
+            let text = policy_text(&roles, &shared, &protected);
+            let parse = || Policy::parse(Path::new("lanes.toml"), Path::new("/r"), text.clone());
+            // A policy refused (a signal outside its lane) is no case for this test.
+            let (Ok(batch_policy), Ok(single_policy)) = (parse(), parse()) else {
+                return Ok(());
+            };
+            let name = format!("r{}", actor % roles.len());
+            let mut paths: Vec<String> = paths
+                .iter()
+                .map(|p| p.iter().map(|&i| NAMES[i]).collect::<Vec<_>>().join("/"))
+                .collect();
+            paths.sort();
+            paths.dedup();
+            let mut batch = Batch::new(&batch_policy);
+            let batch_actor = Actor::Role(batch_policy.role(&name).unwrap(), RoleSource::Env);
+            let single_actor = Actor::Role(single_policy.role(&name).unwrap(), RoleSource::Env);
+            for path in &paths {
+                let place = Place::Project(RepoPath::new(Path::new(path)).unwrap());
+                let got = batch.decide(&batch_actor, &place, false).cloned();
+                let want = decide(&single_policy, &single_actor, &place, false);
+                proptest::prop_assert_eq!(
+                    format!("{got:?}"),
+                    format!("{want:?}"),
+                    "path {} as {} under\n{}",
+                    path,
+                    name,
+                    text
+                );
+            }
+        }
     }
 }

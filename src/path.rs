@@ -77,6 +77,16 @@ impl RepoPath {
         &self.0
     }
 
+    /// The path's bytes split at its last `/`: (directory, file name). The directory is
+    /// empty for a path at the root (and both are for the root itself).
+    pub fn split_last(&self) -> (&[u8], &[u8]) {
+        let bytes = self.0.as_os_str().as_encoded_bytes();
+        match bytes.iter().rposition(|&b| b == b'/') {
+            Some(at) => (&bytes[..at], &bytes[at + 1..]),
+            None => (&bytes[..0], bytes),
+        }
+    }
+
     /// True for the project root itself.
     pub fn is_root(&self) -> bool {
         self.0.as_os_str().is_empty()

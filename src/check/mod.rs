@@ -239,6 +239,7 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
         env,
         opts,
         git: &git,
+        batch: decide::Batch::new(&policy),
         branch: None,
         units: Vec::new(),
         violations: Vec::new(),
@@ -383,6 +384,8 @@ struct Judge<'a> {
     env: &'a Env,
     opts: &'a Options,
     git: &'a Git,
+    /// Decides the paths, reusing a directory's verdict where it can.
+    batch: decide::Batch<'a>,
     /// The branch and the role it maps to, looked up once when first needed.
     branch: Option<(Option<String>, Option<String>)>,
     units: Vec<Unit>,
@@ -467,13 +470,13 @@ impl<'a> Judge<'a> {
 
     fn path(
         &mut self,
-        actor: &Actor<'_>,
+        actor: &Actor<'a>,
         place: &Place,
         shown: &[u8],
         status: Status,
         is_dir: bool,
     ) -> Result<(), CheckError> {
-        let verdict = decide::decide(self.policy, actor, place, is_dir)?;
+        let verdict = self.batch.decide(actor, place, is_dir)?;
         let unit = self.units.len() - 1;
         let u = &mut self.units[unit];
         u.paths += 1;
@@ -486,7 +489,7 @@ impl<'a> Judge<'a> {
             {
                 Some(i) => recent + i,
                 None => {
-                    self.rules.push(verdict.rule);
+                    self.rules.push(verdict.rule.clone());
                     self.rules.len() - 1
                 }
             };

@@ -378,6 +378,36 @@ impl Lane {
         }
     }
 
+    /// Whether [`Lane::find`] answers every file directly in the directory `dir` alike:
+    /// `Some(names)` when it gives each path `dir/NAME` the same answer, whatever `is_dir`,
+    /// except perhaps for a NAME in `names`; `None` when the answer may depend on the name.
+    /// `dir` is a normalized path's bytes (see [`RepoPath`]); the root is never answered.
+    ///
+    /// Read from the prefilter [`Lane::find`] itself applies: a file whose directory fails
+    /// the literal heads is in no lane unless its own name is a `**/NAME` component (those
+    /// names are returned); and a file at a depth no pattern can match is in the lane only
+    /// through its directory.
+    pub fn same_for_files_in(&self, dir: &[u8]) -> Option<&[Box<[u8]>]> {
+        if dir.is_empty() {
+            return None;
+        }
+        if let Some(heads) = &self.heads {
+            let first = dir.split(|&b| b == b'/').next().unwrap_or(dir);
+            let anywhere = dir
+                .split(|&b| b == b'/')
+                .any(|c| self.anywhere.iter().any(|a| **a == *c));
+            if !anywhere && !heads.iter().any(|h| **h == *first) {
+                return Some(&self.anywhere);
+            }
+        }
+        // A file in `dir` has one component more than it.
+        let depth = dir.iter().filter(|&&b| b == b'/').count() + 2;
+        match self.depths {
+            Some(d) if d & depth_bit(depth) == 0 => Some(&[]),
+            _ => None,
+        }
+    }
+
     /// The answer for `path` itself.
     fn matched(&self, path: &Path, is_dir: bool) -> Answer {
         match &self.matcher {

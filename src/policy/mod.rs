@@ -132,6 +132,9 @@ pub struct Role {
     details: std::cell::OnceCell<Option<Box<RoleDetails>>>,
     /// Where the details of a role from the cache are, until `details` is set.
     pending: Option<cache::LazyDetails>,
+    /// Set once the signal file has been found inside the role's lanes (see
+    /// [`Policy::role_find`]), so that it is checked once per process, not once per path.
+    signal_in_lane: std::cell::Cell<bool>,
 }
 
 /// The details of a role that sets none of them.
@@ -206,6 +209,7 @@ impl Role {
             signal_span,
             details: std::cell::OnceCell::new(),
             pending,
+            signal_in_lane: std::cell::Cell::new(false),
         }
     }
 
@@ -454,18 +458,36 @@ impl Policy {
     /// [`Policy::roles_that_may_own`] from the owner index: the one in the cache when it
     /// decodes and fits this policy, else one built from the patterns.
     fn indexed_owner_candidates(&self, path: &RepoPath) -> Vec<&Role> {
-        let index = self.owner_index.get_or_init(|| {
-            self.cached_owners
-                .as_ref()
-                .and_then(cache::LazyOwners::decode)
-                .unwrap_or_else(|| {
-                    OwnerIndex::build(self.roles.iter().map(|r| r.write.try_patterns().ok()))
-                })
-        });
-        match index.candidates(path, self.roles.len()) {
+        match self.owner_index().candidates(path, self.roles.len()) {
             Some(found) => found.into_iter().map(|i| &self.roles[i]).collect(),
             None => self.roles.iter().collect(),
         }
+    }
+
+    /// For the files directly in the directory `dir`: the roles, in file order, whose lanes
+    /// may hold one whose name is no key of the owner index (see [`Policy::is_owner_key`]);
+    /// a superset of their owners, as [`Policy::roles_that_may_own`] gives for each. `None`
+    /// when the owner index is damaged.
+    pub fn owner_candidates_in(&self, dir: &RepoPath) -> Option<Vec<&Role>> {
+        let found = self.owner_index().candidates(dir, self.roles.len())?;
+        Some(found.into_iter().map(|i| &self.roles[i]).collect())
+    }
+
+    /// True when the path component `name` may change which roles own a path that holds it
+    /// (it is a key of the owner index, or the index is damaged).
+    pub fn is_owner_key(&self, name: &[u8]) -> bool {
+        self.owner_index().is_key(name).unwrap_or(true)
+    }
+
+    /// The names of the signal files directly in the directory `dir` (normalized bytes).
+    pub fn signal_names_in(&self, dir: &[u8]) -> Vec<&[u8]> {
+        self.signal_roles
+            .iter()
+            .filter_map(|&i| {
+                let (parent, name) = self.roles[i].signal.as_ref()?.split_last();
+                (parent == dir).then_some(name)
+            })
+            .collect()
     }
 
     fn compile_branch_globs(&self) -> Result<Vec<(usize, globset::GlobMatcher)>, PolicyError> {
@@ -488,6 +510,19 @@ impl Policy {
             }
         }
         Ok(out)
+    }
+
+    /// The owner index: the one in the cache when it decodes and fits this policy, else one
+    /// built from the patterns.
+    fn owner_index(&self) -> &OwnerIndex {
+        self.owner_index.get_or_init(|| {
+            self.cached_owners
+                .as_ref()
+                .and_then(cache::LazyOwners::decode)
+                .unwrap_or_else(|| {
+                    OwnerIndex::build(self.roles.iter().map(|r| r.write.try_patterns().ok()))
+                })
+        })
     }
 
     /// The role's lane, compiled, after checking that its signal file lies inside it.
@@ -526,8 +561,11 @@ impl Policy {
         is_dir: bool,
     ) -> Result<Option<&'a str>, PolicyError> {
         if let Some(signal) = &role.signal {
-            if self.find_in(&role.write, signal, false)?.is_none() {
-                return Err(self.signal_outside(role, signal));
+            if !role.signal_in_lane.get() {
+                if self.find_in(&role.write, signal, false)?.is_none() {
+                    return Err(self.signal_outside(role, signal));
+                }
+                role.signal_in_lane.set(true);
             }
         }
         self.find_in(&role.write, path, is_dir)

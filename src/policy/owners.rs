@@ -208,6 +208,14 @@ impl OwnerIndex {
         self.search(path, roles)
     }
 
+    /// True when `name` is a key of the index, so that a path's candidates may depend on
+    /// whether it holds that component; `None` when the index does not decode (a damaged
+    /// cache). Decodes the index into a map on first use: for callers that ask for many paths.
+    pub(crate) fn is_key(&self, name: &[u8]) -> Option<bool> {
+        let decoded = self.decoded.get_or_init(|| self.decode()).as_ref()?;
+        Some(decoded.keys.contains_key(name))
+    }
+
     /// [`OwnerIndex::candidates`] by searching the bytes.
     fn search(&self, path: &RepoPath, roles: usize) -> Option<Vec<usize>> {
         let Layout {
@@ -285,11 +293,7 @@ impl OwnerIndex {
 impl Decoded {
     /// [`OwnerIndex::candidates`] from the map.
     fn candidates(&self, path: &RepoPath, roles: usize) -> Option<Vec<usize>> {
-        let bytes = path.as_path().as_os_str().as_encoded_bytes();
-        let (dir, name) = match bytes.iter().rposition(|&b| b == b'/') {
-            Some(at) => (&bytes[..at], &bytes[at + 1..]),
-            None => (&bytes[..0], bytes),
-        };
+        let (dir, name) = path.split_last();
         let mut last = self.last_dir.borrow_mut();
         if last.as_ref().is_none_or(|(d, _)| d.as_slice() != dir) {
             let mut found = self.wild.clone();
