@@ -406,7 +406,7 @@ impl<'a> Walker<'a> {
                 }),
                 Redirect::HereString(w) => match self.expand(w, st).as_slice() {
                     [Val::Known { text, .. }] => Some(Stdin::Text {
-                        body: text.clone().into(),
+                        body: text.clone(),
                         literal: true,
                     }),
                     _ => None,
@@ -601,7 +601,7 @@ impl<'a> Walker<'a> {
                     let vals = self.expand(w, st);
                     stdin = Some(match vals.as_slice() {
                         [Val::Known { text, .. }] => Stdin::Text {
-                            body: text.clone().into(),
+                            body: text.clone(),
                             literal: true,
                         },
                         _ => Stdin::Pipe,
