@@ -353,7 +353,9 @@ fn rule_for(
 /// the same, no lane the decision may ask can tell apart the names of the files directly in
 /// the directory ([`Lane::same_for_files_in`](crate::policy::Lane::same_for_files_in)), no
 /// signal file lies there and the name is no key of the owner index (so the roles that may
-/// own it are the same), a file gets the verdict of the previous file of its directory again.
+/// own it are the same), a file gets the verdict of an earlier file of its directory again.
+/// The lanes are asked so only from a directory's second file on: a directory of one file
+/// costs no more than [`decide`].
 ///
 /// Directories (`is_dir`), files at the root, an unknown or no role and paths outside the
 /// project are decided one by one, as by [`decide`].
@@ -368,11 +370,17 @@ pub struct Batch<'p> {
 /// The directory of the last file a [`Batch`] decided, for one role.
 struct Memo<'p> {
     role: &'p crate::policy::Role,
-    dir: Vec<u8>,
-    /// `None`: the verdict of a file in `dir` may depend on its name. Else the names that
-    /// need a decision of their own (besides the owner index's keys).
-    names: Option<Vec<&'p [u8]>>,
-    /// The verdict of the files in `dir` whose names are not in `names`, once one is decided.
+    /// The first file decided in the directory (normalized bytes); the directory is the part
+    /// before `dir_len`, the name the part after the `/` there.
+    first: Vec<u8>,
+    dir_len: usize,
+    /// The verdict of `first`, until the directory's second file asks for `names`.
+    first_verdict: Option<Verdict>,
+    /// Unset until the second file: then `None` when the verdict of a file in the directory
+    /// may depend on its name, else the names that need a decision of their own (besides the
+    /// owner index's keys).
+    names: Option<Option<Vec<&'p [u8]>>>,
+    /// The verdict of the files whose names are not in `names`, once one is decided.
     verdict: Option<Verdict>,
 }
 
@@ -402,29 +410,44 @@ impl<'p> Batch<'p> {
         if dir.is_empty() {
             return self.single(actor, place, is_dir);
         }
+        let policy = self.policy;
         let same = self
             .memo
             .as_ref()
-            .is_some_and(|m| std::ptr::eq(m.role, *role) && m.dir == dir);
+            .is_some_and(|m| std::ptr::eq(m.role, *role) && m.first.get(..m.dir_len) == Some(dir));
         if !same {
-            let names = self.names_in(role, path);
-            self.memo = Some(Memo {
+            // The directory's first file: decided on its own, and remembered.
+            let verdict = decide(policy, actor, place, is_dir)?;
+            let mut first = self.memo.take().map(|m| m.first).unwrap_or_default();
+            first.clear();
+            first.extend_from_slice(path.as_path().as_os_str().as_encoded_bytes());
+            let memo = self.memo.insert(Memo {
                 role,
-                dir: dir.to_vec(),
-                names,
+                first,
+                dir_len: dir.len(),
+                first_verdict: Some(verdict),
+                names: None,
                 verdict: None,
             });
+            return Ok(memo.first_verdict.as_ref().expect("set above"));
         }
-        let policy = self.policy;
-        let alike = self.memo.as_ref().is_some_and(|m| {
-            m.names
+        let memo = self.memo.as_mut().expect("same directory");
+        let alike = |names: &Option<Vec<&[u8]>>, name: &[u8]| {
+            names
                 .as_ref()
                 .is_some_and(|names| !names.contains(&name) && !policy.is_owner_key(name))
-        });
-        if !alike {
+        };
+        if memo.names.is_none() {
+            let names = names_in(policy, role, path);
+            if alike(&names, &memo.first[memo.dir_len + 1..]) {
+                memo.verdict = memo.first_verdict.take();
+            }
+            memo.names = Some(names);
+        }
+        if !alike(memo.names.as_ref().expect("set above"), name) {
             return self.single(actor, place, is_dir);
         }
-        let memo = self.memo.as_mut().expect("set above");
+        let memo = self.memo.as_mut().expect("same directory");
         if memo.verdict.is_none() {
             memo.verdict = Some(decide(policy, actor, place, is_dir)?);
         }
@@ -441,31 +464,34 @@ impl<'p> Batch<'p> {
             .single
             .insert(decide(self.policy, actor, place, is_dir)?))
     }
+}
 
-    /// For the files in the directory of `file` (not at the root) written by `role`: the
-    /// names that need a decision of their own, or `None` when the verdict may depend on
-    /// the name. Asks every lane [`rule_for`] may ask for such a file: the protected lists,
-    /// the role's own lane, the shared one, and the lanes of every role that may own it.
-    fn names_in(&self, role: &'p crate::policy::Role, file: &RepoPath) -> Option<Vec<&'p [u8]>> {
-        let policy = self.policy;
-        let dir = RepoPath::new(file.as_path().parent()?)?;
-        let dir_bytes = dir.as_path().as_os_str().as_encoded_bytes();
-        let mut names: Vec<&'p [u8]> = policy.signal_names_in(dir_bytes);
-        let owners = policy.owner_candidates_in(&dir)?;
-        let lists = [
-            &policy.builtin_protected,
-            &policy.protected,
-            &role.write,
-            &policy.shared,
-        ];
-        for list in lists.into_iter().chain(owners.iter().map(|r| &r.write)) {
-            let lane = policy.lane(list).ok()?;
-            for name in lane.same_for_files_in(dir_bytes)? {
-                names.push(name);
-            }
+/// For the files in the directory of `file` (not at the root) written by `role`: the names
+/// that need a decision of their own, or `None` when the verdict may depend on the name.
+/// Asks every lane [`rule_for`] may ask for such a file: the protected lists, the role's own
+/// lane, the shared one, and the lanes of every role that may own it.
+fn names_in<'p>(
+    policy: &'p Policy,
+    role: &'p crate::policy::Role,
+    file: &RepoPath,
+) -> Option<Vec<&'p [u8]>> {
+    let dir = RepoPath::new(file.as_path().parent()?)?;
+    let dir_bytes = dir.as_path().as_os_str().as_encoded_bytes();
+    let mut names: Vec<&'p [u8]> = policy.signal_names_in(dir_bytes);
+    let owners = policy.owner_candidates_in(&dir)?;
+    let lists = [
+        &policy.builtin_protected,
+        &policy.protected,
+        &role.write,
+        &policy.shared,
+    ];
+    for list in lists.into_iter().chain(owners.iter().map(|r| &r.write)) {
+        let lane = policy.lane(list).ok()?;
+        for name in lane.same_for_files_in(dir_bytes)? {
+            names.push(name);
         }
-        Some(names)
     }
+    Some(names)
 }
 
 /// The pattern of `list` whose lane holds `path`, compiling only the patterns that could
