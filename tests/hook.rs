@@ -757,6 +757,83 @@ fn a_hook_whose_stderr_cannot_be_written_still_blocks_with_exit_2() {
 }
 
 #[test]
+fn a_hook_whose_output_pipes_are_closed_blocks_with_exit_2_not_a_signal() {
+    // A write to a pipe nobody reads raises SIGPIPE, which kills a process that does not
+    // ignore it: a signal death, which Claude Code would take as "let the call through".
+    use std::io::Write;
+    use std::process::Stdio;
+    let r = repo();
+    let closed = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        Stdio::from(writer)
+    };
+    let cases = [
+        (
+            "a deny",
+            r.hook().role("researcher").write("src/a.rs").payload(),
+        ),
+        ("input that is not JSON", b"not json".to_vec()),
+    ];
+    for (what, input) in cases {
+        let mut child = support::lanes()
+            .arg("hook")
+            .current_dir(&r.root)
+            .env("LANES_ROLE", "researcher")
+            .stdin(Stdio::piped())
+            .stdout(closed())
+            .stderr(closed())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(&input).unwrap();
+        drop(stdin);
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(2), "{what}: {status:?}");
+    }
+}
+
+#[test]
+fn a_hook_started_with_stderr_closed_keeps_its_deadline_message_out_of_the_audit_log() {
+    // With descriptor 2 closed, the audit log would get it when opened; a deadline passing
+    // while the hook waits for the log's lock would then write its reason into the log.
+    use std::io::Write;
+    use std::process::Stdio;
+    let r = repo();
+    let log = r.root.join(".lanes/audit.jsonl");
+    fs::create_dir_all(log.parent().unwrap()).unwrap();
+    let held = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .unwrap();
+    held.lock().unwrap(); // another writer holds the lock past the deadline
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" hook 2>&-")
+        .arg(env!("CARGO_BIN_EXE_lanes"))
+        .current_dir(&r.root)
+        .env("LANES_ROLE", "builder")
+        .env("LANES_HOOK_DEADLINE_MS", "300")
+        .env_remove("LANES_POLICY")
+        .env_remove("CLAUDE_CODE_AGENT")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(&r.hook().role("builder").write("src/a.rs").payload())
+        .unwrap();
+    drop(stdin);
+    let status = child.wait().unwrap();
+    drop(held);
+    assert_eq!(status.code(), Some(2), "the deadline blocks: {status:?}");
+    let text = fs::read_to_string(&log).unwrap();
+    assert!(!text.contains("deadline"), "the audit log holds: {text}");
+}
+
+#[test]
 fn a_deny_that_cannot_be_written_to_stdout_blocks() {
     let r = repo();
     let full = fs::OpenOptions::new()
