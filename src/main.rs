@@ -1,10 +1,11 @@
 //! The `lanes` binary: parses arguments, calls the library, prints, and maps outcomes to
 //! exit statuses. It is the only place that writes to stdout or stderr.
 // On glibc Linux the binary starts at its own C `main` (see `start.rs`).
-#![cfg_attr(all(target_os = "linux", target_env = "gnu"), no_main)]
+// (Not in unit tests, whose harness brings its own `main`.)
+#![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
 
 mod cli;
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 mod start;
 mod watchdog;
 
@@ -34,7 +35,7 @@ impl From<u8> for ExitCode {
 
 /// The process's start on glibc Linux (see `start.rs`): `argc` and `argv` are unused, as std
 /// has read them already.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 #[allow(unsafe_code)] // an exported, unmangled symbol: the C entry point
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
@@ -42,7 +43,7 @@ extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> lib
     libc::c_int::from(lanes_main())
 }
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+#[cfg(not(all(target_os = "linux", target_env = "gnu", not(test))))]
 fn main() -> std::process::ExitCode {
     std::process::ExitCode::from(lanes_main())
 }
