@@ -119,7 +119,7 @@ fn scan(b: &[u8], max_nesting: usize) -> Result<usize, Refusal> {
             }
             b'\'' if !in_double => {
                 // A single-quoted string: nothing inside is special.
-                match b[i + 1..].iter().position(|&x| x == b'\'') {
+                match memchr::memchr(b'\'', &b[i + 1..]) {
                     Some(n) => i += n + 2,
                     None => i = b.len(),
                 }

@@ -91,12 +91,25 @@ impl Source<'_> {
 }
 
 fn is_plain(c: u8) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(
-            c,
-            b'_' | b'.' | b'/' | b'-' | b'+' | b',' | b':' | b'@' | b'%' | b'=' | b'*' | b'?'
-        )
+    PLAIN[c as usize]
 }
+
+/// Bytes a word may hold unquoted in the subset: letters, digits and `_./-+,:@%=*?`.
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 128 {
+        t[c] = (c as u8).is_ascii_alphanumeric();
+        c += 1;
+    }
+    let more = b"_./-+,:@%=*?";
+    let mut k = 0;
+    while k < more.len() {
+        t[more[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
 
 fn tokens(text: &str) -> Option<Vec<Tok<'_>>> {
     let b = text.as_bytes();
@@ -119,26 +132,26 @@ fn tokens(text: &str) -> Option<Vec<Tok<'_>>> {
                         return None;
                     };
                     let name = if quoted { &tag[1..tag.len() - 1] } else { tag };
+                    // The body ends before the first line that reads `name` exactly.
                     let start = i;
+                    let finder = memchr::memmem::Finder::new(name);
+                    let mut from = start;
                     loop {
-                        if i >= b.len() {
-                            return None; // no closing line
-                        }
-                        let end = b[i..]
-                            .iter()
-                            .position(|&x| x == b'\n')
-                            .map_or(b.len(), |n| i + n);
-                        if &text[i..end] == name {
+                        let at_name = from + finder.find(&b[from..])?; // None: no closing line
+                        let end = at_name + name.len();
+                        if (at_name == start || b[at_name - 1] == b'\n')
+                            && (end == b.len() || b[end] == b'\n')
+                        {
                             out[at] = Tok::HereDoc {
                                 tag,
                                 quoted,
-                                body: &text[start..i],
+                                body: &text[start..at_name],
                             };
                             // The next body, or the next command, starts on the next line.
                             i = (end + 1).min(b.len());
                             break;
                         }
-                        i = end + 1;
+                        from = at_name + 1;
                     }
                 }
                 pending.clear();
@@ -244,14 +257,14 @@ fn tokens(text: &str) -> Option<Vec<Tok<'_>>> {
                     match b.get(i) {
                         Some(&x) if is_plain(x) => i += 1,
                         Some(b'\'') => {
-                            let n = b[i + 1..].iter().position(|&x| x == b'\'')?;
+                            let n = memchr::memchr(b'\'', &b[i + 1..])?;
                             if !b[i + 1..i + 1 + n].is_ascii() {
                                 return None;
                             }
                             i += n + 2;
                         }
                         Some(b'"') => {
-                            let n = b[i + 1..].iter().position(|&x| x == b'"')?;
+                            let n = memchr::memchr(b'"', &b[i + 1..])?;
                             let inner = &b[i + 1..i + 1 + n];
                             if !inner.is_ascii()
                                 || inner
@@ -473,6 +486,8 @@ mod tests {
             "< in sort > out",
             "echo a=b --x=y,z:1@2%3+4",
             "cat <<EOF\nEOF",
+            "cat <<EOF > f\nxEOF\nEOFx EOF\n EOF\nEOF\nEOF\necho EOF",
+            "cat <<'E'\nE E\nEE\nE",
             "cat <<A - <<'B' > f\na\nA\n\nb\nB\necho",
             "<<'EOF' <<'EOF'\nx $y\nEOF\n<<'EOF'\nx $y\nEOF\n",
             "cargo test --lib 2>&1 | tail -n 40 > tmp/test.log && grep -c FAILED tmp/test.log || true",
