@@ -374,17 +374,21 @@ fn simple(
     }
     let mut words = Vec::with_capacity(usize::try_from(n_words).unwrap_or(0));
     let mut redirects = Vec::with_capacity(n_redirects);
-    let text = scratch;
-    text.clear();
-    // The span of the command in the source, while it can still read as `text`.
+    let first = *i;
+    // The span of the command in the source, and whether it reads as the printed text:
+    // its items one space apart (a target one space after its operator), no here-document.
+    // Items never start with a blank, so any other layout reads differently.
+    let bytes = src.text.as_bytes();
     let mut span: Option<(usize, usize)> = None;
     let mut shareable = true;
-    let mut extend = |start: usize, end: usize| match &mut span {
-        Some((_, e)) => *e = end,
+    let mut next_item = |start: usize, end: usize, shareable: &mut bool| match &mut span {
+        Some((_, e)) => {
+            *shareable &= start == *e + 1 && bytes[*e] == b' ';
+            *e = end;
+        }
         None => span = Some((start, end)),
     };
     while let Some(t) = toks.get(*i) {
-        let sep = if text.is_empty() { "" } else { " " };
         match t {
             Tok::Op(_) => break,
             Tok::Word(w) => {
@@ -392,10 +396,8 @@ fn simple(
                 if words.is_empty() && (RESERVED.contains(w) || w.contains('=')) {
                     return None;
                 }
-                text.push_str(sep);
-                text.push_str(w);
                 let at = src.offset(w);
-                extend(at, at + w.len());
+                next_item(at, at + w.len(), &mut shareable);
                 words.push(Word(src.share(w)));
             }
             Tok::Redirect { kind, fd, op, at } => {
@@ -403,10 +405,10 @@ fn simple(
                     return None;
                 };
                 *i += 1;
-                for part in [sep, fd, op, " ", target] {
-                    text.push_str(part);
-                }
-                extend(*at, src.offset(target) + target.len());
+                let target_at = src.offset(target);
+                let op_end = at + fd.len() + op.len();
+                shareable &= target_at == op_end + 1 && bytes[op_end] == b' ';
+                next_item(*at, target_at + target.len(), &mut shareable);
                 let file = |open| Redirect::File(open, Word(src.share(target)));
                 redirects.push(match kind {
                     Redir::Read => file(Open::Read),
@@ -422,10 +424,7 @@ fn simple(
                     }
                 });
             }
-            Tok::HereDoc { tag, quoted, body } => {
-                for part in [sep, "<<", tag, "\n", body, tag, "\n"] {
-                    text.push_str(part);
-                }
+            Tok::HereDoc { quoted, body, .. } => {
                 shareable = false;
                 redirects.push(Redirect::HereDoc {
                     body: src.share(body),
@@ -439,10 +438,8 @@ fn simple(
         return None;
     }
     let text = match span {
-        Some((start, end)) if shareable && src.text[start..end] == **text => {
-            Text::slice(&src.src, start..end)
-        }
-        _ => Text::from(text.clone()),
+        Some((start, end)) if shareable => Text::slice(&src.src, start..end),
+        _ => Text::from(printed(&toks[first..*i], scratch)),
     };
     Some(Simple {
         assigns: Vec::new(),
@@ -450,6 +447,39 @@ fn simple(
         redirects,
         text,
     })
+}
+
+/// The text brush-parser's `Display` prints for a simple command of `toks`: the items in
+/// order, one space apart, a here-document with its body and closing line.
+fn printed(toks: &[Tok<'_>], text: &mut String) -> String {
+    text.clear();
+    let mut k = 0;
+    while let Some(t) = toks.get(k) {
+        let sep = if text.is_empty() { "" } else { " " };
+        match t {
+            Tok::Op(_) => break,
+            Tok::Word(w) => {
+                text.push_str(sep);
+                text.push_str(w);
+            }
+            Tok::Redirect { fd, op, .. } => {
+                let Some(Tok::Word(target)) = toks.get(k + 1) else {
+                    break;
+                };
+                k += 1;
+                for part in [sep, fd, op, " ", target] {
+                    text.push_str(part);
+                }
+            }
+            Tok::HereDoc { tag, body, .. } => {
+                for part in [sep, "<<", tag, "\n", body, tag, "\n"] {
+                    text.push_str(part);
+                }
+            }
+        }
+        k += 1;
+    }
+    text.clone()
 }
 
 #[cfg(test)]
