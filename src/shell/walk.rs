@@ -152,6 +152,7 @@ pub(super) fn walk(script: &Script, cx: &Context) -> Vec<Finding> {
         // Sized for a typical long command, so the set seldom grows.
         seen: HashMap::with_capacity_and_hasher(64, FixedState::default()),
         collided: Vec::new(),
+        redirect_vals: Vec::new(),
     };
     let mut st = State {
         cwds: vec![Some(cx.cwd.clone())],
@@ -185,6 +186,8 @@ pub(super) struct Walker<'a> {
     seen: HashMap<u64, usize, FixedState>,
     /// Indices of pushed effects whose hash an earlier, different effect already had.
     collided: Vec<usize>,
+    /// An empty list for a file redirect's values, reused from one redirect to the next.
+    redirect_vals: Vec<Val>,
 }
 
 /// Expansion scope: variables from the state, substitutions walked in a copy of it.
@@ -579,13 +582,19 @@ impl<'a> Walker<'a> {
         for r in redirs {
             match r {
                 Redirect::File(open, w) => {
-                    let vals = self.expand(w, st);
+                    // The values go to a list kept for the next redirect: one allocation per
+                    // walk, not one per redirect (a nested walk takes its own while it runs).
+                    let mut vals = std::mem::take(&mut self.redirect_vals);
+                    vals.clear();
+                    self.expand_into(w, st, &mut vals);
                     for v in &vals {
                         match open {
                             Open::Read => stdin = Some(Stdin::File(v.clone())),
                             Open::Write | Open::ReadWrite => self.write(st, v, Kind::Write),
                         }
                     }
+                    vals.clear();
+                    self.redirect_vals = vals;
                 }
                 Redirect::Dup => {}
                 Redirect::HereDoc { body, expand } => {
