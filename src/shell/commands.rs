@@ -1568,7 +1568,8 @@ fn sed(w: &mut Walker, st: &State, rest: &[Val]) {
     // Read on the words' own text: nothing here needs a copy.
     let mut in_place = false;
     let mut suffix = "";
-    let mut scripts: Vec<&str> = Vec::new();
+    // Nearly always one script: a list only for the second and later ones.
+    let mut scripts = Scripts::default();
     let mut script_given = false;
     let mut operands: Vec<&Val> = Vec::with_capacity(rest.len());
     let mut i = 0;
@@ -1640,7 +1641,7 @@ fn sed(w: &mut Walker, st: &State, rest: &[Val]) {
         }
     }
     // `w FILE`, `W FILE` commands and the `s///w FILE` flag write FILE (reference T120).
-    for s in scripts {
+    for s in scripts.first.into_iter().chain(scripts.more) {
         for line in s.split(['\n', ';']) {
             let l = line.trim();
             let file = if let Some(f) = l.strip_prefix("w ").or(l.strip_prefix("W ")) {
@@ -1657,6 +1658,28 @@ fn sed(w: &mut Walker, st: &State, rest: &[Val]) {
             if let Some(f) = file.map(str::trim).filter(|f| !f.is_empty()) {
                 w.write(st, &lit(f), Kind::Write);
             }
+        }
+    }
+}
+
+/// `sed`'s scripts in order: the first, and any after it.
+#[derive(Default)]
+struct Scripts<'a> {
+    first: Option<&'a str>,
+    more: Vec<&'a str>,
+}
+
+impl<'a> Scripts<'a> {
+    fn push(&mut self, s: &'a str) {
+        match self.first {
+            None => self.first = Some(s),
+            Some(_) => self.more.push(s),
+        }
+    }
+
+    fn extend(&mut self, s: Option<&'a str>) {
+        if let Some(s) = s {
+            self.push(s);
         }
     }
 }
