@@ -38,6 +38,9 @@ impl Text {
     /// owned, or when `piece` does not lie within it).
     pub fn sub(&self, piece: &str) -> Text {
         let whole = self.as_str();
+        if std::ptr::eq(piece, whole) {
+            return self.clone(); // the whole text (a plain word's value): no range to check
+        }
         let at = (piece.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
         let inside = at <= whole.len() && piece.len() <= whole.len() - at;
         match &self.0 {
@@ -253,4 +256,25 @@ pub enum Redirect {
     HereString(Word),
     /// `<(...)` or `>(...)` used as a redirect target or argument.
     ProcSub(Script),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sub_text_reads_as_the_piece_it_names() {
+        let src: Rc<str> = Rc::from("echo 'a b' c");
+        let word = Text::slice(&src, 5..10);
+        assert_eq!(word, "'a b'");
+        assert_eq!(word.sub(word.as_str()), "'a b'");
+        assert_eq!(word.sub(&word[1..4]), "a b");
+        assert_eq!(word.sub(&word[..0]), "");
+        assert_eq!(word.sub("elsewhere"), "elsewhere");
+        let owned = Text::from("x y".to_string());
+        assert_eq!(owned.sub(owned.as_str()), "x y");
+        assert_eq!(owned.sub(&owned[2..]), "y");
+        let fixed = Text::from("static");
+        assert_eq!(fixed.sub(&fixed[1..3]), "ta");
+    }
 }

@@ -162,15 +162,15 @@ const READERS: &[&str] = &[
 ];
 
 /// Runs the model for one simple command. `args[0]` is the command name.
-pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<Stdin>) {
+pub(super) fn run(w: &mut Walker, st: &mut State, args: &[Val], stdin: Option<Stdin>) {
     let Some(first) = args.first() else { return };
     let Some(raw_name) = first.known() else {
         let program = format!("{}…", first.text());
-        opaque(w, st, &program, &args, stdin.as_ref());
+        opaque(w, st, &program, args, stdin.as_ref());
         return;
     };
     if raw_name.contains('/') && !is_system_bin(raw_name) {
-        opaque(w, st, raw_name, &args, stdin.as_ref());
+        opaque(w, st, raw_name, args, stdin.as_ref());
         return;
     }
     let name = raw_name.rsplit('/').next().unwrap_or(raw_name);
@@ -186,7 +186,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
                 w,
                 st,
                 &format!("{name} (recursive function)"),
-                &args,
+                args,
                 stdin.as_ref(),
             );
             return;
@@ -226,12 +226,12 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
             let parts: Option<Vec<&str>> = rest.iter().map(|v| v.known()).collect();
             match parts {
                 Some(p) => w.nested_script(&p.join(" "), st, "the text given to eval"),
-                None => opaque(w, st, "eval", &args, stdin.as_ref()),
+                None => opaque(w, st, "eval", args, stdin.as_ref()),
             }
         }
-        "source" | "." => opaque(w, st, name, &args, stdin.as_ref()),
+        "source" | "." => opaque(w, st, name, args, stdin.as_ref()),
         "bash" | "sh" | "dash" | "zsh" | "ksh" | "mksh" | "ash" => {
-            shell(w, st, name, &args, stdin.as_ref())
+            shell(w, st, name, args, stdin.as_ref())
         }
         "exec" | "builtin" | "nohup" | "noglob" | "chronic" | "unbuffer" | "catchsegv"
         | "nocache" => unwrap(w, st, rest.to_vec(), stdin),
@@ -387,8 +387,8 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
             }
         }
         "sed" => sed(w, st, rest),
-        "perl" => perl(w, st, &args, stdin.as_ref()),
-        "awk" | "gawk" | "mawk" | "nawk" => awk(w, st, &args, stdin.as_ref()),
+        "perl" => perl(w, st, args, stdin.as_ref()),
+        "awk" | "gawk" | "mawk" | "nawk" => awk(w, st, args, stdin.as_ref()),
         "sort" | "shuf" | "iconv" => {
             let p = Opts::parse(
                 rest,
@@ -457,7 +457,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
             };
             w.write(st, &append(&prefix, "00"), Kind::Write);
             if p.has(&["--filter"]) {
-                opaque(w, st, name, &args, None);
+                opaque(w, st, name, args, None);
             }
         }
         "gzip" | "bzip2" | "xz" | "zstd" | "lz4" | "lzma" | "compress" | "gunzip" | "bunzip2"
@@ -519,7 +519,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
                         .is_some_and(|t| t.starts_with("--batch") || t == "--script")
                 })
             {
-                opaque(w, st, name, &args, stdin.as_ref());
+                opaque(w, st, name, args, stdin.as_ref());
                 return;
             }
             // Every file operand is assumed written (H). `-s` is a flag in ed and in vim's
@@ -530,7 +530,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
                 w.write(st, v, Kind::Write);
             }
         }
-        "cargo" => cargo(w, st, &args, stdin.as_ref()),
+        "cargo" => cargo(w, st, args, stdin.as_ref()),
         "go" => {
             let sub = rest
                 .iter()
@@ -539,8 +539,8 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
             match sub {
                 Some("fmt") => w.write_tree(st, &lit("."), Kind::Write),
                 Some("vet" | "version" | "env" | "list" | "doc" | "help") => {}
-                Some("test") => opaque_reader(w, st, "go test", &args),
-                _ => opaque(w, st, "go", &args, stdin.as_ref()),
+                Some("test") => opaque_reader(w, st, "go test", args),
+                _ => opaque(w, st, "go", args, stdin.as_ref()),
             }
         }
         "gofmt" | "goimports" => {
@@ -553,7 +553,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
         }
         "prettier" | "eslint" | "black" | "isort" | "autopep8" | "rustfmt" | "clang-format"
         | "yapf" | "ruff" | "biome" | "stylelint" | "standard" => {
-            formatter(w, st, name, &args, stdin.as_ref())
+            formatter(w, st, name, args, stdin.as_ref())
         }
         "make" | "gmake" => {
             let p = Opts::parse(
@@ -573,7 +573,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
                 .cloned()
                 .collect();
             with_dirs(w, st, &dirs, |w, st| {
-                opaque(w, st, name, &args, stdin.as_ref())
+                opaque(w, st, name, args, stdin.as_ref())
             });
         }
         "npm" | "pnpm" | "yarn" | "bun" => {
@@ -600,9 +600,9 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
             );
             with_dirs(w, st, &dirs, |w, st| {
                 if reader {
-                    opaque_reader(w, st, name, &args)
+                    opaque_reader(w, st, name, args)
                 } else {
-                    opaque(w, st, name, &args, stdin.as_ref())
+                    opaque(w, st, name, args, stdin.as_ref())
                 }
             });
         }
@@ -617,11 +617,11 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
                     "pytest" | "mypy" | "unittest" | "pyright" | "pylint" | "flake8" | "doctest"
                     | "json.tool" | "http.server" | "pydoc" | "this" | "site" | "platform"
                     | "tabnanny" | "py_compile" | "compileall" | "timeit",
-                ) => opaque_reader(w, st, name, &args),
-                _ => opaque(w, st, name, &args, stdin.as_ref()),
+                ) => opaque_reader(w, st, name, args),
+                _ => opaque(w, st, name, args, stdin.as_ref()),
             }
         }
-        n if READERS.contains(&n) => opaque_reader(w, st, n, &args),
+        n if READERS.contains(&n) => opaque_reader(w, st, n, args),
         "lanes" => {
             let tamper = rest.iter().filter_map(|a| a.known()).any(|t| {
                 ["--role", "--as", "--policy"]
@@ -644,7 +644,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
                         | "help"
                 )
             ) {
-                opaque(w, st, "lanes", &args, stdin.as_ref());
+                opaque(w, st, "lanes", args, stdin.as_ref());
             }
         }
         "claude" => {
@@ -667,10 +667,10 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: Vec<Val>, stdin: Option<
                         flag.split('=').next().unwrap_or(flag)
                     ),
                 ),
-                None => opaque(w, st, "claude", &args, stdin.as_ref()),
+                None => opaque(w, st, "claude", args, stdin.as_ref()),
             }
         }
-        _ => opaque(w, st, name, &args, stdin.as_ref()),
+        _ => opaque(w, st, name, args, stdin.as_ref()),
     }
 }
 
@@ -900,7 +900,7 @@ fn skip_flags(rest: &[Val], short: &[&str], long: &[&str]) -> Vec<Val> {
 
 fn unwrap(w: &mut Walker, st: &mut State, inner: Vec<Val>, stdin: Option<Stdin>) {
     if !inner.is_empty() {
-        run(w, st, inner, stdin);
+        run(w, st, &inner, stdin);
     }
 }
 
@@ -937,7 +937,7 @@ fn unwrap_tool(
             }
             return;
         }
-        run(w, st, inner, stdin);
+        run(w, st, &inner, stdin);
     } else {
         let mut all = vec![lit(runner)];
         all.extend(inner);
@@ -1023,11 +1023,11 @@ fn run_wrapped(w: &mut Walker, st: &mut State, inner: &[Val], dirs: &[Val], stdi
         return;
     }
     if dirs.is_empty() {
-        run(w, st, inner.to_vec(), stdin);
+        run(w, st, inner, stdin);
     } else {
         with_dirs(w, st, dirs, |w, st| {
             let mut copy = st.clone();
-            run(w, &mut copy, inner.to_vec(), stdin.clone())
+            run(w, &mut copy, inner, stdin.clone())
         });
     }
 }
@@ -1277,7 +1277,7 @@ fn xargs(w: &mut Walker, st: &mut State, rest: &[Val]) {
         }),
     }
     let mut copy = st.clone();
-    run(w, &mut copy, inner, Some(Stdin::Pipe));
+    run(w, &mut copy, &inner, Some(Stdin::Pipe));
 }
 
 fn flock(w: &mut Walker, st: &mut State, rest: &[Val], stdin: Option<Stdin>) {
@@ -1391,7 +1391,7 @@ fn find(w: &mut Walker, st: &mut State, rest: &[Val]) {
                         .collect();
                     if !inner.is_empty() {
                         let mut copy = st.clone();
-                        run(w, &mut copy, inner, None);
+                        run(w, &mut copy, &inner, None);
                     }
                 }
                 i = end + 1;
@@ -1568,7 +1568,8 @@ fn sed(w: &mut Walker, st: &State, rest: &[Val]) {
     // Read on the words' own text: nothing here needs a copy.
     let mut in_place = false;
     let mut suffix = "";
-    let mut scripts: Vec<&str> = Vec::new();
+    // Nearly always one script: a list only for the second and later ones.
+    let mut scripts = Scripts::default();
     let mut script_given = false;
     let mut operands: Vec<&Val> = Vec::with_capacity(rest.len());
     let mut i = 0;
@@ -1640,7 +1641,7 @@ fn sed(w: &mut Walker, st: &State, rest: &[Val]) {
         }
     }
     // `w FILE`, `W FILE` commands and the `s///w FILE` flag write FILE (reference T120).
-    for s in scripts {
+    for s in scripts.first.into_iter().chain(scripts.more) {
         for line in s.split(['\n', ';']) {
             let l = line.trim();
             let file = if let Some(f) = l.strip_prefix("w ").or(l.strip_prefix("W ")) {
@@ -1657,6 +1658,28 @@ fn sed(w: &mut Walker, st: &State, rest: &[Val]) {
             if let Some(f) = file.map(str::trim).filter(|f| !f.is_empty()) {
                 w.write(st, &lit(f), Kind::Write);
             }
+        }
+    }
+}
+
+/// `sed`'s scripts in order: the first, and any after it.
+#[derive(Default)]
+struct Scripts<'a> {
+    first: Option<&'a str>,
+    more: Vec<&'a str>,
+}
+
+impl<'a> Scripts<'a> {
+    fn push(&mut self, s: &'a str) {
+        match self.first {
+            None => self.first = Some(s),
+            Some(_) => self.more.push(s),
+        }
+    }
+
+    fn extend(&mut self, s: Option<&'a str>) {
+        if let Some(s) = s {
+            self.push(s);
         }
     }
 }

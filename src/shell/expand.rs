@@ -230,17 +230,31 @@ fn parsed(raw: &str, scope: &mut dyn Scope) -> Val {
 fn plain(raw: &str) -> Option<&str> {
     let b = raw.as_bytes();
     if let [b'\'', inner @ .., b'\''] = b {
-        return (!inner.contains(&b'\'')).then(|| &raw[1..raw.len() - 1]);
+        return memchr::memchr(b'\'', inner)
+            .is_none()
+            .then(|| &raw[1..raw.len() - 1]);
     }
-    let quiet = |c: &u8| {
-        c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'_' | b'.' | b'/' | b'-' | b'+' | b',' | b':' | b'@' | b'%' | b'='
-            )
-    };
-    (!b.is_empty() && b.iter().all(quiet)).then_some(raw)
+    // Folded without an early exit (words are short): no branch per byte.
+    let loud = b.iter().fold(false, |any, &c| any | !QUIET[c as usize]);
+    (!b.is_empty() && !loud).then_some(raw)
 }
+
+/// Bytes with no meaning to the shell: letters, digits and `_./-+,:@%=`.
+const QUIET: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 128 {
+        t[c] = (c as u8).is_ascii_alphanumeric();
+        c += 1;
+    }
+    let more = b"_./-+,:@%=";
+    let mut k = 0;
+    while k < more.len() {
+        t[more[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
 
 fn pieces_into(pieces: &[WordPieceWithSource], quoted: bool, scope: &mut dyn Scope, acc: &mut Acc) {
     for p in pieces {

@@ -79,10 +79,18 @@ pub fn excerpt(text: &str) -> String {
     // ASCII (most commands): bytes are characters, so no decoding is needed.
     let head = &text.as_bytes()[..text.len().min(MAX + 1)];
     if head.is_ascii() {
-        let mut out = text[..head.len().min(MAX)].to_string();
-        if out.bytes().any(|b| b.is_ascii_control()) {
-            out = out.replace(|c: char| c.is_ascii_control(), " ");
-        }
+        let kept = &text[..head.len().min(MAX)];
+        // Folded without an early exit, so the compiler compares whole vectors.
+        let control = kept
+            .bytes()
+            .fold(false, |any, b| any | (b < 0x20) | (b == 0x7f));
+        let mut out = if control {
+            kept.replace(|c: char| c.is_ascii_control(), " ")
+        } else {
+            let mut out = String::with_capacity(kept.len() + '…'.len_utf8());
+            out.push_str(kept);
+            out
+        };
         if text.len() > MAX {
             out.push('…');
         }

@@ -259,6 +259,34 @@ mod tests {
     use std::collections::HashSet;
 
     #[test]
+    fn sed_scripts_write_their_files_in_order() {
+        let cx = Context {
+            cwd: PathBuf::from("/r"),
+            home: None,
+        };
+        let written = |cmd: &str| -> Vec<PathBuf> {
+            analyze(cmd, &cx)
+                .into_iter()
+                .filter_map(|f| match f.effect {
+                    Found::Write {
+                        target: Target::Path(p),
+                        ..
+                    } => Some(p),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(
+            written("sed -n -e 'w a' -e 's/x/y/w b' --expression='w c' -e p f"),
+            ["/r/a", "/r/b", "/r/c"].map(PathBuf::from)
+        );
+        assert_eq!(
+            written("sed -i.bak 's/x/y/w d' f"),
+            ["/r/f", "/r/f.bak", "/r/d"].map(PathBuf::from)
+        );
+    }
+
+    #[test]
     fn targets_hash_alike_when_equal_and_stay_apart_when_not() {
         use std::hash::BuildHasher;
         let h = foldhash::fast::FixedState::default();

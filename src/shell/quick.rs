@@ -91,12 +91,25 @@ impl Source<'_> {
 }
 
 fn is_plain(c: u8) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(
-            c,
-            b'_' | b'.' | b'/' | b'-' | b'+' | b',' | b':' | b'@' | b'%' | b'=' | b'*' | b'?'
-        )
+    PLAIN[c as usize]
 }
+
+/// Bytes a word may hold unquoted in the subset: letters, digits and `_./-+,:@%=*?`.
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 128 {
+        t[c] = (c as u8).is_ascii_alphanumeric();
+        c += 1;
+    }
+    let more = b"_./-+,:@%=*?";
+    let mut k = 0;
+    while k < more.len() {
+        t[more[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
 
 fn tokens(text: &str) -> Option<Vec<Tok<'_>>> {
     let b = text.as_bytes();
@@ -119,26 +132,26 @@ fn tokens(text: &str) -> Option<Vec<Tok<'_>>> {
                         return None;
                     };
                     let name = if quoted { &tag[1..tag.len() - 1] } else { tag };
+                    // The body ends before the first line that reads `name` exactly.
                     let start = i;
+                    let finder = memchr::memmem::Finder::new(name);
+                    let mut from = start;
                     loop {
-                        if i >= b.len() {
-                            return None; // no closing line
-                        }
-                        let end = b[i..]
-                            .iter()
-                            .position(|&x| x == b'\n')
-                            .map_or(b.len(), |n| i + n);
-                        if &text[i..end] == name {
+                        let at_name = from + finder.find(&b[from..])?; // None: no closing line
+                        let end = at_name + name.len();
+                        if (at_name == start || b[at_name - 1] == b'\n')
+                            && (end == b.len() || b[end] == b'\n')
+                        {
                             out[at] = Tok::HereDoc {
                                 tag,
                                 quoted,
-                                body: &text[start..i],
+                                body: &text[start..at_name],
                             };
                             // The next body, or the next command, starts on the next line.
                             i = (end + 1).min(b.len());
                             break;
                         }
-                        i = end + 1;
+                        from = at_name + 1;
                     }
                 }
                 pending.clear();
@@ -244,14 +257,14 @@ fn tokens(text: &str) -> Option<Vec<Tok<'_>>> {
                     match b.get(i) {
                         Some(&x) if is_plain(x) => i += 1,
                         Some(b'\'') => {
-                            let n = b[i + 1..].iter().position(|&x| x == b'\'')?;
+                            let n = memchr::memchr(b'\'', &b[i + 1..])?;
                             if !b[i + 1..i + 1 + n].is_ascii() {
                                 return None;
                             }
                             i += n + 2;
                         }
                         Some(b'"') => {
-                            let n = b[i + 1..].iter().position(|&x| x == b'"')?;
+                            let n = memchr::memchr(b'"', &b[i + 1..])?;
                             let inner = &b[i + 1..i + 1 + n];
                             if !inner.is_ascii()
                                 || inner
@@ -361,17 +374,21 @@ fn simple(
     }
     let mut words = Vec::with_capacity(usize::try_from(n_words).unwrap_or(0));
     let mut redirects = Vec::with_capacity(n_redirects);
-    let text = scratch;
-    text.clear();
-    // The span of the command in the source, while it can still read as `text`.
+    let first = *i;
+    // The span of the command in the source, and whether it reads as the printed text:
+    // its items one space apart (a target one space after its operator), no here-document.
+    // Items never start with a blank, so any other layout reads differently.
+    let bytes = src.text.as_bytes();
     let mut span: Option<(usize, usize)> = None;
     let mut shareable = true;
-    let mut extend = |start: usize, end: usize| match &mut span {
-        Some((_, e)) => *e = end,
+    let mut next_item = |start: usize, end: usize, shareable: &mut bool| match &mut span {
+        Some((_, e)) => {
+            *shareable &= start == *e + 1 && bytes[*e] == b' ';
+            *e = end;
+        }
         None => span = Some((start, end)),
     };
     while let Some(t) = toks.get(*i) {
-        let sep = if text.is_empty() { "" } else { " " };
         match t {
             Tok::Op(_) => break,
             Tok::Word(w) => {
@@ -379,10 +396,8 @@ fn simple(
                 if words.is_empty() && (RESERVED.contains(w) || w.contains('=')) {
                     return None;
                 }
-                text.push_str(sep);
-                text.push_str(w);
                 let at = src.offset(w);
-                extend(at, at + w.len());
+                next_item(at, at + w.len(), &mut shareable);
                 words.push(Word(src.share(w)));
             }
             Tok::Redirect { kind, fd, op, at } => {
@@ -390,10 +405,10 @@ fn simple(
                     return None;
                 };
                 *i += 1;
-                for part in [sep, fd, op, " ", target] {
-                    text.push_str(part);
-                }
-                extend(*at, src.offset(target) + target.len());
+                let target_at = src.offset(target);
+                let op_end = at + fd.len() + op.len();
+                shareable &= target_at == op_end + 1 && bytes[op_end] == b' ';
+                next_item(*at, target_at + target.len(), &mut shareable);
                 let file = |open| Redirect::File(open, Word(src.share(target)));
                 redirects.push(match kind {
                     Redir::Read => file(Open::Read),
@@ -409,10 +424,7 @@ fn simple(
                     }
                 });
             }
-            Tok::HereDoc { tag, quoted, body } => {
-                for part in [sep, "<<", tag, "\n", body, tag, "\n"] {
-                    text.push_str(part);
-                }
+            Tok::HereDoc { quoted, body, .. } => {
                 shareable = false;
                 redirects.push(Redirect::HereDoc {
                     body: src.share(body),
@@ -426,10 +438,8 @@ fn simple(
         return None;
     }
     let text = match span {
-        Some((start, end)) if shareable && src.text[start..end] == **text => {
-            Text::slice(&src.src, start..end)
-        }
-        _ => Text::from(text.clone()),
+        Some((start, end)) if shareable => Text::slice(&src.src, start..end),
+        _ => Text::from(printed(&toks[first..*i], scratch)),
     };
     Some(Simple {
         assigns: Vec::new(),
@@ -437,6 +447,39 @@ fn simple(
         redirects,
         text,
     })
+}
+
+/// The text brush-parser's `Display` prints for a simple command of `toks`: the items in
+/// order, one space apart, a here-document with its body and closing line.
+fn printed(toks: &[Tok<'_>], text: &mut String) -> String {
+    text.clear();
+    let mut k = 0;
+    while let Some(t) = toks.get(k) {
+        let sep = if text.is_empty() { "" } else { " " };
+        match t {
+            Tok::Op(_) => break,
+            Tok::Word(w) => {
+                text.push_str(sep);
+                text.push_str(w);
+            }
+            Tok::Redirect { fd, op, .. } => {
+                let Some(Tok::Word(target)) = toks.get(k + 1) else {
+                    break;
+                };
+                k += 1;
+                for part in [sep, fd, op, " ", target] {
+                    text.push_str(part);
+                }
+            }
+            Tok::HereDoc { tag, body, .. } => {
+                for part in [sep, "<<", tag, "\n", body, tag, "\n"] {
+                    text.push_str(part);
+                }
+            }
+        }
+        k += 1;
+    }
+    text.clone()
 }
 
 #[cfg(test)]
@@ -473,6 +516,8 @@ mod tests {
             "< in sort > out",
             "echo a=b --x=y,z:1@2%3+4",
             "cat <<EOF\nEOF",
+            "cat <<EOF > f\nxEOF\nEOFx EOF\n EOF\nEOF\nEOF\necho EOF",
+            "cat <<'E'\nE E\nEE\nE",
             "cat <<A - <<'B' > f\na\nA\n\nb\nB\necho",
             "<<'EOF' <<'EOF'\nx $y\nEOF\n<<'EOF'\nx $y\nEOF\n",
             "cargo test --lib 2>&1 | tail -n 40 > tmp/test.log && grep -c FAILED tmp/test.log || true",

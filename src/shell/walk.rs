@@ -152,6 +152,8 @@ pub(super) fn walk(script: &Script, cx: &Context) -> Vec<Finding> {
         // Sized for a typical long command, so the set seldom grows.
         seen: HashMap::with_capacity_and_hasher(64, FixedState::default()),
         collided: Vec::new(),
+        redirect_vals: Vec::new(),
+        arg_vals: Vec::new(),
     };
     let mut st = State {
         cwds: vec![Some(cx.cwd.clone())],
@@ -185,6 +187,10 @@ pub(super) struct Walker<'a> {
     seen: HashMap<u64, usize, FixedState>,
     /// Indices of pushed effects whose hash an earlier, different effect already had.
     collided: Vec<usize>,
+    /// An empty list for a file redirect's values, reused from one redirect to the next.
+    redirect_vals: Vec<Val>,
+    /// An empty list for a simple command's arguments, reused from one command to the next.
+    arg_vals: Vec<Val>,
 }
 
 /// Expansion scope: variables from the state, substitutions walked in a copy of it.
@@ -579,13 +585,19 @@ impl<'a> Walker<'a> {
         for r in redirs {
             match r {
                 Redirect::File(open, w) => {
-                    let vals = self.expand(w, st);
+                    // The values go to a list kept for the next redirect: one allocation per
+                    // walk, not one per redirect (a nested walk takes its own while it runs).
+                    let mut vals = std::mem::take(&mut self.redirect_vals);
+                    vals.clear();
+                    self.expand_into(w, st, &mut vals);
                     for v in &vals {
                         match open {
                             Open::Read => stdin = Some(Stdin::File(v.clone())),
                             Open::Write | Open::ReadWrite => self.write(st, v, Kind::Write),
                         }
                     }
+                    vals.clear();
+                    self.redirect_vals = vals;
                 }
                 Redirect::Dup => {}
                 Redirect::HereDoc { body, expand } => {
@@ -654,7 +666,11 @@ impl<'a> Walker<'a> {
             super::commands::check_tamper(self, &a.name, value.as_deref(), "assigns");
             assigned.push((a.name.clone(), value));
         }
-        let mut args: Vec<Val> = Vec::with_capacity(s.words.len());
+        // The arguments go to a list kept for the next command: one allocation per walk, not
+        // one per command (a command run inside this one takes its own while it runs).
+        let mut args = std::mem::take(&mut self.arg_vals);
+        args.clear();
+        args.reserve(s.words.len());
         for w in &s.words {
             self.expand_into(w, st, &mut args);
             if args.len() > MAX_ARGS {
@@ -675,9 +691,12 @@ impl<'a> Walker<'a> {
             for (k, v) in assigned {
                 st.set_var(k, v);
             }
+            self.arg_vals = args;
             return;
         }
-        super::commands::run(self, st, args, stdin);
+        super::commands::run(self, st, &args, stdin);
+        args.clear();
+        self.arg_vals = args;
     }
 
     /// Records a write of the path `v` names, from every possible working directory.
