@@ -2,11 +2,14 @@
 //! `main` as `lanes` has on glibc Linux (see `src/start.rs`). `bench/run` times it next to the
 //! floor, so the share of lanes' margin that comes from skipping that start is shown, not
 //! hidden in the ratios.
-#![no_main]
+// (Not in unit tests, whose harness brings its own `main`.)
+#![cfg_attr(not(test), no_main)]
 
+#[cfg(not(test))]
 use std::io::Read;
 
 /// The C entry point; returns the exit status (0, or 2 when the input is not a hook input).
+#[cfg(not(test))]
 #[allow(unsafe_code)] // an exported, unmangled symbol
 #[unsafe(no_mangle)]
 pub extern "C" fn main(
