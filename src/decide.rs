@@ -380,6 +380,8 @@ struct Memo<'p> {
     /// may depend on its name, else the names that need a decision of their own (besides the
     /// owner index's keys).
     names: Option<Option<Vec<&'p [u8]>>>,
+    /// Whether the roles that may own a file bear on the verdict (see [`Batch::decide`]).
+    owners: bool,
     /// The verdict of the files whose names are not in `names`, once one is decided.
     verdict: Option<Verdict>,
 }
@@ -427,24 +429,40 @@ impl<'p> Batch<'p> {
                 dir_len: dir.len(),
                 first_verdict: Some(verdict),
                 names: None,
+                owners: true,
                 verdict: None,
             });
             return Ok(memo.first_verdict.as_ref().expect("set above"));
         }
         let memo = self.memo.as_mut().expect("same directory");
-        let alike = |names: &Option<Vec<&[u8]>>, name: &[u8]| {
-            names
-                .as_ref()
-                .is_some_and(|names| !names.contains(&name) && !policy.is_owner_key(name))
+        let alike = |names: &Option<Vec<&[u8]>>, owners: bool, name: &[u8]| {
+            names.as_ref().is_some_and(|names| {
+                !(names.contains(&name) || owners && policy.is_owner_key(name))
+            })
         };
         if memo.names.is_none() {
-            let names = names_in(policy, role, path);
-            if alike(&names, &memo.first[memo.dir_len + 1..]) {
+            let first = &memo.first[memo.dir_len + 1..];
+            let mut names = names_in(policy, role, path);
+            // When the first file's verdict came from the protected lists or the role's own
+            // or the shared lane, files those lanes cannot tell from it get it from the same
+            // step, before any owner is looked for: the owner lookup (and its index) is skipped.
+            let early = names.as_ref().is_some_and(|n| !n.contains(&first))
+                && memo.first_verdict.as_ref().is_some_and(|v| {
+                    matches!(
+                        v.rule,
+                        Rule::OwnLane { .. } | Rule::Shared { .. } | Rule::Protected { .. }
+                    )
+                });
+            memo.owners = !early;
+            if memo.owners {
+                names = names.and_then(|n| with_owner_names(policy, path, n));
+            }
+            if alike(&names, memo.owners, first) {
                 memo.verdict = memo.first_verdict.take();
             }
             memo.names = Some(names);
         }
-        if !alike(memo.names.as_ref().expect("set above"), name) {
+        if !alike(memo.names.as_ref().expect("set above"), memo.owners, name) {
             return self.single(actor, place, is_dir);
         }
         let memo = self.memo.as_mut().expect("same directory");
@@ -468,27 +486,46 @@ impl<'p> Batch<'p> {
 
 /// For the files in the directory of `file` (not at the root) written by `role`: the names
 /// that need a decision of their own, or `None` when the verdict may depend on the name.
-/// Asks every lane [`rule_for`] may ask for such a file: the protected lists, the role's own
-/// lane, the shared one, and the lanes of every role that may own it.
+/// Asks the lanes [`rule_for`] asks before it looks for owners: the protected lists, the
+/// role's own lane and the shared one; and the signal files.
 fn names_in<'p>(
     policy: &'p Policy,
     role: &'p crate::policy::Role,
     file: &RepoPath,
 ) -> Option<Vec<&'p [u8]>> {
-    let dir = RepoPath::new(file.as_path().parent()?)?;
-    let dir_bytes = dir.as_path().as_os_str().as_encoded_bytes();
-    let mut names: Vec<&'p [u8]> = policy.signal_names_in(dir_bytes);
-    let owners = policy.owner_candidates_in(&dir)?;
+    let dir = file.split_last().0;
+    let mut names: Vec<&'p [u8]> = policy.signal_names_in(dir);
     let lists = [
         &policy.builtin_protected,
         &policy.protected,
         &role.write,
         &policy.shared,
     ];
-    for list in lists.into_iter().chain(owners.iter().map(|r| &r.write)) {
-        let lane = policy.lane(list).ok()?;
-        for name in lane.same_for_files_in(dir_bytes)? {
-            names.push(name);
+    for list in lists {
+        if !policy.lane(list).ok()?.same_for_files_in(dir, &mut names) {
+            return None;
+        }
+    }
+    Some(names)
+}
+
+/// `names` (see [`names_in`]) and the names that the lanes of the roles that may own a file
+/// in the directory of `file` need decided on their own; `None` when one of those lanes may
+/// answer by name.
+fn with_owner_names<'p>(
+    policy: &'p Policy,
+    file: &RepoPath,
+    mut names: Vec<&'p [u8]>,
+) -> Option<Vec<&'p [u8]>> {
+    let dir = RepoPath::new(file.as_path().parent()?)?;
+    let dir_bytes = dir.as_path().as_os_str().as_encoded_bytes();
+    for owner in policy.owner_candidates_in(&dir)? {
+        if !policy
+            .lane(&owner.write)
+            .ok()?
+            .same_for_files_in(dir_bytes, &mut names)
+        {
+            return None;
         }
     }
     Some(names)

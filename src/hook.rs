@@ -205,6 +205,7 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
                 actor: &actor,
                 res: path::Resolver::below(policy.root.clone()),
                 loc: Locator::new(&policy.root),
+                batch: std::cell::RefCell::new(decide::Batch::new(&policy)),
                 excerpt: shell::lexical::excerpt(command).into(),
             };
             let findings = shell::analyze(command, &cx);
@@ -260,6 +261,9 @@ struct BashJudge<'a, 'b> {
     res: path::Resolver,
     /// Likewise.
     loc: Locator<'a>,
+    /// Decides the written files: once for the files of a directory that its lanes cannot
+    /// tell apart (a command that edits 60 files in `src/`).
+    batch: std::cell::RefCell<decide::Batch<'a>>,
     /// The command as quoted in each audit line (made once: a command may have hundreds).
     excerpt: std::rc::Rc<str>,
 }
@@ -297,7 +301,12 @@ fn judge_finding(
             let (place, shown) = cx.loc.locate(&real);
             // `rmdir src`, `chmod g+w src`: a directory is judged as one, for `dir/` patterns.
             let is_dir = dir || *kind == shell::Kind::MakeDir;
-            let verdict = decide::decide(policy, actor, &place, is_dir).map_err(err)?;
+            let verdict = cx
+                .batch
+                .borrow_mut()
+                .decide(actor, &place, is_dir)
+                .map_err(err)?
+                .clone();
             one(
                 Some(shown.clone()),
                 &|| format!("`{frag}` ({} {shown})", kind.verb()),

@@ -257,3 +257,60 @@ fn a_path_written_by_many_commands_is_judged_once_quoting_the_first() {
         assert_eq!(lines[0]["extra"]["fragment"], first.as_str());
     }
 }
+
+#[test]
+fn files_of_one_folder_written_by_one_command_are_each_judged_by_their_own_name() {
+    // Most of the files in src/ get one verdict, which the hook may reuse; the ones that an
+    // exception, a protected path or a `*` pattern sets apart get their own.
+    let r = Repo::new(
+        r#"
+[roles.builder]
+write = ["src/", "!src/secret.rs"]
+
+[roles.docs]
+write = ["src/*.md"]
+
+[protected]
+paths = ["src/LICENSE"]
+"#,
+    );
+    let files = [
+        "src/a.rs",
+        "src/b.rs",
+        "src/secret.rs",
+        "src/c.rs",
+        "src/LICENSE",
+        "src/d.rs",
+        "src/notes.md",
+        "src/e.rs",
+    ];
+    let command = format!("touch {}", files.join(" "));
+    // The role's own lane is asked before any other role's: builder may write src/notes.md.
+    for (role, allowed) in [
+        (
+            "builder",
+            &["a.rs", "b.rs", "c.rs", "d.rs", "notes.md", "e.rs"][..],
+        ),
+        ("docs", &["notes.md"][..]),
+    ] {
+        let reason = bash(&r, Some(role), &command).denied();
+        let first = files
+            .iter()
+            .find(|f| !allowed.iter().any(|a| **f == format!("src/{a}")));
+        assert!(
+            reason.contains(&format!("(writes {})", first.unwrap())),
+            "{role}: {reason}"
+        );
+        let audit = r.audit();
+        for file in files {
+            let allow = allowed.iter().any(|a| file == format!("src/{a}"));
+            let lines: Vec<_> = audit
+                .iter()
+                .filter(|a| a["path"] == file && a["role"] == role)
+                .collect();
+            assert_eq!(lines.len(), 1, "{role} {file}: {audit:?}");
+            let want = if allow { "allow" } else { "deny" };
+            assert_eq!(lines[0]["decision"], want, "{role} {file}: {:?}", lines[0]);
+        }
+    }
+}
