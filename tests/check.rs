@@ -984,3 +984,63 @@ fn real_pre_commit_with_this_repository_as_hook_source_refuses_an_out_of_lane_co
     assert_eq!(code, 0, "{out}{err}");
     assert_ne!(r.head(), before);
 }
+
+#[test]
+fn a_long_listing_is_reported_whole_and_in_git_order() {
+    // Over 4,096 staged paths, lanes judges the listing on two threads: the report must be
+    // the one a single thread writes, every path counted once, in the order git lists them.
+    let r = Repo::new();
+    let blob = r.git(["hash-object", "-w", "README.md"]);
+    let mut index = String::new();
+    let mut staged = Vec::new();
+    for i in 0..20_000 {
+        let path = match i % 7 {
+            0..=2 => format!("src/m{}/f{i}.rs", i % 50),
+            3 => format!("research/n{}/f{i}.md", i % 40),
+            4 => format!("reviews/f{i}.md"),
+            5 => format!("docs/d{}/f{i}.md", i % 3),
+            _ => format!("src/flat{i}.rs"),
+        };
+        index.push_str(&format!("100644 {blob}\t{path}\n"));
+        staged.push(path);
+    }
+    let mut add = r.git_cmd(["update-index", "--add", "--index-info"]);
+    add.stdin(std::process::Stdio::piped());
+    let mut child = add.spawn().unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(index.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    // Git lists paths in byte order.
+    staged.sort();
+    for (role, lane) in [("builder", "src/"), ("researcher", "research/")] {
+        let (code, v) = r.json(&["--role", role], &[]);
+        assert_eq!(code, 1, "{role}: {v}");
+        assert_eq!(v["paths"], 20_000, "{role}");
+        let out: Vec<&String> = staged.iter().filter(|p| !p.starts_with(lane)).collect();
+        let got = paths(&v);
+        assert_eq!(got.len(), out.len(), "{role}");
+        assert!(
+            got.iter().eq(out.iter().copied()),
+            "{role}: not in git's order"
+        );
+        for x in v["violations"].as_array().unwrap() {
+            let path = x["path"].as_str().unwrap();
+            let owner = match path.split('/').next().unwrap() {
+                "src" => Some("builder"),
+                "research" => Some("researcher"),
+                "reviews" => Some("reviewer"),
+                _ => None,
+            };
+            let rule = x["rule"].as_str().unwrap();
+            match owner {
+                Some(o) => assert!(rule.starts_with(&format!("lane of {o}")), "{path}: {rule}"),
+                None => assert!(!rule.starts_with("lane of"), "{path}: {rule}"),
+            }
+        }
+    }
+}

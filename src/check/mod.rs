@@ -5,7 +5,8 @@
 //! Data flows one way: git's change stream ([`crate::git`]) -> places relative to the policy
 //! root -> [`decide::decide`] per path -> a [`Report`] holding only the violations and counts
 //! (so memory does not grow with in-lane paths) -> the `format` module renders it. Nothing
-//! here prints.
+//! here prints. A long staged listing is judged on two threads (see `threads`), with the same
+//! report.
 //!
 //! Who is committing, first claim that decides wins:
 //! 1. `--role NAME`;
@@ -17,6 +18,7 @@
 //! 6. otherwise unassigned: the policy's `unassigned` decides.
 
 pub mod format;
+mod threads;
 
 use crate::decide::{self, Place, Rule};
 use crate::env::Env;
@@ -242,9 +244,7 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
         batch: decide::Batch::new(&policy),
         branch: None,
         units: Vec::new(),
-        violations: Vec::new(),
-        rules: Vec::new(),
-        path_bytes: Vec::new(),
+        found: Found::default(),
     };
     match &opts.source {
         Source::Staged => {
@@ -270,19 +270,19 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
             let base = Base::new(&policy.root, &toplevel)?;
             let actor = judge.actor(None, None)?;
             judge.open(None, &actor);
-            while let Some(event) = stream.next()? {
-                if let Event::Change {
-                    status,
-                    path,
-                    is_dir,
-                } = event
-                {
-                    if merged.as_ref().is_some_and(|m| !m.contains(path)) {
-                        continue;
-                    }
-                    let place = base.place(path)?;
-                    judge.path(&actor, &place, path, status, is_dir)?;
-                }
+            let keep = |path: &[u8]| merged.as_ref().is_none_or(|m| m.contains(path));
+            let unit = judge.units.len() - 1;
+            let parts = threads::judge_staged(
+                &mut stream,
+                keep,
+                &policy,
+                &mut judge.batch,
+                &actor,
+                &base,
+                unit,
+            )?;
+            for part in parts {
+                judge.add(part);
             }
             stream.finish()?;
         }
@@ -345,9 +345,9 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
         mode: policy.mode,
         source: opts.source.clone(),
         units: judge.units,
-        violations: judge.violations,
-        rules: judge.rules,
-        path_bytes: judge.path_bytes,
+        violations: judge.found.violations,
+        rules: judge.found.rules,
+        path_bytes: judge.found.path_bytes,
     })
 }
 
@@ -389,9 +389,7 @@ struct Judge<'a> {
     /// The branch and the role it maps to, looked up once when first needed.
     branch: Option<(Option<String>, Option<String>)>,
     units: Vec<Unit>,
-    violations: Vec<Violation>,
-    rules: Vec<Rule>,
-    path_bytes: Vec<u8>,
+    found: Found,
 }
 
 /// How many of the latest distinct rules a new violation's rule is compared with before it is
@@ -482,27 +480,68 @@ impl<'a> Judge<'a> {
         u.paths += 1;
         if verdict.violation {
             u.violations += 1;
-            let recent = self.rules.len().saturating_sub(RULES_SEARCHED);
-            let rule = match self.rules[recent..]
-                .iter()
-                .rposition(|r| *r == verdict.rule)
-            {
-                Some(i) => recent + i,
-                None => {
-                    self.rules.push(verdict.rule.clone());
-                    self.rules.len() - 1
-                }
-            };
-            let start = self.path_bytes.len();
-            self.path_bytes.extend_from_slice(shown);
-            self.violations.push(Violation {
-                unit,
-                path: start..self.path_bytes.len(),
-                status,
-                rule,
-            });
+            self.found.record(unit, shown, status, &verdict.rule);
         }
         Ok(())
+    }
+
+    /// Adds what judging some paths of the current unit found elsewhere (see [`threads`]).
+    fn add(&mut self, part: threads::Part) {
+        let u = self.units.last_mut().expect("a unit is open");
+        u.paths += part.paths;
+        u.violations += part.found.violations.len();
+        self.found.append(part.found);
+    }
+}
+
+/// The violations as a [`Report`] keeps them: each path's bytes once, end to end, and each
+/// distinct rule once.
+#[derive(Debug, Default)]
+struct Found {
+    violations: Vec<Violation>,
+    rules: Vec<Rule>,
+    path_bytes: Vec<u8>,
+}
+
+impl Found {
+    /// Records that `shown` (as git lists it), changed as `status` in unit `unit`, is out of
+    /// lane by `rule`.
+    fn record(&mut self, unit: usize, shown: &[u8], status: Status, rule: &Rule) {
+        let rule = self.rule_index(rule);
+        let start = self.path_bytes.len();
+        self.path_bytes.extend_from_slice(shown);
+        self.violations.push(Violation {
+            unit,
+            path: start..self.path_bytes.len(),
+            status,
+            rule,
+        });
+    }
+
+    /// Where `rule` is in `rules`, stored now unless it is among the latest.
+    fn rule_index(&mut self, rule: &Rule) -> usize {
+        let recent = self.rules.len().saturating_sub(RULES_SEARCHED);
+        match self.rules[recent..].iter().rposition(|r| r == rule) {
+            Some(i) => recent + i,
+            None => {
+                self.rules.push(rule.clone());
+                self.rules.len() - 1
+            }
+        }
+    }
+
+    /// Adds every violation of `other` after those held, in its order: its paths' bytes and
+    /// its rules are moved over whole.
+    fn append(&mut self, other: Found) {
+        let (bytes, rules) = (self.path_bytes.len(), self.rules.len());
+        self.path_bytes.extend_from_slice(&other.path_bytes);
+        self.rules.extend(other.rules);
+        self.violations
+            .extend(other.violations.into_iter().map(|v| Violation {
+                path: v.path.start + bytes..v.path.end + bytes,
+                rule: v.rule + rules,
+                ..v
+            }));
     }
 }
 
