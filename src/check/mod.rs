@@ -494,8 +494,8 @@ impl<'a> Judge<'a> {
     }
 }
 
-/// The violations as a [`Report`] keeps them: each path's bytes once, end to end, and each
-/// distinct rule once.
+/// The violations as a [`Report`] keeps them: each path's bytes once, end to end, and the
+/// rules they point at (a rule equal to one of the latest is not stored again).
 #[derive(Debug, Default)]
 struct Found {
     violations: Vec<Violation>,
