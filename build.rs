@@ -11,13 +11,14 @@
 //! - **The hook's functions side by side.** `bench/hot-symbols.txt` lists the functions the
 //!   hook runs on the benchmark's inputs (made by `bench/hot-symbols`); the linker places them
 //!   together, so the hook touches fewer pages of code (about 12 page faults and 5% of a call
-//!   fewer). Only LLD takes the list: it is given when rustc links with its own LLD, the
-//!   default on x86_64 Linux since Rust 1.90, and no other linker was chosen.
+//!   fewer). Only LLD takes the list, so it is given only when a trial link shows that the
+//!   linker takes it (rustc's own LLD, the default of rustup's x86_64 Linux compiler since
+//!   Rust 1.90); with another linker the build is as before.
 //!
 //! Other systems keep their default.
 
-use std::path::Path;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 // Cargo's documented way to learn the target in a build script; not the process environment
 // that src/env.rs guards.
@@ -29,30 +30,50 @@ fn main() {
         println!("cargo:rustc-link-arg-examples=-no-pie");
     }
     let list = Path::new(&var("CARGO_MANIFEST_DIR")).join("bench/hot-symbols.txt");
-    let own_lld = var("TARGET") == "x86_64-unknown-linux-gnu"
-        && std::env::var_os("RUSTC_LINKER").is_none()
-        && !var("CARGO_ENCODED_RUSTFLAGS").contains("link")
-        && rustc_minor(&var("RUSTC")).is_some_and(|minor| minor >= 90);
-    if own_lld && list.exists() {
-        println!(
-            "cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={}",
-            list.display()
-        );
-        // Names the build no longer has (the list lags the code) are skipped quietly.
-        println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+    if var("CARGO_CFG_TARGET_OS") == "linux" && list.exists() {
+        let order = [
+            format!("-Wl,--symbol-ordering-file={}", list.display()),
+            // Names the build no longer has (the list lags the code) are skipped quietly.
+            "-Wl,--no-warn-symbol-ordering".to_string(),
+        ];
+        if links_with(&order, &var) {
+            for arg in &order {
+                println!("cargo:rustc-link-arg-bins={arg}");
+            }
+        }
     }
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=bench/hot-symbols.txt");
 }
 
-/// The minor version of the Rust compiler `rustc` (`1.95.0` -> 95), if it says.
-fn rustc_minor(rustc: &str) -> Option<u32> {
-    let out = Command::new(rustc).arg("--version").output().ok()?;
-    let text = String::from_utf8(out.stdout).ok()?;
-    text.split_whitespace()
-        .nth(1)?
-        .split('.')
-        .nth(1)?
-        .parse()
-        .ok()
+/// Whether the linker rustc will use for the binaries takes `args`: a trial link of an empty
+/// program with the same compiler, target, linker and flags (about 0.15 s, once a build).
+/// Asked rather than guessed, because whether rustc links with its own LLD depends on how the
+/// compiler was built (rustup's x86_64 Linux one does since 1.90; a distribution's may use
+/// the system's GNU ld, which rejects LLD's options and would fail the build).
+fn links_with(args: &[String], var: &dyn Fn(&str) -> String) -> bool {
+    let dir = PathBuf::from(var("OUT_DIR"));
+    let source = dir.join("link-probe.rs");
+    if std::fs::write(&source, "fn main() {}\n").is_err() {
+        return false;
+    }
+    let mut rustc = Command::new(var("RUSTC"));
+    rustc
+        .arg(&source)
+        .arg("--crate-type=bin")
+        .arg("-o")
+        .arg(dir.join("link-probe"));
+    rustc.arg("--target").arg(var("TARGET"));
+    let flags = var("CARGO_ENCODED_RUSTFLAGS");
+    rustc.args(flags.split('\x1f').filter(|f| !f.is_empty()));
+    let linker = var("RUSTC_LINKER");
+    if !linker.is_empty() {
+        rustc.arg(format!("-Clinker={linker}"));
+    }
+    rustc.args(args.iter().map(|arg| format!("-Clink-arg={arg}")));
+    rustc
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
 }
