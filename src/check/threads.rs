@@ -69,21 +69,14 @@ pub(super) fn judge_staged<'p>(
     base: &Base,
     unit: usize,
 ) -> Result<Vec<Part>, CheckError> {
-    let seed = Seed {
-        file: policy.file.clone(),
-        root: policy.root.clone(),
-        text: String::new(),
-        role: match actor {
-            Actor::Role(r, source) => Some((r.name.clone(), *source)),
-            Actor::Unassigned => None,
-            Actor::Unknown(name, _) => {
-                return Err(CheckError::Path(format!(
-                    "role `{name}` is not in the policy"
-                )))
-            }
-        },
-        base,
-        unit,
+    let role = match actor {
+        Actor::Role(r, source) => Some((r.name.clone(), *source)),
+        Actor::Unassigned => None,
+        Actor::Unknown(name, _) => {
+            return Err(CheckError::Path(format!(
+                "role `{name}` is not in the policy"
+            )))
+        }
     };
     let (to_queue, queue) = mpsc::channel::<(usize, Chunk)>();
     let queue = Mutex::new(queue);
@@ -98,7 +91,8 @@ pub(super) fn judge_staged<'p>(
         // (the scope waits for it).
         let to_queue = to_queue;
         let (to_main, parts) = mpsc::channel::<(usize, Result<Part, CheckError>)>();
-        let mut seed = Some(seed);
+        // Taken when the second thread starts.
+        let mut unstarted = Some(role);
         // The first chunk's paths are judged as they are read, as a short listing is; the
         // later ones wait in the queue, because a pause to judge them would leave git
         // blocked on a full pipe.
@@ -121,8 +115,16 @@ pub(super) fn judge_staged<'p>(
                 judging.path(&mut first, status, path, is_dir)?;
                 continue;
             }
-            if let Some(mut seed) = seed.take() {
-                seed.text = policy.source().to_string();
+            // The second thread starts with the first path past the first chunk.
+            if let Some(role) = unstarted.take() {
+                let seed = Seed {
+                    file: policy.file.clone(),
+                    root: policy.root.clone(),
+                    text: policy.source().to_string(),
+                    role,
+                    base,
+                    unit,
+                };
                 let (queue, to_main) = (&queue, to_main.clone());
                 scope.spawn(move || second_thread(seed, queue, to_main));
             }
