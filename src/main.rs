@@ -1,63 +1,24 @@
 //! The `lanes` binary: parses arguments, calls the library, prints, and maps outcomes to
 //! exit statuses. It is the only place that writes to stdout or stderr.
-// On glibc Linux the binary starts at its own C `main` (see `start.rs`).
-// (Not in unit tests, whose harness brings its own `main`.)
-#![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
 
 mod cli;
-#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
-mod start;
 mod watchdog;
 
 use cli::{Cli, Command};
 use lanes::env::{Env, DEFAULT_HOOK_DEADLINE_MS};
 use lanes::hook::{self, Outcome};
 use std::io::{Read, Write};
+use std::process::ExitCode;
 use std::time::Duration;
 
 /// Exit status that makes Claude Code block a tool call (any other lets it through).
 const EXIT_BLOCK: u8 = 2;
 
-/// An exit status. Not `std::process::ExitCode`, whose number cannot be read back for the C
-/// `main` to return.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct ExitCode(u8);
-
-impl ExitCode {
-    const SUCCESS: ExitCode = ExitCode(0);
-}
-
-impl From<u8> for ExitCode {
-    fn from(code: u8) -> ExitCode {
-        ExitCode(code)
-    }
-}
-
-/// The process's start on glibc Linux (see `start.rs`): `argc` and `argv` are unused, as std
-/// has read them already.
-#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
-#[allow(unsafe_code)] // an exported, unmangled symbol: the C entry point
-#[unsafe(no_mangle)]
-extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
-    start::init();
-    libc::c_int::from(lanes_main())
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu", not(test))))]
-fn main() -> std::process::ExitCode {
-    std::process::ExitCode::from(lanes_main())
-}
-
-/// Runs the command and returns its exit status.
-fn lanes_main() -> u8 {
+fn main() -> ExitCode {
     // A panic anywhere (even while reading arguments, before the hook's own guard) exits 2:
     // for the hook that blocks the call instead of letting exit 101 through, and for every
     // other command 2 already means "could not run".
-    let ExitCode(code) = std::panic::catch_unwind(run).unwrap_or(ExitCode(EXIT_BLOCK));
-    // Output not yet flushed (a last line without a newline): the runtime's exit would flush
-    // it, the C `main`'s return does not. Commands whose output decides check their own flush.
-    let _ = std::io::stdout().flush();
-    code
+    std::panic::catch_unwind(run).unwrap_or(ExitCode::from(EXIT_BLOCK))
 }
 
 fn run() -> ExitCode {
