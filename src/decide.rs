@@ -5,7 +5,7 @@
 //! the same thing.
 
 use crate::path::RepoPath;
-use crate::policy::{BashAction, Mode, PatternList, Policy, PolicyError, Unassigned};
+use crate::policy::{BashAction, Lanes, Mode, Policy, PolicyError, Unassigned};
 use crate::role::Actor;
 use std::fmt;
 
@@ -277,21 +277,22 @@ pub enum Place {
 ///
 /// Errors: a pattern list needed for the decision does not compile.
 pub fn decide(
-    policy: &Policy,
+    lanes: &Lanes<'_>,
     actor: &Actor<'_>,
     place: &Place,
     is_dir: bool,
 ) -> Result<Verdict, PolicyError> {
-    let rule = rule_for(policy, actor, place, is_dir)?;
-    Ok(Verdict::new(rule, policy.mode))
+    let rule = rule_for(lanes, actor, place, is_dir)?;
+    Ok(Verdict::new(rule, lanes.policy().mode))
 }
 
 fn rule_for(
-    policy: &Policy,
+    lanes: &Lanes<'_>,
     actor: &Actor<'_>,
     place: &Place,
     is_dir: bool,
 ) -> Result<Rule, PolicyError> {
+    let policy = lanes.policy();
     let role = match actor {
         Actor::Unknown(name, _) => return Ok(Rule::UnknownRole(name.clone())),
         _ if *place == Place::Outside => return Ok(Rule::Outside),
@@ -301,13 +302,13 @@ fn rule_for(
     let Place::Project(path) = place else {
         unreachable!("handled above")
     };
-    if let Some(p) = find_in(policy, &policy.builtin_protected, path, is_dir)? {
+    if let Some(p) = lanes.find_in(&policy.builtin_protected, path, is_dir)? {
         return Ok(Rule::Protected {
             pattern: p.to_string(),
             builtin: true,
         });
     }
-    if let Some(p) = find_in(policy, &policy.protected, path, is_dir)? {
+    if let Some(p) = lanes.find_in(&policy.protected, path, is_dir)? {
         return Ok(Rule::Protected {
             pattern: p.to_string(),
             builtin: false,
@@ -318,12 +319,12 @@ fn rule_for(
             owner: owner.name.clone(),
         });
     }
-    if let Some(p) = policy.role_find(role, path, is_dir)? {
+    if let Some(p) = lanes.role_find(role, path, is_dir)? {
         return Ok(Rule::OwnLane {
             pattern: p.to_string(),
         });
     }
-    if let Some(p) = find_in(policy, &policy.shared, path, is_dir)? {
+    if let Some(p) = lanes.find_in(&policy.shared, path, is_dir)? {
         return Ok(Rule::Shared {
             pattern: p.to_string(),
         });
@@ -331,12 +332,12 @@ fn rule_for(
     // The deny path only: find who owns the path, for the message.
     let mut owners = Vec::new();
     let mut first = None;
-    for other in policy
+    for other in lanes
         .roles_that_may_own(path)
         .into_iter()
         .filter(|r| r.name != role.name)
     {
-        if let Some(p) = find_in(policy, &other.write, path, is_dir)? {
+        if let Some(p) = lanes.find_in(&other.write, path, is_dir)? {
             owners.push(other.name.clone());
             first.get_or_insert_with(|| p.to_string());
         }
@@ -360,7 +361,7 @@ fn rule_for(
 /// Directories (`is_dir`), files at the root, an unknown or no role and paths outside the
 /// project are decided one by one, as by [`decide`].
 pub struct Batch<'p> {
-    policy: &'p Policy,
+    lanes: &'p Lanes<'p>,
     /// What is known of the directory of the last file decided.
     memo: Option<Memo<'p>>,
     /// The verdict of a path decided on its own.
@@ -387,16 +388,16 @@ struct Memo<'p> {
 }
 
 impl<'p> Batch<'p> {
-    /// A batch of decisions under `policy`.
-    pub fn new(policy: &'p Policy) -> Batch<'p> {
+    /// A batch of decisions under the policy of `lanes`.
+    pub fn new(lanes: &'p Lanes<'p>) -> Batch<'p> {
         Batch {
-            policy,
+            lanes,
             memo: None,
             single: None,
         }
     }
 
-    /// As [`decide`]`(policy, actor, place, is_dir)`.
+    /// As [`decide`]`(lanes, actor, place, is_dir)`.
     ///
     /// Errors: as [`decide`].
     pub fn decide(
@@ -412,14 +413,14 @@ impl<'p> Batch<'p> {
         if dir.is_empty() {
             return self.single(actor, place, is_dir);
         }
-        let policy = self.policy;
+        let lanes = self.lanes;
         let same = self
             .memo
             .as_ref()
             .is_some_and(|m| std::ptr::eq(m.role, *role) && m.first.get(..m.dir_len) == Some(dir));
         if !same {
             // The directory's first file: decided on its own, and remembered.
-            let verdict = decide(policy, actor, place, is_dir)?;
+            let verdict = decide(lanes, actor, place, is_dir)?;
             let mut first = self.memo.take().map(|m| m.first).unwrap_or_default();
             first.clear();
             first.extend_from_slice(path.as_path().as_os_str().as_encoded_bytes());
@@ -436,13 +437,13 @@ impl<'p> Batch<'p> {
         }
         let memo = self.memo.as_mut().expect("same directory");
         let alike = |names: &Option<Vec<&[u8]>>, owners: bool, name: &[u8]| {
-            names.as_ref().is_some_and(|names| {
-                !(names.contains(&name) || owners && policy.is_owner_key(name))
-            })
+            names
+                .as_ref()
+                .is_some_and(|names| !(names.contains(&name) || owners && lanes.is_owner_key(name)))
         };
         if memo.names.is_none() {
             let first = &memo.first[memo.dir_len + 1..];
-            let mut names = names_in(policy, role, path);
+            let mut names = names_in(lanes, role, path);
             // When the first file's verdict came from the protected lists or the role's own
             // or the shared lane, files those lanes cannot tell from it get it from the same
             // step, before any owner is looked for: the owner lookup (and its index) is skipped.
@@ -455,7 +456,7 @@ impl<'p> Batch<'p> {
                 });
             memo.owners = !early;
             if memo.owners {
-                names = names.and_then(|n| with_owner_names(policy, path, n));
+                names = names.and_then(|n| with_owner_names(lanes, path, n));
             }
             if alike(&names, memo.owners, first) {
                 memo.verdict = memo.first_verdict.take();
@@ -467,7 +468,7 @@ impl<'p> Batch<'p> {
         }
         let memo = self.memo.as_mut().expect("same directory");
         if memo.verdict.is_none() {
-            memo.verdict = Some(decide(policy, actor, place, is_dir)?);
+            memo.verdict = Some(decide(lanes, actor, place, is_dir)?);
         }
         Ok(memo.verdict.as_ref().expect("set above"))
     }
@@ -480,7 +481,7 @@ impl<'p> Batch<'p> {
     ) -> Result<&Verdict, PolicyError> {
         Ok(self
             .single
-            .insert(decide(self.policy, actor, place, is_dir)?))
+            .insert(decide(self.lanes, actor, place, is_dir)?))
     }
 }
 
@@ -489,10 +490,11 @@ impl<'p> Batch<'p> {
 /// Asks the lanes [`rule_for`] asks before it looks for owners: the protected lists, the
 /// role's own lane and the shared one; and the signal files.
 fn names_in<'p>(
-    policy: &'p Policy,
+    lanes: &'p Lanes<'p>,
     role: &'p crate::policy::Role,
     file: &RepoPath,
 ) -> Option<Vec<&'p [u8]>> {
+    let policy = lanes.policy();
     let dir = file.split_last().0;
     let mut names: Vec<&'p [u8]> = policy.signal_names_in(dir);
     let lists = [
@@ -502,7 +504,7 @@ fn names_in<'p>(
         &policy.shared,
     ];
     for list in lists {
-        if !policy.lane(list).ok()?.same_for_files_in(dir, &mut names) {
+        if !lanes.lane(list).ok()?.same_for_files_in(dir, &mut names) {
             return None;
         }
     }
@@ -513,14 +515,14 @@ fn names_in<'p>(
 /// in the directory of `file` need decided on their own; `None` when one of those lanes may
 /// answer by name.
 fn with_owner_names<'p>(
-    policy: &'p Policy,
+    lanes: &'p Lanes<'p>,
     file: &RepoPath,
     mut names: Vec<&'p [u8]>,
 ) -> Option<Vec<&'p [u8]>> {
     let dir = RepoPath::new(file.as_path().parent()?)?;
     let dir_bytes = dir.as_path().as_os_str().as_encoded_bytes();
-    for owner in policy.owner_candidates_in(&dir)? {
-        if !policy
+    for owner in lanes.owner_candidates_in(&dir)? {
+        if !lanes
             .lane(&owner.write)
             .ok()?
             .same_for_files_in(dir_bytes, &mut names)
@@ -529,19 +531,6 @@ fn with_owner_names<'p>(
         }
     }
     Some(names)
-}
-
-/// The pattern of `list` whose lane holds `path`, compiling only the patterns that could
-/// hold it (see [`PatternList::find`]: a policy with hundreds of roles then compiles next to
-/// nothing for one path). The acting role's own lane goes through [`Policy::role_find`],
-/// which also checks its signal file.
-fn find_in<'p>(
-    policy: &'p Policy,
-    list: &'p PatternList,
-    path: &RepoPath,
-    is_dir: bool,
-) -> Result<Option<&'p str>, PolicyError> {
-    policy.find_in(list, path, is_dir)
 }
 
 /// Decides a write to everything below the directory `place` (`rm -r D`, `tar -x -C D`, a
@@ -554,19 +543,20 @@ fn find_in<'p>(
 ///
 /// Errors: a pattern list needed for the decision does not compile.
 pub fn decide_subtree(
-    policy: &Policy,
+    lanes: &Lanes<'_>,
     actor: &Actor<'_>,
     place: &Place,
 ) -> Result<Verdict, PolicyError> {
-    let verdict = decide(policy, actor, place, true)?;
+    let policy = lanes.policy();
+    let verdict = decide(lanes, actor, place, true)?;
     let (Actor::Role(role, _), Place::Project(dir)) = (actor, place) else {
         return Ok(verdict);
     };
     if !verdict.rule.allows() {
         return Ok(verdict);
     }
-    let own = policy.role_lane(role)?;
-    let shared = policy.lane(&policy.shared)?;
+    let own = lanes.role_lane(role)?;
+    let shared = lanes.lane(&policy.shared)?;
     // A literal path the acting role may write anyway (its own lane wins, as in `decide`)
     // does not count against the subtree.
     let also_mine = |text: &str| {
@@ -796,7 +786,7 @@ paths = ["contracts/"]
             Some(s) => Place::Project(RepoPath::new(Path::new(s)).unwrap()),
             None => Place::Outside,
         };
-        let v = decide(p, &actor, &place, false).unwrap();
+        let v = decide(&Lanes::new(p), &actor, &place, false).unwrap();
         format!("{} [{}]", if v.blocked { "BLOCK" } else { "pass" }, v.rule)
     }
 
@@ -850,7 +840,7 @@ paths = ["contracts/"]
         let p = policy("mode = \"log\"");
         let builder = Actor::Role(p.role("builder").unwrap(), RoleSource::Env);
         let v = decide(
-            &p,
+            &Lanes::new(&p),
             &builder,
             &Place::Project(RepoPath::new(Path::new("research/x")).unwrap()),
             false,
@@ -861,7 +851,7 @@ paths = ["contracts/"]
             "log mode records but does not block: {v:?}"
         );
         let v = decide(
-            &p,
+            &Lanes::new(&p),
             &Actor::Unknown("x".into(), RoleSource::Env),
             &Place::Outside,
             false,
@@ -902,7 +892,7 @@ paths = ["contracts/"]
     fn subtree(p: &Policy, role: &str, dir: &str) -> String {
         let actor = Actor::Role(p.role(role).unwrap(), RoleSource::Env);
         let v = decide_subtree(
-            p,
+            &Lanes::new(p),
             &actor,
             &Place::Project(RepoPath::new(Path::new(dir)).unwrap()),
         )
@@ -1080,13 +1070,15 @@ paths = ["contracts/"]
                 .collect();
             paths.sort();
             paths.dedup();
-            let mut batch = Batch::new(&batch_policy);
+            let batch_lanes = Lanes::new(&batch_policy);
+            let single_lanes = Lanes::new(&single_policy);
+            let mut batch = Batch::new(&batch_lanes);
             let batch_actor = Actor::Role(batch_policy.role(&name).unwrap(), RoleSource::Env);
             let single_actor = Actor::Role(single_policy.role(&name).unwrap(), RoleSource::Env);
             for path in &paths {
                 let place = Place::Project(RepoPath::new(Path::new(path)).unwrap());
                 let got = batch.decide(&batch_actor, &place, false).cloned();
-                let want = decide(&single_policy, &single_actor, &place, false);
+                let want = decide(&single_lanes, &single_actor, &place, false);
                 proptest::prop_assert_eq!(
                     format!("{got:?}"),
                     format!("{want:?}"),

@@ -75,6 +75,7 @@ pub fn explain_path(
     let is_dir = real.is_dir();
     let (place, shown) = hook::locate(&policy.root, &real);
     let err = |e: crate::policy::PolicyError| e.to_string();
+    let lanes = crate::policy::Lanes::new(policy);
     let mut ex = PathExplanation {
         policy: policy.file.clone(),
         path: shown.clone(),
@@ -92,21 +93,17 @@ pub fn explain_path(
         verdicts: Vec::new(),
     };
     if let Place::Project(rp) = &place {
-        if let Some(p) = policy
+        if let Some(p) = lanes
             .lane(&policy.builtin_protected)
             .map_err(err)?
             .find(rp, is_dir)
         {
             ex.protected = Some(p.to_string());
             ex.builtin_protected = true;
-        } else if let Some(p) = policy
-            .lane(&policy.protected)
-            .map_err(err)?
-            .find(rp, is_dir)
-        {
+        } else if let Some(p) = lanes.lane(&policy.protected).map_err(err)?.find(rp, is_dir) {
             ex.protected = Some(p.to_string());
         }
-        ex.shared = policy
+        ex.shared = lanes
             .lane(&policy.shared)
             .map_err(err)?
             .find(rp, is_dir)
@@ -119,7 +116,7 @@ pub fn explain_path(
     }
     let what = format!("Write to {shown}");
     let one = |actor: &Actor<'_>| -> Result<RoleVerdict, String> {
-        let v: Verdict = decide::decide(policy, actor, &place, is_dir).map_err(err)?;
+        let v: Verdict = decide::decide(&lanes, actor, &place, is_dir).map_err(err)?;
         let reason = v
             .violation
             .then(|| render::deny_reason(policy, actor, &what, &v.rule));

@@ -13,7 +13,7 @@ use crate::decide::{self, Place, Rule, Verdict};
 use crate::env::Env;
 use crate::hook_input::{self, Effect, HookInput};
 use crate::path::{self, RepoPath};
-use crate::policy::{self, Policy};
+use crate::policy::{self, Lanes, Policy};
 use crate::render;
 use crate::role::{self, Actor, RoleSource};
 use crate::shell::{self, Finding, Found, Target};
@@ -42,6 +42,9 @@ pub enum Outcome {
 pub struct Options {
     /// `--policy FILE`; wins over `LANES_POLICY`.
     pub policy: Option<PathBuf>,
+    /// Read a large policy through the parsed-policy cache, writing it when it is missing or
+    /// stale (`lanes hook`); when false, parse it and write nothing (`lanes explain`, tests).
+    pub use_cache: bool,
 }
 
 /// One judged effect of a call: a written path, or a path-less action (a spawn).
@@ -120,9 +123,7 @@ pub fn run(stdin: &[u8], env: &Env, opts: &Options) -> Outcome {
     let result = hook_input::parse(stdin)
         .map_err(|e| e.to_string())
         .and_then(|input| {
-            // Not freed, like the policy (see `evaluate`): the process ends after the call,
-            // and a long Bash command's judged effects take a while to free one by one.
-            let eval = std::mem::ManuallyDrop::new(evaluate(&input, env, opts)?);
+            let eval = evaluate(&input, env, opts)?;
             record(&input, &eval)?;
             Ok(eval.outcome())
         });
@@ -134,8 +135,9 @@ pub fn run(stdin: &[u8], env: &Env, opts: &Options) -> Outcome {
     }
 }
 
-/// Judges one call without side effects. Errors (a bad input field, a broken policy, an
-/// unresolvable path) are for the caller to turn into a block.
+/// Judges one call. It writes nothing but, with [`Options::use_cache`], the parsed-policy
+/// cache. Errors (a bad input field, a broken policy, an unresolvable path) are for the
+/// caller to turn into a block.
 pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluation, String> {
     let effect = input.effect().map_err(|e| e.to_string())?;
     if effect == Effect::None {
@@ -148,12 +150,16 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
             "no lanes.toml: this project does not use lanes",
         ));
     };
-    // Not freed: a hook process ends right after the call, and freeing a large policy piece
-    // by piece costs more than judging with it (a tenth of a call with 10,000 patterns).
-    let policy =
-        std::mem::ManuallyDrop::new(Policy::load_cached(&file).map_err(|e| e.to_string())?);
+    let loaded = if opts.use_cache {
+        Policy::load_cached(&file)
+    } else {
+        Policy::load(&file).map(policy::Loaded::from)
+    };
+    let loaded = loaded.map_err(|e| e.to_string())?;
+    let lanes = loaded.lanes();
+    let policy = &loaded.policy;
     let claims = role::hook_claims(input.agent_type.as_deref(), env.lanes_role.as_deref());
-    let actor = role::resolve(&policy, &claims);
+    let actor = role::resolve(policy, &claims);
     let mut eval = Evaluation {
         policy_file: Some(file),
         audit_file: policy.audit.as_ref().map(|a| policy.root.join(a.as_path())),
@@ -165,7 +171,7 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
     let tool = input.tool_name.as_str();
     match effect {
         Effect::Spawn(subagent) => {
-            let verdict = decide::decide_spawn(&policy, &actor, subagent.as_deref());
+            let verdict = decide::decide_spawn(policy, &actor, subagent.as_deref());
             let extra = audit::Extra {
                 subagent_type: Some(subagent.clone()),
                 ..audit::Extra::default()
@@ -177,12 +183,11 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
                 )
             };
             eval.judged
-                .push(judged(&policy, &actor, None, what, verdict, extra));
+                .push(judged(policy, &actor, None, what, verdict, extra));
         }
         Effect::Files(raw) => {
             for r in raw {
-                eval.judged
-                    .push(judge_path(&policy, &actor, cwd, &r, tool)?);
+                eval.judged.push(judge_path(&lanes, &actor, cwd, &r, tool)?);
             }
         }
         Effect::Mcp => {
@@ -191,8 +196,7 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
                 return Ok(eval);
             };
             for r in input.paths_in(fields).map_err(|e| e.to_string())? {
-                eval.judged
-                    .push(judge_path(&policy, &actor, cwd, &r, tool)?);
+                eval.judged.push(judge_path(&lanes, &actor, cwd, &r, tool)?);
             }
         }
         Effect::Shell(command) => {
@@ -201,11 +205,11 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
                 home: env.home.clone(),
             };
             let judge = BashJudge {
-                policy: &policy,
+                lanes: &lanes,
                 actor: &actor,
                 res: path::Resolver::below(policy.root.clone()),
                 loc: Locator::new(&policy.root),
-                batch: std::cell::RefCell::new(decide::Batch::new(&policy)),
+                batch: std::cell::RefCell::new(decide::Batch::new(&lanes)),
                 excerpt: shell::lexical::excerpt(command).into(),
             };
             let findings = shell::analyze(command, &cx);
@@ -255,7 +259,7 @@ fn place_of(cx: &BashJudge<'_, '_>, abs: &Path) -> Result<(Place, String), Strin
 
 /// What judging the findings of one Bash command needs.
 struct BashJudge<'a, 'b> {
-    policy: &'a Policy,
+    lanes: &'a Lanes<'a>,
     actor: &'a Actor<'b>,
     /// Shared by the command's targets, which mostly lie in a few directories.
     res: path::Resolver,
@@ -276,7 +280,8 @@ fn judge_finding(
     f: &Finding,
     command: &str,
 ) -> Result<Option<Judged>, String> {
-    let (policy, actor, res) = (cx.policy, cx.actor, &cx.res);
+    let (lanes, actor, res) = (cx.lanes, cx.actor, &cx.res);
+    let policy = lanes.policy();
     let frag = &f.fragment;
     let one =
         |path: Option<String>, what: &dyn Fn() -> String, verdict: Verdict, kind: &'static str| {
@@ -319,7 +324,7 @@ fn judge_finding(
             kind,
         } => {
             let (place, shown) = place_of(cx, p)?;
-            let verdict = decide::decide_subtree(policy, actor, &place).map_err(err)?;
+            let verdict = decide::decide_subtree(lanes, actor, &place).map_err(err)?;
             let what = || format!("`{frag}` ({} everything under {shown})", kind.verb());
             one(Some(format!("{shown}/**")), &what, verdict, "subtree")
         }
@@ -329,7 +334,7 @@ fn judge_finding(
         } => {
             if let Some(p) = prefix {
                 let (place, shown) = place_of(cx, p)?;
-                let verdict = decide::decide(policy, actor, &place, true).map_err(err)?;
+                let verdict = decide::decide(lanes, actor, &place, true).map_err(err)?;
                 if verdict.violation
                     && verdict.rule.is_path_denial()
                     && !matches!(&place, Place::Project(r) if r.is_root())
@@ -417,7 +422,7 @@ fn judge_finding(
         Found::Unparseable { why, mentions } => {
             for m in mentions {
                 let (place, shown) = place_of(cx, m)?;
-                let verdict = decide::decide(policy, actor, &place, m.is_dir()).map_err(err)?;
+                let verdict = decide::decide(lanes, actor, &place, m.is_dir()).map_err(err)?;
                 let outside_unsafe = place == Place::Outside && !is_scratch(m);
                 let verdict = if outside_unsafe && matches!(actor, Actor::Role(..)) {
                     decide::decide_bash(
@@ -477,7 +482,8 @@ fn judge_opaque(
     mentions: &[PathBuf],
     one: &JudgeOne<'_>,
 ) -> Result<Judged, String> {
-    let (policy, actor) = (cx.policy, cx.actor);
+    let (lanes, actor) = (cx.lanes, cx.actor);
+    let policy = lanes.policy();
     let err = |e: crate::policy::PolicyError| e.to_string();
     // Whether a path settles the finding is a question of lanes, not of mode: `violation`, not
     // `blocked`, so log mode records the same rule that enforce mode would block with.
@@ -490,7 +496,7 @@ fn judge_opaque(
     };
     for c in cwds.iter().flatten() {
         let (place, shown) = place_of(cx, c)?;
-        let verdict = decide::decide(policy, actor, &place, true).map_err(err)?;
+        let verdict = decide::decide(lanes, actor, &place, true).map_err(err)?;
         if settles(&verdict) {
             let what = || {
                 format!(
@@ -502,7 +508,7 @@ fn judge_opaque(
     }
     for m in mentions {
         let (place, shown) = place_of(cx, m)?;
-        let verdict = decide::decide(policy, actor, &place, m.is_dir()).map_err(err)?;
+        let verdict = decide::decide(lanes, actor, &place, m.is_dir()).map_err(err)?;
         if settles(&verdict) {
             let what = || {
                 format!("`{frag}` (runs {program}, which lanes cannot see into, and names {shown})")
@@ -528,16 +534,17 @@ fn judge_opaque(
 
 /// Resolves one raw path named by a `tool` call and decides it.
 fn judge_path(
-    policy: &Policy,
+    lanes: &Lanes<'_>,
     actor: &Actor<'_>,
     cwd: &Path,
     raw: &str,
     tool: &str,
 ) -> Result<Judged, String> {
+    let policy = lanes.policy();
     let abs = path::absolutize(OsStr::new(raw), cwd).map_err(|e| format!("path {raw:?}: {e}"))?;
     let real = path::resolve_below(&policy.root, &abs).map_err(|e| format!("path {raw:?}: {e}"))?;
     let (place, shown) = locate(&policy.root, &real);
-    let verdict = decide::decide(policy, actor, &place, false).map_err(|e| e.to_string())?;
+    let verdict = decide::decide(lanes, actor, &place, false).map_err(|e| e.to_string())?;
     let what = || format!("{tool} to {shown}");
     Ok(judged(
         policy,

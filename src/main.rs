@@ -160,6 +160,7 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
     }
     let opts = hook::Options {
         policy: args.policy,
+        use_cache: true,
     };
     let outcome = std::panic::catch_unwind(|| {
         #[cfg(debug_assertions)]
@@ -286,6 +287,7 @@ fn explain_main(args: cli::ExplainArgs, env: &Env) -> ExitCode {
             &env,
             &hook::Options {
                 policy: args.policy,
+                use_cache: false,
             },
         );
         match args.format {

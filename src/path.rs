@@ -43,6 +43,25 @@ impl std::hash::Hash for RepoPath {
     }
 }
 
+/// As its text (policy paths come from TOML strings, so they are UTF-8); read back through
+/// [`RepoPath::new`], so a stored path is normalized like any other. For the parsed-policy cache.
+impl serde::Serialize for RepoPath {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.to_str() {
+            Some(text) => s.serialize_str(text),
+            None => Err(serde::ser::Error::custom("a path that is not UTF-8")),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RepoPath {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<RepoPath, D::Error> {
+        let text = String::deserialize(d)?;
+        RepoPath::new(Path::new(&text))
+            .ok_or_else(|| serde::de::Error::custom(format!("not a relative path: {text}")))
+    }
+}
+
 impl RepoPath {
     /// The part of `path` below `root`, if `path` lies at or below it. Both must already be
     /// physical, absolute paths (see [`resolve`]); a path that merely shares a textual prefix

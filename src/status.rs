@@ -84,7 +84,7 @@ pub struct SignalStatus {
 /// settle interval; `home` is where user settings live (`HOME`), if known.
 pub fn status(policy: &Policy, settle: Duration, home: Option<&Path>) -> Status {
     let mut problems = Vec::new();
-    if let Err(e) = policy.compile_all() {
+    if let Err(e) = crate::policy::Lanes::new(policy).compile_all() {
         problems.push(format!("the policy has errors (run `lanes validate`): {e}"));
     }
     let claude_hook = claude_hook(&policy.root, home);

@@ -14,7 +14,7 @@
 
 use crate::decide::{self, Place, Rule};
 use crate::path::RepoPath;
-use crate::policy::{Pattern, PatternList, Policy, PolicyError, Role};
+use crate::policy::{Lanes, Pattern, PatternList, Policy, PolicyError, Role};
 use crate::role::{Actor, RoleSource};
 use indexmap::{IndexMap, IndexSet};
 use serde::Serialize;
@@ -124,15 +124,16 @@ pub fn validate(file: &Path) -> Result<Validation, String> {
         }
     };
     let broken = pattern_errors(&policy, &mut v.errors);
+    let lanes = Lanes::new(&policy);
     for role in &policy.roles {
         if !broken.contains(&role.name) {
-            if let Err(e) = policy.role_lane(role) {
+            if let Err(e) = lanes.role_lane(role) {
                 v.errors.push(Diagnostic::from_error("signal", e));
             }
         }
     }
     if v.errors.is_empty() {
-        if let Err(e) = policy.compile_all() {
+        if let Err(e) = lanes.compile_all() {
             v.errors.push(Diagnostic::from_error("policy", e));
         }
     }
@@ -145,6 +146,7 @@ pub fn validate(file: &Path) -> Result<Validation, String> {
     v.files_truncated = truncated;
     Warnings {
         policy: &policy,
+        lanes: &lanes,
         files: &files,
         out: &mut v.warnings,
     }
@@ -171,7 +173,7 @@ fn pattern_errors(policy: &Policy, errors: &mut Vec<Diagnostic>) -> IndexSet<Str
     for (role, list) in lists {
         for p in list.patterns() {
             let single = PatternList::new(vec![p.clone()]);
-            if let Err(e) = policy.lane(&single) {
+            if let Err(e) = policy.compile(&single) {
                 errors.push(Diagnostic::from_error("pattern", e));
                 if let Some(r) = role {
                     broken.insert(r.to_string());
@@ -217,6 +219,8 @@ fn repo_files(root: &Path) -> (Vec<RepoPath>, bool) {
 
 struct Warnings<'a> {
     policy: &'a Policy,
+    /// The policy's lanes, compiled above.
+    lanes: &'a Lanes<'a>,
     files: &'a [RepoPath],
     out: &'a mut Vec<Diagnostic>,
 }
@@ -313,7 +317,8 @@ impl Warnings<'_> {
                 let Some((probe, is_dir)) = fixed_part(&pat.text) else {
                     continue;
                 };
-                let Ok(v) = decide::decide(p, &actor, &Place::Project(probe.clone()), is_dir)
+                let Ok(v) =
+                    decide::decide(self.lanes, &actor, &Place::Project(probe.clone()), is_dir)
                 else {
                     continue;
                 };
@@ -355,7 +360,9 @@ impl Warnings<'_> {
                     continue;
                 }
                 let single = PatternList::new(vec![pat.clone()]);
-                let Ok(lane) = p.lane(&single) else { continue };
+                let Ok(lane) = p.compile(&single) else {
+                    continue;
+                };
                 if self.files.iter().any(|f| lane.find(f, false).is_some()) {
                     continue;
                 }
@@ -389,7 +396,8 @@ impl Warnings<'_> {
             let mut protected = false;
             for role in &p.roles {
                 let actor = Actor::Role(role, RoleSource::Flag);
-                let Ok(v) = decide::decide(p, &actor, &Place::Project(f.clone()), false) else {
+                let Ok(v) = decide::decide(self.lanes, &actor, &Place::Project(f.clone()), false)
+                else {
                     continue;
                 };
                 match v.rule {
@@ -441,7 +449,11 @@ impl Warnings<'_> {
                 }
                 let mut owners = vec![(role.name.clone(), pat.text.clone())];
                 for other in p.roles.iter().filter(|o| o.name != role.name) {
-                    if let Ok(Some(op)) = p.lane(&other.write).map(|l| l.find(&probe, is_dir)) {
+                    if let Ok(Some(op)) = self
+                        .lanes
+                        .lane(&other.write)
+                        .map(|l| l.find(&probe, is_dir))
+                    {
                         owners.push((other.name.clone(), op.to_string()));
                     }
                 }

@@ -5,8 +5,7 @@
 //! Data flows one way: git's change stream ([`crate::git`]) -> places relative to the policy
 //! root -> [`decide::decide`] per path -> a [`Report`] holding only the violations and counts
 //! (so memory does not grow with in-lane paths) -> the `format` module renders it. Nothing
-//! here prints. A long staged listing is judged on two threads (see `threads`), with the same
-//! report.
+//! here prints.
 //!
 //! Who is committing, first claim that decides wins:
 //! 1. `--role NAME`;
@@ -18,13 +17,12 @@
 //! 6. otherwise unassigned: the policy's `unassigned` decides.
 
 pub mod format;
-mod threads;
 
 use crate::decide::{self, Place, Rule};
 use crate::env::Env;
 use crate::git::{self, Detail, Event, Git, GitError, Status};
 use crate::path::{self, RepoPath};
-use crate::policy::{self, Mode, Policy, PolicyError};
+use crate::policy::{self, Lanes, Mode, Policy, PolicyError};
 use crate::role::{self, Actor, Claim, RoleSource};
 use std::ffi::OsString;
 use std::fmt;
@@ -234,14 +232,15 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
     let file =
         policy::find(cwd, explicit).ok_or_else(|| CheckError::NoPolicy(cwd.to_path_buf()))?;
     let policy = Policy::load(&file)?;
-    policy.compile_all()?;
+    let lanes = Lanes::new(&policy);
+    lanes.compile_all()?;
     let git = Git::new(cwd);
     let mut judge = Judge {
-        policy: &policy,
+        lanes: &lanes,
         env,
         opts,
         git: &git,
-        batch: decide::Batch::new(&policy),
+        batch: decide::Batch::new(&lanes),
         branch: None,
         units: Vec::new(),
         found: Found::default(),
@@ -270,19 +269,20 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
             let base = Base::new(&policy.root, &toplevel)?;
             let actor = judge.actor(None, None)?;
             judge.open(None, &actor);
-            let keep = |path: &[u8]| merged.as_ref().is_none_or(|m| m.contains(path));
-            let unit = judge.units.len() - 1;
-            let parts = threads::judge_staged(
-                &mut stream,
-                keep,
-                &policy,
-                &mut judge.batch,
-                &actor,
-                &base,
-                unit,
-            )?;
-            for part in parts {
-                judge.add(part);
+            while let Some(event) = stream.next()? {
+                let Event::Change {
+                    status,
+                    path,
+                    is_dir,
+                } = event
+                else {
+                    continue;
+                };
+                if merged.as_ref().is_some_and(|m| !m.contains(path)) {
+                    continue;
+                }
+                let place = base.place(path)?;
+                judge.path(&actor, &place, path, status, is_dir)?;
             }
             stream.finish()?;
         }
@@ -380,7 +380,7 @@ fn one_trailer<'a>(commit: &str, lanes: &[&'a str]) -> Result<Option<&'a str>, C
 }
 
 struct Judge<'a> {
-    policy: &'a Policy,
+    lanes: &'a Lanes<'a>,
     env: &'a Env,
     opts: &'a Options,
     git: &'a Git,
@@ -416,9 +416,10 @@ impl<'a> Judge<'a> {
         if let Some(a) = self.env.claude_code_agent.as_deref() {
             claims.push(Claim::Agent(a, RoleSource::ClaudeCodeAgent));
         }
-        let mut actor = role::resolve(self.policy, &claims);
+        let policy = self.lanes.policy();
+        let mut actor = role::resolve(policy, &claims);
         if matches!(actor, Actor::Unassigned)
-            && self.policy.roles.iter().any(|r| !r.branches().is_empty())
+            && policy.roles.iter().any(|r| !r.branches().is_empty())
         {
             if let Some(role) = self.branch_role()? {
                 actor = Actor::Role(role, RoleSource::Branch);
@@ -429,7 +430,7 @@ impl<'a> Judge<'a> {
                 name: name.clone(),
                 source: *source,
                 commit: commit.cloned(),
-                known: self.policy.roles.iter().map(|r| r.name.clone()).collect(),
+                known: policy.roles.iter().map(|r| r.name.clone()).collect(),
             });
         }
         Ok(actor)
@@ -442,13 +443,13 @@ impl<'a> Judge<'a> {
                 None => self.git.current_branch()?,
             };
             let role = match &name {
-                Some(b) => self.policy.role_for_branch(b)?.map(|r| r.name.clone()),
+                Some(b) => self.lanes.role_for_branch(b)?.map(|r| r.name.clone()),
                 None => None,
             };
             self.branch = Some((name, role));
         }
         let role = self.branch.as_ref().and_then(|(_, r)| r.as_deref());
-        Ok(role.and_then(|r| self.policy.role(r)))
+        Ok(role.and_then(|r| self.lanes.policy().role(r)))
     }
 
     fn open(&mut self, commit: Option<String>, actor: &Actor<'_>) {
@@ -483,14 +484,6 @@ impl<'a> Judge<'a> {
             self.found.record(unit, shown, status, &verdict.rule);
         }
         Ok(())
-    }
-
-    /// Adds what judging some paths of the current unit found elsewhere (see [`threads`]).
-    fn add(&mut self, part: threads::Part) {
-        let u = self.units.last_mut().expect("a unit is open");
-        u.paths += part.paths;
-        u.violations += part.found.violations.len();
-        self.found.append(part.found);
     }
 }
 
@@ -528,20 +521,6 @@ impl Found {
                 self.rules.len() - 1
             }
         }
-    }
-
-    /// Adds every violation of `other` after those held, in its order: its paths' bytes and
-    /// its rules are moved over whole.
-    fn append(&mut self, other: Found) {
-        let (bytes, rules) = (self.path_bytes.len(), self.rules.len());
-        self.path_bytes.extend_from_slice(&other.path_bytes);
-        self.rules.extend(other.rules);
-        self.violations
-            .extend(other.violations.into_iter().map(|v| Violation {
-                path: v.path.start + bytes..v.path.end + bytes,
-                rule: v.rule + rules,
-                ..v
-            }));
     }
 }
 

@@ -1,37 +1,22 @@
-//! The pure half of reading a policy: source text -> checked policy data. Nothing here
+//! The pure half of reading a policy: source text -> checked [`PolicyData`]. Nothing here
 //! touches the file system, so the result depends on the text alone (and on the lanes
-//! version), which is what lets [`super::cache`] keep it between hook runs.
+//! version), which is what lets the parsed-policy cache keep it between hook runs.
 
-use super::raw::{AuditSetting, BashSettings, Mode, RawPolicy, Unassigned};
-use super::{
-    Pattern, PatternList, PolicyError, Role, RoleDetails, DEFAULT_AUDIT, DEFAULT_MCP_TOOLS,
-};
+use super::error::PolicyError;
+use super::model::{PolicyData, Role, DEFAULT_AUDIT, DEFAULT_MCP_TOOLS};
+use super::pattern::{Pattern, PatternList};
+use super::raw::{AuditSetting, RawPolicy};
 use crate::path::RepoPath;
 use indexmap::IndexMap;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use toml::Spanned;
 
-/// Everything [`super::Policy`] takes from the policy text, checked.
-#[derive(Debug)]
-pub(crate) struct PolicyData {
-    pub mode: Mode,
-    pub unassigned: Unassigned,
-    pub audit: Option<RepoPath>,
-    pub roles: Vec<Role>,
-    pub shared: PatternList,
-    pub protected: PatternList,
-    pub mcp_tools: Vec<(String, Vec<String>)>,
-    pub bash: BashSettings,
-    /// The owner index kept in the parsed-policy cache (none for a policy just parsed).
-    pub owners: Option<super::cache::LazyOwners>,
-}
-
 /// Parses and checks `source`, the text of the policy `file` (named in errors only).
 ///
 /// Errors: TOML syntax; unknown keys and wrong types; semantic errors (unknown role in
 /// `spawn`, an `agents` name claimed by two roles, a bad `audit` or `signal` path).
-pub(crate) fn parse(file: &Path, source: &str) -> Result<PolicyData, PolicyError> {
+pub(super) fn parse(file: &Path, source: &str) -> Result<PolicyData, PolicyError> {
     let raw: RawPolicy = toml::from_str(source)
         .map_err(|e| PolicyError::at(file, source, e.span(), e.message().to_string()))?;
     let at =
@@ -110,14 +95,19 @@ pub(crate) fn parse(file: &Path, source: &str) -> Result<PolicyData, PolicyError
                 }
             },
         };
-        let details = RoleDetails {
+        let (signal, signal_span) = signal.unzip();
+        roles.push(Role {
+            name,
+            write: patterns(r.write),
+            signal,
+            signal_span,
+            agents,
             description: r.description,
             signal_requires: r.signal_requires,
             spawn: r.spawn.into_iter().map(Spanned::into_inner).collect(),
             branch_spans: r.branches.iter().map(Spanned::span).collect(),
             branches: r.branches.into_iter().map(Spanned::into_inner).collect(),
-        };
-        roles.push(Role::new(name, patterns(r.write), agents, signal, details));
+        });
     }
 
     let mut mcp_tools: IndexMap<String, Vec<String>> = DEFAULT_MCP_TOOLS
@@ -137,7 +127,6 @@ pub(crate) fn parse(file: &Path, source: &str) -> Result<PolicyData, PolicyError
         protected: patterns(raw.protected.paths),
         mcp_tools: mcp_tools.into_iter().collect(),
         bash: raw.bash,
-        owners: None,
     })
 }
 

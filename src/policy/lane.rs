@@ -1,54 +1,20 @@
-//! Lanes: sets of gitignore patterns anchored at the project root.
+//! Lanes: pattern lists compiled for matching.
 //!
-//! A pattern is written in gitignore syntax, but lanes anchors every pattern at the root as if
-//! it began with `/`, because a security tool must not grant more than it says: `src/` is the
-//! root's `src` directory and everything below it, never `lib/src/`. `**/` still matches at
-//! any depth, `*` never crosses `/`, and a later `!pattern` takes a path out again. Matching
-//! is delegated to the `ignore` crate's gitignore engine, which also makes a directory match
-//! cover everything below it.
+//! Matching is delegated to the `ignore` crate's gitignore engine, which also makes a
+//! directory match cover everything below it; a list of literal paths only (`src/`,
+//! `Cargo.toml`, `**/.git`) is matched by hand ([`LiteralLane`]), which spares the engine's
+//! regex compilation on every hook call.
 
-use super::cache::LazyList;
 use super::literal::{Hit, LiteralLane};
-use super::{PolicyError, Source};
+use super::pattern::{
+    anchor, depth, depth_bit, first_component, fixed_depth_body, head, scan, Head, Pattern, Scan,
+};
+use super::PolicyError;
 use crate::path::RepoPath;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::Match;
-use std::cell::{Cell, OnceCell, RefCell};
-use std::ffi::OsStr;
-use std::ops::Range;
+use std::cell::RefCell;
 use std::path::Path;
-
-/// One pattern as written in the policy, with where it was written.
-#[derive(Debug, Clone)]
-pub struct Pattern {
-    /// The text as the user wrote it (`src/`, `!src/gen/`).
-    pub text: String,
-    /// Byte range in the policy source; `None` for built-in patterns.
-    pub span: Option<Range<usize>>,
-}
-
-/// An ordered list of patterns, compiled on first use. The hook compiles only what a decision
-/// needs (the acting role's lane, the shared and protected lists), so a policy with hundreds
-/// of roles costs little per tool call. A list taken from the parsed-policy cache is also
-/// decoded on first use, for the same reason.
-#[derive(Debug, Default)]
-pub struct PatternList {
-    /// The patterns, or why a list from the cache could not be had (see [`PatternList::lane`]).
-    /// (Errors and lanes are boxed: a policy holds a list per role, most never compiled.)
-    patterns: OnceCell<Result<Vec<Pattern>, Box<PolicyError>>>,
-    /// Where the patterns of a list from the cache are, until `patterns` is set.
-    pending: Option<LazyList>,
-    compiled: OnceCell<Result<Box<Lane>, Box<PolicyError>>>,
-    /// How many paths [`PatternList::find`] has answered without compiling the whole list.
-    text_tests: Cell<u32>,
-    /// Whether every pattern is a literal path (see [`LiteralLane`]), once asked.
-    literal: Cell<Option<bool>>,
-}
-
-/// How many paths a list not yet compiled is tested against by its text before it is compiled
-/// anyway: a caller judging many paths (`lanes check`) then matches them with the compiled
-/// lane, which costs less per path than reading the pattern text again.
-const TEXT_TESTS: u32 = 16;
 
 /// A compiled pattern list.
 #[derive(Debug)]
@@ -93,183 +59,16 @@ enum Answer {
     In(usize),
 }
 
-impl PatternList {
-    /// A list from patterns in policy order.
-    pub fn new(patterns: Vec<Pattern>) -> PatternList {
-        PatternList {
-            patterns: OnceCell::from(Ok(patterns)),
-            pending: None,
-            compiled: OnceCell::new(),
-            text_tests: Cell::new(0),
-            literal: Cell::new(None),
-        }
-    }
-
-    /// A list whose patterns `pending` decodes on first use.
-    pub(crate) fn lazy(pending: LazyList) -> PatternList {
-        PatternList {
-            patterns: OnceCell::new(),
-            pending: Some(pending),
-            compiled: OnceCell::new(),
-            text_tests: Cell::new(0),
-            literal: Cell::new(None),
-        }
-    }
-
-    /// The patterns, decoded now if the list came from the cache.
-    fn loaded(&self) -> Result<&[Pattern], &PolicyError> {
-        self.patterns
-            .get_or_init(|| match &self.pending {
-                Some(p) => p.decode().map_err(Box::new),
-                None => Ok(Vec::new()),
-            })
-            .as_ref()
-            .map(Vec::as_slice)
-            .map_err(|e| &**e)
-    }
-
-    /// The patterns, or the error of a list from the cache that could be neither decoded
-    /// nor parsed again.
-    pub(crate) fn try_patterns(&self) -> Result<&[Pattern], &PolicyError> {
-        self.loaded()
-    }
-
-    /// The patterns as written. Empty for a list from the cache that could be neither
-    /// decoded nor parsed again; [`PatternList::lane`] then returns the error, and every
-    /// decision that needs the list fails closed.
-    pub fn patterns(&self) -> &[Pattern] {
-        self.loaded().unwrap_or(&[])
-    }
-
-    /// True when the list has no pattern (false when its patterns could not be had).
-    pub fn is_empty(&self) -> bool {
-        self.loaded().is_ok_and(<[Pattern]>::is_empty)
-    }
-
-    /// A cheap test, read from the pattern text without compiling anything: `false` means
-    /// the list surely compiles and its lane does not hold `path` (nor any of its parents), so
-    /// [`Lane::find`] would return `None`; `true` means it may. The decision uses it to skip
-    /// compiling lists that cannot matter, so a policy with hundreds of roles compiles only
-    /// the lanes that could own a path, and a skipped list never hides a policy error.
-    ///
-    /// It is `true` when some pattern might not compile (glob classes, alternates, escapes,
-    /// or what `anchor` rejects), or when some positive pattern's literal components (those
-    /// without glob syntax, like `src` in `src/*.rs`) all occur among the path's components.
-    /// Why that suffices: patterns are anchored and `*`, `?` and classes never match `/`, so
-    /// each pattern component other than `**` matches exactly one component of the matched
-    /// path, and a literal one only an equal component; a negation never puts a path in a lane.
-    pub fn may_hold(&self, path: &RepoPath) -> bool {
-        let Ok(patterns) = self.loaded() else {
-            return true;
-        };
-        let components: Vec<&[u8]> = path.as_path().iter().map(OsStr::as_encoded_bytes).collect();
-        let mut may = false;
-        for p in patterns {
-            match scan(&p.text, &components, false) {
-                Scan::MayFail => return true,
-                Scan::MayHold => may = true,
-                Scan::CannotHold => {}
-            }
-        }
-        may
-    }
-
-    /// The pattern (as written) that puts `path` in this lane, as the compiled lane's
-    /// [`Lane::find`] answers. While the list is not compiled and has been asked about fewer
-    /// than a few paths, only the patterns that can bear on `path` are compiled, which for a
-    /// role of fifty patterns is one or none: a pattern matches a path (or a parent of it)
-    /// only when each of its literal components is a component of the path (see
-    /// [`PatternList::may_hold`]), and one that cannot match leaves the answer as it is,
-    /// negation or not. A list with a pattern that might not compile is compiled whole, so
-    /// its error surfaces as it would.
-    ///
-    /// `file` and `source` are the policy's, for errors (the text is read only for one).
-    /// Errors: as [`PatternList::lane`].
-    pub fn find(
-        &self,
-        path: &RepoPath,
-        is_dir: bool,
-        file: &Path,
-        source: &Source,
-    ) -> Result<Option<&str>, PolicyError> {
-        // A literal list is compiled whole from its third path on: cheaper than a subset per
-        // path, while a call that judges a path or two (a Write) compiles only subsets.
-        let tests = self.text_tests.get();
-        if self.compiled.get().is_none() && tests < TEXT_TESTS && (tests < 2 || !self.is_literal())
-        {
-            if let Some(found) = self.find_by_subset(path, is_dir, file, source) {
-                self.text_tests.set(self.text_tests.get() + 1);
-                return found;
-            }
-        }
-        Ok(self.lane(file, source)?.find(path, is_dir))
-    }
-
-    /// True when every pattern is a literal path: such a list compiles without the glob engine,
-    /// for less than compiling the subset for one path costs.
-    fn is_literal(&self) -> bool {
-        if let Some(known) = self.literal.get() {
-            return known;
-        }
-        let literal = self.loaded().is_ok_and(|patterns| {
-            patterns
-                .iter()
-                .all(|p| anchor(&p.text).is_ok_and(|a| LiteralLane::new([a.as_str()]).is_some()))
-        });
-        self.literal.set(Some(literal));
-        literal
-    }
-
-    /// [`PatternList::find`] with the patterns that can bear on `path`; `None` when the whole
-    /// list must be compiled (a pattern might not compile, or the list could not be had).
-    fn find_by_subset(
-        &self,
-        path: &RepoPath,
-        is_dir: bool,
-        file: &Path,
-        source: &Source,
-    ) -> Option<Result<Option<&str>, PolicyError>> {
-        let patterns = self.loaded().ok()?;
-        let components: Vec<&[u8]> = path.as_path().iter().map(OsStr::as_encoded_bytes).collect();
-        let mut subset = Vec::new();
-        let mut at = Vec::new();
-        for (i, p) in patterns.iter().enumerate() {
-            match scan(&p.text, &components, true) {
-                Scan::MayFail => return None,
-                Scan::MayHold => {
-                    subset.push(p.clone());
-                    at.push(i);
-                }
-                Scan::CannotHold => {}
-            }
-        }
-        if subset.is_empty() {
-            return Some(Ok(None));
-        }
-        Some(Lane::compile(&subset, file, source).map(|lane| {
-            lane.find_index(path, is_dir)
-                .map(|i| patterns[at[i]].text.as_str())
-        }))
-    }
-
-    /// The compiled lane. Errors name the policy file, line and column of the bad pattern;
-    /// the same error is returned on every call.
-    pub fn lane(&self, file: &Path, source: &Source) -> Result<&Lane, PolicyError> {
-        self.compiled
-            .get_or_init(|| {
-                let patterns = self.loaded().map_err(|e| Box::new(e.clone()))?;
-                Lane::compile(patterns, file, source)
-                    .map(Box::new)
-                    .map_err(Box::new)
-            })
-            .as_ref()
-            .map(|lane| &**lane)
-            .map_err(|e| (**e).clone())
-    }
-}
-
 impl Lane {
-    fn compile(patterns: &[Pattern], file: &Path, source: &Source) -> Result<Lane, PolicyError> {
+    /// Compiles `patterns` (in policy order). `file` and `source` are the policy's, for errors.
+    ///
+    /// Errors: a pattern is not allowed (see [`super::pattern`]) or does not compile; named by
+    /// the policy file, line and column.
+    pub(super) fn compile(
+        patterns: &[Pattern],
+        file: &Path,
+        source: &str,
+    ) -> Result<Lane, PolicyError> {
         let mut originals = Vec::with_capacity(patterns.len());
         let mut heads = Some(Vec::new());
         let mut anywhere = Vec::new();
@@ -278,7 +77,7 @@ impl Lane {
             let anchored = anchor(&p.text).map_err(|m| {
                 PolicyError::at(
                     file,
-                    source.text(),
+                    source,
                     p.span.clone(),
                     format!("invalid pattern `{}`: {m}", p.text),
                 )
@@ -300,7 +99,7 @@ impl Lane {
                     builder.add_line(None, anchored).map_err(|e| {
                         PolicyError::at(
                             file,
-                            source.text(),
+                            source,
                             p.span.clone(),
                             format!("invalid pattern `{text}`: {e}"),
                         )
@@ -339,7 +138,7 @@ impl Lane {
     }
 
     /// [`Lane::find`], as the index of the pattern in the list compiled.
-    fn find_index(&self, path: &RepoPath, is_dir: bool) -> Option<usize> {
+    pub(super) fn find_index(&self, path: &RepoPath, is_dir: bool) -> Option<usize> {
         if path.is_root() {
             return None;
         }
@@ -489,233 +288,53 @@ impl Lane {
     }
 }
 
-/// The first component of a normalized path, as bytes (`src` for `src/a/b`).
-pub fn first_component(path: &RepoPath) -> &[u8] {
-    let bytes = path.as_path().as_os_str().as_encoded_bytes();
-    bytes.split(|&b| b == b'/').next().unwrap_or(bytes)
-}
-
-fn depth_bit(components: usize) -> u64 {
-    1 << components.min(63)
-}
-
-/// How many components the paths an anchored pattern line matches have, or `None` when it
-/// can match at several depths.
-fn depth(anchored: &str) -> Option<usize> {
-    fixed_depth_body(anchored).map(|body| body.split('/').count())
-}
-
-/// The path part of an anchored pattern line (no `!`, leading or trailing `/`, or trailing
-/// spaces the engine trims), or `None` when the pattern can match at several depths.
-fn fixed_depth_body(anchored: &str) -> Option<&str> {
-    let body = anchored.trim_start_matches('!').trim_start_matches('/');
-    let body = if body.ends_with("\\ ") {
-        body
-    } else {
-        body.trim_end()
-    };
-    let body = body.strip_suffix('/').unwrap_or(body);
-    if body.is_empty() || body.contains("**") || body.contains(['[', ']', '{', '}', '\\']) {
-        return None;
-    }
-    Some(body)
-}
-
-enum Head<'a> {
-    /// A negation: it only takes paths out, so it cannot make a path match.
-    Negation,
-    /// The pattern's first component is this literal text.
-    Literal(&'a str),
-    /// The pattern is `**/` then this literal component: the path must hold it somewhere.
-    Anywhere(&'a str),
-    /// The first component holds a wildcard, class, alternative or escape.
-    Wild,
-}
-
-/// The first component of an anchored pattern line, read as the gitignore engine reads it
-/// (trailing spaces trimmed unless escaped).
-fn head(anchored: &str) -> Head<'_> {
-    let Some(body) = anchored.strip_prefix('/') else {
-        return Head::Negation;
-    };
-    head_of_body(body)
-}
-
-/// [`head`] of a positive pattern, given its body without leading `/` (as [`split`] gives).
-fn head_of_body(body: &str) -> Head<'_> {
-    let body = if body.ends_with("\\ ") {
-        body
-    } else {
-        body.trim_end()
-    };
-    let literal = |c: &str| !c.is_empty() && !c.contains(['*', '?', '[', ']', '{', '}', '\\']);
-    let mut parts = body.split('/');
-    match parts.next().unwrap_or("") {
-        first if literal(first) => Head::Literal(first),
-        "**" => match parts.next() {
-            Some(next) if literal(next) => Head::Anywhere(next),
-            _ => Head::Wild,
-        },
-        _ => Head::Wild,
-    }
-}
-
-/// What the text of one pattern says about a path, for [`PatternList::may_hold`].
-enum Scan {
-    /// The pattern might not compile.
-    MayFail,
-    /// The pattern compiles and might put the path in the lane.
-    MayHold,
-    /// The pattern compiles and cannot put the path in the lane.
-    CannotHold,
-}
-
-/// One pass over `pattern` against the path's `components`. A component counts as literal
-/// when it has only plain characters (no glob syntax, escapes or whitespace, which gitignore
-/// may trim); anything else may match any one component, which keeps the test conservative.
-/// A negation never holds a path, unless `negations` asks whether it may match one.
-fn scan(pattern: &str, components: &[&[u8]], negations: bool) -> Scan {
-    if split(pattern).is_err() {
-        return Scan::MayFail;
-    }
-    let positive = negations || !pattern.starts_with('!');
-    let mut all_found = true;
-    for c in pattern.as_bytes().split(|&b| b == b'/') {
-        let Some(literal) = component_kind(c) else {
-            return Scan::MayFail;
-        };
-        if literal && all_found && !components.contains(&c) {
-            all_found = false;
+/// The pattern of `patterns` that puts `path` in their lane, as the compiled lane's
+/// [`Lane::find`] answers, compiling only the patterns that can bear on `path`: a pattern
+/// matches a path (or a parent of it) only when each of its literal components is a component
+/// of the path (see [`super::PatternList::may_hold`]), and one that cannot match leaves the
+/// answer as it is, negation or not. For a role of fifty patterns that is one or none.
+/// `None` when the whole list must be compiled (a pattern might not compile, so its error
+/// must surface as it would).
+pub(super) fn find_by_subset<'a>(
+    patterns: &'a [Pattern],
+    path: &RepoPath,
+    is_dir: bool,
+    file: &Path,
+    source: &str,
+) -> Option<Result<Option<&'a str>, PolicyError>> {
+    let components = super::pattern::components(path);
+    let mut subset = Vec::new();
+    let mut at = Vec::new();
+    for (i, p) in patterns.iter().enumerate() {
+        match scan(&p.text, &components, true) {
+            Scan::MayFail => return None,
+            Scan::MayHold => {
+                subset.push(p.clone());
+                at.push(i);
+            }
+            Scan::CannotHold => {}
         }
     }
-    if positive && all_found {
-        Scan::MayHold
-    } else {
-        Scan::CannotHold
+    if subset.is_empty() {
+        return Some(Ok(None));
     }
+    Some(Lane::compile(&subset, file, source).map(|lane| {
+        lane.find_index(path, is_dir)
+            .map(|i| patterns[at[i]].text.as_str())
+    }))
 }
 
-/// How one `/`-separated component of a pattern reads: `None` when it holds glob syntax that
-/// can be malformed (see [`BYTE_CLASS`]), else whether it is literal (plain bytes only, and
-/// not empty, `.` or `..`).
-fn component_kind(c: &[u8]) -> Option<bool> {
-    let mut literal = !c.is_empty() && c != b"." && c != b"..";
-    for &b in c {
-        match BYTE_CLASS[b as usize] {
-            PLAIN => {}
-            MALFORMABLE => return None,
-            _ => literal = false,
-        }
-    }
-    Some(literal)
-}
-
-/// What the owner index needs from a pattern's text (see [`super::owners`]).
-pub(super) enum Literals<'a> {
-    /// The pattern might not compile: its list must be asked for every path.
-    MayFail,
-    /// A negation: it never puts a path in a lane.
-    Negation,
-    /// The literal components of a positive pattern (as [`scan`] counts them): a path it
-    /// matches, or whose parent it matches, has each of them as a component. Empty when the
-    /// pattern has none, so that it may match any path.
-    Positive(Vec<&'a str>),
-}
-
-/// The literal components of `pattern`, read as [`scan`] reads them.
-pub(super) fn literals(pattern: &str) -> Literals<'_> {
-    if split(pattern).is_err() {
-        return Literals::MayFail;
-    }
-    if pattern.starts_with('!') {
-        return Literals::Negation;
-    }
-    let mut out = Vec::with_capacity(4);
-    let mut start = 0;
-    for c in pattern.as_bytes().split(|&b| b == b'/') {
-        // `/` is ASCII, so the component's ends are character boundaries.
-        let (from, to) = (start, start + c.len());
-        start = to + 1;
-        match component_kind(c) {
-            None => return Literals::MayFail,
-            Some(true) => out.push(&pattern[from..to]),
-            Some(false) => {}
-        }
-    }
-    Literals::Positive(out)
-}
-
-const PLAIN: u8 = 0;
-const OTHER: u8 = 1;
-const MALFORMABLE: u8 = 2;
-
-/// How [`scan`] sees each byte: plain (letters, digits, `-_.+@%=,~:` and non-ASCII), glob
-/// syntax that can be malformed (`[`, `]`, `{`, `}`, `\`), or anything else (`*`, `?`,
-/// whitespace, ...), which makes its component non-literal.
-const BYTE_CLASS: [u8; 256] = {
-    let mut t = [OTHER; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        if c.is_ascii_alphanumeric()
-            || c >= 0x80
-            || matches!(
-                c,
-                b'-' | b'_' | b'.' | b'+' | b'@' | b'%' | b'=' | b',' | b'~' | b':'
-            )
-        {
-            t[b] = PLAIN;
-        } else if matches!(c, b'[' | b']' | b'{' | b'}' | b'\\') {
-            t[b] = MALFORMABLE;
-        }
-        b += 1;
-    }
-    t
-};
-
-/// True when a `/`-separated path has a `.` or `..` component.
-fn has_dot_component(path: &[u8]) -> bool {
-    path.split(|&b| b == b'/').any(|c| c == b"." || c == b"..")
-}
-
-/// Rewrites a user pattern into an anchored gitignore line, or says why it is not allowed.
-fn anchor(pattern: &str) -> Result<String, &'static str> {
-    let (neg, trimmed) = split(pattern)?;
-    Ok(format!("{neg}/{trimmed}"))
-}
-
-/// Checks a user pattern and splits it into its negation (`!` or empty) and its body without
-/// leading `/`, or says why it is not allowed.
-fn split(pattern: &str) -> Result<(&'static str, &str), &'static str> {
-    let (neg, body) = match pattern.strip_prefix('!') {
-        Some(body) => ("!", body),
-        None => ("", pattern),
-    };
-    let trimmed = body.trim();
-    if trimmed.is_empty() {
-        return Err("empty pattern");
-    }
-    // gitignore trims trailing spaces, so `"src "` would silently mean `src`; say so instead.
-    if trimmed.len() != body.len() {
-        return Err("leading or trailing white space; remove it (file names with spaces at their ends are not supported)");
-    }
-    if neg.is_empty() && body.starts_with('#') {
-        return Err("`#` starts a comment in gitignore syntax; write `\\#` for a literal #");
-    }
-    let trimmed = body.trim_start_matches('/');
-    if trimmed.is_empty() {
-        return Err("`/` alone matches nothing; write `**` for the whole project");
-    }
-    if has_dot_component(trimmed.as_bytes()) {
-        return Err(
-            "patterns are anchored at the project root and may not contain `.` or `..` components",
-        );
-    }
-    Ok((neg, trimmed))
+/// True when every pattern is a literal path: such a list compiles without the glob engine,
+/// for less than compiling the subset for one path costs.
+pub(super) fn is_literal(patterns: &[Pattern]) -> bool {
+    patterns
+        .iter()
+        .all(|p| anchor(&p.text).is_ok_and(|a| LiteralLane::new([a.as_str()]).is_some()))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::pattern::PatternList;
     use super::*;
 
     fn lane(patterns: &[&str]) -> Lane {
@@ -726,7 +345,7 @@ mod tests {
                 span: None,
             })
             .collect::<Vec<_>>();
-        Lane::compile(&ps, Path::new("lanes.toml"), &Source::default()).unwrap()
+        Lane::compile(&ps, Path::new("lanes.toml"), "").unwrap()
     }
 
     fn rp(s: &str) -> RepoPath {
@@ -971,34 +590,27 @@ mod tests {
                 .collect();
             for p in paths {
                 for is_dir in [false, true] {
-                    let list = PatternList::new(patterns.clone());
-                    let got = list
-                        .find(&rp(p), is_dir, Path::new("l"), &Source::default())
-                        .unwrap();
+                    let subset = find_by_subset(&patterns, &rp(p), is_dir, Path::new("l"), "");
                     // Classes may be malformed: such a list is compiled whole.
                     let whole_needed = set.iter().any(|t| t.contains('['));
-                    assert_eq!(
-                        list.compiled.get().is_some(),
-                        whole_needed,
-                        "{set:?} for {p}"
-                    );
-                    assert_eq!(
-                        got,
-                        whole.find(&rp(p), is_dir),
-                        "{set:?} on {p} (dir {is_dir})"
-                    );
+                    assert_eq!(subset.is_none(), whole_needed, "{set:?} for {p}");
+                    if let Some(got) = subset {
+                        assert_eq!(
+                            got.unwrap(),
+                            whole.find(&rp(p), is_dir),
+                            "{set:?} on {p} (dir {is_dir})"
+                        );
+                    }
                 }
             }
         }
-        let broken = PatternList::new(vec![Pattern {
+        let broken = [Pattern {
             text: "src/[z-a]".into(),
             span: None,
-        }]);
+        }];
         assert!(
-            broken
-                .find(&rp("docs/a"), false, Path::new("l"), &Source::default())
-                .is_err(),
-            "a pattern that may not compile is compiled, and its error returned, for any path"
+            find_by_subset(&broken, &rp("docs/a"), false, Path::new("l"), "").is_none(),
+            "a pattern that may not compile is compiled whole, so its error surfaces, for any path"
         );
     }
 
@@ -1083,7 +695,7 @@ mod tests {
                 span: None,
             }];
             let list = PatternList::new(ps.clone());
-            let Ok(compiled) = Lane::compile(&ps, Path::new("l"), &Source::default()) else {
+            let Ok(compiled) = Lane::compile(&ps, Path::new("l"), "") else {
                 // A list that does not compile is never skipped: its error must surface.
                 for path in paths {
                     assert!(
@@ -1104,50 +716,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn find_compiles_the_whole_list_after_its_first_paths() {
-        let list = |texts: &[&str]| {
-            PatternList::new(
-                texts
-                    .iter()
-                    .map(|t| Pattern {
-                        text: t.to_string(),
-                        span: None,
-                    })
-                    .collect(),
-            )
-        };
-        let find = |l: &PatternList, p: &str| {
-            l.find(&rp(p), false, Path::new("l"), &Source::default())
-                .unwrap()
-                .map(str::to_string)
-        };
-        // A list with a glob: subsets for the first TEXT_TESTS paths, then the whole list.
-        let l = list(&["src/", "docs/*.md"]);
-        assert_eq!(find(&l, "src/a.rs").as_deref(), Some("src/"));
-        for _ in 1..TEXT_TESTS {
-            assert_eq!(find(&l, "lib/a.md"), None);
-        }
-        assert!(l.compiled.get().is_none());
-        assert_eq!(find(&l, "lib/a.md"), None);
-        assert!(
-            l.compiled.get().is_some(),
-            "after a few paths the matcher answers"
-        );
-        assert_eq!(find(&l, "docs/b.md").as_deref(), Some("docs/*.md"));
-        // A literal list: subsets for two paths, then compiled whole.
-        let l = list(&["src/", "!src/gen/"]);
-        assert_eq!(find(&l, "src/a.rs").as_deref(), Some("src/"));
-        assert_eq!(find(&l, "src/gen/a.rs"), None);
-        assert!(l.compiled.get().is_none());
-        assert_eq!(find(&l, "docs/a.md"), None);
-        assert!(
-            l.compiled.get().is_some(),
-            "a literal list compiles cheaply"
-        );
-        assert_eq!(find(&l, "src/gen/b.rs"), None);
     }
 
     #[test]
@@ -1188,8 +756,7 @@ mod tests {
             text: "./src".into(),
             span: Some(at..at + 7),
         }];
-        let e = Lane::compile(&ps, Path::new("lanes.toml"), &Source::from(src.to_string()))
-            .unwrap_err();
+        let e = Lane::compile(&ps, Path::new("lanes.toml"), src).unwrap_err();
         assert_eq!(
             e.to_string(),
             "lanes.toml:2:10: roles.b.write: invalid pattern `./src`: patterns are anchored at the project root and may not contain `.` or `..` components"
@@ -1210,7 +777,7 @@ mod tests {
                 span: None,
             }];
             assert!(
-                Lane::compile(&ps, Path::new("l"), &Source::default()).is_err(),
+                Lane::compile(&ps, Path::new("l"), "").is_err(),
                 "{bad:?} should be rejected"
             );
         }

@@ -2,21 +2,19 @@
 //! an index from literal path components to the roles whose patterns require them.
 //!
 //! A pattern matches a path, or a parent of it, only when each of its literal components
-//! (see [`super::lane::literals`]) is a component of the path. The index keys each positive
+//! (see [`super::pattern::literals`]) is a component of the path. The index keys each positive
 //! pattern by one of them, the one that the fewest patterns of the policy name (`r017` rather
 //! than `docs` in `docs/r017/*.md`; the deepest on a tie), so a path's candidates are few even
 //! when every role has a lane under the same folder. Roles with a pattern that has no literal
 //! component, or that might not compile, are candidates for every path. Candidates are a
 //! superset of the owners: each one's lane must still be asked.
 //!
-//! The index is one run of bytes, searched as it is: the parsed-policy cache keeps it so, and
-//! a hook that denies reads it without decoding anything. Layout, every number a `u32`
+//! The index is one run of bytes, searched as it is: the parsed-policy cache keeps it so. Layout, every number a `u32`
 //! (little-endian): the counts of keys, key roles and wild roles, and the length of the key
 //! text; per key, in key order, (text start, text end, roles start, roles end); the key
 //! roles (ascending within a key); the wild roles (ascending); the key text.
 
-use super::lane::{literals, Literals};
-use super::Pattern;
+use super::pattern::{literals, Literals, Pattern};
 use crate::path::RepoPath;
 use foldhash::fast::FixedState;
 use std::cell::{Cell, OnceCell, RefCell};
@@ -442,17 +440,14 @@ mod tests {
         for p in paths {
             let found = candidates(&i, p);
             for (role, lane) in lanes.iter().enumerate() {
-                let list = super::super::PatternList::new(
-                    lane.iter()
-                        .map(|t| Pattern {
-                            text: t.to_string(),
-                            span: None,
-                        })
-                        .collect(),
-                );
-                let compiled = list
-                    .lane(Path::new("l"), &crate::policy::Source::default())
-                    .unwrap();
+                let list: Vec<Pattern> = lane
+                    .iter()
+                    .map(|t| Pattern {
+                        text: t.to_string(),
+                        span: None,
+                    })
+                    .collect();
+                let compiled = super::super::Lane::compile(&list, Path::new("l"), "").unwrap();
                 for is_dir in [false, true] {
                     if compiled
                         .find(&RepoPath::new(Path::new(p)).unwrap(), is_dir)

@@ -426,7 +426,7 @@ pub fn init(opts: &InitOptions, env: &Env) -> Result<Plan, ScaffoldError> {
             Policy::parse(&policy_file, &root, t.text.to_string())?
         }
     };
-    policy.compile_all()?;
+    crate::policy::Lanes::new(&policy).compile_all()?;
     let roles: Vec<&str> = policy.roles.iter().map(|r| r.name.as_str()).collect();
     if roles.is_empty() {
         plan.notes.push(format!(

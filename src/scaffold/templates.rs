@@ -76,7 +76,8 @@ mod tests {
             t.text.to_string(),
         )
         .unwrap_or_else(|e| panic!("template {name}: {e}"));
-        p.compile_all()
+        crate::policy::Lanes::new(&p)
+            .compile_all()
             .unwrap_or_else(|e| panic!("template {name}: {e}"));
         p
     }
@@ -85,7 +86,7 @@ mod tests {
     fn verdict(p: &Policy, role: &str, path: &str) -> String {
         let actor = Actor::Role(p.role(role).expect("role exists"), RoleSource::Flag);
         let place = Place::Project(RepoPath::new(Path::new(path)).unwrap());
-        let v = decide(p, &actor, &place, false).unwrap();
+        let v = decide(&crate::policy::Lanes::new(p), &actor, &place, false).unwrap();
         format!("{} [{}]", if v.blocked { "BLOCK" } else { "pass" }, v.rule)
     }
 
