@@ -156,6 +156,24 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
         Policy::load(&file).map(policy::Loaded::from)
     };
     let loaded = loaded.map_err(|e| e.to_string())?;
+    let eval = judge_call(input, env, cwd, effect, file, &loaded);
+    if opts.use_cache {
+        // The hook's process ends right after the call: freeing a large policy's thousands
+        // of patterns one by one would cost about a tenth of it.
+        std::mem::forget(loaded);
+    }
+    eval
+}
+
+/// [`evaluate`] once the policy is loaded.
+fn judge_call(
+    input: &HookInput,
+    env: &Env,
+    cwd: &Path,
+    effect: Effect<'_>,
+    file: PathBuf,
+    loaded: &policy::Loaded,
+) -> Result<Evaluation, String> {
     let lanes = loaded.lanes();
     let policy = &loaded.policy;
     let claims = role::hook_claims(input.agent_type.as_deref(), env.lanes_role.as_deref());

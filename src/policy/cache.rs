@@ -40,10 +40,11 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// What the cache keeps besides the text.
 #[derive(Serialize, Deserialize)]
-struct Body {
+struct Body<'a> {
     data: PolicyData,
-    /// [`OwnerIndex::as_bytes`].
-    owners: Vec<u8>,
+    /// [`OwnerIndex::as_bytes`], as bytes (one length, then the bytes).
+    #[serde(borrow, with = "super::pattern::bytes")]
+    owners: std::borrow::Cow<'a, [u8]>,
 }
 
 /// The cache's header up to (not including) the policy text.
@@ -69,7 +70,7 @@ pub(super) fn read(file: &Path, text: &str) -> Option<(PolicyData, OwnerIndex)> 
         return None;
     }
     let body: Body = postcard::from_bytes(body).ok()?;
-    Some((body.data, OwnerIndex::from_bytes(body.owners)))
+    Some((body.data, OwnerIndex::from_bytes(body.owners.into_owned())))
 }
 
 /// Writes the cache for `text` atomically: a temporary file in the same folder, renamed over
@@ -82,9 +83,9 @@ pub(super) fn write(
     data: &PolicyData,
     owners: &OwnerIndex,
 ) -> std::io::Result<()> {
-    let body = postcard::to_allocvec(&BodyRef {
-        data,
-        owners: owners.as_bytes(),
+    let body = postcard::to_allocvec(&Body {
+        data: data.clone(),
+        owners: owners.as_bytes().into(),
     })
     .map_err(std::io::Error::other)?;
     let mut blob = header(text.len());
@@ -113,13 +114,6 @@ pub(super) fn write(
         let _ = std::fs::remove_file(&tmp);
     }
     written
-}
-
-/// [`Body`] borrowed, for writing (serializes to the same bytes).
-#[derive(Serialize)]
-struct BodyRef<'a> {
-    data: &'a PolicyData,
-    owners: &'a [u8],
 }
 
 /// A 64-bit checksum of `bytes`, eight at a time (xor, multiply by FNV's prime, rotate):

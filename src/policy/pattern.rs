@@ -24,8 +24,110 @@ pub struct Pattern {
 
 /// An ordered list of patterns, as written: a role's `write`, `[shared] write`, `[protected]
 /// paths` or the always-protected list. A plain value; [`super::Lanes`] compiles it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Serialized compactly for the parsed-policy cache (see [`Packed`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PatternList(Vec<Pattern>);
+
+/// A [`PatternList`] as the parsed-policy cache keeps it: every pattern's text end to end,
+/// and per pattern three little-endian `u32` (text length, span start, span end; `u32::MAX`
+/// for no span). A list of fifty patterns then reads back with two checks instead of fifty
+/// UTF-8 checks and 150 variable-length numbers, which is most of what a cache hit of a
+/// 200-role policy would otherwise cost.
+#[derive(Serialize, Deserialize)]
+struct Packed<'a> {
+    #[serde(borrow)]
+    text: std::borrow::Cow<'a, str>,
+    #[serde(borrow, with = "bytes")]
+    numbers: std::borrow::Cow<'a, [u8]>,
+}
+
+/// `Cow<[u8]>` as serde bytes (one length and the bytes), not as a sequence of numbers.
+pub(super) mod bytes {
+    use serde::{Deserializer, Serializer};
+    use std::borrow::Cow;
+
+    // `&Cow`, not `&[u8]`: serde's `with` passes the field as it is.
+    #[allow(clippy::ptr_arg)]
+    pub fn serialize<S: Serializer>(b: &Cow<'_, [u8]>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(b)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Cow<'de, [u8]>, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Cow<'de, [u8]>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_borrowed_bytes<E>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+                Ok(Cow::Borrowed(v))
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v.to_vec()))
+            }
+        }
+        d.deserialize_bytes(Visit)
+    }
+}
+
+impl Serialize for PatternList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut text = String::new();
+        let mut numbers = Vec::with_capacity(self.0.len() * 12);
+        let n = |v: usize| u32::try_from(v).map_err(serde::ser::Error::custom);
+        for p in &self.0 {
+            text.push_str(&p.text);
+            let (start, end) = match &p.span {
+                Some(r) => (n(r.start)?, n(r.end)?),
+                None => (u32::MAX, u32::MAX),
+            };
+            for v in [n(p.text.len())?, start, end] {
+                numbers.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        Packed {
+            text: text.into(),
+            numbers: numbers.into(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for PatternList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<PatternList, D::Error> {
+        let packed = Packed::deserialize(d)?;
+        let bad = || serde::de::Error::custom("a damaged pattern list");
+        let mut rest: &str = &packed.text;
+        let mut out = Vec::with_capacity(packed.numbers.len() / 12);
+        for chunk in packed.numbers.chunks(12) {
+            let [len, start, end] = [0, 4, 8].map(|i| {
+                chunk
+                    .get(i..i + 4)
+                    .and_then(|b| b.try_into().ok())
+                    .map(u32::from_le_bytes)
+            });
+            let (Some(len), Some(start), Some(end)) = (len, start, end) else {
+                return Err(bad());
+            };
+            let len = len as usize;
+            if !rest.is_char_boundary(len) || len > rest.len() {
+                return Err(bad());
+            }
+            let (text, tail) = rest.split_at(len);
+            rest = tail;
+            let span = (start != u32::MAX).then_some(start as usize..end as usize);
+            out.push(Pattern {
+                text: text.to_string(),
+                span,
+            });
+        }
+        if !rest.is_empty() {
+            return Err(bad());
+        }
+        Ok(PatternList(out))
+    }
+}
 
 impl PatternList {
     /// A list from patterns in policy order.
