@@ -189,8 +189,14 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
     }
 }
 
-/// Prints a JSON answer and exits 0; if stdout cannot be written, blocks with exit 2.
+/// Prints a JSON answer and exits 0; if stdout cannot be written, or is the null device (a
+/// parent that closed it: the runtime then opens `/dev/null` in its place), blocks with
+/// exit 2, since an answer nobody reads would let the call through.
 fn answer(json: &str, reason: &str) -> ExitCode {
+    if stdout_is_null() {
+        say(reason);
+        return ExitCode::from(EXIT_BLOCK);
+    }
     let mut out = std::io::stdout().lock();
     match writeln!(out, "{json}").and_then(|_| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -198,6 +204,22 @@ fn answer(json: &str, reason: &str) -> ExitCode {
             say(reason);
             ExitCode::from(EXIT_BLOCK)
         }
+    }
+}
+
+/// True when stdout is the null device (same device and inode as `/dev/null`).
+fn stdout_is_null() -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() else {
+        return false;
+    };
+    match (
+        std::fs::File::from(fd).metadata(),
+        std::fs::metadata("/dev/null"),
+    ) {
+        (Ok(out), Ok(null)) => out.dev() == null.dev() && out.ino() == null.ino(),
+        _ => false,
     }
 }
 

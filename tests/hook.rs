@@ -883,3 +883,47 @@ fn a_symlinked_policy_protects_the_file_it_points_to() {
         .run()
         .allowed();
 }
+
+#[test]
+fn a_deny_with_stdout_closed_or_null_is_not_lost_but_exits_2() {
+    // With descriptor 1 closed, the runtime opens /dev/null in its place: a deny written
+    // there reaches no one, and exit 0 would let the call through.
+    use std::io::Write;
+    use std::process::Stdio;
+    let r = repo();
+    let deny = r.hook().role("researcher").write("src/a.rs").payload();
+    let allow = r.hook().role("builder").write("src/a.rs").payload();
+    let lanes = env!("CARGO_BIN_EXE_lanes");
+    for (what, input, script, want) in [
+        ("stdout closed", &deny, "exec \"$0\" hook >&-", 2),
+        ("stdout /dev/null", &deny, "exec \"$0\" hook >/dev/null", 2),
+        (
+            "an allow with stdout closed",
+            &allow,
+            "exec \"$0\" hook >&-",
+            0,
+        ),
+    ] {
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", script, lanes])
+            .current_dir(&r.root)
+            .env(
+                "LANES_ROLE",
+                if want == 0 { "builder" } else { "researcher" },
+            )
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(want), "{what}: {out:?}");
+        if want == 2 {
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err.contains("src/a.rs"),
+                "{what}: the reason goes to stderr: {err}"
+            );
+        }
+    }
+}

@@ -396,4 +396,35 @@ paths = ["contracts/"]
             Some(dir.path().join("a/x.toml"))
         );
     }
+
+    #[test]
+    fn only_a_regular_policy_file_of_bounded_size_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo.toml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let zero = dir.path().join("zero.toml");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        let big = dir.path().join("big.toml");
+        let line = "# filler\n".repeat(1024);
+        std::fs::write(
+            &big,
+            line.repeat((MAX_POLICY_BYTES as usize / line.len()) + 1),
+        )
+        .unwrap();
+        for (file, want) in [
+            (&fifo, "it is not a regular file"),
+            (&zero, "it is not a regular file"),
+            (&big, "it is larger than 4 MiB"),
+        ] {
+            // A FIFO with no writer would block an `open` for reading: refused before it.
+            let e = Policy::load(file).unwrap_err().to_string();
+            assert!(
+                e.contains(want) && e.contains(&*file.to_string_lossy()),
+                "{e}"
+            );
+            let e = Policy::load_cached(file).unwrap_err().to_string();
+            assert!(e.contains(want), "{e}");
+        }
+    }
 }
