@@ -1,4 +1,5 @@
-//! Git, as `lanes check` needs it: the only module that starts processes.
+//! Git, as `lanes check`, `init`/`uninstall` and `status` need it: the only module that
+//! starts processes.
 //!
 //! Every git command is built by one private builder (`Git::command`) and every listing is
 //! read as a stream of NUL-separated tokens (`-z`), byte for byte: paths are raw bytes
@@ -216,6 +217,21 @@ impl Git {
                 top.display()
             ))
         })
+    }
+
+    /// The folder git runs hooks from, absolute, as git prints it (not canonicalized):
+    /// `core.hooksPath` when set, else the common `.git/hooks`, shared by linked worktrees
+    /// (`git rev-parse --path-format=absolute --git-path hooks`, git 2.31 or later).
+    ///
+    /// Errors: not inside a git repository, git cannot run, or it printed nothing.
+    pub fn hooks_dir(&self) -> Result<PathBuf, GitError> {
+        let out = self
+            .output(["rev-parse", "--path-format=absolute", "--git-path", "hooks"])?
+            .filter(|o| !o.is_empty())
+            .ok_or_else(|| {
+                GitError::Output("`git rev-parse --git-path hooks` printed nothing".into())
+            })?;
+        Ok(PathBuf::from(os_string(out)))
     }
 
     /// The current branch's short name, `None` when `HEAD` is detached. Works on an unborn
@@ -461,6 +477,30 @@ impl Drop for ChangeStream {
             let _ = child.wait();
         }
     }
+}
+
+/// Runs `git ARGS` in `dir` with a fixed identity and neither the user's nor the system's
+/// configuration, for unit tests that build repositories (integration tests have their own).
+///
+/// Panics when git cannot run or fails, with its stderr.
+#[cfg(test)]
+pub(crate) fn run_in_test_repo(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@e")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@e")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// `HASH TRAILERS` (trailer values separated by 0x1f).

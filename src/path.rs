@@ -274,11 +274,9 @@ fn resolve_from(mut out: PathBuf, rest: &Path, path: &Path) -> Result<PathBuf, P
 /// each directory is resolved once, then only the last component is looked at.
 #[derive(Debug, Default)]
 pub struct Resolver {
-    /// Keyed by the directory as written, in bytes (hashing a `Path` walks its components):
-    /// the physical directory, and a descriptor of it when one could be opened.
-    dirs: std::cell::RefCell<
-        std::collections::HashMap<std::ffi::OsString, Dir, foldhash::fast::FixedState>,
-    >,
+    /// The physical directory, keyed by the directory as written, in bytes (hashing a `Path`
+    /// walks its components).
+    dirs: std::cell::RefCell<HashMap<OsString, PathBuf, foldhash::fast::FixedState>>,
     /// A directory known to be physical (the project root), see [`resolve_below`].
     physical: Option<PathBuf>,
 }
@@ -328,102 +326,17 @@ impl Resolver {
         let mut dirs = self.dirs.borrow_mut();
         let dir = match dirs.entry(parent.to_owned()) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(Dir::open(self.walk(Path::new(parent))?))
-            }
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(self.walk(Path::new(parent))?),
         };
-        let candidate = child(&dir.path, name);
-        let kind = dir.kind_of(OsStr::from_bytes(name), &candidate);
+        let candidate = child(dir, name);
         drop(dirs);
-        match kind {
-            Some(rustix::fs::FileType::Symlink) => full(&candidate),
-            Some(kind) => Ok((candidate, kind == rustix::fs::FileType::Directory)),
-            None => Ok((candidate, false)),
+        // Only the last component is looked at: a symlink takes the full walk; a file that
+        // cannot be inspected is judged by its text, as a missing one is.
+        match std::fs::symlink_metadata(&candidate) {
+            Ok(meta) if meta.file_type().is_symlink() => full(&candidate),
+            Ok(meta) => Ok((candidate, meta.is_dir())),
+            Err(_) => Ok((candidate, false)),
         }
-    }
-}
-
-/// A physical directory of a [`Resolver`], and a descriptor of it (`O_PATH`) when it could be
-/// opened: its files are then looked at relative to it, which saves the kernel walking the
-/// whole path again for each (about a third of each look-up). A directory asked about many
-/// times is listed once instead (see [`LIST_AFTER`]).
-#[derive(Debug)]
-struct Dir {
-    path: PathBuf,
-    fd: Option<std::os::fd::OwnedFd>,
-    /// Look-ups answered so far.
-    lookups: u32,
-    /// The names in the directory and their types, once listed; `None` before, or when the
-    /// listing could not be had or would be too long.
-    listing: Option<Listing>,
-}
-
-/// A directory's names and their types.
-type Listing = HashMap<Box<[u8]>, rustix::fs::FileType, foldhash::fast::FixedState>;
-
-/// Look-ups in one directory after which it is listed: a look-up of a name that does not
-/// exist costs the kernel about 1.4 us (a `sed -i` on 60 files that a command creates is 60
-/// of them), a listing of a few hundred names about as much as ten look-ups.
-const LIST_AFTER: u32 = 8;
-
-/// The largest directory (its `st_size`, bytes) that is listed: a few hundred names on ext4.
-const LIST_MAX_SIZE: i64 = 16 * 1024;
-
-impl Dir {
-    fn open(path: PathBuf) -> Dir {
-        use rustix::fs::{Mode, OFlags};
-        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        let fd = rustix::fs::open(&path, flags, Mode::empty()).ok();
-        Dir {
-            path,
-            fd,
-            lookups: 0,
-            listing: None,
-        }
-    }
-
-    /// The type of the file `name` in this directory, not following a symlink; `None` when
-    /// it cannot be had (it does not exist, or the directory is gone). `path` is the same
-    /// file by its full path, for a directory that could not be opened.
-    fn kind_of(&mut self, name: &OsStr, path: &Path) -> Option<rustix::fs::FileType> {
-        use rustix::fs::FileType;
-        self.lookups += 1;
-        if self.lookups == LIST_AFTER {
-            self.listing = self.list();
-        }
-        if let Some(listing) = &self.listing {
-            match listing.get(name.as_bytes()) {
-                None => return None,
-                Some(FileType::Unknown) => {} // the file system gave no type: look
-                Some(kind) => return Some(*kind),
-            }
-        }
-        let stat = match &self.fd {
-            Some(fd) => rustix::fs::statat(fd, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW),
-            None => rustix::fs::lstat(path),
-        };
-        stat.ok().map(|s| FileType::from_raw_mode(s.st_mode))
-    }
-
-    /// The directory's names and their types (`d_type`), read through its descriptor; `None`
-    /// when it cannot be read or is larger than [`LIST_MAX_SIZE`].
-    fn list(&self) -> Option<Listing> {
-        use rustix::fs::{Mode, OFlags};
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        let fd = rustix::fs::openat(self.fd.as_ref()?, c".", flags, Mode::empty()).ok()?;
-        if rustix::fs::fstat(&fd).ok()?.st_size > LIST_MAX_SIZE {
-            return None;
-        }
-        let mut names = HashMap::default();
-        let mut entries = rustix::fs::Dir::new(fd).ok()?;
-        while let Some(entry) = entries.read() {
-            let entry = entry.ok()?;
-            let name = entry.file_name().to_bytes();
-            if name != b"." && name != b".." {
-                names.insert(name.into(), entry.file_type());
-            }
-        }
-        Some(names)
     }
 }
 
@@ -671,8 +584,7 @@ mod tests {
     }
 
     #[test]
-    fn a_directory_asked_about_many_times_is_answered_as_by_resolve() {
-        // Past `LIST_AFTER` look-ups the resolver answers from one listing of the directory.
+    fn files_of_one_directory_asked_about_many_times_are_answered_as_by_resolve() {
         let dir = tempfile::tempdir().unwrap();
         let base = dir.path().canonicalize().unwrap();
         let d = base.join("d");
@@ -682,7 +594,7 @@ mod tests {
         symlink(base.join("elsewhere"), d.join("to_dir")).unwrap();
         symlink("file", d.join("to_file")).unwrap();
         symlink(base.join("nowhere"), d.join("dangling")).unwrap();
-        let mut names: Vec<String> = (0..2 * LIST_AFTER).map(|i| format!("new{i}")).collect();
+        let mut names: Vec<String> = (0..16).map(|i| format!("new{i}")).collect();
         names.extend(["file", "sub", "to_dir", "to_file", "dangling"].map(String::from));
         names.extend(["sub", "to_dir", "file"].map(String::from)); // asked again
         for r in [Resolver::default(), Resolver::below(base.clone())] {
@@ -692,8 +604,6 @@ mod tests {
                 assert_eq!(got, resolve(&abs).unwrap(), "{name}");
                 assert_eq!(is_dir, got.is_dir(), "{name}");
             }
-            let listed = r.dirs.borrow().values().any(|d| d.listing.is_some());
-            assert!(listed, "the directory was listed");
         }
     }
 }

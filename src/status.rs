@@ -2,6 +2,7 @@
 //! whether enforcement is actually installed (the Claude Code hook in `.claude/settings.json`
 //! and a git pre-commit hook that runs `lanes check`). Problems come first.
 
+use crate::git::{Git, GitError};
 use crate::policy::{Mode, Policy, Unassigned};
 use crate::signal::{self, SignalState};
 use serde::Serialize;
@@ -316,30 +317,18 @@ fn matcher_matches(matcher: &str, tool: &str) -> bool {
 /// Looks for a git pre-commit hook that runs `lanes check` (directly, or through a
 /// pre-commit/prek configuration).
 fn git_hook(root: &Path) -> Install {
-    let out = std::process::Command::new("git")
-        .args(["rev-parse", "--git-path", "hooks"])
-        .current_dir(root)
-        .output();
-    let hooks = match out {
-        Ok(o) if o.status.success() => {
-            let text = String::from_utf8_lossy(&o.stdout)
-                .trim_end_matches(['\n', '\r'])
-                .to_string();
-            root.join(text)
-        }
-        Ok(_) => {
-            return Install {
-                installed: false,
-                file: None,
-                detail: "the project is not in a git repository".into(),
-            }
-        }
+    let hooks = match Git::new(root).hooks_dir() {
+        Ok(dir) => dir,
         Err(e) => {
+            let detail = match e {
+                GitError::Spawn(e) => format!("cannot run git: {e}"),
+                _ => "the project is not in a git repository".into(),
+            };
             return Install {
                 installed: false,
                 file: None,
-                detail: format!("cannot run git: {e}"),
-            }
+                detail,
+            };
         }
     };
     let file = hooks.join("pre-commit");

@@ -4,10 +4,12 @@
 //! out-of-lane writes do not, and that the audit log records the denial and its role source.
 //!
 //! Needs npm (first run only; the CLI is cached under `<target dir>/e2e-claude/`) and python3.
-//! `LANES_SKIP_E2E=1` skips these tests. The stub and the CLI only talk over 127.0.0.1.
+//! `LANES_SKIP_E2E=1` skips these tests, each saying so on stderr (`lanes-test-skipped: ...`);
+//! under CI the switch fails them instead. The stub and the CLI only talk over 127.0.0.1.
 #![cfg(unix)]
 
 mod e2e;
+mod skip;
 
 use e2e::repo::POLICY;
 use e2e::{scenario, Call, Scenario};

@@ -5,11 +5,7 @@
 //! moved to [`CHAINED`] and run first by lanes' hook, so it keeps working; `lanes uninstall`
 //! moves it back. [`install`] and [`uninstall`] are pure: they say what to write.
 //!
-//! The two git calls live in `git()`, the one place here that spawns a process (to be
-//! reconciled with `crate::git` once `lanes check` lands).
-
-use std::path::{Path, PathBuf};
-use std::process::Command;
+//! The hooks folder and the work tree's top are asked of git through `crate::git`.
 
 /// The hook's file name.
 pub const HOOK: &str = "pre-commit";
@@ -110,43 +106,6 @@ pub fn uninstall(hook: Option<&FileState>, chained: Option<&FileState>) -> HookW
         },
         _ => HookWrites::default(),
     }
-}
-
-/// The top level of the work tree holding `dir`.
-pub fn toplevel(dir: &Path) -> Result<PathBuf, String> {
-    git(dir, &["rev-parse", "--show-toplevel"]).map(PathBuf::from)
-}
-
-/// The hooks folder git uses for the repository at `root` (absolute): `core.hooksPath` when
-/// set, else the common `.git/hooks` (shared by linked worktrees).
-pub fn hooks_dir(root: &Path) -> Result<PathBuf, String> {
-    git(
-        root,
-        &["rev-parse", "--path-format=absolute", "--git-path", "hooks"],
-    )
-    .map(PathBuf::from)
-}
-
-/// Runs `git -C dir ARGS` and returns its stdout without the trailing newline.
-fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        return Err(format!(
-            "`git {}` failed in {}: {}",
-            args.join(" "),
-            dir.display(),
-            err.trim()
-        ));
-    }
-    let s = String::from_utf8(out.stdout)
-        .map_err(|_| format!("`git {}` printed a non-UTF-8 path", args.join(" ")))?;
-    Ok(s.trim_end_matches(['\n', '\r']).to_string())
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub mod templates;
 pub use command::HookCommand;
 
 use crate::env::Env;
+use crate::git::{Git, GitError};
 use crate::policy::{self, Policy, PolicyError, POLICY_FILE};
 use git_hook::{FileState, HookWrites};
 use std::fmt::{self, Write as _};
@@ -522,7 +523,7 @@ pub fn init(opts: &InitOptions, env: &Env) -> Result<Plan, ScaffoldError> {
     }
 
     // 5. The git pre-commit hook.
-    let hooks = git_hook::hooks_dir(&root).map_err(ScaffoldError::Git)?;
+    let hooks = Git::new(&root).hooks_dir().map_err(git_error)?;
     let (hook, chained) = (hooks.join(git_hook::HOOK), hooks.join(git_hook::CHAINED));
     let (hook_now, chained_now) = (read(&hook)?, read(&chained)?);
     let writes = git_hook::install(
@@ -541,8 +542,7 @@ pub fn init(opts: &InitOptions, env: &Env) -> Result<Plan, ScaffoldError> {
             plan.shown(&chained)
         ));
     }
-    let top = git_hook::toplevel(&root).map_err(ScaffoldError::Git)?;
-    let top = top.canonicalize().unwrap_or(top);
+    let top = Git::new(&root).toplevel().map_err(git_error)?;
     if !hooks.starts_with(&root) && !hooks.starts_with(&top) {
         plan.notes.push(format!(
             "git's hooks folder ({}, core.hooksPath) lies outside this repository: the pre-commit hook \
@@ -658,7 +658,7 @@ pub fn uninstall(dir: &Path) -> Result<Plan, ScaffoldError> {
         plan.set_text(claude_md, Some(old), new, what.into());
     }
 
-    let hooks = git_hook::hooks_dir(&root).map_err(ScaffoldError::Git)?;
+    let hooks = Git::new(&root).hooks_dir().map_err(git_error)?;
     let (hook, chained) = (hooks.join(git_hook::HOOK), hooks.join(git_hook::CHAINED));
     let (hook_now, chained_now) = (read(&hook)?, read(&chained)?);
     let writes = git_hook::uninstall(hook_now.as_ref(), chained_now.as_ref());
@@ -724,25 +724,30 @@ fn plan_hook_writes(
 
 /// The top level of the git work tree holding `dir`, canonical.
 fn project_root(dir: &Path) -> Result<PathBuf, ScaffoldError> {
-    let top = git_hook::toplevel(dir).map_err(|e| {
-        ScaffoldError::Git(format!(
-            "lanes sets up a git repository, and {} is not in one ({e})",
-            dir.display()
-        ))
-    })?;
-    let top = top
-        .canonicalize()
-        .map_err(|error| ScaffoldError::Io { path: top, error })?;
-    // A lanes.toml between `dir` and the top (a project inside a monorepo) makes its
-    // directory the root, as it is for `lanes hook`.
-    let dir = dir.canonicalize().map_err(|error| ScaffoldError::Io {
-        path: dir.to_path_buf(),
+    // First, so that a missing `dir` is reported as such rather than as git failing to start
+    // in it.
+    let given = dir;
+    let dir = given.canonicalize().map_err(|error| ScaffoldError::Io {
+        path: given.to_path_buf(),
         error,
     })?;
+    let top = Git::new(&dir).toplevel().map_err(|e| {
+        ScaffoldError::Git(format!(
+            "lanes sets up a git repository, and {} is not in one ({e})",
+            given.display()
+        ))
+    })?;
+    // A lanes.toml between `dir` and the top (a project inside a monorepo) makes its
+    // directory the root, as it is for `lanes hook`.
     let found = policy::find(&dir, None)
         .and_then(|f| f.parent().map(Path::to_path_buf))
         .filter(|d| d.starts_with(&top));
     Ok(found.unwrap_or(top))
+}
+
+/// A git failure as a scaffold error.
+fn git_error(e: GitError) -> ScaffoldError {
+    ScaffoldError::Git(e.to_string())
 }
 
 /// A file's bytes and mode; `None` when it does not exist.

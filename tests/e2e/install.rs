@@ -20,21 +20,11 @@ pub const CLAUDE_CODE_VERSION: &str = "2.1.330";
 const PACKAGE: &str = "@anthropic-ai/claude-code";
 const NPM_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// The pinned `claude` binary, installed if needed; `None` when `LANES_SKIP_E2E=1` (reported
-/// once on stderr). Panics with instructions when npm is missing or the install fails.
-pub fn claude() -> Option<&'static Path> {
-    static CLAUDE: OnceLock<Option<PathBuf>> = OnceLock::new();
-    CLAUDE
-        .get_or_init(|| {
-            if super::skip_requested() {
-                super::notice(
-                    "e2e_claude: SKIPPED (LANES_SKIP_E2E=1): Claude Code end-to-end tests did not run",
-                );
-                return None;
-            }
-            Some(install().unwrap_or_else(|e| panic!("{e}")))
-        })
-        .as_deref()
+/// The pinned `claude` binary, installed if needed. Panics with instructions when npm is
+/// missing or the install fails.
+pub fn claude() -> &'static Path {
+    static CLAUDE: OnceLock<PathBuf> = OnceLock::new();
+    CLAUDE.get_or_init(|| install().unwrap_or_else(|e| panic!("{e}")))
 }
 
 /// `<target dir>/e2e-claude`: `CARGO_TARGET_TMPDIR` is `<target dir>/tmp`.
@@ -84,7 +74,7 @@ fn install() -> Result<PathBuf, String> {
         let _ = fs::remove_dir_all(&staging);
         return Err(format!(
             "npm install {PACKAGE}@{CLAUDE_CODE_VERSION} failed ({}):\n{}\n{}\n\
-             Set LANES_SKIP_E2E=1 to skip the Claude Code end-to-end tests.",
+             Set LANES_SKIP_E2E=1 to skip the Claude Code end-to-end tests (not under CI).",
             done.status.map_or("timed out".into(), |s| s.to_string()),
             done.stdout,
             done.stderr
@@ -145,7 +135,7 @@ pub fn require_tool(tool: &str, why: &str) -> Result<(), String> {
         Ok(out) if out.status.success() => Ok(()),
         _ => Err(format!(
             "the Claude Code end-to-end tests need `{tool}` on PATH ({why}), and it was not found. \
-             Install it, or set LANES_SKIP_E2E=1 to skip these tests."
+             Install it, or set LANES_SKIP_E2E=1 to skip these tests (not under CI)."
         )),
     }
 }

@@ -12,7 +12,7 @@
 //!
 //! ```ignore
 //! let Some(out) = scenario(Some("builder"), None, vec![Call::bash("echo x > research/b.txt")])
-//! else { return }; // LANES_SKIP_E2E=1
+//! else { return }; // LANES_SKIP_E2E=1 (the skip is reported)
 //! out.assert_blocked("research/b.txt");
 //! out.assert_audit(Some("research/b.txt"), "deny", "env");
 //! ```
@@ -30,10 +30,13 @@ pub mod stub;
 #[allow(unused_imports)] // Re-exported for tests that build scenarios by hand.
 pub use scenario::{scenario, Call, Outcome, Scenario};
 
-/// `true` when `LANES_SKIP_E2E=1`: e2e tests then pass without running, saying so.
-#[allow(clippy::disallowed_methods)] // Test harness settings, not lanes configuration.
+/// `true` when `LANES_SKIP_E2E=1`: the calling e2e test then returns without running, and
+/// says so on stderr (see `skip`). Under CI the switch fails the test instead.
 pub fn skip_requested() -> bool {
-    std::env::var_os("LANES_SKIP_E2E").is_some_and(|v| v == "1")
+    crate::skip::switch(
+        "LANES_SKIP_E2E",
+        "the Claude Code end-to-end test did not run",
+    )
 }
 
 /// The caller's PATH, handed to claude so that it, its hooks and its Bash tool find git and sh.

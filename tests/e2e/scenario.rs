@@ -203,7 +203,10 @@ impl Scenario {
     /// Runs claude once; panics (with diagnostics) unless it exits 0 within the timeout.
     /// `None` when the e2e tests are skipped.
     pub fn run(self) -> Option<Outcome> {
-        let claude = super::install::claude()?;
+        if super::skip_requested() {
+            return None;
+        }
+        let claude = super::install::claude();
         let agents: Vec<&str> = self.agents.iter().map(String::as_str).collect();
         let repo = match self.by_init {
             true => TestRepo::by_init(),
