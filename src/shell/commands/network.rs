@@ -1,0 +1,263 @@
+//! Downloads and remote copies: `curl -o`/`-O`, `wget` (a file named after the URL, or a
+//! subtree when recursive), and `rsync`/`scp` into a local destination.
+
+use super::args::{join_base, lit, Opts};
+use super::record::opaque;
+use super::Cmd;
+use crate::shell::expand::Val;
+use crate::shell::walk::{State, Walker};
+use crate::shell::Kind;
+
+/// The file name a download of URL `v` is saved under: the last component of its path, or
+/// `index.html`. `None` when `v` is not a known URL.
+fn url_basename(v: &Val) -> Option<String> {
+    let t = v.known()?;
+    let path = t.split_once("://")?.1.split(['?', '#']).next()?;
+    let name = path
+        .split_once('/')
+        .map(|(_, p)| p.rsplit('/').next().unwrap_or(""))
+        .unwrap_or("");
+    Some(if name.is_empty() {
+        "index.html".to_string()
+    } else {
+        name.to_string()
+    })
+}
+
+/// `curl`: `-o F` and the other files it writes (headers, cookies, traces); `-O` writes
+/// the URL's file name under `--output-dir`; `-K` reads options lanes cannot see.
+pub(super) fn curl(w: &mut Walker, st: &mut State, c: Cmd) {
+    let rest = c.rest();
+    let long = [
+        "--output",
+        "--dump-header",
+        "--cookie-jar",
+        "--trace",
+        "--trace-ascii",
+        "--stderr",
+        "--etag-save",
+        "--libcurl",
+        "--output-dir",
+        "--config",
+        "--data",
+        "--data-raw",
+        "--data-binary",
+        "--data-urlencode",
+        "--header",
+        "--user-agent",
+        "--request",
+        "--url",
+        "--cookie",
+        "--max-time",
+        "--connect-timeout",
+        "--retry",
+        "--user",
+        "--proxy",
+        "--referer",
+        "--form",
+        "--cacert",
+        "--cert",
+        "--key",
+        "--resolve",
+        "--write-out",
+        "--range",
+        "--upload-file",
+        "--interface",
+        "--limit-rate",
+        "--max-filesize",
+        "--retry-delay",
+        "--retry-max-time",
+        "--json",
+        "--form-string",
+        "--oauth2-bearer",
+        "--continue-at",
+        "--time-cond",
+        "--create-file-mode",
+        "--variable",
+        "--expect100-timeout",
+        "--unix-socket",
+    ];
+    let p = Opts::parse(rest, "AbcCdDeEFHKmoPQrtTuUwxXyYz", &long);
+    for v in p.values(&[
+        "-o",
+        "--output",
+        "-D",
+        "--dump-header",
+        "-c",
+        "--cookie-jar",
+        "--trace",
+        "--trace-ascii",
+        "--stderr",
+        "--etag-save",
+        "--libcurl",
+    ]) {
+        if v.known() != Some("-") {
+            w.write(st, v, Kind::Write);
+        }
+    }
+    let dir = p
+        .values(&["--output-dir"])
+        .first()
+        .map(|v| (*v).clone())
+        .unwrap_or_else(|| lit("."));
+    if p.has(&["-O", "--remote-name", "--remote-name-all"]) {
+        let urls: Vec<&Val> = p
+            .operands
+            .iter()
+            .filter(|v| v.text().contains("://"))
+            .collect();
+        for u in urls {
+            if p.has(&["-J", "--remote-header-name"]) {
+                w.write(
+                    st,
+                    &Val::Unknown {
+                        prefix: format!("{}/", dir.text().trim_end_matches('/')),
+                    },
+                    Kind::Write,
+                );
+            } else if let Some(b) = url_basename(u) {
+                w.write(st, &join_base(&dir, &lit(&b)), Kind::Write);
+            } else {
+                w.write(
+                    st,
+                    &Val::Unknown {
+                        prefix: format!("{}/", dir.text().trim_end_matches('/')),
+                    },
+                    Kind::Write,
+                );
+            }
+        }
+    }
+    if p.has(&["-K", "--config"]) {
+        opaque(w, st, "curl --config", rest, None);
+    }
+}
+
+/// `wget`: `-O F`, logs, or the URL's file name under `-P DIR`; a subtree when recursive.
+pub(super) fn wget(w: &mut Walker, st: &mut State, c: Cmd) {
+    let rest = c.rest();
+    let long = [
+        "--output-document",
+        "--output-file",
+        "--append-output",
+        "--directory-prefix",
+        "--execute",
+        "--tries",
+        "--timeout",
+        "--wait",
+        "--quota",
+        "--user-agent",
+        "--input-file",
+        "--base",
+        "--level",
+        "--header",
+        "--user",
+        "--password",
+        "--post-data",
+        "--post-file",
+        "--accept",
+        "--reject",
+        "--domains",
+    ];
+    let p = Opts::parse(rest, "OoaPetTwQUiBlADR", &long);
+    for v in p.values(&["-o", "--output-file", "-a", "--append-output"]) {
+        w.write(st, v, Kind::Write);
+    }
+    let dir = p
+        .values(&["-P", "--directory-prefix"])
+        .first()
+        .map(|v| (*v).clone())
+        .unwrap_or_else(|| lit("."));
+    let docs = p.values(&["-O", "--output-document"]);
+    if !docs.is_empty() {
+        for v in docs {
+            if v.known() != Some("-") {
+                w.write(st, v, Kind::Write);
+            }
+        }
+    } else if p.has(&[
+        "-r",
+        "--recursive",
+        "-m",
+        "--mirror",
+        "-i",
+        "--input-file",
+        "--content-disposition",
+    ]) {
+        w.write_tree(st, &dir, Kind::Write);
+    } else {
+        for u in p.operands.iter() {
+            match url_basename(u) {
+                Some(b) => w.write(st, &join_base(&dir, &lit(&b)), Kind::Write),
+                None => w.write(
+                    st,
+                    &Val::Unknown {
+                        prefix: format!("{}/", dir.text().trim_end_matches('/')),
+                    },
+                    Kind::Write,
+                ),
+            }
+        }
+    }
+}
+
+/// `rsync`, `scp`: a local destination is a subtree; `--remove-source-files` deletes the
+/// local sources.
+pub(super) fn remote_copy(w: &mut Walker, st: &mut State, c: Cmd) {
+    let (name, rest) = (c.name, c.rest());
+    let long = [
+        "--rsh",
+        "--exclude",
+        "--include",
+        "--filter",
+        "--log-file",
+        "--backup-dir",
+        "--partial-dir",
+        "--temp-dir",
+        "--files-from",
+        "--password-file",
+        "--port",
+        "--chmod",
+        "--timeout",
+        "--bwlimit",
+        "--max-size",
+        "--min-size",
+        "--block-size",
+        "--out-format",
+        "--compare-dest",
+        "--copy-dest",
+        "--link-dest",
+        "--write-batch",
+        "--only-write-batch",
+        "--read-batch",
+        "--iconv",
+        "--suffix",
+        "--exclude-from",
+        "--include-from",
+    ];
+    let short = if name == "rsync" { "efTB" } else { "cFiJloPSD" };
+    let p = Opts::parse(rest, short, &long);
+    for v in p.values(&[
+        "--log-file",
+        "--write-batch",
+        "--only-write-batch",
+        "--backup-dir",
+    ]) {
+        w.write(st, v, Kind::Write);
+    }
+    let remote = |v: &Val| {
+        let t = v.text();
+        t.split_once(':')
+            .is_some_and(|(host, _)| !host.contains('/'))
+    };
+    if let Some((dest, srcs)) = p.operands.split_last() {
+        if !remote(dest) && !srcs.is_empty() {
+            w.write_tree(st, dest, Kind::Write);
+        }
+        if p.has(&["--remove-source-files", "--remove-sent-files"]) {
+            for s in srcs.iter().filter(|s| !remote(s)) {
+                w.write_tree(st, s, Kind::Delete);
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! What the models of every family record besides a plain written path: opaque programs
+//! (with the paths their text names), attempts to switch lanes off, every operand written,
+//! and a path or a subtree depending on what is on disk.
+
+use super::args::Opts;
+use crate::shell::expand::Val;
+use crate::shell::walk::{State, Stdin, Walker};
+use crate::shell::{Found, Kind};
+use std::path::PathBuf;
+
+/// Variables that say who the agent is or which policy applies.
+const TAMPER_VARS: &[&str] = &["LANES_ROLE", "LANES_POLICY", "CLAUDE_CODE_AGENT"];
+
+/// Records that the simple command being walked tampers with lanes.
+pub(super) fn tamper_found(w: &mut Walker, what: &str) {
+    w.push(Found::Tamper {
+        what: what.to_string(),
+        role: None,
+    });
+}
+
+/// Flags assignments to the variables that say who the agent is. `value` is the literal
+/// value assigned, if any: setting `LANES_ROLE` or `CLAUDE_CODE_AGENT` to the session's own
+/// role changes nothing, which the hook checks.
+pub(in crate::shell) fn check_tamper(w: &mut Walker, name: &str, value: Option<&str>, verb: &str) {
+    let base = name.split(['[', '=']).next().unwrap_or(name);
+    if TAMPER_VARS.contains(&base) {
+        let role = value
+            .filter(|_| base != "LANES_POLICY" && !name.contains('['))
+            .map(String::from);
+        let what = match value {
+            Some(v) => format!("{verb} {base}={v}"),
+            None => format!("{verb} {base}"),
+        };
+        w.push(Found::Tamper { what, role });
+    }
+}
+
+/// An opaque program: recorded with its working directories and the paths it names.
+pub(super) fn opaque(
+    w: &mut Walker,
+    st: &State,
+    program: &str,
+    args: &[Val],
+    stdin: Option<&Stdin>,
+) {
+    let mentions = mentions_of(w, st, args, stdin);
+    w.push(Found::Opaque {
+        program: program.to_string(),
+        cwds: st.cwds.clone(),
+        mentions,
+    });
+}
+
+/// An opaque program whose path operands are inputs (test runners, type checkers).
+pub(super) fn opaque_reader(w: &mut Walker, st: &State, program: &str, _args: &[Val]) {
+    w.push(Found::Opaque {
+        program: program.to_string(),
+        cwds: st.cwds.clone(),
+        mentions: Vec::new(),
+    });
+}
+
+/// The paths an opaque program's words (and a literal standard input) name, from each known
+/// working directory.
+fn mentions_of(w: &Walker, st: &State, args: &[Val], stdin: Option<&Stdin>) -> Vec<PathBuf> {
+    let mut text: String = args
+        .iter()
+        .skip(1)
+        .map(|a| a.text())
+        .collect::<Vec<_>>()
+        .join(" ");
+    // A dynamic command name, or a dynamic word given to something that runs its arguments
+    // as code (`eval "$(…)"`, `python3 -c "$CODE"`), is scanned as written, with the rest of
+    // the simple command. Not for other programs: `gh pr create --body "$(cat <<EOF …)"`
+    // may well mention other lanes' files in prose.
+    let runs_code = match args.first() {
+        Some(Val::Known { text, .. }) => {
+            let name = text.rsplit('/').next().unwrap_or(text);
+            matches!(
+                name,
+                "eval"
+                    | "bash"
+                    | "sh"
+                    | "zsh"
+                    | "dash"
+                    | "ksh"
+                    | "node"
+                    | "perl"
+                    | "ruby"
+                    | "php"
+                    | "deno"
+                    | "bun"
+            ) || name.starts_with("python")
+        }
+        _ => true,
+    };
+    if runs_code && args.iter().any(|a| matches!(a, Val::Unknown { .. })) {
+        text.push('\n');
+        text.push_str(&w.frag);
+    }
+    if let Some(Stdin::Text { body, .. }) = stdin {
+        text.push('\n');
+        text.push_str(body);
+    }
+    let mut out = Vec::new();
+    for cwd in st.cwds.iter().flatten() {
+        for m in crate::shell::lexical::mentions(&text, cwd, w.cx.home.as_deref()) {
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
+/// Writes every operand (options in `short`/`long` take a value).
+pub(super) fn operands_written(
+    w: &mut Walker,
+    st: &State,
+    rest: &[Val],
+    short: &str,
+    long: &[&str],
+    kind: Kind,
+) {
+    for v in Opts::parse(rest, short, long).operands {
+        w.write(st, &v, kind);
+    }
+}
+
+/// True when `v` names an existing directory from the (first known) working directory.
+pub(super) fn is_dir(w: &Walker, st: &State, v: &Val) -> bool {
+    let Some(t) = v.literal() else { return false };
+    st.cwds
+        .iter()
+        .any(|c| w.absolute(c, t).is_some_and(|p| p.is_dir()))
+}
+
+/// Writes `v`, as a subtree when it is `.` or an existing directory.
+pub(super) fn path_or_tree(w: &mut Walker, st: &State, v: &Val, kind: Kind) {
+    if v.known() == Some(".") || is_dir(w, st, v) {
+        w.write_tree(st, v, kind)
+    } else {
+        w.write(st, v, kind)
+    }
+}
