@@ -1,5 +1,6 @@
 //! The reference's 177-command table (shared/reference/bash-write-targets.md §5) plus our own
-//! rows, as data: `tests/data/bash_table.jsonl`, one JSON object per line with the command,
+//! rows, as data: `tests/data/bash_table.jsonl` and the adversarial tables beside it (every
+//! `tests/data/bash_*.jsonl`, one per class of bypass), one JSON object per line with the command,
 //! the targets lanes must find (repo-relative; `X/**` a subtree, `X/?` an unknown name under
 //! X, `?` unknown, `opaque`, `repo-wide`, `tamper`, `unparseable`) and the decision
 //! (`allow`, `ask`, `deny`) for the role `src` in the fixture below. `ref` is the reference's
@@ -137,15 +138,37 @@ fn judge(fx: &Fixture, cmd: &str) -> (Vec<String>, String) {
     (targets.into_iter().collect(), decision.to_string())
 }
 
+/// Every row of every `tests/data/bash*.jsonl`, files in name order; ids are unique.
 fn rows() -> Vec<Row> {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bash_table.jsonl"),
-    )
-    .unwrap();
-    text.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with("//"))
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad row {l}: {e}")))
-        .collect()
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("bash") && name.ends_with(".jsonl")
+        })
+        .collect();
+    files.sort();
+    let mut rows: Vec<Row> = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for l in text.lines() {
+            if l.trim().is_empty() || l.starts_with("//") {
+                continue;
+            }
+            let row: Row = serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("{}: bad row {l}: {e}", file.display()));
+            assert!(
+                rows.iter().all(|r| r.id != row.id),
+                "{}: row id {} is used twice",
+                file.display(),
+                row.id
+            );
+            rows.push(row);
+        }
+    }
+    rows
 }
 
 #[test]
