@@ -265,6 +265,9 @@ pub enum Place {
     Project(RepoPath),
     /// Outside the project and every other checkout of its repository.
     Outside,
+    /// Outside the project, but guarded for role sessions (see [`crate::guarded`]): a policy
+    /// file, the agent clients' or git's user configuration, the lanes executable.
+    Guarded(&'static str),
 }
 
 /// Decides whether `actor` may write `place`. `is_dir` says whether the path is a directory,
@@ -293,14 +296,17 @@ fn rule_for(
     is_dir: bool,
 ) -> Result<Rule, PolicyError> {
     let policy = lanes.policy();
-    let role = match actor {
-        Actor::Unknown(name, _) => return Ok(Rule::UnknownRole(name.clone())),
-        _ if *place == Place::Outside => return Ok(Rule::Outside),
-        Actor::Unassigned => return Ok(Rule::Unassigned(policy.unassigned)),
-        Actor::Role(role, _) => *role,
-    };
-    let Place::Project(path) = place else {
-        unreachable!("handled above")
+    let (role, path) = match (actor, place) {
+        (Actor::Unknown(name, _), _) => return Ok(Rule::UnknownRole(name.clone())),
+        (Actor::Role(..), Place::Guarded(what)) => {
+            return Ok(Rule::Protected {
+                pattern: (*what).to_string(),
+                builtin: true,
+            })
+        }
+        (_, Place::Outside | Place::Guarded(_)) => return Ok(Rule::Outside),
+        (Actor::Unassigned, Place::Project(_)) => return Ok(Rule::Unassigned(policy.unassigned)),
+        (Actor::Role(role, _), Place::Project(path)) => (*role, path),
     };
     if let Some(p) = lanes.find_in(&policy.builtin_protected, path, is_dir)? {
         return Ok(Rule::Protected {

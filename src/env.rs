@@ -22,8 +22,15 @@ pub struct Env {
     /// `LANES_FAULT`: fault injection for tests of the fail-closed paths (`panic`); honoured
     /// only by debug builds.
     pub fault: Option<String>,
-    /// `PATH`: `lanes init` looks for `lanes` on it to decide how the hooks name lanes.
+    /// `PATH`: `lanes init` looks for `lanes` on it to decide how the hooks name lanes, and
+    /// the hook guards every `lanes` on it.
     pub path: Option<OsString>,
+    /// `XDG_CONFIG_HOME`: where git reads its global configuration besides `~/.gitconfig`.
+    pub xdg_config_home: Option<PathBuf>,
+    /// `CODEX_HOME`: Codex's user configuration folder (default `~/.codex`).
+    pub codex_home: Option<PathBuf>,
+    /// This executable (`std::env::current_exe`), which the hook guards.
+    pub exe: Option<PathBuf>,
 }
 
 /// The hook's own deadline. Claude Code lets a call through when a hook times out, so lanes
@@ -44,6 +51,9 @@ impl Env {
             hook_deadline_ms: string("LANES_HOOK_DEADLINE_MS").and_then(|v| v.trim().parse().ok()),
             fault: string("LANES_FAULT"),
             path: get("PATH"),
+            xdg_config_home: get("XDG_CONFIG_HOME").map(PathBuf::from),
+            codex_home: get("CODEX_HOME").map(PathBuf::from),
+            exe: std::env::current_exe().ok(),
         }
     }
 }

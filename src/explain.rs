@@ -41,7 +41,7 @@ pub struct PathExplanation {
     pub policy: PathBuf,
     /// The path as shown: repo-relative, or absolute when outside the project.
     pub path: String,
-    /// `project` or `outside`.
+    /// `project`, `outside`, or `guarded` (outside, but no role may write it).
     pub place: &'static str,
     /// True when the path is an existing directory.
     pub is_dir: bool,
@@ -60,7 +60,8 @@ pub struct PathExplanation {
     pub verdicts: Vec<RoleVerdict>,
 }
 
-/// Explains the path `raw` (relative to `cwd`) under `policy`. With `role`, only that role is
+/// Explains the path `raw` (relative to `cwd`) under `policy`, for a user whose environment is
+/// `env` (what it guards outside the project). With `role`, only that role is
 /// decided (an unknown name is decided as the hook would: every write blocked).
 ///
 /// Errors: the path cannot be resolved; a pattern list does not compile.
@@ -69,20 +70,21 @@ pub fn explain_path(
     raw: &str,
     cwd: &Path,
     role: Option<&str>,
+    env: &crate::env::Env,
 ) -> Result<PathExplanation, String> {
     let abs = path::absolutize(OsStr::new(raw), cwd).map_err(|e| format!("path {raw:?}: {e}"))?;
     let real = path::resolve(&abs).map_err(|e| format!("path {raw:?}: {e}"))?;
     let is_dir = real.is_dir();
-    let (place, shown) = hook::locate(&policy.root, &real);
+    let (place, shown) = hook::locate(&policy.root, &real, env);
     let err = |e: crate::policy::PolicyError| e.to_string();
     let lanes = crate::policy::Lanes::new(policy);
     let mut ex = PathExplanation {
         policy: policy.file.clone(),
         path: shown.clone(),
-        place: if place == Place::Outside {
-            "outside"
-        } else {
-            "project"
+        place: match place {
+            Place::Outside => "outside",
+            Place::Guarded(_) => "guarded",
+            Place::Project(_) => "project",
         },
         is_dir,
         protected: None,

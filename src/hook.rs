@@ -11,9 +11,11 @@ use crate::audit::{self, RecordRef};
 use crate::checkout;
 use crate::decide::{self, Place, Rule, Verdict};
 use crate::env::Env;
+use crate::guarded;
 use crate::hook_input::{self, Effect, HookInput};
 use crate::path::{self, RepoPath};
 use crate::policy::{self, Lanes, Policy};
+use crate::reach;
 use crate::render;
 use crate::role::{self, Actor, RoleSource};
 use crate::shell::{self, Finding, Found, Target};
@@ -76,6 +78,9 @@ pub struct Evaluation {
     pub judged: Vec<Judged>,
     /// Why nothing was judged, when `judged` is empty (`the tool writes nothing`, ...).
     pub skipped: Option<&'static str>,
+    /// The same call judged under the policy of each other lanes project it reaches (a path
+    /// in it), each recorded in that project's audit log.
+    pub others: Vec<Evaluation>,
 }
 
 impl Evaluation {
@@ -87,15 +92,22 @@ impl Evaluation {
             role_source: RoleSource::Unassigned,
             judged: Vec::new(),
             skipped: Some(why),
+            others: Vec::new(),
         }
     }
 
-    /// The outcome for Claude Code: denied when any effect is blocked, else asked when any
-    /// effect needs the user, else allowed.
+    /// Every judged effect, under every policy the call reaches.
+    pub fn all_judged(&self) -> impl Iterator<Item = &Judged> {
+        self.judged
+            .iter()
+            .chain(self.others.iter().flat_map(|o| o.judged.iter()))
+    }
+
+    /// The outcome for Claude Code: denied when any effect is blocked (under any policy the
+    /// call reaches), else asked when any effect needs the user, else allowed.
     pub fn outcome(&self) -> Outcome {
         let reasons = |f: fn(&Verdict) -> bool| -> Vec<&str> {
-            self.judged
-                .iter()
+            self.all_judged()
                 .filter(|j| f(&j.verdict))
                 .filter_map(|j| j.reason.as_deref())
                 .collect()
@@ -145,18 +157,83 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
     }
     let cwd = input.cwd().map_err(|e| e.to_string())?;
     let explicit = opts.policy.as_deref().or(env.lanes_policy.as_deref());
-    let Some(file) = policy::find(cwd, explicit) else {
+    // Resolved against the call's `cwd`, a relative policy would change with where the agent
+    // runs its command, which the agent chooses.
+    if let Some(p) = explicit.filter(|p| p.is_relative()) {
+        return Err(format!(
+            "the policy {} (--policy or LANES_POLICY) must be an absolute path",
+            p.display()
+        ));
+    }
+    // Bash is analysed once, before any policy: the findings name the paths the call reaches.
+    let findings = match &effect {
+        Effect::Shell(command) => {
+            let cx = shell::Context {
+                cwd: cwd.to_path_buf(),
+                home: env.home.clone(),
+            };
+            shell::analyze(command, &cx)
+        }
+        _ => Vec::new(),
+    };
+    let primary = policy::find(cwd, explicit);
+    // Every path is judged by the policy of the project it lies in: find the other projects
+    // the call reaches. Paths below the primary project's root share its governing policy,
+    // unless that policy was named explicitly.
+    let mut reach = reach::Reach::default();
+    let skip = match (&primary, explicit) {
+        (Some(file), None) => file.parent().and_then(|d| d.canonicalize().ok()),
+        _ => None,
+    };
+    match &effect {
+        Effect::Files(raw) => {
+            for r in raw {
+                if let Ok(abs) = path::absolutize(OsStr::new(r), cwd) {
+                    reach.note(&abs, skip.as_deref());
+                }
+            }
+        }
+        Effect::Shell(_) => {
+            reach.note_dir(cwd, skip.as_deref());
+            for f in &findings {
+                reach.note_finding(f, skip.as_deref());
+            }
+        }
+        // MCP paths are mapped by the primary policy's `[mcp_tools]`; a spawn names no path.
+        Effect::Mcp | Effect::Spawn(_) | Effect::None => {}
+    }
+    let mut files: Vec<PathBuf> = primary.iter().cloned().collect();
+    files.extend(reach.others(primary.as_deref()));
+    let Some((first, rest)) = files.split_first() else {
         return Ok(Evaluation::skipped(
             "no lanes.toml: this project does not use lanes",
         ));
     };
+    let mut eval = evaluate_under(input, env, opts, cwd, &effect, &findings, first)?;
+    for file in rest {
+        let other = evaluate_under(input, env, opts, cwd, &effect, &findings, file)?;
+        eval.others.push(other);
+    }
+    Ok(eval)
+}
+
+/// [`evaluate`] under the policy `file`.
+fn evaluate_under(
+    input: &HookInput,
+    env: &Env,
+    opts: &Options,
+    cwd: &Path,
+    effect: &Effect<'_>,
+    findings: &[Finding],
+    file: &Path,
+) -> Result<Evaluation, String> {
     let loaded = if opts.use_cache {
-        Policy::load_cached(&file)
+        Policy::load_cached(file)
     } else {
-        Policy::load(&file).map(policy::Loaded::from)
+        Policy::load(file).map(policy::Loaded::from)
     };
     let loaded = loaded.map_err(|e| e.to_string())?;
-    let eval = judge_call(input, env, cwd, effect, file, &loaded);
+    let eval = judge_call(input, env, cwd, effect, findings, file, &loaded);
     if opts.use_cache {
         // The hook's process ends right after the call: freeing a large policy's thousands
         // of patterns one by one would cost about a tenth of it.
@@ -170,8 +247,9 @@ fn judge_call(
     input: &HookInput,
     env: &Env,
     cwd: &Path,
-    effect: Effect<'_>,
-    file: PathBuf,
+    effect: &Effect<'_>,
+    findings: &[Finding],
+    file: &Path,
     loaded: &policy::Loaded,
 ) -> Result<Evaluation, String> {
     let lanes = loaded.lanes();
@@ -179,12 +257,13 @@ fn judge_call(
     let claims = role::hook_claims(input.agent_type.as_deref(), env.lanes_role.as_deref());
     let actor = role::resolve(policy, &claims);
     let mut eval = Evaluation {
-        policy_file: Some(file),
+        policy_file: Some(file.to_path_buf()),
         audit_file: policy.audit.as_ref().map(|a| policy.root.join(a.as_path())),
         role: actor.name().map(String::from),
         role_source: actor.source(),
         judged: Vec::new(),
         skipped: None,
+        others: Vec::new(),
     };
     let tool = input.tool_name.as_str();
     match effect {
@@ -205,7 +284,8 @@ fn judge_call(
         }
         Effect::Files(raw) => {
             for r in raw {
-                eval.judged.push(judge_path(&lanes, &actor, cwd, &r, tool)?);
+                eval.judged
+                    .push(judge_path(env, &lanes, &actor, cwd, r, tool)?);
             }
         }
         Effect::Mcp => {
@@ -214,26 +294,22 @@ fn judge_call(
                 return Ok(eval);
             };
             for r in input.paths_in(fields).map_err(|e| e.to_string())? {
-                eval.judged.push(judge_path(&lanes, &actor, cwd, &r, tool)?);
+                eval.judged
+                    .push(judge_path(env, &lanes, &actor, cwd, &r, tool)?);
             }
         }
         Effect::Shell(command) => {
-            let cx = shell::Context {
-                cwd: cwd.to_path_buf(),
-                home: env.home.clone(),
-            };
             let judge = BashJudge {
                 lanes: &lanes,
                 actor: &actor,
                 res: path::Resolver::below(policy.root.clone()),
-                loc: Locator::new(&policy.root),
+                loc: Locator::new(&policy.root, env),
                 batch: std::cell::RefCell::new(decide::Batch::new(&lanes)),
                 excerpt: shell::lexical::excerpt(command).into(),
             };
-            let findings = shell::analyze(command, &cx);
             // Mostly one judged effect per finding: sized once, not grown by doubling.
             eval.judged.reserve(findings.len());
-            for finding in &findings {
+            for finding in findings {
                 eval.judged.extend(judge_finding(&judge, finding, command)?);
             }
         }
@@ -441,7 +517,7 @@ fn judge_finding(
             for m in mentions {
                 let (place, shown) = place_of(cx, m)?;
                 let verdict = decide::decide(lanes, actor, &place, m.is_dir()).map_err(err)?;
-                let outside_unsafe = place == Place::Outside && !is_scratch(m);
+                let outside_unsafe = !matches!(place, Place::Project(_)) && !is_scratch(m);
                 let verdict = if outside_unsafe && matches!(actor, Actor::Role(..)) {
                     decide::decide_bash(
                         policy,
@@ -552,6 +628,7 @@ fn judge_opaque(
 
 /// Resolves one raw path named by a `tool` call and decides it.
 fn judge_path(
+    env: &Env,
     lanes: &Lanes<'_>,
     actor: &Actor<'_>,
     cwd: &Path,
@@ -561,7 +638,7 @@ fn judge_path(
     let policy = lanes.policy();
     let abs = path::absolutize(OsStr::new(raw), cwd).map_err(|e| format!("path {raw:?}: {e}"))?;
     let real = path::resolve_below(&policy.root, &abs).map_err(|e| format!("path {raw:?}: {e}"))?;
-    let (place, shown) = locate(&policy.root, &real);
+    let (place, shown) = locate(&policy.root, &real, env);
     let verdict = decide::decide(lanes, actor, &place, false).map_err(|e| e.to_string())?;
     let what = || format!("{tool} to {shown}");
     Ok(judged(
@@ -578,23 +655,30 @@ fn judge_path(
 /// (judged as if it were here), or outside. Returns the place and how to show the path.
 /// Other checkouts are looked up only for paths outside the root or below a nested `.git`,
 /// so the common case reads nothing more.
-pub fn locate(root: &Path, real: &Path) -> (Place, String) {
-    Locator::new(root).locate(real)
+/// A path outside that the user's environment `env` guards (see [`crate::guarded`]) is
+/// [`Place::Guarded`].
+pub fn locate(root: &Path, real: &Path, env: &Env) -> (Place, String) {
+    Locator::new(root, env).locate(real)
 }
 
 /// [`locate`] for the many paths of one Bash command: whether a directory holds `.git`, and
 /// the repository's checkouts, are looked up once per call, not once per path.
 struct Locator<'a> {
     root: &'a Path,
+    env: &'a Env,
+    /// The guarded paths outside the project, made when the first outside path is located.
+    guard: OnceCell<guarded::Guard>,
     /// Keyed by the directory's bytes (hashing a `Path` walks its components).
     dot_git: RefCell<HashMap<OsString, bool, FixedState>>,
     checkouts: OnceCell<Vec<PathBuf>>,
 }
 
 impl<'a> Locator<'a> {
-    fn new(root: &'a Path) -> Self {
+    fn new(root: &'a Path, env: &'a Env) -> Self {
         Locator {
             root,
+            env,
+            guard: OnceCell::new(),
             dot_git: Default::default(),
             checkouts: OnceCell::new(),
         }
@@ -664,12 +748,29 @@ impl<'a> Locator<'a> {
                 return (Place::Project(rel), real.display().to_string());
             }
         }
-        (Place::Outside, real.display().to_string())
+        let guard = self.guard.get_or_init(|| {
+            let env = self.env;
+            let exes = guarded::lanes_executables(env.exe.as_deref(), env.path.as_deref());
+            guarded::Guard::new(
+                env.home.as_deref(),
+                env.xdg_config_home.as_deref(),
+                env.codex_home.as_deref(),
+                &exes,
+                self.root,
+            )
+        });
+        match guard.reason(real) {
+            Some(what) => (Place::Guarded(what), real.display().to_string()),
+            None => (Place::Outside, real.display().to_string()),
+        }
     }
 }
 
-/// Appends one audit line per judged effect.
+/// Appends one audit line per judged effect, to the audit log of each policy that judged.
 fn record(input: &HookInput, eval: &Evaluation) -> Result<(), String> {
+    for other in &eval.others {
+        record(input, other)?;
+    }
     let Some(file) = &eval.audit_file else {
         return Ok(());
     };

@@ -327,7 +327,7 @@ fn explain_main(args: cli::ExplainArgs, env: &Env) -> ExitCode {
         Err(e) => return fail(format!("cannot read the current directory: {e}")),
     };
     let path = args.path.as_deref().unwrap_or_default();
-    let ex = match lanes::explain::explain_path(&policy, path, &cwd, args.role.as_deref()) {
+    let ex = match lanes::explain::explain_path(&policy, path, &cwd, args.role.as_deref(), env) {
         Ok(ex) => ex,
         Err(e) => return fail(e),
     };

@@ -519,17 +519,25 @@ fn without_a_policy_everything_passes_and_nothing_is_written() {
 }
 
 #[test]
-fn an_explicit_policy_wins_over_the_search() {
+fn an_explicit_policy_judges_its_project_and_each_other_path_its_own_project() {
     let r = repo();
     let other = tempfile::tempdir().unwrap();
     let file = other.path().join("strict.toml");
     fs::write(&file, "[roles.builder]\nwrite = [\"nothing/\"]\n").unwrap();
-    // The explicit policy's directory is the project root, so the repo is outside it.
+    // The explicit policy's directory is its project root; the repository keeps its own
+    // policy, which still judges writes into it.
     r.hook()
         .role("builder")
         .arg("--policy")
         .arg(file.to_str().unwrap())
         .write("research/x")
+        .run()
+        .denied();
+    r.hook()
+        .role("builder")
+        .arg("--policy")
+        .arg(file.to_str().unwrap())
+        .write("src/x")
         .run()
         .allowed();
     r.hook()
@@ -538,6 +546,110 @@ fn an_explicit_policy_wins_over_the_search() {
         .write("src/x")
         .run()
         .blocked();
+}
+
+#[test]
+fn a_role_cannot_choose_the_policy_that_judges_it() {
+    let r = repo();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let elsewhere = elsewhere.path().canonicalize().unwrap();
+    // From a cwd outside the project, by absolute path: still the project's policy.
+    r.hook()
+        .role("builder")
+        .cwd(&elsewhere)
+        .write_raw(&r.abs("research/notes.md"))
+        .run()
+        .denied();
+    r.hook()
+        .role("builder")
+        .cwd(&elsewhere)
+        .write_raw(&r.abs("src/ok.rs"))
+        .run()
+        .allowed();
+    // A relative LANES_POLICY would follow the call's cwd, which the agent picks.
+    r.hook()
+        .role("builder")
+        .env("LANES_POLICY", "lanes.toml")
+        .write("src/x")
+        .run()
+        .blocked();
+    // A lanes.toml below the root does not govern, and no role may write one anywhere.
+    fs::write(
+        r.root.join("src/lanes.toml"),
+        "[roles.builder]\nwrite = [\"**\"]\n",
+    )
+    .unwrap();
+    r.hook()
+        .role("builder")
+        .cwd(&r.root.join("src"))
+        .write("research/DONE.md")
+        .run()
+        .denied();
+    for path in [r.abs("src/lanes.toml"), r.abs("src/sub/lanes.toml")] {
+        r.hook().role("builder").write_raw(&path).run().denied();
+    }
+    r.hook()
+        .role("builder")
+        .write_raw(elsewhere.join("lanes.toml").to_str().unwrap())
+        .run()
+        .denied();
+}
+
+#[test]
+fn a_role_cannot_write_the_user_configuration_that_would_unhook_lanes() {
+    let r = repo();
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path().canonicalize().unwrap();
+    let lanes = std::path::Path::new(env!("CARGO_BIN_EXE_lanes"))
+        .canonicalize()
+        .unwrap();
+    for (path, why) in [
+        (
+            home.join(".claude/settings.json"),
+            "Claude Code's user settings",
+        ),
+        (home.join(".claude.json"), "Claude Code's user settings"),
+        (home.join(".gitconfig"), "git's global configuration"),
+        (
+            home.join(".config/git/config"),
+            "git's global configuration",
+        ),
+        (
+            home.join(".codex/config.toml"),
+            "Codex's user configuration",
+        ),
+        (
+            home.join(".gemini/settings.json"),
+            "Gemini CLI's user settings",
+        ),
+        (lanes.clone(), "the lanes executable"),
+    ] {
+        let out = r
+            .hook()
+            .role("builder")
+            .env("HOME", home.to_str().unwrap())
+            .write_raw(path.to_str().unwrap())
+            .run();
+        assert!(
+            out.stdout.contains(why),
+            "{}: {}",
+            path.display(),
+            out.stdout
+        );
+        out.denied();
+        // The human's own session may.
+        r.hook()
+            .env("HOME", home.to_str().unwrap())
+            .write_raw(path.to_str().unwrap())
+            .run()
+            .allowed();
+    }
+    r.hook()
+        .role("builder")
+        .env("HOME", home.to_str().unwrap())
+        .write_raw(home.join("notes.txt").to_str().unwrap())
+        .run()
+        .allowed();
 }
 
 // ---- Every error path blocks (exit 2), never allows --------------------------------------

@@ -166,16 +166,28 @@ fn project_root(file: &Path) -> Result<PathBuf, PolicyError> {
     })
 }
 
-/// Finds the policy for work done in `dir`: `explicit` when given (`--policy`,
-/// `LANES_POLICY`; relative to `dir`), else the first `lanes.toml` in `dir` or one of its
+/// Finds the policy that governs work done in `dir`: `explicit` when given (`--policy`,
+/// `LANES_POLICY`; relative to `dir`), else the **outermost** `lanes.toml` among `dir` and its
 /// ancestors. `None` means the project does not use lanes.
+///
+/// Outermost, not nearest: a role may write inside its lanes, so a nearer `lanes.toml` could be
+/// one it wrote to judge itself. When policies nest, the outer one governs everything below
+/// it, and a `lanes.toml` below is an ordinary file (protected for role sessions: see
+/// [`is_policy_name`]).
 pub fn find(dir: &Path, explicit: Option<&Path>) -> Option<PathBuf> {
     if let Some(p) = explicit {
         return Some(dir.join(p));
     }
     dir.ancestors()
         .map(|d| d.join(POLICY_FILE))
-        .find(|p| std::fs::symlink_metadata(p).is_ok())
+        .filter(|p| std::fs::symlink_metadata(p).is_ok())
+        .last()
+}
+
+/// True when `name` (a path's last component) is the policy file's name: no role session may
+/// write a file of that name anywhere, so none can plant a policy that would govern it.
+pub fn is_policy_name(name: &std::ffi::OsStr) -> bool {
+    name == POLICY_FILE
 }
 
 #[cfg(test)]
@@ -229,7 +241,16 @@ paths = ["contracts/"]
             .iter()
             .map(|p| p.text.as_str())
             .collect();
-        assert_eq!(builtin, ["lanes.toml", "**/.claude/", "**/.git", ".lanes/"]);
+        assert_eq!(
+            builtin,
+            [
+                "**/lanes.toml",
+                "lanes.toml",
+                "**/.claude/",
+                "**/.git",
+                ".lanes/"
+            ]
+        );
         Lanes::new(&p).compile_all().unwrap();
     }
 
@@ -383,10 +404,16 @@ paths = ["contracts/"]
     }
 
     #[test]
-    fn find_walks_up_to_the_first_policy() {
+    fn find_walks_up_to_the_outermost_policy() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
         std::fs::write(dir.path().join("lanes.toml"), "").unwrap();
+        assert_eq!(
+            find(&dir.path().join("a/b"), None),
+            Some(dir.path().join("lanes.toml"))
+        );
+        // A nested policy (one a role could have written in its lane) does not govern.
+        std::fs::write(dir.path().join("a/lanes.toml"), "").unwrap();
         assert_eq!(
             find(&dir.path().join("a/b"), None),
             Some(dir.path().join("lanes.toml"))

@@ -70,7 +70,8 @@ pub struct Policy {
     pub shared: PatternList,
     /// `[protected] paths`: no role may write here.
     pub protected: PatternList,
-    /// Always protected, whatever the policy says: the policy file, `.claude/`, `.git`, `.lanes/`
+    /// Always protected, whatever the policy says: the policy file, `lanes.toml` at any depth,
+    /// `.claude/`, `.git`, `.lanes/`
     /// (the parsed-policy cache and the default audit log) and the audit log's folder, so an
     /// agent can neither widen its lane nor unhook lanes.
     pub builtin_protected: PatternList,
@@ -159,6 +160,10 @@ impl Policy {
         } else if let Some(name) = file.file_name() {
             builtin.insert(0, name.to_string_lossy().into_owned());
         }
+        // `**/lanes.toml`: a policy file at any depth, which could govern a directory if the
+        // outer one went away (see `find`). First, so that the root's own file is reported by
+        // its entry (the last pattern that matches names the rule).
+        builtin.insert(0, format!("**/{POLICY_FILE}"));
         // lanes' own folder: the audit log by default, and the parsed-policy cache, which the
         // hook trusts when it matches the policy text.
         builtin.push(LANES_DIR.to_string());
