@@ -81,6 +81,9 @@ pub struct Evaluation {
     /// The same call judged under the policy of each other lanes project it reaches (a path
     /// in it), each recorded in that project's audit log.
     pub others: Vec<Evaluation>,
+    /// The physical paths this judging found outside its project: where another project's
+    /// policy may govern.
+    pub outside: Vec<PathBuf>,
 }
 
 impl Evaluation {
@@ -93,6 +96,7 @@ impl Evaluation {
             judged: Vec::new(),
             skipped: Some(why),
             others: Vec::new(),
+            outside: Vec::new(),
         }
     }
 
@@ -177,41 +181,46 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
         _ => Vec::new(),
     };
     let primary = policy::find(cwd, explicit);
-    // Every path is judged by the policy of the project it lies in: find the other projects
-    // the call reaches. Paths below the primary project's root share its governing policy,
-    // unless that policy was named explicitly.
-    let mut reach = reach::Reach::default();
-    let skip = match (&primary, explicit) {
-        (Some(file), None) => file.parent().and_then(|d| d.canonicalize().ok()),
-        _ => None,
+    let mut eval = match &primary {
+        Some(file) => evaluate_under(input, env, opts, cwd, &effect, &findings, file)?,
+        None => Evaluation::skipped("no lanes.toml: this project does not use lanes"),
     };
-    match &effect {
-        Effect::Files(raw) => {
-            for r in raw {
-                if let Ok(abs) = path::absolutize(OsStr::new(r), cwd) {
-                    reach.note(&abs, skip.as_deref());
+    // Every path is judged by the policy of the project it lies in. Only a path outside the
+    // primary project can lie in another one; with no primary policy, every path can.
+    let mut reach = reach::Reach::default();
+    if primary.is_some() {
+        for p in &eval.outside {
+            reach.note(p);
+        }
+    } else {
+        match &effect {
+            Effect::Files(raw) => {
+                for r in raw {
+                    if let Ok(abs) = path::absolutize(OsStr::new(r), cwd) {
+                        reach.note(&abs);
+                    }
                 }
             }
-        }
-        Effect::Shell(_) => {
-            reach.note_dir(cwd, skip.as_deref());
-            for f in &findings {
-                reach.note_finding(f, skip.as_deref());
+            Effect::Shell(_) => {
+                reach.note_dir(cwd);
+                for f in &findings {
+                    reach.note_finding(f);
+                }
             }
+            // MCP paths are mapped by a policy's `[mcp_tools]`; a spawn names no path.
+            Effect::Mcp | Effect::Spawn(_) | Effect::None => {}
         }
-        // MCP paths are mapped by the primary policy's `[mcp_tools]`; a spawn names no path.
-        Effect::Mcp | Effect::Spawn(_) | Effect::None => {}
     }
-    let mut files: Vec<PathBuf> = primary.iter().cloned().collect();
-    files.extend(reach.others(primary.as_deref()));
-    let Some((first, rest)) = files.split_first() else {
-        return Ok(Evaluation::skipped(
-            "no lanes.toml: this project does not use lanes",
-        ));
-    };
-    let mut eval = evaluate_under(input, env, opts, cwd, &effect, &findings, first)?;
-    for file in rest {
-        let other = evaluate_under(input, env, opts, cwd, &effect, &findings, file)?;
+    let mut others = reach.others(primary.as_deref()).into_iter();
+    if primary.is_none() {
+        // The first project reached takes the primary's place.
+        match others.next() {
+            Some(file) => eval = evaluate_under(input, env, opts, cwd, &effect, &findings, &file)?,
+            None => return Ok(eval),
+        }
+    }
+    for file in others {
+        let other = evaluate_under(input, env, opts, cwd, &effect, &findings, &file)?;
         eval.others.push(other);
     }
     Ok(eval)
@@ -254,6 +263,7 @@ fn judge_call(
 ) -> Result<Evaluation, String> {
     let lanes = loaded.lanes();
     let policy = &loaded.policy;
+    let loc = Locator::new(&policy.root, env);
     let claims = role::hook_claims(input.agent_type.as_deref(), env.lanes_role.as_deref());
     let actor = role::resolve(policy, &claims);
     let mut eval = Evaluation {
@@ -264,6 +274,7 @@ fn judge_call(
         judged: Vec::new(),
         skipped: None,
         others: Vec::new(),
+        outside: Vec::new(),
     };
     let tool = input.tool_name.as_str();
     match effect {
@@ -285,7 +296,7 @@ fn judge_call(
         Effect::Files(raw) => {
             for r in raw {
                 eval.judged
-                    .push(judge_path(env, &lanes, &actor, cwd, r, tool)?);
+                    .push(judge_path(&loc, &lanes, &actor, cwd, r, tool)?);
             }
         }
         Effect::Mcp => {
@@ -293,9 +304,10 @@ fn judge_call(
                 eval.skipped = Some("an MCP tool that [mcp_tools] does not map");
                 return Ok(eval);
             };
+            // (The paths it names are located below, with the file tools'.)
             for r in input.paths_in(fields).map_err(|e| e.to_string())? {
                 eval.judged
-                    .push(judge_path(env, &lanes, &actor, cwd, &r, tool)?);
+                    .push(judge_path(&loc, &lanes, &actor, cwd, &r, tool)?);
             }
         }
         Effect::Shell(command) => {
@@ -303,7 +315,7 @@ fn judge_call(
                 lanes: &lanes,
                 actor: &actor,
                 res: path::Resolver::below(policy.root.clone()),
-                loc: Locator::new(&policy.root, env),
+                loc: &loc,
                 batch: std::cell::RefCell::new(decide::Batch::new(&lanes)),
                 excerpt: shell::lexical::excerpt(command).into(),
             };
@@ -315,6 +327,7 @@ fn judge_call(
         }
         Effect::None => unreachable!("returned above"),
     }
+    eval.outside = loc.outside.take();
     Ok(eval)
 }
 
@@ -358,7 +371,7 @@ struct BashJudge<'a, 'b> {
     /// Shared by the command's targets, which mostly lie in a few directories.
     res: path::Resolver,
     /// Likewise.
-    loc: Locator<'a>,
+    loc: &'a Locator<'a>,
     /// Decides the written files: once for the files of a directory that its lanes cannot
     /// tell apart (a command that edits 60 files in `src/`).
     batch: std::cell::RefCell<decide::Batch<'a>>,
@@ -628,7 +641,7 @@ fn judge_opaque(
 
 /// Resolves one raw path named by a `tool` call and decides it.
 fn judge_path(
-    env: &Env,
+    loc: &Locator<'_>,
     lanes: &Lanes<'_>,
     actor: &Actor<'_>,
     cwd: &Path,
@@ -638,7 +651,7 @@ fn judge_path(
     let policy = lanes.policy();
     let abs = path::absolutize(OsStr::new(raw), cwd).map_err(|e| format!("path {raw:?}: {e}"))?;
     let real = path::resolve_below(&policy.root, &abs).map_err(|e| format!("path {raw:?}: {e}"))?;
-    let (place, shown) = locate(&policy.root, &real, env);
+    let (place, shown) = loc.locate(&real);
     let verdict = decide::decide(lanes, actor, &place, false).map_err(|e| e.to_string())?;
     let what = || format!("{tool} to {shown}");
     Ok(judged(
@@ -668,6 +681,8 @@ struct Locator<'a> {
     env: &'a Env,
     /// The guarded paths outside the project, made when the first outside path is located.
     guard: OnceCell<guarded::Guard>,
+    /// Every physical path located outside the project (and its other checkouts).
+    outside: RefCell<Vec<PathBuf>>,
     /// Keyed by the directory's bytes (hashing a `Path` walks its components).
     dot_git: RefCell<HashMap<OsString, bool, FixedState>>,
     checkouts: OnceCell<Vec<PathBuf>>,
@@ -679,6 +694,7 @@ impl<'a> Locator<'a> {
             root,
             env,
             guard: OnceCell::new(),
+            outside: RefCell::default(),
             dot_git: Default::default(),
             checkouts: OnceCell::new(),
         }
@@ -759,6 +775,7 @@ impl<'a> Locator<'a> {
                 self.root,
             )
         });
+        self.outside.borrow_mut().push(real.to_path_buf());
         match guard.reason(real) {
             Some(what) => (Place::Guarded(what), real.display().to_string()),
             None => (Place::Outside, real.display().to_string()),

@@ -4,7 +4,8 @@
 //! Without this, a role whose call runs from outside its project (a `cwd` in `/tmp`, or in
 //! another project) would find no policy, or the wrong one, and write into its project by
 //! absolute path. The hook judges the call once under the policy found from its `cwd`, and
-//! once more under each other policy that governs a path the call names.
+//! once more under each other policy that governs a path the call names: with a policy, the
+//! paths its judging located outside the project; without one, every path the call names.
 
 use crate::path;
 use crate::policy;
@@ -22,24 +23,20 @@ pub struct Reach {
 }
 
 impl Reach {
-    /// Notes the governing policy of the absolute path `p` unless it lies below `skip` (the
-    /// root of the policy found from the call's `cwd`, whose ancestors are already searched).
-    pub fn note(&mut self, p: &Path, skip: Option<&Path>) {
-        self.note_at(p, false, skip);
+    /// Notes the governing policy of the absolute path `p`.
+    pub fn note(&mut self, p: &Path) {
+        self.note_at(p, false);
     }
 
     /// [`Reach::note`] for a directory the call works in (the directory itself is looked in).
-    pub fn note_dir(&mut self, d: &Path, skip: Option<&Path>) {
-        self.note_at(d, true, skip);
+    pub fn note_dir(&mut self, d: &Path) {
+        self.note_at(d, true);
     }
 
-    fn note_at(&mut self, p: &Path, is_dir: bool, skip: Option<&Path>) {
+    fn note_at(&mut self, p: &Path, is_dir: bool) {
         // Physical, so a symlink outside pointing into a project counts for that project; a
         // path that cannot be resolved is judged lexically (the main judging reports it).
         let real = path::resolve(p).unwrap_or_else(|_| path::normalize_lexically(p));
-        if skip.is_some_and(|root| real.starts_with(root)) {
-            return;
-        }
         let dir = match real.parent() {
             Some(parent) if !is_dir => parent.to_path_buf(),
             _ => real,
@@ -56,28 +53,28 @@ impl Reach {
 
     /// Notes every path a Bash finding names (written targets, where opaque programs and git
     /// run, paths their text names).
-    pub fn note_finding(&mut self, f: &Finding, skip: Option<&Path>) {
+    pub fn note_finding(&mut self, f: &Finding) {
         let note_dirs = |dirs: &[Option<PathBuf>], this: &mut Reach| {
             for d in dirs.iter().flatten() {
-                this.note_dir(d, skip);
+                this.note_dir(d);
             }
         };
         match &f.effect {
             Found::Write { target, .. } => match target {
-                Target::Path(p) | Target::Subtree(p) => self.note(p, skip),
-                Target::Unknown { prefix: Some(p) } => self.note_dir(p, skip),
+                Target::Path(p) | Target::Subtree(p) => self.note(p),
+                Target::Unknown { prefix: Some(p) } => self.note_dir(p),
                 Target::Unknown { prefix: None } => {}
             },
             Found::Opaque { cwds, mentions, .. } => {
                 note_dirs(cwds, self);
                 for m in mentions {
-                    self.note(m, skip);
+                    self.note(m);
                 }
             }
             Found::RepoWide { cwds, .. } => note_dirs(cwds, self),
             Found::Unparseable { mentions, .. } => {
                 for m in mentions {
-                    self.note(m, skip);
+                    self.note(m);
                 }
             }
             Found::Tamper { .. } => {}
