@@ -110,6 +110,8 @@ fn no_extra(e: &&Extra) -> bool {
 pub struct Extra {
     /// `subagent_type` of an `Agent` (`Task`) call, `null` when its `tool_input` has none.
     pub subagent_type: Option<Option<String>>,
+    /// `name` of an `Agent` call: the teammate's name (Agent Teams).
+    pub name: Option<String>,
     /// `command`: the Bash command, as quoted in messages (shared by the call's lines).
     pub command: Option<Rc<str>>,
     /// `fragment`: the part of the Bash command responsible, when not the whole command.
@@ -142,6 +144,9 @@ impl Serialize for Extra {
         let mut m = s.serialize_map(None)?;
         if let Some(t) = &self.subagent_type {
             m.serialize_entry("subagent_type", t)?;
+        }
+        if let Some(n) = &self.name {
+            m.serialize_entry("name", n)?;
         }
         if let Some(c) = &self.command {
             m.serialize_entry("command", &**c)?;

@@ -722,28 +722,41 @@ pub fn decide_bash(policy: &Policy, actor: &Actor<'_>, rule: Rule) -> Verdict {
 }
 
 /// Decides whether `actor` may start a subagent of type `subagent_type` (the `Agent` tool's
-/// `tool_input.subagent_type`; `None` is the built-in general-purpose agent).
+/// `tool_input.subagent_type`; `None` is the built-in general-purpose agent) called `name`
+/// (`tool_input.name`, a teammate's name with Agent Teams).
 ///
-/// A started subagent acts under its own `agent_type`, so starting one of another role
-/// would launder that role's lanes. A role may start subagents of its own role, of types
-/// that map to no role (they inherit the session's role), and of the roles its `spawn` key
-/// lists; an unassigned session (a lead) may start any.
-pub fn decide_spawn(policy: &Policy, actor: &Actor<'_>, subagent_type: Option<&str>) -> Verdict {
-    let target = subagent_type.and_then(|t| policy.role_for_agent(t));
-    let rule = match (actor, target) {
-        (Actor::Unknown(name, _), _) => Rule::UnknownRole(name.clone()),
-        (Actor::Unassigned, _) => Rule::SpawnAllowed {
+/// A started subagent acts under its own `agent_type`, and an in-process teammate's
+/// `agent_type` is its **name** (observed on Claude Code 2.1.332), so both are judged:
+/// starting one that either maps to another role would launder that role's lanes. A role may
+/// start subagents of its own role, of types and names that map to no role (they act as the
+/// session's role), and of the roles its `spawn` key lists; an unassigned session (a lead) may
+/// start any.
+pub fn decide_spawn(
+    policy: &Policy,
+    actor: &Actor<'_>,
+    subagent_type: Option<&str>,
+    name: Option<&str>,
+) -> Verdict {
+    let targets = [subagent_type, name].map(|t| t.and_then(|t| policy.role_for_agent(t)));
+    let may = |role: &crate::policy::Role, t: &crate::policy::Role| {
+        t.name == role.name || role.spawn().contains(&t.name)
+    };
+    let rule = match actor {
+        Actor::Unknown(name, _) => Rule::UnknownRole(name.clone()),
+        Actor::Unassigned => Rule::SpawnAllowed {
             why: "unassigned session",
         },
-        (_, None) => Rule::SpawnAllowed { why: "no role" },
-        (Actor::Role(role, _), Some(t)) if t.name == role.name => {
-            Rule::SpawnAllowed { why: "same role" }
-        }
-        (Actor::Role(role, _), Some(t)) if role.spawn().contains(&t.name) => Rule::SpawnAllowed {
-            why: "listed in spawn",
-        },
-        (Actor::Role(..), Some(t)) => Rule::SpawnDenied {
-            target: t.name.clone(),
+        Actor::Role(role, _) => match targets.iter().flatten().find(|t| !may(role, t)) {
+            Some(t) => Rule::SpawnDenied {
+                target: t.name.clone(),
+            },
+            None if targets.iter().all(Option::is_none) => Rule::SpawnAllowed { why: "no role" },
+            None if targets.iter().flatten().all(|t| t.name == role.name) => {
+                Rule::SpawnAllowed { why: "same role" }
+            }
+            None => Rule::SpawnAllowed {
+                why: "listed in spawn",
+            },
         },
     };
     Verdict::new(rule, policy.mode)
@@ -870,7 +883,7 @@ paths = ["contracts/"]
     fn spawn_rules() {
         let p = policy("");
         let as_role = |n: &str| Actor::Role(p.role(n).unwrap(), RoleSource::AgentType);
-        let spawn = |a: &Actor, t: Option<&str>| decide_spawn(&p, a, t).rule.to_string();
+        let spawn = |a: &Actor, t: Option<&str>| decide_spawn(&p, a, t, None).rule.to_string();
         assert_eq!(
             spawn(&as_role("builder"), Some("builder")),
             "spawn: same role"
@@ -888,11 +901,28 @@ paths = ["contracts/"]
             spawn(&as_role("builder"), Some("researcher")),
             "spawn of role researcher not listed in spawn"
         );
-        assert!(decide_spawn(&p, &as_role("builder"), Some("researcher")).blocked);
+        assert!(decide_spawn(&p, &as_role("builder"), Some("researcher"), None).blocked);
         assert_eq!(
             spawn(&Actor::Unassigned, Some("researcher")),
             "spawn: unassigned session"
         );
+        // An in-process teammate acts as its name: a name that maps to a role is judged too.
+        let named = |t: Option<&str>, n: &str| {
+            decide_spawn(&p, &as_role("builder"), t, Some(n))
+                .rule
+                .to_string()
+        };
+        assert_eq!(
+            named(None, "researcher"),
+            "spawn of role researcher not listed in spawn"
+        );
+        assert_eq!(
+            named(Some("reviewer"), "researcher"),
+            "spawn of role researcher not listed in spawn"
+        );
+        assert_eq!(named(Some("reviewer"), "rev1"), "spawn: listed in spawn");
+        assert_eq!(named(None, "helper"), "spawn: no role");
+        assert_eq!(named(Some("builder"), "builder"), "spawn: same role");
     }
 
     fn subtree(p: &Policy, role: &str, dir: &str) -> String {

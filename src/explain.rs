@@ -303,13 +303,18 @@ pub fn replay(stdin: &[u8], env: &Env, opts: &hook::Options) -> Trace {
         Ok(Effect::None) => t.effect = Some("none"),
         Ok(Effect::Files(paths)) => (t.effect, t.targets) = (Some("files"), paths),
         Ok(Effect::Mcp) => t.effect = Some("mcp"),
-        Ok(Effect::Spawn(s)) => {
-            (t.effect, t.targets) = (
-                Some("spawn"),
-                vec![s.unwrap_or_else(|| "general-purpose".into())],
-            )
+        Ok(Effect::Spawn {
+            subagent_type,
+            name,
+        }) => {
+            let mut targets = vec![subagent_type.unwrap_or_else(|| "general-purpose".into())];
+            targets.extend(name);
+            (t.effect, t.targets) = (Some("spawn"), targets)
         }
         Ok(Effect::Shell(cmd)) => (t.effect, t.targets) = (Some("shell"), vec![cmd.to_string()]),
+        Ok(Effect::Script { command, .. }) => {
+            (t.effect, t.targets) = (Some("script"), vec![command.to_string()])
+        }
         Err(_) => {} // evaluate reports it below
     }
     let eval = match hook::evaluate(&input, env, opts) {

@@ -178,6 +178,15 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
             };
             shell::analyze(command, &cx)
         }
+        // A shell lanes cannot parse: one opaque program, run here, naming what its text names.
+        Effect::Script { program, command } => vec![Finding {
+            fragment: shell::lexical::excerpt(command),
+            effect: Found::Opaque {
+                program: program.to_string(),
+                cwds: vec![Some(cwd.to_path_buf())],
+                mentions: shell::lexical::mentions(command, cwd, env.home.as_deref()),
+            },
+        }],
         _ => Vec::new(),
     };
     let primary = policy::find(cwd, explicit);
@@ -201,14 +210,14 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
                     }
                 }
             }
-            Effect::Shell(_) => {
+            Effect::Shell(_) | Effect::Script { .. } => {
                 reach.note_dir(cwd);
                 for f in &findings {
                     reach.note_finding(f);
                 }
             }
             // MCP paths are mapped by a policy's `[mcp_tools]`; a spawn names no path.
-            Effect::Mcp | Effect::Spawn(_) | Effect::None => {}
+            Effect::Mcp | Effect::Spawn { .. } | Effect::None => {}
         }
     }
     let mut others = reach.others(primary.as_deref()).into_iter();
@@ -278,17 +287,26 @@ fn judge_call(
     };
     let tool = input.tool_name.as_str();
     match effect {
-        Effect::Spawn(subagent) => {
-            let verdict = decide::decide_spawn(policy, &actor, subagent.as_deref());
+        Effect::Spawn {
+            subagent_type,
+            name,
+        } => {
+            let verdict =
+                decide::decide_spawn(policy, &actor, subagent_type.as_deref(), name.as_deref());
             let extra = audit::Extra {
-                subagent_type: Some(subagent.clone()),
+                subagent_type: Some(subagent_type.clone()),
+                name: name.clone(),
                 ..audit::Extra::default()
             };
-            let what = || {
-                format!(
+            let what = || match name {
+                Some(n) => format!(
+                    "starting a '{}' subagent named '{n}'",
+                    subagent_type.as_deref().unwrap_or("general-purpose")
+                ),
+                None => format!(
                     "starting a '{}' subagent",
-                    subagent.as_deref().unwrap_or("general-purpose")
-                )
+                    subagent_type.as_deref().unwrap_or("general-purpose")
+                ),
             };
             eval.judged
                 .push(judged(policy, &actor, None, what, verdict, extra));
@@ -310,7 +328,7 @@ fn judge_call(
                     .push(judge_path(&loc, &lanes, &actor, cwd, &r, tool)?);
             }
         }
-        Effect::Shell(command) => {
+        Effect::Shell(command) | Effect::Script { command, .. } => {
             let judge = BashJudge {
                 lanes: &lanes,
                 actor: &actor,

@@ -91,10 +91,23 @@ pub enum Effect<'a> {
     /// An MCP tool (`mcp__server__tool`): the policy's `[mcp_tools]` map says which input
     /// fields hold written paths.
     Mcp,
-    /// The `Agent` tool (`Task` in older versions) starts a subagent of `subagent_type`.
-    Spawn(Option<String>),
-    /// The `Bash` tool runs `command`.
+    /// The `Agent` tool (`Task` in older versions) starts a subagent of `subagent_type`, or,
+    /// with Agent Teams, a teammate called `name` whose calls then carry `agent_type = name`.
+    Spawn {
+        /// `tool_input.subagent_type` (`None`: the built-in general-purpose agent).
+        subagent_type: Option<String>,
+        /// `tool_input.name`: a teammate's name.
+        name: Option<String>,
+    },
+    /// The `Bash` tool runs `command`; so does `Monitor` (a command whose output is watched).
     Shell(&'a str),
+    /// A shell lanes cannot analyse runs `command` (`PowerShell`): judged as an opaque program.
+    Script {
+        /// The tool, as the program named in messages.
+        program: &'static str,
+        /// `tool_input.command`.
+        command: &'a str,
+    },
 }
 
 /// Parses stdin. Errors when it is not a JSON object with a string `tool_name`.
@@ -112,12 +125,15 @@ impl HookInput {
                 Effect::Files(vec![self.string_field("file_path")?.to_string()])
             }
             "NotebookEdit" => Effect::Files(vec![self.string_field("notebook_path")?.to_string()]),
-            "Agent" | "Task" => Effect::Spawn(match self.tool_input.get("subagent_type") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(_) => return Err(self.not_a_string("subagent_type")),
-            }),
-            "Bash" => Effect::Shell(self.string_field("command")?),
+            "Agent" | "Task" => Effect::Spawn {
+                subagent_type: self.optional_string("subagent_type")?,
+                name: self.optional_string("name")?,
+            },
+            "Bash" | "Monitor" => Effect::Shell(self.string_field("command")?),
+            "PowerShell" => Effect::Script {
+                program: "PowerShell",
+                command: self.string_field("command")?,
+            },
             t if t.starts_with("mcp__") => Effect::Mcp,
             _ => Effect::None,
         })
@@ -158,6 +174,15 @@ impl HookInput {
         }
     }
 
+    /// A field that may be absent or null, else a string.
+    fn optional_string(&self, field: &str) -> Result<Option<String>, InputError> {
+        match self.tool_input.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(self.not_a_string(field)),
+        }
+    }
+
     fn string_field(&self, field: &str) -> Result<&str, InputError> {
         match self.tool_input.get(field) {
             Some(Value::String(s)) => Ok(s),
@@ -189,7 +214,17 @@ mod tests {
             Effect::None => Effect::None,
             Effect::Files(f) => Effect::Files(f),
             Effect::Mcp => Effect::Mcp,
-            Effect::Spawn(s) => Effect::Spawn(s),
+            Effect::Spawn {
+                subagent_type,
+                name,
+            } => Effect::Spawn {
+                subagent_type,
+                name,
+            },
+            Effect::Script { program, command } => Effect::Script {
+                program,
+                command: String::leak(command.to_string()),
+            },
         })
     }
 
@@ -236,11 +271,17 @@ mod tests {
             effect(
                 r#"{"tool_name":"Agent","tool_input":{"subagent_type":"builder","prompt":"p"}}"#
             ),
-            Ok(Effect::Spawn(Some("builder".into())))
+            Ok(Effect::Spawn {
+                subagent_type: Some("builder".into()),
+                name: None
+            })
         );
         assert_eq!(
             effect(r#"{"tool_name":"Task","tool_input":{"prompt":"p"}}"#),
-            Ok(Effect::Spawn(None))
+            Ok(Effect::Spawn {
+                subagent_type: None,
+                name: None
+            })
         );
         assert_eq!(
             effect(r#"{"tool_name":"Bash","tool_input":{"command":"ls"}}"#),

@@ -156,6 +156,8 @@ pub const JUDGED_TOOLS: &[&str] = &[
     "MultiEdit",
     "NotebookEdit",
     "Bash",
+    "Monitor",
+    "PowerShell",
     "Agent",
 ];
 

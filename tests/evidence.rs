@@ -598,7 +598,8 @@ fn status_reports_missing_hooks_first_then_installed_ones_and_signal_states() {
     assert_eq!(problems[0], "problems:");
     assert_eq!(problems.len(), 3, "{}", out.stdout);
     assert!(
-        problems[1].contains("never for Write, Edit, MultiEdit, NotebookEdit, Agent"),
+        problems[1]
+            .contains("never for Write, Edit, MultiEdit, NotebookEdit, Monitor, PowerShell, Agent"),
         "{}",
         problems[1]
     );

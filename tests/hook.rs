@@ -1039,3 +1039,47 @@ fn a_deny_with_stdout_closed_or_null_is_not_lost_but_exits_2() {
         }
     }
 }
+
+#[test]
+fn monitor_is_judged_as_bash_and_powershell_as_an_opaque_program() {
+    let r = repo();
+    let monitor = |cmd: &str| json!({ "command": cmd, "description": "watch" });
+    r.hook()
+        .role("builder")
+        .tool("Monitor", monitor("rm -rf research"))
+        .run()
+        .denied();
+    r.hook()
+        .role("builder")
+        .tool("Monitor", monitor("tail -f src/log.txt"))
+        .run()
+        .allowed();
+    // PowerShell is not analysed: a path it names in another lane denies it; otherwise it
+    // is an opaque program ([bash] opaque, "allow" by default) and recorded as such.
+    let ps = |cmd: &str| json!({ "command": cmd });
+    r.hook()
+        .role("builder")
+        .tool("PowerShell", ps("Remove-Item -Recurse research"))
+        .run()
+        .denied();
+    r.hook()
+        .role("builder")
+        .tool("PowerShell", ps("Get-ChildItem"))
+        .run()
+        .allowed();
+    let audit = r.audit();
+    let last = audit.last().unwrap();
+    assert_eq!(last["tool"], "PowerShell");
+    assert_eq!(last["extra"]["opaque"], true, "{last}");
+}
+
+#[test]
+fn a_teammate_named_after_a_role_is_judged_as_that_role_at_spawn() {
+    // An in-process teammate's calls carry agent_type = its name, so the name is an identity.
+    let r = repo();
+    let spawn = |input: serde_json::Value| r.hook().role("builder").tool("Agent", input).run();
+    spawn(json!({ "name": "researcher", "prompt": "p" })).denied();
+    spawn(json!({ "name": "researcher", "subagent_type": "builder", "prompt": "p" })).denied();
+    spawn(json!({ "name": "helper", "prompt": "p" })).allowed();
+    spawn(json!({ "name": "helper", "subagent_type": "builder", "prompt": "p" })).allowed();
+}

@@ -11,9 +11,11 @@ use std::fmt;
 
 /// The tools lanes judges, as a Claude Code matcher. Anchored, because a regex matcher is
 /// unanchored (`Write` alone would also match `TodoWrite`; hooks fact sheet §1.3). `Task` is
-/// the older name of `Agent`; `mcp__.*` covers every MCP tool (the policy's `[mcp_tools]`
-/// says which of them write).
-pub const MATCHER: &str = "^(Write|Edit|MultiEdit|NotebookEdit|Bash|Agent|Task|mcp__.*)$";
+/// the older name of `Agent`; `Monitor` runs a shell command as `Bash` does; `PowerShell`
+/// runs one lanes judges as an opaque program; `mcp__.*` covers every MCP tool (the
+/// policy's `[mcp_tools]` says which of them write).
+pub const MATCHER: &str =
+    "^(Write|Edit|MultiEdit|NotebookEdit|Bash|Monitor|PowerShell|Agent|Task|mcp__.*)$";
 
 /// The handler's `timeout` in seconds. lanes blocks on its own deadline (900 ms) long before;
 /// this only bounds how long a wedged process (which Claude Code would then let through)
@@ -279,7 +281,7 @@ mod tests {
         let out = merge(None, "lanes").unwrap();
         assert_eq!(
             out,
-            "{\n  \"hooks\": {\n    \"PreToolUse\": [\n      {\n        \"matcher\": \"^(Write|Edit|MultiEdit|NotebookEdit|Bash|Agent|Task|mcp__.*)$\",\n        \"hooks\": [\n          {\n            \"type\": \"command\",\n            \"command\": \"lanes\",\n            \"args\": [\n              \"hook\"\n            ],\n            \"timeout\": 30\n          }\n        ]\n      }\n    ]\n  }\n}\n"
+            "{\n  \"hooks\": {\n    \"PreToolUse\": [\n      {\n        \"matcher\": \"^(Write|Edit|MultiEdit|NotebookEdit|Bash|Monitor|PowerShell|Agent|Task|mcp__.*)$\",\n        \"hooks\": [\n          {\n            \"type\": \"command\",\n            \"command\": \"lanes\",\n            \"args\": [\n              \"hook\"\n            ],\n            \"timeout\": 30\n          }\n        ]\n      }\n    ]\n  }\n}\n"
         );
         assert_eq!(merge(Some(&out), "lanes").unwrap(), out, "idempotent");
     }

@@ -25,7 +25,8 @@ write = ["target/"]
 "#;
 
 /// The tools the hook is registered for (anchored: an unanchored `Write` would hit `TodoWrite`).
-pub const HOOK_MATCHER: &str = "^(Write|Edit|MultiEdit|NotebookEdit|Bash|Agent|Task|mcp__.*)$";
+pub const HOOK_MATCHER: &str =
+    "^(Write|Edit|MultiEdit|NotebookEdit|Bash|Monitor|PowerShell|Agent|Task|mcp__.*)$";
 
 /// A temp dir holding `repo/`, `home/` and `tmp/`; deleted on drop.
 pub struct TestRepo {
