@@ -17,7 +17,8 @@ use crate::path::{self, RepoPath};
 use crate::policy::{self, Lanes, Policy};
 use crate::reach;
 use crate::render;
-use crate::role::{self, Actor, RoleSource};
+use crate::role::{self, Actor, Claim, RoleSource};
+use crate::session;
 use crate::shell::{self, Finding, Found, Target};
 use foldhash::fast::FixedState;
 use std::cell::{OnceCell, RefCell};
@@ -84,6 +85,9 @@ pub struct Evaluation {
     /// The physical paths this judging found outside its project: where another project's
     /// policy may govern.
     pub outside: Vec<PathBuf>,
+    /// The session's memory to write, when this call changes it: (project root, session id,
+    /// memory).
+    pub remember: Option<(PathBuf, String, session::Memory)>,
 }
 
 impl Evaluation {
@@ -97,6 +101,7 @@ impl Evaluation {
             skipped: Some(why),
             others: Vec::new(),
             outside: Vec::new(),
+            remember: None,
         }
     }
 
@@ -274,7 +279,17 @@ fn judge_call(
     let policy = &loaded.policy;
     let loc = Locator::new(&policy.root, env);
     let claims = role::hook_claims(input.agent_type.as_deref(), env.lanes_role.as_deref());
-    let actor = role::resolve(policy, &claims);
+    let mut actor = role::resolve(policy, &claims);
+    let sid = input.session_id.as_deref();
+    let memory = sid.map(|sid| session::read(&policy.root, sid));
+    // A subagent or teammate (it has an `agent_id`) whose own claims name no role acts as
+    // the role it was started under, which the session's memory holds.
+    if let (Actor::Unassigned, Some(_), Some(m)) = (&actor, &input.agent_id, &memory) {
+        let own = input.agent_type.as_deref().and_then(|t| m.teammates.get(t));
+        if let Some(name) = own.or(m.role.as_ref()) {
+            actor = role::resolve(policy, &[Claim::Named(name, RoleSource::Session)]);
+        }
+    }
     let mut eval = Evaluation {
         policy_file: Some(file.to_path_buf()),
         audit_file: policy.audit.as_ref().map(|a| policy.root.join(a.as_path())),
@@ -284,6 +299,7 @@ fn judge_call(
         skipped: None,
         others: Vec::new(),
         outside: Vec::new(),
+        remember: None,
     };
     let tool = input.tool_name.as_str();
     match effect {
@@ -346,7 +362,47 @@ fn judge_call(
         Effect::None => unreachable!("returned above"),
     }
     eval.outside = loc.outside.take();
+    if let (Some(sid), Some(memory)) = (sid, memory) {
+        let updated = remember(memory.clone(), input, effect, &actor, &eval, policy);
+        if updated != memory {
+            eval.remember = Some((policy.root.clone(), sid.to_string(), updated));
+        }
+    }
     Ok(eval)
+}
+
+/// The session's memory after this call: the main agent's role when it came from its
+/// `agent_type`, and the role of a teammate it was allowed to start by name.
+fn remember(
+    mut memory: session::Memory,
+    input: &HookInput,
+    effect: &Effect<'_>,
+    actor: &Actor<'_>,
+    eval: &Evaluation,
+    policy: &Policy,
+) -> session::Memory {
+    let Actor::Role(role, source) = actor else {
+        return memory;
+    };
+    if input.agent_id.is_none() && *source == RoleSource::AgentType {
+        memory.role = Some(role.name.clone());
+    }
+    if let Effect::Spawn {
+        subagent_type,
+        name: Some(name),
+    } = effect
+    {
+        let allowed = eval.judged.iter().all(|j| !j.verdict.blocked);
+        let as_role = [subagent_type.as_deref(), Some(name.as_str())]
+            .into_iter()
+            .flatten()
+            .find_map(|t| policy.role_for_agent(t))
+            .unwrap_or(role);
+        if allowed {
+            memory.teammates.insert(name.clone(), as_role.name.clone());
+        }
+    }
+    memory
 }
 
 /// `what` describes the effect for a message; it is only written when one is needed.
@@ -805,6 +861,15 @@ impl<'a> Locator<'a> {
 fn record(input: &HookInput, eval: &Evaluation) -> Result<(), String> {
     for other in &eval.others {
         record(input, other)?;
+    }
+    // Not written, a session's subagents would lose their role: fail closed, as for the log.
+    if let Some((root, sid, memory)) = &eval.remember {
+        session::write(root, sid, memory).map_err(|e| {
+            format!(
+                "cannot remember the session's role under {}: {e}",
+                root.display()
+            )
+        })?;
     }
     let Some(file) = &eval.audit_file else {
         return Ok(());

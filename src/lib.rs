@@ -26,6 +26,7 @@ pub mod render;
 pub mod report;
 pub mod role;
 pub mod scaffold;
+pub mod session;
 pub mod shell;
 pub mod signal;
 pub mod status;

@@ -18,6 +18,9 @@ pub enum RoleSource {
     Trailer,
     /// The current git branch, matched against each role's `branches`.
     Branch,
+    /// What lanes remembers of the session (see [`crate::session`]): a subagent or teammate
+    /// whose own claims name no role acts as the role it was started under.
+    Session,
     /// Nothing named a role.
     Unassigned,
 }
@@ -32,6 +35,7 @@ impl RoleSource {
             RoleSource::ClaudeCodeAgent => "claude_code_agent",
             RoleSource::Trailer => "trailer",
             RoleSource::Branch => "branch",
+            RoleSource::Session => "session",
             RoleSource::Unassigned => "unassigned",
         }
     }

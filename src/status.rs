@@ -18,6 +18,8 @@ pub const SETTINGS_FILES: &[&str] = &[".claude/settings.json", ".claude/settings
 /// The state of the project.
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
+    /// Set-ups that work but leave a gap worth knowing about (they do not fail the command).
+    pub warnings: Vec<String>,
     /// Things that keep lanes from working as configured; empty when all is well.
     pub problems: Vec<String>,
     /// The policy file.
@@ -99,6 +101,21 @@ pub fn status(policy: &Policy, settle: Duration, home: Option<&Path>) -> Status 
     if !git_hook.installed {
         problems.push(format!("commits are not checked: {}", git_hook.detail));
     }
+    let mut warnings = Vec::new();
+    if policy.unassigned == Unassigned::Allow {
+        let teams = agent_teams_enabled(&policy.root, home);
+        let text = format!(
+            "unassigned = \"allow\": a session without a role may write anywhere, and so may an \
+             Agent Teams teammate in a tmux pane (it gets no LANES_ROLE and has an agent_type \
+             only when built from an agent definition){}; set unassigned = \"deny\" for team sessions",
+            if teams { ", and agent teams are enabled here" } else { "" }
+        );
+        if teams {
+            problems.push(text);
+        } else {
+            warnings.push(text);
+        }
+    }
     let mut roles = Vec::new();
     for r in &policy.roles {
         let signal = r.signal.as_ref().map(|s| {
@@ -132,6 +149,7 @@ pub fn status(policy: &Policy, settle: Duration, home: Option<&Path>) -> Status 
     });
     Status {
         problems,
+        warnings,
         policy: policy.file.clone(),
         root: policy.root.clone(),
         mode: match policy.mode {
@@ -147,6 +165,26 @@ pub fn status(policy: &Policy, settle: Duration, home: Option<&Path>) -> Status 
         git_hook,
         roles,
     }
+}
+
+/// True when the project's or the user's Claude Code settings turn Agent Teams on (the
+/// `CLAUDE_CODE_EXPERIMENTAL_AGENT_TEAMS` variable in their `env`, or a `teammateMode`).
+fn agent_teams_enabled(root: &Path, home: Option<&Path>) -> bool {
+    let mut files: Vec<PathBuf> = SETTINGS_FILES.iter().map(|f| root.join(f)).collect();
+    files.extend(home.map(|h| h.join(".claude/settings.json")));
+    files.iter().any(|f| {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            return false;
+        };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+            return false;
+        };
+        let on = |x: &serde_json::Value| matches!(x.as_str(), Some("1" | "true")) || x == true;
+        v.get("teammateMode").is_some()
+            || v.get("env")
+                .and_then(|e| e.get("CLAUDE_CODE_EXPERIMENTAL_AGENT_TEAMS"))
+                .is_some_and(on)
+    })
 }
 
 /// The tools whose calls `lanes hook` judges; a matcher that leaves one out leaves a hole.
@@ -410,6 +448,12 @@ impl Status {
                 let _ = writeln!(out, "  - {p}");
             }
         }
+        if !self.warnings.is_empty() {
+            out.push_str("\nwarnings:\n");
+            for w in &self.warnings {
+                let _ = writeln!(out, "  - {w}");
+            }
+        }
         let _ = writeln!(
             out,
             "\npolicy:      {} (mode {}, unassigned {})",
@@ -500,5 +544,28 @@ mod tests {
         }
         // A regex is unanchored: `Edit.*` also reaches NotebookEdit.
         assert!(matcher_matches("Edit.*", "NotebookEdit"));
+    }
+
+    #[test]
+    fn agent_teams_turned_on_in_settings_are_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        assert!(!agent_teams_enabled(root, None));
+        std::fs::create_dir_all(root.join(".claude")).unwrap();
+        let settings = root.join(".claude/settings.json");
+        std::fs::write(
+            &settings,
+            r#"{"env":{"CLAUDE_CODE_EXPERIMENTAL_AGENT_TEAMS":"0"}}"#,
+        )
+        .unwrap();
+        assert!(!agent_teams_enabled(root, None));
+        std::fs::write(
+            &settings,
+            r#"{"env":{"CLAUDE_CODE_EXPERIMENTAL_AGENT_TEAMS":"1"}}"#,
+        )
+        .unwrap();
+        assert!(agent_teams_enabled(root, None));
+        std::fs::write(&settings, r#"{"teammateMode":"tmux"}"#).unwrap();
+        assert!(agent_teams_enabled(root, None));
     }
 }

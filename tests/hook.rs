@@ -1083,3 +1083,83 @@ fn a_teammate_named_after_a_role_is_judged_as_that_role_at_spawn() {
     spawn(json!({ "name": "helper", "prompt": "p" })).allowed();
     spawn(json!({ "name": "helper", "subagent_type": "builder", "prompt": "p" })).allowed();
 }
+
+#[test]
+fn subagents_and_teammates_of_an_agent_session_act_as_the_role_they_were_started_under() {
+    // `claude --agent builder`: the main agent's calls carry agent_type without agent_id; a
+    // general-purpose subagent's carry its own type and an agent_id, and no LANES_ROLE.
+    let r = repo();
+    let call = |agent_type: &str, agent_id: Option<&str>, tool: &str, input: Value| {
+        let mut v = json!({
+            "session_id": "0f6c2a9e-1111-4222-8333-944455556666",
+            "cwd": r.root.to_str().unwrap(),
+            "hook_event_name": "PreToolUse",
+            "tool_name": tool,
+            "tool_input": input,
+            "agent_type": agent_type,
+        });
+        if let Some(id) = agent_id {
+            v["agent_id"] = json!(id);
+        }
+        r.hook().stdin(&serde_json::to_vec(&v).unwrap()).run()
+    };
+    let bash = |cmd: &str| json!({ "command": cmd });
+    call(
+        "builder",
+        None,
+        "Write",
+        json!({ "file_path": r.abs("src/a.rs"), "content": "x" }),
+    )
+    .allowed();
+    let out = call(
+        "general-purpose",
+        Some("a1"),
+        "Bash",
+        bash("rm -rf research"),
+    );
+    assert!(out.stdout.contains("You are the builder"), "{}", out.stdout);
+    out.denied();
+    call(
+        "general-purpose",
+        Some("a1"),
+        "Bash",
+        bash("touch src/b.rs"),
+    )
+    .allowed();
+    let last = r.audit().pop().unwrap();
+    assert_eq!(last["role"], "builder");
+    assert_eq!(last["role_source"], "session");
+    // A teammate started by name as a reviewer acts as the reviewer, under its name.
+    call(
+        "builder",
+        None,
+        "Agent",
+        json!({ "name": "rev1", "subagent_type": "reviewer", "prompt": "p" }),
+    )
+    .allowed();
+    call("rev1", Some("arev1-1"), "Bash", bash("touch reviews/r.md")).allowed();
+    call("rev1", Some("arev1-1"), "Bash", bash("touch src/c.rs")).denied();
+    // Another session knows nothing of these: its general-purpose subagent is unassigned.
+    let mut other = json!({
+        "session_id": "another-session",
+        "cwd": r.root.to_str().unwrap(),
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": bash("touch research/x"),
+        "agent_type": "general-purpose",
+        "agent_id": "a2",
+    });
+    r.hook()
+        .stdin(&serde_json::to_vec(&other).unwrap())
+        .run()
+        .allowed();
+    // No role may forge the memory.
+    other["tool_input"] =
+        bash("echo '{\"role\":\"researcher\"}' > .lanes/sessions/another-session.json");
+    other["agent_type"] = json!("builder");
+    other.as_object_mut().unwrap().remove("agent_id");
+    r.hook()
+        .stdin(&serde_json::to_vec(&other).unwrap())
+        .run()
+        .denied();
+}
