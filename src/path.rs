@@ -148,7 +148,13 @@ pub enum PathError {
     SymlinkLoop(PathBuf),
     /// A component could not be inspected (permission denied, I/O error).
     Io(PathBuf, io::Error),
+    /// Longer than [`MAX_PATH_BYTES`]: the kernel refuses such a path in one call, and judging
+    /// one component at a time would cost time that grows with its square.
+    TooLong(usize),
 }
+
+/// The longest path lanes judges, in bytes: Linux's `PATH_MAX`.
+pub const MAX_PATH_BYTES: usize = 4096;
 
 impl fmt::Display for PathError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -159,6 +165,10 @@ impl fmt::Display for PathError {
                 write!(f, "too many symlinks while resolving {}", p.display())
             }
             PathError::Io(p, e) => write!(f, "cannot inspect {}: {e}", p.display()),
+            PathError::TooLong(n) => write!(
+                f,
+                "the path is {n} bytes long, more than the {MAX_PATH_BYTES} bytes lanes judges"
+            ),
         }
     }
 }
@@ -220,6 +230,10 @@ pub fn resolve_below(physical: &Path, path: &Path) -> Result<PathBuf, PathError>
 /// Walks the components of `rest` from the physical directory `out`; `path` is the whole
 /// path, for errors.
 fn resolve_from(mut out: PathBuf, rest: &Path, path: &Path) -> Result<PathBuf, PathError> {
+    let len = path.as_os_str().len();
+    if len > MAX_PATH_BYTES {
+        return Err(PathError::TooLong(len));
+    }
     // Components still to walk, in reverse order so `pop` yields the next one.
     let mut todo: Vec<PathBuf> = rest
         .components()

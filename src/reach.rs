@@ -34,9 +34,12 @@ impl Reach {
     }
 
     fn note_at(&mut self, p: &Path, is_dir: bool) {
-        // Physical, so a symlink outside pointing into a project counts for that project; a
-        // path that cannot be resolved is judged lexically (the main judging reports it).
-        let real = path::resolve(p).unwrap_or_else(|_| path::normalize_lexically(p));
+        // Physical, so a symlink outside pointing into a project counts for that project. A
+        // path that cannot be resolved (too long, unreadable) is left to the judging, which
+        // blocks on it under a policy; with none, the kernel would refuse it too.
+        let Ok(real) = path::resolve(p) else {
+            return;
+        };
         let dir = match real.parent() {
             Some(parent) if !is_dir => parent.to_path_buf(),
             _ => real,

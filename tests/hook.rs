@@ -1163,3 +1163,23 @@ fn subagents_and_teammates_of_an_agent_session_act_as_the_role_they_were_started
         .run()
         .denied();
 }
+
+#[test]
+fn a_path_longer_than_the_kernel_takes_blocks_at_once() {
+    // 10,000 components: walking them one by one would cost time that grows with the square.
+    let r = repo();
+    let deep = format!("src/{}x", "a/".repeat(10_000));
+    let err = r.hook().role("builder").write(&deep).run().blocked();
+    assert!(
+        err.contains("more than the 4096 bytes lanes judges"),
+        "{}",
+        &err[err.len() - 200..]
+    );
+    let bash = json!({ "command": format!("touch src/{}x", "./".repeat(10_000)) });
+    let err = r.hook().role("builder").tool("Bash", bash).run().blocked();
+    assert!(
+        err.contains("more than the 4096 bytes lanes judges"),
+        "{}",
+        &err[err.len() - 200..]
+    );
+}
