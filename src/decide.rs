@@ -242,7 +242,8 @@ impl Verdict {
         }
     }
 
-    fn new(rule: Rule, mode: Mode) -> Verdict {
+    /// The verdict of `rule` under a policy in `mode`.
+    pub fn new(rule: Rule, mode: Mode) -> Verdict {
         let severity = rule.severity();
         let violation = severity != Severity::Allow;
         let enforce = mode == Mode::Enforce;

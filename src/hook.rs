@@ -230,7 +230,10 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
         // The first project reached takes the primary's place.
         match others.next() {
             Some(file) => eval = evaluate_under(input, env, opts, cwd, &effect, &findings, &file)?,
-            None => return Ok(eval),
+            None => {
+                policy_files_written(&mut eval, input, env, cwd, &effect, &findings);
+                return Ok(eval);
+            }
         }
     }
     for file in others {
@@ -238,6 +241,65 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
         eval.others.push(other);
     }
     Ok(eval)
+}
+
+/// With no policy anywhere the call reaches, nothing is judged, except this: a session that
+/// claims a role (`LANES_ROLE`, `agent_type`) may not write a file named `lanes.toml`
+/// anywhere, or it could plant a policy above a project that would then govern it.
+fn policy_files_written(
+    eval: &mut Evaluation,
+    input: &HookInput,
+    env: &Env,
+    cwd: &Path,
+    effect: &Effect<'_>,
+    findings: &[Finding],
+) {
+    let claims_role = env.lanes_role.is_some() || input.agent_type.is_some();
+    if !claims_role {
+        return;
+    }
+    let mut written: Vec<PathBuf> = Vec::new();
+    match effect {
+        Effect::Files(raw) => written.extend(
+            raw.iter()
+                .filter_map(|r| path::absolutize(OsStr::new(r), cwd).ok()),
+        ),
+        _ => {
+            for f in findings {
+                if let Found::Write {
+                    target: Target::Path(p),
+                    ..
+                } = &f.effect
+                {
+                    written.push(p.clone());
+                }
+            }
+        }
+    }
+    for p in written {
+        if !p.file_name().is_some_and(policy::is_policy_name) {
+            continue;
+        }
+        let shown = p.display().to_string();
+        let verdict = Verdict::new(
+            Rule::Protected {
+                pattern: "a lanes policy file".into(),
+                builtin: true,
+            },
+            policy::Mode::Enforce,
+        );
+        eval.judged.push(Judged {
+            reason: Some(format!(
+                "lanes blocked {} to {shown}: a session acting as a role may not write a lanes \
+                 policy file (lanes.toml) anywhere, since one above a project would govern it.",
+                input.tool_name
+            )),
+            path: Some(shown),
+            verdict,
+            extra: audit::Extra::default(),
+        });
+        eval.skipped = None;
+    }
 }
 
 /// [`evaluate`] under the policy `file`.
