@@ -1,6 +1,8 @@
 //! Test support: hermetic temporary repositories and a fluent `lanes hook` runner.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod bash_fixture;
+
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
