@@ -247,6 +247,9 @@ paths = ["contracts/"]
                 "**/lanes.toml",
                 "lanes.toml",
                 "**/.claude/",
+                "**/.codex/",
+                "**/.gemini/",
+                ".github/hooks/",
                 "**/.git",
                 ".lanes/"
             ]

@@ -146,7 +146,16 @@ impl Policy {
     /// root (already canonical), and the always-protected patterns (the policy file's target
     /// when it is a symlink).
     pub(super) fn assemble(file: &Path, root: &Path, source: String, data: PolicyData) -> Policy {
-        let mut builtin = vec!["**/.claude/".to_string(), "**/.git".to_string()];
+        // The agent clients' project settings, where a hook registration could be removed
+        // (Claude Code's `.claude/`, Codex's `.codex/`, Gemini CLI's `.gemini/`, Copilot CLI's
+        // `.github/hooks/`), and git's own files.
+        let mut builtin = vec![
+            "**/.claude/".to_string(),
+            "**/.codex/".to_string(),
+            "**/.gemini/".to_string(),
+            ".github/hooks/".to_string(),
+            "**/.git".to_string(),
+        ];
         // `root` is the file's directory, already resolved: only a policy file that is itself
         // a symlink needs resolving again, to protect the file it points to.
         let is_link = std::fs::symlink_metadata(file).is_ok_and(|m| m.file_type().is_symlink());

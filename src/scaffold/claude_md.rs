@@ -356,7 +356,7 @@ paths = ["contracts/"]
         );
         assert!(b.contains("- Every role may write the shared lanes: `target/`.\n"));
         assert!(b.contains(
-            "- No role may write the protected paths `contracts/`, nor lanes' own files: `**/lanes.toml`, `lanes.toml`, `**/.claude/`, `**/.git`, `.lanes/`.\n"
+            "- No role may write the protected paths `contracts/`, nor lanes' own files: `**/lanes.toml`, `lanes.toml`, `**/.claude/`, `**/.codex/`, `**/.gemini/`, `.github/hooks/`, `**/.git`, `.lanes/`.\n"
         ));
         assert!(b.contains("- **Signal file:** none. Report problems outside your lanes in your final message instead.\n"));
         assert!(b.contains("signal file (the file, what is wrong, what should change)"));
