@@ -412,7 +412,6 @@ fn judge_call(
                 actor: &actor,
                 res: path::Resolver::below(policy.root.clone()),
                 loc: &loc,
-                batch: std::cell::RefCell::new(decide::Batch::new(&lanes)),
                 excerpt: shell::lexical::excerpt(command).into(),
             };
             // Mostly one judged effect per finding: sized once, not grown by doubling.
@@ -508,9 +507,6 @@ struct BashJudge<'a, 'b> {
     res: path::Resolver,
     /// Likewise.
     loc: &'a Locator<'a>,
-    /// Decides the written files: once for the files of a directory that its lanes cannot
-    /// tell apart (a command that edits 60 files in `src/`).
-    batch: std::cell::RefCell<decide::Batch<'a>>,
     /// The command as quoted in each audit line (made once: a command may have hundreds).
     excerpt: std::rc::Rc<str>,
 }
@@ -549,12 +545,7 @@ fn judge_finding(
             let (place, shown) = cx.loc.locate(&real);
             // `rmdir src`, `chmod g+w src`: a directory is judged as one, for `dir/` patterns.
             let is_dir = dir || *kind == shell::Kind::MakeDir;
-            let verdict = cx
-                .batch
-                .borrow_mut()
-                .decide(actor, &place, is_dir)
-                .map_err(err)?
-                .clone();
+            let verdict = decide::decide(lanes, actor, &place, is_dir).map_err(err)?;
             one(
                 Some(shown.clone()),
                 &|| format!("`{frag}` ({} {shown})", kind.verb()),

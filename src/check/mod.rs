@@ -240,7 +240,6 @@ pub fn run(cwd: &Path, env: &Env, opts: &Options) -> Result<Report, CheckError> 
         env,
         opts,
         git: &git,
-        batch: decide::Batch::new(&lanes),
         branch: None,
         units: Vec::new(),
         found: Found::default(),
@@ -384,8 +383,6 @@ struct Judge<'a> {
     env: &'a Env,
     opts: &'a Options,
     git: &'a Git,
-    /// Decides the paths, reusing a directory's verdict where it can.
-    batch: decide::Batch<'a>,
     /// The branch and the role it maps to, looked up once when first needed.
     branch: Option<(Option<String>, Option<String>)>,
     units: Vec<Unit>,
@@ -475,7 +472,7 @@ impl<'a> Judge<'a> {
         status: Status,
         is_dir: bool,
     ) -> Result<(), CheckError> {
-        let verdict = self.batch.decide(actor, place, is_dir)?;
+        let verdict = decide::decide(self.lanes, actor, place, is_dir)?;
         let unit = self.units.len() - 1;
         let u = &mut self.units[unit];
         u.paths += 1;

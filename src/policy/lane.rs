@@ -6,9 +6,7 @@
 //! regex compilation on every hook call.
 
 use super::literal::{Hit, LiteralLane};
-use super::pattern::{
-    anchor, depth, depth_bit, first_component, fixed_depth_body, head, scan, Head, Pattern, Scan,
-};
+use super::pattern::{anchor, depth, depth_bit, first_component, head, scan, Head, Pattern, Scan};
 use super::PolicyError;
 use crate::path::RepoPath;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -174,55 +172,6 @@ impl Lane {
             Answer::NoMatch => self.in_parents(p),
             Answer::Out => None,
             Answer::In(i) => Some(i),
-        }
-    }
-
-    /// Whether [`Lane::find`] answers every file directly in the directory `dir` alike,
-    /// whatever `is_dir`, except perhaps for the files whose names it pushes onto `names`:
-    /// true if so, false when the answer may depend on the name in a way no list of names
-    /// says. `dir` is a normalized path's bytes (see [`RepoPath`]); the root is never answered.
-    ///
-    /// Read from the prefilter [`Lane::find`] itself applies: a file whose directory fails
-    /// the literal heads is in no lane unless its own name is a `**/NAME` component (those
-    /// names are pushed). A file at a depth no pattern can match is in the lane only through
-    /// its directory; at a depth where only literal patterns match, only the files they name
-    /// (pushed) can be answered otherwise.
-    pub fn same_for_files_in<'a>(&'a self, dir: &[u8], names: &mut Vec<&'a [u8]>) -> bool {
-        if dir.is_empty() {
-            return false;
-        }
-        if let Some(heads) = &self.heads {
-            let first = dir.split(|&b| b == b'/').next().unwrap_or(dir);
-            let anywhere = dir
-                .split(|&b| b == b'/')
-                .any(|c| self.anywhere.iter().any(|a| **a == *c));
-            if !anywhere && !heads.iter().any(|h| **h == *first) {
-                names.extend(self.anywhere.iter().map(|a| &**a));
-                return true;
-            }
-        }
-        // A file in `dir` has one component more than it.
-        let depth = dir.iter().filter(|&&b| b == b'/').count() + 2;
-        match self.depths {
-            Some(d) if d & depth_bit(depth) == 0 => true,
-            Some(_) if depth < 63 => self.originals.iter().all(|(anchored, _)| {
-                let Some(body) = fixed_depth_body(anchored) else {
-                    return false;
-                };
-                if body.split('/').count() != depth {
-                    return true;
-                }
-                if body.contains(['*', '?']) {
-                    return false;
-                }
-                if let Some((parent, name)) = body.rsplit_once('/') {
-                    if parent.as_bytes() == dir {
-                        names.push(name.as_bytes());
-                    }
-                }
-                true
-            }),
-            _ => false,
         }
     }
 
@@ -780,35 +729,6 @@ mod tests {
                 Lane::compile(&ps, Path::new("l"), "").is_err(),
                 "{bad:?} should be rejected"
             );
-        }
-    }
-
-    proptest::proptest! {
-        /// When `same_for_files_in` says a folder's files are answered alike but for the names
-        /// it gives, every other file there gets one answer from `find`.
-        #[test]
-        fn files_said_alike_are_answered_alike(
-            picks in proptest::collection::vec(0..14usize, 1..5),
-            folder in 0..5usize,
-        ) {
-            const PATTERNS: [&str; 14] = [
-                "a/b/", "!a/b/y.rs", "a/b/z.md", "a/*/z.md", "**/x", "a/", "!a/b/", "b/y.rs",
-                "a/b/c/", "*.md", "a/b/y.rs", "a/?/z.md", "src/", "a/b/z.md/",
-            ];
-            const FOLDERS: [&str; 5] = ["a/b", "a", "a/c", "src", "a/b/c"];
-            const FILES: [&str; 7] = ["y.rs", "z.md", "x", "c", "b", "other", "DONE.md"];
-            let patterns: Vec<&str> = picks.iter().map(|&i| PATTERNS[i]).collect();
-            let l = lane(&patterns);
-            let dir = FOLDERS[folder];
-            let mut names = Vec::new();
-            if l.same_for_files_in(dir.as_bytes(), &mut names) {
-                let answers: std::collections::BTreeSet<Option<&str>> = FILES
-                    .iter()
-                    .filter(|f| !names.contains(&f.as_bytes()))
-                    .map(|f| l.find(&rp(&format!("{dir}/{f}")), false))
-                    .collect();
-                proptest::prop_assert!(answers.len() <= 1, "{patterns:?} in {dir}: {answers:?}");
-            }
         }
     }
 }

@@ -220,22 +220,6 @@ impl<'p> Lanes<'p> {
         }
     }
 
-    /// For the files directly in the directory `dir`: the roles, in file order, whose lanes
-    /// may hold one whose name is no key of the owner index (see [`Lanes::is_owner_key`]);
-    /// a superset of their owners, as [`Lanes::roles_that_may_own`] gives for each. `None`
-    /// when the owner index is damaged.
-    pub fn owner_candidates_in(&self, dir: &RepoPath) -> Option<Vec<&'p Role>> {
-        let roles = &self.policy.roles;
-        let found = self.owner_index().candidates(dir, roles.len())?;
-        Some(found.into_iter().map(|i| &roles[i]).collect())
-    }
-
-    /// True when the path component `name` may change which roles own a path that holds it
-    /// (it is a key of the owner index, or the index is damaged).
-    pub fn is_owner_key(&self, name: &[u8]) -> bool {
-        self.owner_index().is_key(name).unwrap_or(true)
-    }
-
     /// The owner index, built from the patterns unless the cache gave it.
     pub(super) fn owner_index(&self) -> &OwnerIndex {
         self.owners.get_or_init(|| {

@@ -230,17 +230,6 @@ impl Policy {
             .find(|r| r.agents().iter().any(|a| a == agent_type))
     }
 
-    /// The names of the signal files directly in the directory `dir` (normalized bytes).
-    pub fn signal_names_in(&self, dir: &[u8]) -> Vec<&[u8]> {
-        self.roles
-            .iter()
-            .filter_map(|r| {
-                let (parent, name) = r.signal.as_ref()?.split_last();
-                (parent == dir).then_some(name)
-            })
-            .collect()
-    }
-
     /// The input fields of MCP tool `tool` that hold written paths, if the tool is mapped.
     pub fn mcp_fields(&self, tool: &str) -> Option<&[String]> {
         self.mcp_tools

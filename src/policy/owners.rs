@@ -206,14 +206,6 @@ impl OwnerIndex {
         self.search(path, roles)
     }
 
-    /// True when `name` is a key of the index, so that a path's candidates may depend on
-    /// whether it holds that component; `None` when the index does not decode (a damaged
-    /// cache). Decodes the index into a map on first use: for callers that ask for many paths.
-    pub(crate) fn is_key(&self, name: &[u8]) -> Option<bool> {
-        let decoded = self.decoded.get_or_init(|| self.decode()).as_ref()?;
-        Some(decoded.keys.contains_key(name))
-    }
-
     /// [`OwnerIndex::candidates`] by searching the bytes.
     fn search(&self, path: &RepoPath, roles: usize) -> Option<Vec<usize>> {
         let Layout {

@@ -194,7 +194,7 @@ pub(super) fn depth(anchored: &str) -> Option<usize> {
 
 /// The path part of an anchored pattern line (no `!`, leading or trailing `/`, or trailing
 /// spaces the engine trims), or `None` when the pattern can match at several depths.
-pub(super) fn fixed_depth_body(anchored: &str) -> Option<&str> {
+fn fixed_depth_body(anchored: &str) -> Option<&str> {
     let body = anchored.trim_start_matches('!').trim_start_matches('/');
     let body = if body.ends_with("\\ ") {
         body
