@@ -694,7 +694,22 @@ impl<'a> Walker<'a> {
             self.arg_vals = args;
             return;
         }
+        // `NAME=value cmd`: the variable is in the command's environment (git reads
+        // `GIT_DIR`, `GIT_CONFIG_*`, ...), and only there.
+        let saved: Vec<(String, Option<Option<String>>)> = assigned
+            .iter()
+            .map(|(k, _)| (k.clone(), st.vars.get(k).cloned()))
+            .collect();
+        for (k, v) in assigned {
+            st.set_var(k, v);
+        }
         super::commands::run(self, st, &args, stdin);
+        for (k, old) in saved {
+            match old {
+                Some(v) => st.vars.insert(k, v),
+                None => st.vars.remove(&k),
+            };
+        }
         args.clear();
         self.arg_vals = args;
     }

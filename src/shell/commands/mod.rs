@@ -17,6 +17,7 @@ mod editors;
 mod files;
 mod git;
 mod network;
+mod patchfile;
 mod record;
 mod text;
 mod tools;

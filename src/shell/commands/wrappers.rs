@@ -237,6 +237,7 @@ pub(super) fn env(w: &mut Walker, st: &mut State, c: Cmd) {
     let (rest, stdin) = (c.rest(), c.stdin);
     let mut i = 0;
     let mut dirs = Vec::new();
+    let mut assigned = Vec::new();
     while i < rest.len() {
         let Some(t) = rest[i].known().map(str::to_string) else {
             break;
@@ -293,13 +294,19 @@ pub(super) fn env(w: &mut Walker, st: &mut State, c: Cmd) {
         }
         if let Some((n, v)) = t.split_once('=') {
             check_tamper(w, n, Some(v), "sets");
+            assigned.push((n.to_string(), v.to_string()));
             i += 1;
             continue;
         }
         break;
     }
+    // The variables are the command's environment (git reads `GIT_DIR`, ...).
+    let mut inner = st.clone();
+    for (n, v) in assigned {
+        inner.set_var(n, Some(v));
+    }
     // An unknown word may be an assignment or the command: the command is what follows.
-    run_wrapped(w, st, &rest[i.min(rest.len())..], &dirs, stdin);
+    run_wrapped(w, &mut inner, &rest[i.min(rest.len())..], &dirs, stdin);
 }
 
 /// `xargs [OPTIONS] CMD`: the command runs with operands read from standard input.
