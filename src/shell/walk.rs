@@ -222,10 +222,20 @@ impl Scope for Sc<'_, '_> {
         let mut copy = self.st.clone();
         self.w
             .nested_script(body, &mut copy, "a command substitution");
-        // Two idioms whose output the state knows: the working directory, and the top of
+        // Idioms whose output the state knows: a program's path (`$(command -v lanes)` runs
+        // lanes: its name is what the models need), the working directory, and the top of
         // the git worktree it lies in (the nearest ancestor holding `.git`).
+        let words: Vec<&str> = body.split_whitespace().collect();
+        if let ["command", "-v", name] | ["which", name] | ["type", "-P" | "-p", name] =
+            words.as_slice()
+        {
+            let plain = |c: char| c.is_ascii_alphanumeric() || "-_.+@".contains(c);
+            if name.chars().all(plain) {
+                return Some(name.to_string());
+            }
+        }
         let pwd = self.st.pwd()?;
-        match body.split_whitespace().collect::<Vec<_>>().as_slice() {
+        match words.as_slice() {
             ["pwd"] | ["pwd", "-L"] => Some(pwd.display().to_string()),
             ["git", "rev-parse", "--show-toplevel"] => pwd
                 .ancestors()

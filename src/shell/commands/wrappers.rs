@@ -75,6 +75,11 @@ pub(super) fn plain(w: &mut Walker, st: &mut State, c: Cmd) {
     unwrap(w, st, c.rest().to_vec(), c.stdin)
 }
 
+/// `exec [-cl] [-a NAME] CMD`.
+pub(super) fn exec(w: &mut Walker, st: &mut State, c: Cmd) {
+    unwrap(w, st, skip_flags(c.rest(), &["-a"], &[]), c.stdin)
+}
+
 /// `command CMD`; `command -v` / `-V` only looks the name up.
 pub(super) fn command(w: &mut Walker, st: &mut State, c: Cmd) {
     let rest = c.rest();
@@ -172,11 +177,16 @@ pub(super) fn npx(w: &mut Walker, st: &mut State, c: Cmd) {
 
 /// `uvx TOOL`, `pipx run TOOL`.
 pub(super) fn uvx(w: &mut Walker, st: &mut State, c: Cmd) {
+    // `pipx run TOOL`: the tool follows the subcommand.
+    let rest = match c.rest() {
+        [run, rest @ ..] if c.name == "pipx" && run.known() == Some("run") => rest,
+        rest => rest,
+    };
     unwrap_tool(
         w,
         st,
         c.name,
-        skip_flags(c.rest(), &[], &["--from", "--with", "--python"]),
+        skip_flags(rest, &[], &["--from", "--with", "--python", "--spec"]),
         c.stdin,
     )
 }
@@ -428,6 +438,17 @@ fn unwrap_tool(
     inner: Vec<Val>,
     stdin: Option<Stdin>,
 ) {
+    // `npx @anthropic-ai/claude-code`: the package's program.
+    if let Some(agent) = inner
+        .first()
+        .and_then(|v| v.known())
+        .and_then(super::tools::package_agent)
+    {
+        let mut words = vec![lit(agent)];
+        words.extend_from_slice(&inner[1..]);
+        run(w, st, &words, stdin);
+        return;
+    }
     let modelled = inner.first().and_then(|v| v.known()).is_some_and(|n| {
         matches!(
             n,
