@@ -111,15 +111,18 @@ pub(super) fn npm(w: &mut Walker, st: &mut State, c: Cmd) {
         .into_iter()
         .cloned()
         .collect();
-    // `pnpm dlx PKG`, `npm exec PKG`, `yarn dlx PKG`, `bun x PKG`, `bun SCRIPT`: an
-    // agent's package or script starts an agent session.
+    // `pnpm dlx PKG`, `npm exec PKG`, `yarn dlx PKG`, `bun x PKG`, `yarn BIN`, `bun SCRIPT`:
+    // an agent's package, program or script starts an agent session.
     let ops: Vec<&str> = p.operands.iter().filter_map(|v| v.known()).collect();
     let runner = matches!(ops.first(), Some(&("dlx" | "exec" | "x")));
     let agent = ops
         .iter()
         .skip(usize::from(runner))
-        .find_map(|o| match (runner, name) {
+        .enumerate()
+        .find_map(|(i, o)| match (runner, name) {
             (true, _) => package_agent(o).or_else(|| script_agent(o)),
+            // `yarn claude`, `pnpm claude`, `bun claude`: a package's program by its name.
+            (false, "yarn" | "pnpm" | "bun") if i == 0 && agent(o) => Some(package_agent(o)?),
             (false, "bun") => script_agent(o),
             _ => None,
         });

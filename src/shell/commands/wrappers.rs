@@ -169,9 +169,21 @@ pub(super) fn watch(w: &mut Walker, st: &mut State, c: Cmd) {
     }
 }
 
-/// `npx TOOL`, `bunx TOOL`, `pnpx TOOL`.
+/// `npx TOOL`, `bunx TOOL`, `pnpx TOOL`; `npx -c 'SCRIPT'` runs SCRIPT in a shell.
 pub(super) fn npx(w: &mut Walker, st: &mut State, c: Cmd) {
-    let r = skip_flags(c.rest(), &["-p", "-c"], &["--package", "--call"]);
+    let rest = c.rest();
+    if let Some(at) = rest
+        .iter()
+        .position(|a| matches!(a.known(), Some("-c" | "--call")))
+    {
+        let mut copy = st.clone();
+        match rest.get(at + 1).and_then(|v| v.known()) {
+            Some(script) => w.nested_script(script, &mut copy, "the script given to npx -c"),
+            None => opaque(w, st, c.name, c.args, c.stdin.as_ref()),
+        }
+        return;
+    }
+    let r = skip_flags(rest, &["-p", "-c"], &["--package", "--call"]);
     unwrap_tool(w, st, c.name, r, c.stdin)
 }
 

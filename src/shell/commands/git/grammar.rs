@@ -114,6 +114,11 @@ impl Parsed {
             .any(|o| !o.unset && o.names.contains(&name))
     }
 
+    /// The last value given to an option that may be `name`.
+    pub fn last(&self, name: &str) -> Option<&Val> {
+        self.values(name).into_iter().last()
+    }
+
     /// The values given to options that may be `name`, in order.
     pub fn values(&self, name: &str) -> Vec<&Val> {
         self.opts

@@ -16,6 +16,7 @@
 //! repo-wide; branch switches and merges are repo-wide but depend on the repository
 //! (heuristic); the rest write the paths they name.
 
+mod apply;
 mod config;
 mod grammar;
 mod pathspec;

@@ -1,12 +1,12 @@
 //! One model per git subcommand, each reading its words by the subcommand's own option table
 //! ([`super::grammar`]) and its path operands as pathspecs.
 
+use super::apply;
 use super::grammar::{self, Parsed};
 use super::{editor, known, Git};
-use crate::shell::commands::patchfile::{git_patch_files, read_patch};
 use crate::shell::commands::record::{opaque, tamper_found};
 use crate::shell::expand::Val;
-use crate::shell::walk::{Stdin, Walker};
+use crate::shell::walk::Walker;
 use crate::shell::Kind;
 use std::path::Path;
 
@@ -18,7 +18,7 @@ pub(super) fn dispatch(w: &mut Walker, g: &mut Git, sub: &str, args: &[Val]) -> 
         "commit" => commit(w, g, args),
         "merge" | "pull" | "rebase" | "cherry-pick" | "revert" => history(w, g, sub, args),
         "push" | "send-pack" => push(w, g, sub, args),
-        "am" => am(w, g, args),
+        "am" => apply::am(w, g, args),
         "config" => config(w, g, args),
         "format-patch" => format_patch(w, g, args),
         "grep" => grep(w, g, args),
@@ -29,7 +29,7 @@ pub(super) fn dispatch(w: &mut Walker, g: &mut Git, sub: &str, args: &[Val]) -> 
         "rm" => rm(w, g, args),
         "mv" => mv(w, g, args),
         "add" | "stage" => add(w, g, args),
-        "apply" => apply(w, g, args),
+        "apply" => apply::apply(w, g, args),
         "clean" => clean(w, g, args),
         "stash" => stash(w, g, args),
         "checkout-index" => checkout_index(w, g, args),
@@ -171,11 +171,6 @@ fn from_file(w: &mut Walker, g: &Git, p: &Parsed, kind: Kind) -> bool {
     false
 }
 
-/// The last value of `name` when it is given unambiguously.
-fn last_value<'a>(p: &'a Parsed, name: &str) -> Option<&'a Val> {
-    p.values(name).into_iter().last()
-}
-
 /// `commit`: `--no-verify` / `-n` (in any spelling git accepts) skip lanes' pre-commit hook;
 /// an editor opens unless a message is given; nothing in the worktree changes.
 fn commit(w: &mut Walker, g: &Git, args: &[Val]) {
@@ -277,223 +272,6 @@ fn push(w: &mut Walker, g: &Git, sub: &str, args: &[Val]) {
             super::command(w, g, "--receive-pack", &cmd, super::config::Runs::Shell);
         }
     }
-}
-
-/// `am MBOX...`: applies the patches in the mailboxes (or standard input), writing the files
-/// they name; `--no-verify` skips hooks; `--abort` and the like change the worktree.
-fn am(w: &mut Walker, g: &Git, args: &[Val]) {
-    let p = grammar::parse(args, grammar::AM);
-    if p.given("no-verify") {
-        tamper_found(w, "skips the git hooks (git am --no-verify)");
-    }
-    if p.given("interactive") {
-        editor(w, g, false);
-    }
-    let control = ["continue", "resolved", "skip", "abort", "quit", "retry"];
-    if control.iter().any(|c| p.given(c)) {
-        g.repo_wide(w, false);
-        return;
-    }
-    if p.given("show-current-patch") {
-        return;
-    }
-    patches(w, g, &p, &[]);
-}
-
-/// Writes the files the patches of `p`'s operands (or standard input) name, `--directory`,
-/// `-p`, `--include`/`--exclude` applied; with `reject`, their `.rej` files too.
-fn patches(w: &mut Walker, g: &Git, p: &Parsed, extra_suffixes: &[&str]) {
-    let strip = match last_value(p, "-p") {
-        None => Some(1),
-        Some(v) => v.known().and_then(|t| t.trim().parse::<usize>().ok()),
-    };
-    let dir = match last_value(p, "directory") {
-        None => Some(String::new()),
-        Some(v) => v
-            .known()
-            .map(|d| format!("{}/", d.trim_end_matches('/')))
-            .map(|d| if d == "/" { String::new() } else { d }),
-    };
-    // `--include`/`--exclude` in order: the first that matches decides; with an include
-    // given, a name no rule matches is left out.
-    let mut rules: Vec<(bool, Option<String>)> = Vec::new();
-    for o in &p.opts {
-        if o.names.len() == 1 && (o.names[0] == "include" || o.names[0] == "exclude") {
-            let pat = o.value.as_ref().and_then(|v| v.known()).map(str::to_string);
-            rules.push((o.names[0] == "include", pat));
-        }
-    }
-    let inputs: Vec<Option<String>> = if p.operands.is_empty() {
-        vec![stdin_text(w, g)]
-    } else {
-        p.operands
-            .iter()
-            .map(|f| match f.known() {
-                Some("-") => stdin_text(w, g),
-                _ => read_patch(w, &g.st, f),
-            })
-            .collect()
-    };
-    for text in inputs {
-        let (Some(text), Some(strip), Some(dir)) = (text, strip, dir.as_ref()) else {
-            let prefix = dir.clone().unwrap_or_default();
-            let v = Val::Unknown { prefix };
-            g.write_paths(w, &[v], false, Kind::Write);
-            continue;
-        };
-        let mut names: Vec<Val> = Vec::new();
-        for name in git_patch_files(&text, strip) {
-            let full = format!("{dir}{name}");
-            if !used(&rules, &full) {
-                continue;
-            }
-            for suffix in std::iter::once("").chain(extra_suffixes.iter().copied()) {
-                names.push(known(&format!("{full}{suffix}")));
-            }
-        }
-        g.write_paths(w, &names, false, Kind::Write);
-    }
-}
-
-/// True when `git apply` uses the patch for `name` under `rules` (`--include`/`--exclude`).
-fn used(rules: &[(bool, Option<String>)], name: &str) -> bool {
-    for (include, pat) in rules {
-        match pat {
-            // Matching costs the product of the lengths: long ones count as matching.
-            Some(pat) if pat.len() * name.len() > 1 << 20 => return true,
-            Some(pat) if wildmatch(pat.as_bytes(), name.as_bytes()) => return *include,
-            Some(_) => {}
-            // A pattern lanes cannot read may match: the name is kept.
-            None => return true,
-        }
-    }
-    !rules.iter().any(|(include, _)| *include)
-}
-
-/// git's `wildmatch` without `WM_PATHNAME` (so `*` matches `/`): `*`, `?`, `[...]` with `!`
-/// or `^` and ranges, `\` quoting. Iterative, with one backtracking point per `*`.
-fn wildmatch(pat: &[u8], text: &[u8]) -> bool {
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pat.len() {
-            match pat[p] {
-                b'*' => {
-                    while p < pat.len() && pat[p] == b'*' {
-                        p += 1;
-                    }
-                    star = Some((p, t));
-                    continue;
-                }
-                b'?' => {
-                    p += 1;
-                    t += 1;
-                    continue;
-                }
-                b'[' => {
-                    if let Some((matched, next)) = class(pat, p, text[t]) {
-                        if matched {
-                            p = next;
-                            t += 1;
-                            continue;
-                        }
-                    } else if text[t] == b'[' {
-                        p += 1;
-                        t += 1;
-                        continue;
-                    }
-                }
-                b'\\' if p + 1 < pat.len() => {
-                    if pat[p + 1] == text[t] {
-                        p += 2;
-                        t += 1;
-                        continue;
-                    }
-                }
-                c => {
-                    if c == text[t] {
-                        p += 1;
-                        t += 1;
-                        continue;
-                    }
-                }
-            }
-        }
-        match star {
-            Some((sp, st)) => {
-                p = sp;
-                t = st + 1;
-                star = Some((sp, st + 1));
-            }
-            None => return false,
-        }
-    }
-    pat[p..].iter().all(|&c| c == b'*')
-}
-
-/// A bracket expression at `pat[at]` against `c`: (matched, index after it); `None` when
-/// it does not close (then `[` is literal).
-fn class(pat: &[u8], at: usize, c: u8) -> Option<(bool, usize)> {
-    let mut i = at + 1;
-    let negate = matches!(pat.get(i), Some(b'!' | b'^'));
-    if negate {
-        i += 1;
-    }
-    let mut matched = false;
-    let mut first = true;
-    while i < pat.len() {
-        let mut lo = pat[i];
-        if lo == b']' && !first {
-            return Some((matched != negate, i + 1));
-        }
-        first = false;
-        if lo == b'\\' && i + 1 < pat.len() {
-            i += 1;
-            lo = pat[i];
-        }
-        if i + 2 < pat.len() && pat[i + 1] == b'-' && pat[i + 2] != b']' {
-            let hi = pat[i + 2];
-            matched |= lo <= c && c <= hi;
-            i += 3;
-        } else {
-            matched |= lo == c;
-            i += 1;
-        }
-    }
-    None
-}
-
-/// Standard input as text when the command shows it literally (a here-document, a file
-/// lanes may read); `None` otherwise.
-fn stdin_text(w: &Walker, g: &Git) -> Option<String> {
-    match &g.stdin {
-        Some(Stdin::Text {
-            body,
-            literal: true,
-        }) => Some(body.to_string()),
-        Some(Stdin::File(f)) => read_patch(w, &g.st, f),
-        _ => None,
-    }
-}
-
-/// `apply PATCH...`: the files the patches name; `--check`, `--stat`, `--numstat`,
-/// `--summary` apply nothing (unless `--apply`); `--cached` writes only the index.
-fn apply(w: &mut Walker, g: &Git, args: &[Val]) {
-    let p = grammar::parse(args, grammar::APPLY);
-    for f in p.values("build-fake-ancestor") {
-        g.write_paths(w, std::slice::from_ref(f), false, Kind::Write);
-    }
-    let reports = ["check", "stat", "numstat", "summary"]
-        .iter()
-        .any(|o| p.on(o));
-    if reports && !p.maybe("apply") {
-        return;
-    }
-    if p.on("cached") && !p.maybe("index") {
-        return;
-    }
-    let rej: &[&str] = if p.maybe("reject") { &[".rej"] } else { &[] };
-    patches(w, g, &p, rej);
 }
 
 /// `config`: setting or unsetting a key that runs commands, switches hooks, loads other
@@ -838,7 +616,7 @@ fn checkout_index(w: &mut Walker, g: &Git, args: &[Val]) {
     if !all && p.operands.is_empty() {
         return;
     }
-    match last_value(&p, "prefix") {
+    match p.last("prefix") {
         // Each file is written at PREFIX followed by its path from the top.
         Some(prefix) => {
             let v = match prefix {
@@ -868,7 +646,7 @@ fn read_tree(w: &mut Walker, g: &Git, args: &[Val]) {
     if !p.maybe("-u") || p.on("dry-run") {
         return;
     }
-    match last_value(&p, "prefix") {
+    match p.last("prefix") {
         Some(prefix) => g.write_at_top(w, std::slice::from_ref(prefix), true, Kind::Write),
         None => g.repo_wide(w, true),
     }
@@ -1149,33 +927,5 @@ fn submodule(w: &mut Walker, g: &Git, args: &[Val]) {
         }
         Some("status" | "summary" | "foreach-status") => {}
         _ => opaque(w, &g.st, "git submodule", args, None),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wildmatch_matches_like_git_without_pathname() {
-        assert!(wildmatch(b"docs/*", b"docs/a/b.md"));
-        assert!(wildmatch(b"*.md", b"docs/a.md"));
-        assert!(!wildmatch(b"src/*", b"docs/a.md"));
-        assert!(wildmatch(b"d[a-z]cs/?.md", b"docs/a.md"));
-        assert!(!wildmatch(b"d[!o]cs/*", b"docs/a.md"));
-        assert!(!wildmatch(b"{docs,x}/*", b"docs/a.md"));
-        assert!(wildmatch(b"\\*x", b"*x"));
-    }
-
-    #[test]
-    fn include_and_exclude_rules_decide_in_order() {
-        let inc = |p: &str| (true, Some(p.to_string()));
-        let exc = |p: &str| (false, Some(p.to_string()));
-        assert!(used(&[], "docs/a.md"));
-        assert!(!used(&[inc("src/*")], "docs/a.md"));
-        assert!(used(&[inc("src/*")], "src/a.rs"));
-        assert!(!used(&[exc("docs/*"), inc("*")], "docs/a.md"));
-        assert!(used(&[exc("src/*")], "docs/a.md"));
-        assert!(used(&[(true, None)], "docs/a.md"));
     }
 }
