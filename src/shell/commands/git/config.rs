@@ -46,6 +46,48 @@ pub(super) enum Runs {
     Bang,
 }
 
+/// What git adds to a command it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Adds {
+    /// Nothing that names a worktree path: pagers and filters of standard input, editors
+    /// (their file is git's own, in `.git`), `rebase --exec`.
+    Nothing,
+    /// Arguments, which may be worktree paths (`diff.external`, `textconv`, ssh commands,
+    /// credential helpers, `grep -O`, ...).
+    Arguments,
+    /// `%f`-style placeholders it replaces with paths (filters, merge drivers).
+    Placeholders,
+}
+
+/// What git adds to the command held by `what`: a configuration key, a variable
+/// (`GIT_EXTERNAL_DIFF`) or an option (`grep -O`).
+pub(super) fn adds(what: &str) -> Adds {
+    match what {
+        "GIT_EDITOR"
+        | "VISUAL"
+        | "EDITOR"
+        | "GIT_SEQUENCE_EDITOR"
+        | "GIT_PAGER"
+        | "PAGER"
+        | "rebase --exec" => return Adds::Nothing,
+        w if w.starts_with("GIT_") || w.starts_with("SSH_") || w.contains(' ') => {
+            return Adds::Arguments
+        }
+        w if w.starts_with("--") => return Adds::Arguments,
+        _ => {}
+    }
+    let lower = what.to_ascii_lowercase();
+    let (section, rest) = lower.split_once('.').unwrap_or((&lower, ""));
+    let name = rest.rsplit('.').next().unwrap_or(rest);
+    match (section, name) {
+        (_, "editor") | ("pager", _) | ("core", "pager") | ("interactive", "difffilter") => {
+            Adds::Nothing
+        }
+        ("filter", _) | ("merge", "driver") => Adds::Placeholders,
+        _ => Adds::Arguments,
+    }
+}
+
 /// What setting `key` (as written: section and name in any case) does.
 pub(super) fn classify(key: &str) -> Key {
     let (section, rest) = key.split_once('.').unwrap_or((key, ""));

@@ -513,8 +513,32 @@ fn command(w: &mut Walker, g: &Git, what: &str, value: &Val, runs: Runs) {
             None => format!("git credential-{text}"),
         },
     };
+    // What git hands the command: worktree paths among its arguments (`GIT_EXTERNAL_DIFF`
+    // gets the file being diffed: `rm -f x` would delete it too), or `%f` placeholders; an
+    // unknown word stands for them.
+    let script = match config::adds(what) {
+        config::Adds::Nothing => script,
+        config::Adds::Arguments => format!("{script} \"$__lanes_unknown\""),
+        config::Adds::Placeholders => placeholders(&script),
+    };
     let mut st = g.at_top();
     w.nested_script(&script, &mut st, &format!("the command in git's {what}"));
+}
+
+/// `%f`, `%A`, ... (a filter's or merge driver's paths) replaced by an unknown word.
+fn placeholders(script: &str) -> String {
+    let mut out = String::with_capacity(script.len());
+    let mut chars = script.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('%', Some(n)) if n.is_ascii_alphabetic() => {
+                chars.next();
+                out.push_str("\"$__lanes_unknown\"");
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Walks the editor git would open: `GIT_SEQUENCE_EDITOR` and `sequence.editor` for the todo

@@ -16,6 +16,10 @@ pub(super) fn dispatch(w: &mut Walker, g: &mut Git, sub: &str, args: &[Val]) -> 
         s if writes_nothing(s) => {}
         s if diff_options(s) => output(w, g, args),
         "commit" => commit(w, g, args),
+        // Commits made without `git commit` run no pre-commit hook at all.
+        "commit-tree" | "fast-import" => {
+            tamper_found(w, &format!("makes commits without git's hooks (git {sub})"))
+        }
         "merge" | "pull" | "rebase" | "cherry-pick" | "revert" => history(w, g, sub, args),
         "push" | "send-pack" => push(w, g, sub, args),
         "am" => apply::am(w, g, args),
@@ -47,7 +51,7 @@ pub(super) fn dispatch(w: &mut Walker, g: &mut Git, sub: &str, args: &[Val]) -> 
         "diagnose" | "bugreport" => diagnose(w, g, args),
         "merge-file" => merge_file(w, g, args),
         "interpret-trailers" => interpret_trailers(w, g, args),
-        "fast-export" | "fast-import" => marks(w, g, args),
+        "fast-export" => marks(w, g, args),
         "difftool" => difftool(w, g, args),
         "bisect" => bisect(w, g, args),
         "submodule" => submodule(w, g, args),
@@ -99,7 +103,6 @@ fn writes_nothing(sub: &str) -> bool {
             | "credential"
             | "rerere"
             | "maintenance"
-            | "commit-tree"
             | "mktree"
             | "mktag"
             | "pack-refs"
