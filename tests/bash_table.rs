@@ -48,6 +48,9 @@ struct Fixture {
     home: PathBuf,
 }
 
+/// `.git` is a plain directory, not a repository: the analysis never runs git, it only looks
+/// for `.git` to find the worktree's top. What the git rows claim about git itself is checked
+/// against real git in `tests/bash_git_real.rs`.
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().canonicalize().unwrap();
