@@ -7,6 +7,7 @@
 //! `GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`, `GIT_CONFIG_PARAMETERS`) is read here; what each
 //! key does is decided in one place, [`classify`], for every source and for `git config`.
 
+use super::known;
 use crate::shell::expand::Val;
 use crate::shell::walk::State;
 
@@ -230,13 +231,6 @@ impl Given {
             .iter()
             .filter(move |(k, _)| classify(k) == *want)
             .map(|(k, v)| (k.as_str(), v))
-    }
-}
-
-fn known(s: &str) -> Val {
-    Val::Known {
-        text: s.to_string().into(),
-        glob: false,
     }
 }
 

@@ -22,6 +22,7 @@ mod grammar;
 mod pathspec;
 mod subs;
 
+use super::args::lit as known;
 use super::record::{opaque, tamper_found};
 use super::Cmd;
 use crate::shell::expand::Val;
@@ -240,13 +241,6 @@ fn after_eq(v: &Val) -> Val {
         Val::Unknown { prefix } => Val::Unknown {
             prefix: prefix.split_once('=').map_or("", |(_, r)| r).to_string(),
         },
-    }
-}
-
-fn known(s: &str) -> Val {
-    Val::Known {
-        text: s.to_string().into(),
-        glob: false,
     }
 }
 
