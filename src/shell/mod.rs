@@ -168,6 +168,12 @@ impl Kind {
 /// Analyses `command` as run in `cx.cwd`. Never fails and never aborts: anything it cannot
 /// analyse becomes an [`Found::Unparseable`] finding carrying the paths the text names.
 pub fn analyze(command: &str, cx: &Context) -> Vec<Finding> {
+    let mut findings = analyze_text(command, cx);
+    git_config_writes(&mut findings, cx);
+    findings
+}
+
+fn analyze_text(command: &str, cx: &Context) -> Vec<Finding> {
     if let Err(refusal) = prescreen::check(command) {
         return fallback(command, cx, &format!("lanes did not parse it: {refusal}"));
     }
@@ -218,7 +224,52 @@ pub fn analyze(command: &str, cx: &Context) -> Vec<Finding> {
 /// Analyses a parsed script directly, on the calling thread (tests, and the fuzz harness
 /// that checks the walker's own limits).
 pub fn analyze_parsed(script: &ast::Script, cx: &Context) -> Vec<Finding> {
-    walk::walk(script, cx)
+    let mut findings = walk::walk(script, cx);
+    git_config_writes(&mut findings, cx);
+    findings
+}
+
+/// A write to git's global or system configuration (`~/.gitconfig`,
+/// `~/.config/git/config`, `/etc/gitconfig`) lies outside the project, where writes are
+/// allowed, yet it can set `core.hooksPath` or an alias for every later git command: it is
+/// also tamper. (`.git/config` is a protected path already.)
+fn git_config_writes(findings: &mut Vec<Finding>, cx: &Context) {
+    let mut files = vec![PathBuf::from("/etc/gitconfig")];
+    if let Some(home) = &cx.home {
+        files.push(home.join(".gitconfig"));
+        files.push(home.join(".config/git/config"));
+    }
+    let mut found = Vec::new();
+    for f in findings.iter() {
+        let hit = match &f.effect {
+            Found::Write {
+                target: Target::Path(p),
+                ..
+            } => files.contains(&crate::path::normalize_lexically(p)),
+            Found::Write {
+                target: Target::Subtree(p),
+                ..
+            } => {
+                // `rm -r ~/.config/git`; wider deletions (`rm -rf /tmp/*` with a HOME below
+                // /tmp) are not read as aimed at it.
+                let p = crate::path::normalize_lexically(p);
+                files
+                    .iter()
+                    .any(|c| c.parent() == Some(p.as_path()) && p.ends_with("git"))
+            }
+            _ => false,
+        };
+        if hit {
+            found.push(Finding {
+                fragment: f.fragment.clone(),
+                effect: Found::Tamper {
+                    what: "writes git's global configuration (it may set core.hooksPath)".into(),
+                    role: None,
+                },
+            });
+        }
+    }
+    findings.extend(found);
 }
 
 fn first_line(s: &str) -> &str {

@@ -222,10 +222,20 @@ impl Scope for Sc<'_, '_> {
         let mut copy = self.st.clone();
         self.w
             .nested_script(body, &mut copy, "a command substitution");
-        // Two idioms whose output the state knows: the working directory, and the top of
+        // Idioms whose output the state knows: a program's path (`$(command -v lanes)` runs
+        // lanes: its name is what the models need), the working directory, and the top of
         // the git worktree it lies in (the nearest ancestor holding `.git`).
+        let words: Vec<&str> = body.split_whitespace().collect();
+        if let ["command", "-v", name] | ["which", name] | ["type", "-P" | "-p", name] =
+            words.as_slice()
+        {
+            let plain = |c: char| c.is_ascii_alphanumeric() || "-_.+@".contains(c);
+            if name.chars().all(plain) {
+                return Some(name.to_string());
+            }
+        }
         let pwd = self.st.pwd()?;
-        match body.split_whitespace().collect::<Vec<_>>().as_slice() {
+        match words.as_slice() {
             ["pwd"] | ["pwd", "-L"] => Some(pwd.display().to_string()),
             ["git", "rev-parse", "--show-toplevel"] => pwd
                 .ancestors()
@@ -694,7 +704,22 @@ impl<'a> Walker<'a> {
             self.arg_vals = args;
             return;
         }
+        // `NAME=value cmd`: the variable is in the command's environment (git reads
+        // `GIT_DIR`, `GIT_CONFIG_*`, ...), and only there.
+        let saved: Vec<(String, Option<Option<String>>)> = assigned
+            .iter()
+            .map(|(k, _)| (k.clone(), st.vars.get(k).cloned()))
+            .collect();
+        for (k, v) in assigned {
+            st.set_var(k, v);
+        }
         super::commands::run(self, st, &args, stdin);
+        for (k, old) in saved {
+            match old {
+                Some(v) => st.vars.insert(k, v),
+                None => st.vars.remove(&k),
+            };
+        }
         args.clear();
         self.arg_vals = args;
     }

@@ -50,6 +50,10 @@ pub struct Fixture {
     pub home: PathBuf,
 }
 
+/// `.git` is a plain directory, not a repository: the analysis never runs git, it only looks
+/// for `.git` to find the worktree's top. What the git rows claim about git itself is checked
+/// against real git in `tests/bash_git_real.rs`, and every row runs for real in
+/// `tests/bash_differential.rs` (in a scratch copy that is a real repository).
 pub fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().canonicalize().unwrap();

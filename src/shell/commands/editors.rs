@@ -4,12 +4,12 @@
 //! writing modes (a subtree each, as they take directories).
 
 use super::args::{append, lit, Opts};
+use super::patchfile::{patch_files, read_patch};
 use super::record::{opaque, opaque_reader};
 use super::Cmd;
 use crate::shell::expand::Val;
 use crate::shell::walk::{State, Stdin, Walker};
 use crate::shell::Kind;
-use std::path::Path;
 
 /// `sed [-i[SUFFIX]] [-e SCRIPT]... [-f FILE] [SCRIPT] FILE...`.
 pub(super) fn sed(w: &mut Walker, st: &mut State, c: Cmd) {
@@ -253,51 +253,6 @@ pub(super) fn editor(w: &mut Walker, st: &mut State, c: Cmd) {
     for v in p.operands.iter().filter(|v| !v.text().starts_with('+')) {
         w.write(st, v, Kind::Write);
     }
-}
-
-/// Paths named on a patch's `---`/`+++` lines, `strip` leading components removed.
-pub(super) fn patch_files(text: &str, strip: Option<usize>) -> Vec<String> {
-    let mut out = Vec::new();
-    for line in text.lines().take(100_000) {
-        let Some(rest) = line.strip_prefix("+++ ").or(line.strip_prefix("--- ")) else {
-            continue;
-        };
-        let name = rest.split('\t').next().unwrap_or(rest).trim();
-        if name == "/dev/null" || name.is_empty() {
-            continue;
-        }
-        let strips: Vec<usize> = match strip {
-            Some(n) => vec![n],
-            None => vec![0, 1],
-        };
-        for n in strips {
-            let parts: Vec<&str> = name.split('/').collect();
-            if n < parts.len() {
-                let p = parts[n..].join("/");
-                if !out.contains(&p) {
-                    out.push(p);
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Reads a patch file named in the command (at most 4 MiB). `None` when it cannot be read.
-pub(super) fn read_patch(w: &Walker, st: &State, v: &Val) -> Option<String> {
-    use std::io::Read;
-    let t = v.literal()?;
-    let cwd = st
-        .pwd()
-        .map(Path::to_path_buf)
-        .or_else(|| Some(w.cx.cwd.clone()))?;
-    let mut buf = String::new();
-    std::fs::File::open(cwd.join(t))
-        .ok()?
-        .take(4 << 20)
-        .read_to_string(&mut buf)
-        .ok()?;
-    Some(buf)
 }
 
 /// `patch [-pN] [-d DIR] [-i PATCH | < PATCH] [FILE]`: the file named, else the files the

@@ -17,6 +17,7 @@ mod editors;
 mod files;
 mod git;
 mod network;
+mod patchfile;
 mod record;
 mod text;
 mod tools;
@@ -206,11 +207,13 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: &[Val], stdin: Option<St
         opaque(w, st, &program, args, stdin.as_ref());
         return;
     };
-    if raw_name.contains('/') && !is_system_bin(raw_name) {
+    let name = raw_name.rsplit('/').next().unwrap_or(raw_name);
+    // lanes and agent programs are what they are wherever they live
+    // (`./target/release/lanes init`, `~/.local/bin/claude`).
+    if raw_name.contains('/') && !is_system_bin(raw_name) && !tools::guarded(name) {
         opaque(w, st, raw_name, args, stdin.as_ref());
         return;
     }
-    let name = raw_name.rsplit('/').next().unwrap_or(raw_name);
     if st.overflow {
         let mentions = super::lexical::mentions(&w.frag, &w.cx.cwd, w.cx.home.as_deref());
         let why = "it makes more variables, functions, links or directories than lanes tracks"
@@ -238,7 +241,14 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: &[Val], stdin: Option<St
     }
     match model(name) {
         Some(m) => m(w, st, Cmd { name, args, stdin }),
-        None => opaque(w, st, name, args, stdin.as_ref()),
+        None => {
+            // `tmux new 'claude -p x'`, `script -c claude`: a program lanes does not model that
+            // is handed an agent's command line.
+            if let Some(what) = tools::hands_over(name, args) {
+                record::tamper_found(w, &what);
+            }
+            opaque(w, st, name, args, stdin.as_ref())
+        }
     }
 }
 
@@ -256,8 +266,10 @@ fn model(name: &str) -> Option<Model> {
         "source" | "." => builtins::source,
         // Shells, and wrappers that run the command they are given.
         "bash" | "sh" | "dash" | "zsh" | "ksh" | "mksh" | "ash" => wrappers::shell,
-        "exec" | "builtin" | "nohup" | "noglob" | "chronic" | "unbuffer" | "catchsegv"
-        | "nocache" => wrappers::plain,
+        "exec" => wrappers::exec,
+        "builtin" | "nohup" | "noglob" | "chronic" | "unbuffer" | "catchsegv" | "nocache" => {
+            wrappers::plain
+        }
         "command" => wrappers::command,
         "time" => wrappers::time,
         "nice" => wrappers::nice,
@@ -323,7 +335,8 @@ fn model(name: &str) -> Option<Model> {
         "npm" | "pnpm" | "yarn" | "bun" => tools::npm,
         "python" | "python3" | "python2" | "py" => tools::python,
         "lanes" => tools::lanes,
-        "claude" => tools::claude,
+        n if tools::agent(n) => tools::agent_session,
+        "node" | "deno" | "tsx" => tools::node,
         n if READERS.contains(&n) => tools::reader,
         _ => return None,
     })

@@ -75,6 +75,11 @@ pub(super) fn plain(w: &mut Walker, st: &mut State, c: Cmd) {
     unwrap(w, st, c.rest().to_vec(), c.stdin)
 }
 
+/// `exec [-cl] [-a NAME] CMD`.
+pub(super) fn exec(w: &mut Walker, st: &mut State, c: Cmd) {
+    unwrap(w, st, skip_flags(c.rest(), &["-a"], &[]), c.stdin)
+}
+
 /// `command CMD`; `command -v` / `-V` only looks the name up.
 pub(super) fn command(w: &mut Walker, st: &mut State, c: Cmd) {
     let rest = c.rest();
@@ -164,19 +169,36 @@ pub(super) fn watch(w: &mut Walker, st: &mut State, c: Cmd) {
     }
 }
 
-/// `npx TOOL`, `bunx TOOL`, `pnpx TOOL`.
+/// `npx TOOL`, `bunx TOOL`, `pnpx TOOL`; `npx -c 'SCRIPT'` runs SCRIPT in a shell.
 pub(super) fn npx(w: &mut Walker, st: &mut State, c: Cmd) {
-    let r = skip_flags(c.rest(), &["-p", "-c"], &["--package", "--call"]);
+    let rest = c.rest();
+    if let Some(at) = rest
+        .iter()
+        .position(|a| matches!(a.known(), Some("-c" | "--call")))
+    {
+        let mut copy = st.clone();
+        match rest.get(at + 1).and_then(|v| v.known()) {
+            Some(script) => w.nested_script(script, &mut copy, "the script given to npx -c"),
+            None => opaque(w, st, c.name, c.args, c.stdin.as_ref()),
+        }
+        return;
+    }
+    let r = skip_flags(rest, &["-p", "-c"], &["--package", "--call"]);
     unwrap_tool(w, st, c.name, r, c.stdin)
 }
 
 /// `uvx TOOL`, `pipx run TOOL`.
 pub(super) fn uvx(w: &mut Walker, st: &mut State, c: Cmd) {
+    // `pipx run TOOL`: the tool follows the subcommand.
+    let rest = match c.rest() {
+        [run, rest @ ..] if c.name == "pipx" && run.known() == Some("run") => rest,
+        rest => rest,
+    };
     unwrap_tool(
         w,
         st,
         c.name,
-        skip_flags(c.rest(), &[], &["--from", "--with", "--python"]),
+        skip_flags(rest, &[], &["--from", "--with", "--python", "--spec"]),
         c.stdin,
     )
 }
@@ -237,6 +259,7 @@ pub(super) fn env(w: &mut Walker, st: &mut State, c: Cmd) {
     let (rest, stdin) = (c.rest(), c.stdin);
     let mut i = 0;
     let mut dirs = Vec::new();
+    let mut assigned = Vec::new();
     while i < rest.len() {
         let Some(t) = rest[i].known().map(str::to_string) else {
             break;
@@ -293,13 +316,19 @@ pub(super) fn env(w: &mut Walker, st: &mut State, c: Cmd) {
         }
         if let Some((n, v)) = t.split_once('=') {
             check_tamper(w, n, Some(v), "sets");
+            assigned.push((n.to_string(), v.to_string()));
             i += 1;
             continue;
         }
         break;
     }
+    // The variables are the command's environment (git reads `GIT_DIR`, ...).
+    let mut inner = st.clone();
+    for (n, v) in assigned {
+        inner.set_var(n, Some(v));
+    }
     // An unknown word may be an assignment or the command: the command is what follows.
-    run_wrapped(w, st, &rest[i.min(rest.len())..], &dirs, stdin);
+    run_wrapped(w, &mut inner, &rest[i.min(rest.len())..], &dirs, stdin);
 }
 
 /// `xargs [OPTIONS] CMD`: the command runs with operands read from standard input.
@@ -421,6 +450,17 @@ fn unwrap_tool(
     inner: Vec<Val>,
     stdin: Option<Stdin>,
 ) {
+    // `npx @anthropic-ai/claude-code`: the package's program.
+    if let Some(agent) = inner
+        .first()
+        .and_then(|v| v.known())
+        .and_then(super::tools::package_agent)
+    {
+        let mut words = vec![lit(agent)];
+        words.extend_from_slice(&inner[1..]);
+        run(w, st, &words, stdin);
+        return;
+    }
     let modelled = inner.first().and_then(|v| v.known()).is_some_and(|n| {
         matches!(
             n,
