@@ -395,12 +395,11 @@ pub fn decide_subtree(
     ] {
         if let Some(p) = list
             .patterns()
-            .iter()
-            .find(|p| !p.text.starts_with('!') && inside(&p.text))
+            .find(|p| !p.text.starts_with('!') && inside(p.text))
         {
             return Ok(Verdict::new(
                 Rule::Protected {
-                    pattern: p.text.clone(),
+                    pattern: p.text.to_string(),
                     builtin,
                 },
                 policy.mode,
@@ -425,23 +424,24 @@ pub fn decide_subtree(
         if let Some(p) = other
             .write
             .patterns()
-            .iter()
-            .find(|p| !p.text.starts_with('!') && inside(&p.text) && !also_mine(&p.text))
+            .find(|p| !p.text.starts_with('!') && inside(p.text) && !also_mine(p.text))
         {
             owners.push(other.name.clone());
-            first.get_or_insert_with(|| p.text.clone());
+            first.get_or_insert(p.text);
         }
     }
     if let Some(pattern) = first {
         return Ok(Verdict::new(
-            Rule::OtherLane { owners, pattern },
+            Rule::OtherLane {
+                owners,
+                pattern: pattern.to_string(),
+            },
             policy.mode,
         ));
     }
     if role
         .write
         .patterns()
-        .iter()
         .any(|p| p.text.strip_prefix('!').is_some_and(&inside))
     {
         return Ok(Verdict::new(Rule::Unowned, policy.mode));

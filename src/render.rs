@@ -90,11 +90,10 @@ pub fn deny_reason(policy: &Policy, actor: &Actor<'_>, what: &str, rule: &Rule) 
     let own = list(
         role.write
             .patterns()
-            .iter()
             .filter(|p| !p.text.starts_with('!'))
-            .map(|p| p.text.as_str()),
+            .map(|p| p.text),
     );
-    let shared = list(policy.shared.patterns().iter().map(|p| p.text.as_str()));
+    let shared = list(policy.shared.patterns().map(|p| p.text));
     out.push_str(&format!(
         "; you may write {}",
         if own.is_empty() {

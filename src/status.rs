@@ -137,7 +137,7 @@ pub fn status(policy: &Policy, settle: Duration, home: Option<&Path>) -> Status 
         });
         roles.push(RoleStatus {
             name: r.name.clone(),
-            lanes: r.write.patterns().iter().map(|p| p.text.clone()).collect(),
+            lanes: r.write.patterns().map(|p| p.text.to_string()).collect(),
             agents: r.agents().to_vec(),
             signal,
         });

@@ -14,7 +14,7 @@
 
 use crate::decide::{self, Place, Rule};
 use crate::path::RepoPath;
-use crate::policy::{Lanes, Pattern, PatternList, Policy, PolicyError, Role};
+use crate::policy::{Lanes, PatternList, PatternRef, Policy, PolicyError, Role};
 use crate::role::{Actor, RoleSource};
 use indexmap::{IndexMap, IndexSet};
 use serde::Serialize;
@@ -172,7 +172,7 @@ fn pattern_errors(policy: &Policy, errors: &mut Vec<Diagnostic>) -> IndexSet<Str
     );
     for (role, list) in lists {
         for p in list.patterns() {
-            let single = PatternList::new(vec![p.clone()]);
+            let single = PatternList::new(vec![p.to_pattern()]);
             if let Err(e) = policy.compile(&single) {
                 errors.push(Diagnostic::from_error("pattern", e));
                 if let Some(r) = role {
@@ -229,7 +229,7 @@ impl Warnings<'_> {
     fn warn(
         &mut self,
         code: &'static str,
-        pattern: Option<&Pattern>,
+        pattern: Option<&PatternRef<'_>>,
         key_hint: Option<String>,
         message: String,
     ) {
@@ -247,7 +247,7 @@ impl Warnings<'_> {
     }
 
     /// True when `pat` already has a warning (one warning per pattern is enough).
-    fn flagged(&self, pat: &Pattern) -> bool {
+    fn flagged(&self, pat: &PatternRef<'_>) -> bool {
         let p = self.policy;
         let at = PolicyError::at(&p.file, p.source(), pat.span.clone(), String::new());
         pat.span.is_some()
@@ -266,12 +266,7 @@ impl Warnings<'_> {
 
     fn roles_without_lanes(&mut self) {
         for role in &self.policy.roles {
-            if !role
-                .write
-                .patterns()
-                .iter()
-                .any(|p| !p.text.starts_with('!'))
-            {
+            if !role.write.patterns().any(|p| !p.text.starts_with('!')) {
                 let span = role_header_span(self.policy.source(), &role.name);
                 let e =
                     PolicyError::at(&self.policy.file, self.policy.source(), span, String::new());
@@ -309,12 +304,12 @@ impl Warnings<'_> {
                             "`{}` can never match: a `!pattern` only takes paths out of earlier patterns, and none comes before it",
                             pat.text
                         );
-                        self.warn("never-matches", Some(pat), None, msg);
+                        self.warn("never-matches", Some(&pat), None, msg);
                     }
                     continue;
                 }
                 seen_positive = true;
-                let Some((probe, is_dir)) = fixed_part(&pat.text) else {
+                let Some((probe, is_dir)) = fixed_part(pat.text) else {
                     continue;
                 };
                 let Ok(v) =
@@ -339,7 +334,7 @@ impl Warnings<'_> {
                     "`{}` can never grant role `{}` a write: {why}",
                     pat.text, role.name
                 );
-                self.warn("never-matches", Some(pat), None, msg);
+                self.warn("never-matches", Some(&pat), None, msg);
             }
         }
     }
@@ -356,10 +351,10 @@ impl Warnings<'_> {
         let mut found = Vec::new();
         for list in lists {
             for pat in list.patterns() {
-                if pat.text.starts_with('!') || self.flagged(pat) {
+                if pat.text.starts_with('!') || self.flagged(&pat) {
                     continue;
                 }
-                let single = PatternList::new(vec![pat.clone()]);
+                let single = PatternList::new(vec![pat.to_pattern()]);
                 let Ok(lane) = p.compile(&single) else {
                     continue;
                 };
@@ -367,7 +362,7 @@ impl Warnings<'_> {
                     continue;
                 }
                 // Ignored or empty directories are not walked; a fixed path on disk counts.
-                if fixed_part(&pat.text).is_some_and(|(rp, _)| p.root.join(rp.as_path()).exists()) {
+                if fixed_part(pat.text).is_some_and(|(rp, _)| p.root.join(rp.as_path()).exists()) {
                     continue;
                 }
                 found.push(pat.clone());
@@ -431,23 +426,18 @@ impl Warnings<'_> {
         // Overlaps visible in the policy text alone (no file needed): a fixed pattern of one
         // role inside another role's lane.
         for role in &p.roles {
-            for pat in role
-                .write
-                .patterns()
-                .iter()
-                .filter(|x| !x.text.starts_with('!'))
-            {
-                if has_glob(&pat.text) {
+            for pat in role.write.patterns().filter(|x| !x.text.starts_with('!')) {
+                if has_glob(pat.text) {
                     continue;
                 }
-                let Some((probe, is_dir)) = fixed_part(&pat.text) else {
+                let Some((probe, is_dir)) = fixed_part(pat.text) else {
                     continue;
                 };
                 // Another role's signal file is reported by `never_matching`.
                 if p.roles.iter().any(|r| r.signal.as_ref() == Some(&probe)) {
                     continue;
                 }
-                let mut owners = vec![(role.name.clone(), pat.text.clone())];
+                let mut owners = vec![(role.name.clone(), pat.text.to_string())];
                 for other in p.roles.iter().filter(|o| o.name != role.name) {
                     if let Ok(Some(op)) = self
                         .lanes
@@ -472,9 +462,7 @@ impl Warnings<'_> {
                 n => format!("{n} files, e.g. `{example}`"),
             };
             let first_role = p.role(&owners[0].0);
-            let pat = first_role
-                .and_then(|r| find_pattern(r, &owners[0].1))
-                .cloned();
+            let pat = first_role.and_then(|r| find_pattern(r, &owners[0].1));
             let msg = format!(
                 "lanes of several roles hold {files}: {}; each may overwrite the other's work",
                 who.join(" and ")
@@ -496,8 +484,8 @@ fn same_pairs(a: &[(String, String)], b: &[(String, String)]) -> bool {
     a.len() == b.len() && a.iter().all(|x| b.contains(x))
 }
 
-fn find_pattern<'a>(role: &'a Role, text: &str) -> Option<&'a Pattern> {
-    role.write.patterns().iter().find(|p| p.text == text)
+fn find_pattern<'a>(role: &'a Role, text: &str) -> Option<PatternRef<'a>> {
+    role.write.patterns().find(|p| p.text == text)
 }
 
 fn has_glob(s: &str) -> bool {

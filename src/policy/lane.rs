@@ -6,7 +6,9 @@
 //! regex compilation on every hook call.
 
 use super::literal::{Hit, LiteralLane};
-use super::pattern::{anchor, depth, depth_bit, first_component, head, scan, Head, Pattern, Scan};
+use super::pattern::{
+    anchor, depth, depth_bit, first_component, head, scan, Head, PatternList, PatternRef, Scan,
+};
 use super::PolicyError;
 use crate::path::RepoPath;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -62,17 +64,18 @@ impl Lane {
     ///
     /// Errors: a pattern is not allowed (see [`super::pattern`]) or does not compile; named by
     /// the policy file, line and column.
-    pub(super) fn compile(
-        patterns: &[Pattern],
+    pub(super) fn compile<'p>(
+        patterns: impl IntoIterator<Item = PatternRef<'p>>,
         file: &Path,
         source: &str,
     ) -> Result<Lane, PolicyError> {
+        let patterns: Vec<PatternRef<'p>> = patterns.into_iter().collect();
         let mut originals = Vec::with_capacity(patterns.len());
         let mut heads = Some(Vec::new());
         let mut anywhere = Vec::new();
         let mut depths = Some(0u64);
-        for p in patterns {
-            let anchored = anchor(&p.text).map_err(|m| {
+        for p in &patterns {
+            let anchored = anchor(p.text).map_err(|m| {
                 PolicyError::at(
                     file,
                     source,
@@ -87,13 +90,13 @@ impl Lane {
                 (Head::Wild, _) => heads = None,
                 _ => {}
             }
-            originals.push((anchored, p.text.clone()));
+            originals.push((anchored, p.text.to_string()));
         }
         let matcher = match LiteralLane::new(originals.iter().map(|(a, _)| a.as_str())) {
             Some(literals) => Matcher::Literal(literals),
             None => {
                 let mut builder = GitignoreBuilder::new("");
-                for ((anchored, text), p) in originals.iter().zip(patterns) {
+                for ((anchored, text), p) in originals.iter().zip(&patterns) {
                     builder.add_line(None, anchored).map_err(|e| {
                         PolicyError::at(
                             file,
@@ -245,7 +248,7 @@ impl Lane {
 /// `None` when the whole list must be compiled (a pattern might not compile, so its error
 /// must surface as it would).
 pub(super) fn find_by_subset<'a>(
-    patterns: &'a [Pattern],
+    list: &'a PatternList,
     path: &RepoPath,
     is_dir: bool,
     file: &Path,
@@ -253,37 +256,33 @@ pub(super) fn find_by_subset<'a>(
 ) -> Option<Result<Option<&'a str>, PolicyError>> {
     let components = super::pattern::components(path);
     let mut subset = Vec::new();
-    let mut at = Vec::new();
-    for (i, p) in patterns.iter().enumerate() {
-        match scan(&p.text, &components, true) {
+    for p in list.patterns() {
+        match scan(p.text, &components, true) {
             Scan::MayFail => return None,
-            Scan::MayHold => {
-                subset.push(p.clone());
-                at.push(i);
-            }
+            Scan::MayHold => subset.push(p),
             Scan::CannotHold => {}
         }
     }
     if subset.is_empty() {
         return Some(Ok(None));
     }
-    Some(Lane::compile(&subset, file, source).map(|lane| {
-        lane.find_index(path, is_dir)
-            .map(|i| patterns[at[i]].text.as_str())
-    }))
+    let texts: Vec<&'a str> = subset.iter().map(|p| p.text).collect();
+    Some(
+        Lane::compile(subset, file, source)
+            .map(|lane| lane.find_index(path, is_dir).map(|i| texts[i])),
+    )
 }
 
 /// True when every pattern is a literal path: such a list compiles without the glob engine,
 /// for less than compiling the subset for one path costs.
-pub(super) fn is_literal(patterns: &[Pattern]) -> bool {
-    patterns
-        .iter()
-        .all(|p| anchor(&p.text).is_ok_and(|a| LiteralLane::new([a.as_str()]).is_some()))
+pub(super) fn is_literal(list: &PatternList) -> bool {
+    list.patterns()
+        .all(|p| anchor(p.text).is_ok_and(|a| LiteralLane::new([a.as_str()]).is_some()))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::pattern::PatternList;
+    use super::super::pattern::{Pattern, PatternList};
     use super::*;
 
     fn lane(patterns: &[&str]) -> Lane {
@@ -294,7 +293,12 @@ mod tests {
                 span: None,
             })
             .collect::<Vec<_>>();
-        Lane::compile(&ps, Path::new("lanes.toml"), "").unwrap()
+        Lane::compile(
+            ps.iter().map(Pattern::borrowed),
+            Path::new("lanes.toml"),
+            "",
+        )
+        .unwrap()
     }
 
     fn rp(s: &str) -> RepoPath {
@@ -539,7 +543,8 @@ mod tests {
                 .collect();
             for p in paths {
                 for is_dir in [false, true] {
-                    let subset = find_by_subset(&patterns, &rp(p), is_dir, Path::new("l"), "");
+                    let list = PatternList::new(patterns.clone());
+                    let subset = find_by_subset(&list, &rp(p), is_dir, Path::new("l"), "");
                     // Classes may be malformed: such a list is compiled whole.
                     let whole_needed = set.iter().any(|t| t.contains('['));
                     assert_eq!(subset.is_none(), whole_needed, "{set:?} for {p}");
@@ -558,7 +563,14 @@ mod tests {
             span: None,
         }];
         assert!(
-            find_by_subset(&broken, &rp("docs/a"), false, Path::new("l"), "").is_none(),
+            find_by_subset(
+                &PatternList::new(broken.to_vec()),
+                &rp("docs/a"),
+                false,
+                Path::new("l"),
+                ""
+            )
+            .is_none(),
             "a pattern that may not compile is compiled whole, so its error surfaces, for any path"
         );
     }
@@ -644,7 +656,8 @@ mod tests {
                 span: None,
             }];
             let list = PatternList::new(ps.clone());
-            let Ok(compiled) = Lane::compile(&ps, Path::new("l"), "") else {
+            let Ok(compiled) = Lane::compile(ps.iter().map(Pattern::borrowed), Path::new("l"), "")
+            else {
                 // A list that does not compile is never skipped: its error must surface.
                 for path in paths {
                     assert!(
@@ -701,11 +714,16 @@ mod tests {
     fn bad_patterns_are_errors_with_position() {
         let src = "[roles.b]\nwrite = [\"./src\"]\n";
         let at = src.find("\"./src\"").unwrap();
-        let ps = vec![Pattern {
+        let ps = [Pattern {
             text: "./src".into(),
             span: Some(at..at + 7),
         }];
-        let e = Lane::compile(&ps, Path::new("lanes.toml"), src).unwrap_err();
+        let e = Lane::compile(
+            ps.iter().map(Pattern::borrowed),
+            Path::new("lanes.toml"),
+            src,
+        )
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             "lanes.toml:2:10: roles.b.write: invalid pattern `./src`: patterns are anchored at the project root and may not contain `.` or `..` components"
@@ -721,12 +739,12 @@ mod tests {
             " src/",
             "!src/ ",
         ] {
-            let ps = vec![Pattern {
+            let ps = [Pattern {
                 text: bad.into(),
                 span: None,
             }];
             assert!(
-                Lane::compile(&ps, Path::new("l"), "").is_err(),
+                Lane::compile(ps.iter().map(Pattern::borrowed), Path::new("l"), "").is_err(),
                 "{bad:?} should be rejected"
             );
         }

@@ -139,13 +139,10 @@ impl<'p> Lanes<'p> {
         let tests = memo.text_tests.get();
         if memo.compiled.get().is_none()
             && tests < TEXT_TESTS
-            && (tests < 2
-                || !*memo
-                    .literal
-                    .get_or_init(|| lane::is_literal(list.patterns())))
+            && (tests < 2 || !*memo.literal.get_or_init(|| lane::is_literal(list)))
         {
             let (file, source) = (&self.policy.file, self.policy.source());
-            if let Some(found) = lane::find_by_subset(list.patterns(), path, is_dir, file, source) {
+            if let Some(found) = lane::find_by_subset(list, path, is_dir, file, source) {
                 memo.text_tests.set(tests + 1);
                 return found;
             }
@@ -222,9 +219,8 @@ impl<'p> Lanes<'p> {
 
     /// The owner index, built from the patterns unless the cache gave it.
     pub(super) fn owner_index(&self) -> &OwnerIndex {
-        self.owners.get_or_init(|| {
-            OwnerIndex::build(self.policy.roles.iter().map(|r| Some(r.write.patterns())))
-        })
+        self.owners
+            .get_or_init(|| OwnerIndex::build(self.policy.roles.iter().map(|r| Some(&r.write))))
     }
 
     /// The first role (in file order) whose `branches` globs match `branch` (a short branch

@@ -20,7 +20,7 @@ pub use error::PolicyError;
 pub use lane::Lane;
 pub use lanes::Lanes;
 pub use model::{Policy, PolicyData, Role, DEFAULT_AUDIT, POLICY_FILE};
-pub use pattern::{first_component, Pattern, PatternList};
+pub use pattern::{first_component, Pattern, PatternList, PatternRef};
 pub use raw::{BashAction, BashSettings, Mode, Unassigned};
 
 use owners::OwnerIndex;
@@ -112,7 +112,7 @@ impl Policy {
             });
         }
         let data = data::parse(file, &source)?;
-        let owners = OwnerIndex::build(data.roles.iter().map(|r| Some(r.write.patterns())));
+        let owners = OwnerIndex::build(data.roles.iter().map(|r| Some(&r.write)));
         // The decision never depends on the cache being written (a read-only checkout, a
         // full disk): the next run parses again.
         let _ = cache::write(&cache_file, &source, &data, &owners);
@@ -235,12 +235,7 @@ paths = ["contracts/"]
         assert_eq!(p.role("builder").unwrap().agents(), ["builder"]);
         assert_eq!(p.role_for_agent("researcher").unwrap().name, "researcher");
         assert_eq!(p.audit.as_ref().unwrap().to_string(), ".lanes/audit.jsonl");
-        let builtin: Vec<_> = p
-            .builtin_protected
-            .patterns()
-            .iter()
-            .map(|p| p.text.as_str())
-            .collect();
+        let builtin: Vec<_> = p.builtin_protected.patterns().map(|p| p.text).collect();
         assert_eq!(
             builtin,
             [
@@ -294,13 +289,8 @@ paths = ["contracts/"]
         assert!(parse("audit = false\n").unwrap().audit.is_none());
         let p = parse("audit = \"log.jsonl\"\n").unwrap();
         assert_eq!(p.audit.unwrap().to_string(), "log.jsonl");
-        let builtin: Vec<_> = p
-            .builtin_protected
-            .patterns()
-            .iter()
-            .map(|p| p.text.clone())
-            .collect();
-        assert_eq!(builtin.last().unwrap(), "log.jsonl");
+        let builtin: Vec<_> = p.builtin_protected.patterns().map(|p| p.text).collect();
+        assert_eq!(*builtin.last().unwrap(), "log.jsonl");
     }
 
     #[test]

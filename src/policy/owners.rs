@@ -14,7 +14,7 @@
 //! text; per key, in key order, (text start, text end, roles start, roles end); the key
 //! roles (ascending within a key); the wild roles (ascending); the key text.
 
-use super::pattern::{literals, Literals, Pattern};
+use super::pattern::{literals, Literals, PatternList};
 use crate::path::RepoPath;
 use foldhash::fast::FixedState;
 use std::cell::{Cell, OnceCell, RefCell};
@@ -89,7 +89,7 @@ impl OwnerIndex {
     /// The index of roles whose lanes are `lanes` (in file order), read from the text of
     /// their patterns; `None` stands for a lane whose patterns could not be had, which is a
     /// candidate for every path so that its error surfaces when it is asked.
-    pub(crate) fn build<'a>(lanes: impl Iterator<Item = Option<&'a [Pattern]>>) -> OwnerIndex {
+    pub(crate) fn build<'a>(lanes: impl Iterator<Item = Option<&'a PatternList>>) -> OwnerIndex {
         // Per role: the literal components of each positive pattern, or None (wild).
         let mut per_role: Vec<Option<Vec<Vec<&str>>>> = Vec::new();
         let mut named: HashMap<&str, u32> = HashMap::new();
@@ -99,8 +99,8 @@ impl OwnerIndex {
                 continue;
             };
             let mut patterns = Some(Vec::new());
-            for p in lane {
-                match literals(&p.text) {
+            for p in lane.patterns() {
+                match literals(p.text) {
                     Literals::Negation => {}
                     Literals::Positive(l) if !l.is_empty() => {
                         for c in &l {
@@ -308,22 +308,25 @@ impl Decoded {
 
 #[cfg(test)]
 mod tests {
+    use super::super::pattern::Pattern;
     use super::*;
     use std::path::Path;
 
     fn index(lanes: &[&[&str]]) -> OwnerIndex {
-        let lanes: Vec<Vec<Pattern>> = lanes
+        let lanes: Vec<PatternList> = lanes
             .iter()
             .map(|l| {
-                l.iter()
-                    .map(|t| Pattern {
-                        text: t.to_string(),
-                        span: None,
-                    })
-                    .collect()
+                PatternList::new(
+                    l.iter()
+                        .map(|t| Pattern {
+                            text: t.to_string(),
+                            span: None,
+                        })
+                        .collect(),
+                )
             })
             .collect();
-        OwnerIndex::build(lanes.iter().map(|l| Some(l.as_slice())))
+        OwnerIndex::build(lanes.iter().map(Some))
     }
 
     fn candidates(i: &OwnerIndex, path: &str) -> Vec<usize> {
@@ -439,7 +442,12 @@ mod tests {
                         span: None,
                     })
                     .collect();
-                let compiled = super::super::Lane::compile(&list, Path::new("l"), "").unwrap();
+                let compiled = super::super::Lane::compile(
+                    list.iter().map(Pattern::borrowed),
+                    Path::new("l"),
+                    "",
+                )
+                .unwrap();
                 for is_dir in [false, true] {
                     if compiled
                         .find(&RepoPath::new(Path::new(p)).unwrap(), is_dir)

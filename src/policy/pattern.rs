@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use std::ffi::OsStr;
 use std::ops::Range;
 
-/// One pattern as written in the policy, with where it was written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One pattern as written in the policy, with where it was written: what a list is made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
     /// The text as the user wrote it (`src/`, `!src/gen/`).
     pub text: String,
@@ -22,18 +22,52 @@ pub struct Pattern {
     pub span: Option<Range<usize>>,
 }
 
+/// A pattern of a [`PatternList`], borrowed from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternRef<'a> {
+    /// The text as the user wrote it (`src/`, `!src/gen/`).
+    pub text: &'a str,
+    /// Byte range in the policy source; `None` for built-in patterns.
+    pub span: Option<Range<usize>>,
+}
+
+impl Pattern {
+    /// The pattern, borrowed.
+    pub fn borrowed(&self) -> PatternRef<'_> {
+        PatternRef {
+            text: &self.text,
+            span: self.span.clone(),
+        }
+    }
+}
+
+impl PatternRef<'_> {
+    /// An owned copy.
+    pub fn to_pattern(&self) -> Pattern {
+        Pattern {
+            text: self.text.to_string(),
+            span: self.span.clone(),
+        }
+    }
+}
+
 /// An ordered list of patterns, as written: a role's `write`, `[shared] write`, `[protected]
 /// paths` or the always-protected list. A plain value; [`super::Lanes`] compiles it.
 ///
-/// Serialized compactly for the parsed-policy cache (see [`Packed`]).
+/// The texts are kept end to end in one string, so that a policy of 10,000 patterns is 400
+/// allocations rather than 10,000 (most of what reading one from the parsed-policy cache
+/// would otherwise cost).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PatternList(Vec<Pattern>);
+pub struct PatternList {
+    /// Every pattern's text, end to end.
+    text: String,
+    /// Per pattern: where its text ends in `text` (it starts where the previous one ends),
+    /// and its span in the policy source.
+    entries: Vec<(usize, Option<Range<usize>>)>,
+}
 
-/// A [`PatternList`] as the parsed-policy cache keeps it: every pattern's text end to end,
-/// and per pattern three little-endian `u32` (text length, span start, span end; `u32::MAX`
-/// for no span). A list of fifty patterns then reads back with two checks instead of fifty
-/// UTF-8 checks and 150 variable-length numbers, which is most of what a cache hit of a
-/// 200-role policy would otherwise cost.
+/// A [`PatternList`] as the parsed-policy cache keeps it: the texts end to end, and per
+/// pattern three little-endian `u32` (text end, span start, span end; `u32::MAX` for no span).
 #[derive(Serialize, Deserialize)]
 struct Packed<'a> {
     #[serde(borrow)]
@@ -73,21 +107,19 @@ pub(super) mod bytes {
 
 impl Serialize for PatternList {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut text = String::new();
-        let mut numbers = Vec::with_capacity(self.0.len() * 12);
+        let mut numbers = Vec::with_capacity(self.entries.len() * 12);
         let n = |v: usize| u32::try_from(v).map_err(serde::ser::Error::custom);
-        for p in &self.0 {
-            text.push_str(&p.text);
-            let (start, end) = match &p.span {
+        for (end, span) in &self.entries {
+            let (start, stop) = match span {
                 Some(r) => (n(r.start)?, n(r.end)?),
                 None => (u32::MAX, u32::MAX),
             };
-            for v in [n(p.text.len())?, start, end] {
+            for v in [n(*end)?, start, stop] {
                 numbers.extend_from_slice(&v.to_le_bytes());
             }
         }
         Packed {
-            text: text.into(),
+            text: self.text.as_str().into(),
             numbers: numbers.into(),
         }
         .serialize(s)
@@ -98,51 +130,64 @@ impl<'de> Deserialize<'de> for PatternList {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<PatternList, D::Error> {
         let packed = Packed::deserialize(d)?;
         let bad = || serde::de::Error::custom("a damaged pattern list");
-        let mut rest: &str = &packed.text;
-        let mut out = Vec::with_capacity(packed.numbers.len() / 12);
+        let text = packed.text.into_owned();
+        let mut entries = Vec::with_capacity(packed.numbers.len() / 12);
+        let mut last = 0;
         for chunk in packed.numbers.chunks(12) {
-            let [len, start, end] = [0, 4, 8].map(|i| {
+            let [end, start, stop] = [0, 4, 8].map(|i| {
                 chunk
                     .get(i..i + 4)
                     .and_then(|b| b.try_into().ok())
                     .map(u32::from_le_bytes)
             });
-            let (Some(len), Some(start), Some(end)) = (len, start, end) else {
+            let (Some(end), Some(start), Some(stop)) = (end, start, stop) else {
                 return Err(bad());
             };
-            let len = len as usize;
-            if !rest.is_char_boundary(len) || len > rest.len() {
+            let end = end as usize;
+            if end < last || !text.is_char_boundary(end) {
                 return Err(bad());
             }
-            let (text, tail) = rest.split_at(len);
-            rest = tail;
-            let span = (start != u32::MAX).then_some(start as usize..end as usize);
-            out.push(Pattern {
-                text: text.to_string(),
-                span,
-            });
+            last = end;
+            let span = (start != u32::MAX).then_some(start as usize..stop as usize);
+            entries.push((end, span));
         }
-        if !rest.is_empty() {
+        if last != text.len() {
             return Err(bad());
         }
-        Ok(PatternList(out))
+        Ok(PatternList { text, entries })
     }
 }
 
 impl PatternList {
     /// A list from patterns in policy order.
     pub fn new(patterns: Vec<Pattern>) -> PatternList {
-        PatternList(patterns)
+        let mut text = String::with_capacity(patterns.iter().map(|p| p.text.len()).sum());
+        let mut entries = Vec::with_capacity(patterns.len());
+        for p in patterns {
+            text.push_str(&p.text);
+            entries.push((text.len(), p.span));
+        }
+        PatternList { text, entries }
     }
 
-    /// The patterns as written.
-    pub fn patterns(&self) -> &[Pattern] {
-        &self.0
+    /// The patterns as written, in policy order.
+    pub fn patterns(&self) -> impl ExactSizeIterator<Item = PatternRef<'_>> + Clone + '_ {
+        (0..self.entries.len()).map(move |i| self.at(i))
+    }
+
+    /// The pattern at `i` (which must be below the list's length).
+    fn at(&self, i: usize) -> PatternRef<'_> {
+        let start = if i == 0 { 0 } else { self.entries[i - 1].0 };
+        let (end, span) = &self.entries[i];
+        PatternRef {
+            text: &self.text[start..*end],
+            span: span.clone(),
+        }
     }
 
     /// True when the list has no pattern.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entries.is_empty()
     }
 
     /// A cheap test, read from the pattern text without compiling anything: `false` means
@@ -160,8 +205,8 @@ impl PatternList {
     pub fn may_hold(&self, path: &RepoPath) -> bool {
         let components = components(path);
         let mut may = false;
-        for p in &self.0 {
-            match scan(&p.text, &components, false) {
+        for p in self.patterns() {
+            match scan(p.text, &components, false) {
                 Scan::MayFail => return true,
                 Scan::MayHold => may = true,
                 Scan::CannotHold => {}

@@ -38,15 +38,9 @@ pub fn render(policy: &Policy, role: &Role, name: &str) -> String {
     let lanes: Vec<String> = role
         .write
         .patterns()
-        .iter()
         .map(|p| format!("`{}`", p.text))
         .collect();
-    let plain: Vec<&str> = role
-        .write
-        .patterns()
-        .iter()
-        .map(|p| p.text.as_str())
-        .collect();
+    let plain: Vec<&str> = role.write.patterns().map(|p| p.text).collect();
     let summary = match role.description() {
         Some(d) => one_line(d),
         None => format!("The {} role.", role.name),

@@ -35,23 +35,15 @@ pub fn render(policy: &Policy) -> String {
         policy
             .protected
             .patterns()
-            .iter()
-            .map(|p| p.text.as_str())
+            .map(|p| p.text)
             .filter(|t| !t.starts_with('!')),
     );
-    let builtin = list(
-        policy
-            .builtin_protected
-            .patterns()
-            .iter()
-            .map(|p| p.text.as_str()),
-    );
+    let builtin = list(policy.builtin_protected.patterns().map(|p| p.text));
     let shared = list(
         policy
             .shared
             .patterns()
-            .iter()
-            .map(|p| p.text.as_str())
+            .map(|p| p.text)
             .filter(|t| !t.starts_with('!')),
     );
     let _ = writeln!(s, "{BEGIN}");
@@ -186,7 +178,6 @@ fn lane_text(role: &Role) -> String {
     let neg = list(
         role.write
             .patterns()
-            .iter()
             .filter_map(|p| p.text.strip_prefix('!')),
     );
     match (pos.is_empty(), neg.is_empty()) {
@@ -199,8 +190,7 @@ fn lane_text(role: &Role) -> String {
 fn positives(role: &Role) -> impl Iterator<Item = &str> {
     role.write
         .patterns()
-        .iter()
-        .map(|p| p.text.as_str())
+        .map(|p| p.text)
         .filter(|t| !t.starts_with('!'))
 }
 
