@@ -245,6 +245,10 @@ pub(super) fn remote_copy(w: &mut Walker, st: &mut State, c: Cmd) {
     ]) {
         w.write(st, v, Kind::Write);
     }
+    // Temporary and partial files go to these directories.
+    for v in p.values(&["--temp-dir", "-T", "--partial-dir"]) {
+        w.write_tree(st, v, Kind::Write);
+    }
     let remote = |v: &Val| {
         let t = v.text();
         t.split_once(':')
@@ -253,6 +257,17 @@ pub(super) fn remote_copy(w: &mut Walker, st: &mut State, c: Cmd) {
     if let Some((dest, srcs)) = p.operands.split_last() {
         if !remote(dest) && !srcs.is_empty() {
             w.write_tree(st, dest, Kind::Write);
+            // `--link-dest=DIR`: unchanged files are hard links to DIR's, so later writes
+            // to the copies change DIR's files. A relative DIR is read from the destination.
+            for d in p.values(&["--link-dest"]) {
+                w.write_tree(st, d, Kind::Write);
+                if let (Some(dt), Some(base)) = (d.literal(), dest.literal()) {
+                    if !dt.starts_with('/') {
+                        let joined = format!("{}/{dt}", base.trim_end_matches('/'));
+                        w.write_tree(st, &lit(&joined), Kind::Write);
+                    }
+                }
+            }
         }
         if p.has(&["--remove-source-files", "--remove-sent-files"]) {
             for s in srcs.iter().filter(|s| !remote(s)) {

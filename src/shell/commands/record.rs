@@ -4,8 +4,8 @@
 
 use super::args::Opts;
 use crate::shell::expand::Val;
-use crate::shell::walk::{State, Stdin, Walker};
-use crate::shell::{Found, Kind};
+use crate::shell::walk::{Desc, State, Stdin, Walker};
+use crate::shell::{Found, Kind, Target};
 use std::path::PathBuf;
 
 /// Variables that say who the agent is or which policy applies.
@@ -52,6 +52,24 @@ pub(super) fn opaque(
     });
 }
 
+/// An opaque program named by something other than its words (an alias lanes cannot
+/// read): its words and the whole command are scanned for paths.
+pub(in crate::shell) fn opaque_named(w: &mut Walker, st: &State, program: &str, args: &[Val]) {
+    let mut mentions = mentions_of(w, st, args, None);
+    for cwd in st.cwds.iter().flatten() {
+        for m in w.text_mentions(cwd) {
+            if !mentions.contains(&m) {
+                mentions.push(m);
+            }
+        }
+    }
+    w.push(Found::Opaque {
+        program: program.to_string(),
+        cwds: st.cwds.clone(),
+        mentions,
+    });
+}
+
 /// An opaque program whose path operands are inputs (test runners, type checkers).
 pub(super) fn opaque_reader(w: &mut Walker, st: &State, program: &str, _args: &[Val]) {
     w.push(Found::Opaque {
@@ -71,9 +89,10 @@ fn mentions_of(w: &Walker, st: &State, args: &[Val], stdin: Option<&Stdin>) -> V
         .collect::<Vec<_>>()
         .join(" ");
     // A dynamic command name, or a dynamic word given to something that runs its arguments
-    // as code (`eval "$(…)"`, `python3 -c "$CODE"`), is scanned as written, with the rest of
-    // the simple command. Not for other programs: `gh pr create --body "$(cat <<EOF …)"`
-    // may well mention other lanes' files in prose.
+    // as code (`eval "$(…)"`, `python3 -c "$CODE"`), is scanned as written, with the whole
+    // command: the data it was built from may lie anywhere in it (`c=$(printf 'rm docs')`).
+    // Not for other programs: `gh pr create --body "$(cat <<EOF …)"` may well mention
+    // other lanes' files in prose.
     let runs_code = match args.first() {
         Some(Val::Known { text, .. }) => {
             let name = text.rsplit('/').next().unwrap_or(text);
@@ -95,7 +114,19 @@ fn mentions_of(w: &Walker, st: &State, args: &[Val], stdin: Option<&Stdin>) -> V
         }
         _ => true,
     };
-    if runs_code && args.iter().any(|a| matches!(a, Val::Unknown { .. })) {
+    // A script read from a process substitution (`bash <(…)`, `source <(…)`) is in the
+    // command's own text.
+    let procsub = args
+        .iter()
+        .skip(1)
+        .any(|a| a.known().is_some_and(|t| t.starts_with("/dev/fd/")));
+    let sources = matches!(args.first().and_then(Val::known), Some("source" | "."));
+    if (runs_code || sources) && procsub {
+        text.push('\n');
+        text.push_str(&w.frag);
+    }
+    let whole = runs_code && args.iter().any(|a| matches!(a, Val::Unknown { .. }));
+    if whole {
         text.push('\n');
         text.push_str(&w.frag);
     }
@@ -108,6 +139,26 @@ fn mentions_of(w: &Walker, st: &State, args: &[Val], stdin: Option<&Stdin>) -> V
         for m in crate::shell::lexical::mentions(&text, cwd, w.cx.home.as_deref()) {
             if !out.contains(&m) {
                 out.push(m);
+            }
+        }
+        if whole {
+            for m in w.text_mentions(cwd) {
+                if !out.contains(&m) {
+                    out.push(m);
+                }
+            }
+        }
+    }
+    // Files the script opened on other descriptors: the program inherits them and may
+    // write them through `/dev/fd/N`.
+    for (fd, d) in &st.fds {
+        if let (3.., Desc::Files(ts)) = (*fd, d) {
+            for t in ts {
+                if let Target::Path(p) | Target::Subtree(p) = t {
+                    if !out.contains(p) {
+                        out.push(p.clone());
+                    }
+                }
             }
         }
     }

@@ -11,7 +11,7 @@ use super::args::{lit, skip_flags};
 use super::record::{check_tamper, opaque};
 use super::{read_only, run, Cmd, READERS};
 use crate::shell::expand::Val;
-use crate::shell::walk::{State, Stdin, Walker};
+use crate::shell::walk::{State, Stdin, Var, Walker};
 use crate::shell::Kind;
 
 /// `bash`, `sh`, `zsh`...: `-c SCRIPT` and a literal script on standard input are walked;
@@ -26,7 +26,13 @@ pub(super) fn shell(w: &mut Walker, st: &mut State, c: Cmd) {
             i += 1;
             break;
         }
-        if matches!(t, "-o" | "+o" | "--rcfile" | "--init-file" | "-O" | "+O") {
+        if matches!(t, "--rcfile" | "--init-file") {
+            // A start-up script lanes does not read.
+            opaque(w, st, &format!("{name} {t}"), args, stdin);
+            i += 2;
+            continue;
+        }
+        if matches!(t, "-o" | "+o" | "-O" | "+O") {
             i += 2;
             continue;
         }
@@ -89,9 +95,53 @@ pub(super) fn command(w: &mut Walker, st: &mut State, c: Cmd) {
     unwrap(w, st, r, c.stdin)
 }
 
-/// `time [-o F] [-f FMT] CMD`.
+/// `time [-o F] [-a] [-f FMT] CMD` (GNU time writes its report to F).
 pub(super) fn time(w: &mut Walker, st: &mut State, c: Cmd) {
-    unwrap(w, st, skip_flags(c.rest(), &[], &["-o", "-f"]), c.stdin)
+    let rest = c.rest();
+    let mut i = 0;
+    while i < rest.len() {
+        let Some(t) = rest[i].known() else { break };
+        if t == "--" {
+            i += 1;
+            break;
+        }
+        if !t.starts_with('-') || t == "-" {
+            break;
+        }
+        i += 1;
+        if let Some(f) = t.strip_prefix("--output=") {
+            w.write(st, &lit(f), Kind::Write);
+        } else if t == "--output" || t == "-o" {
+            if let Some(f) = rest.get(i) {
+                w.write(st, f, Kind::Write);
+            }
+            i += 1;
+        } else if t == "-f" || t == "--format" {
+            i += 1;
+        } else if !t.starts_with("--") {
+            // A bundle (`-ao F`, `-oF`): `o` and `f` take the rest, or the next word.
+            if let Some(at) = t[1..].find(['o', 'f']) {
+                let value = &t[1 + at + 1..];
+                let v = if value.is_empty() {
+                    i += 1;
+                    rest.get(i - 1).cloned()
+                } else {
+                    Some(lit(value))
+                };
+                if t.as_bytes()[1 + at] == b'o' {
+                    if let Some(f) = v {
+                        w.write(st, &f, Kind::Write);
+                    }
+                }
+            }
+        }
+    }
+    unwrap(
+        w,
+        st,
+        rest.get(i..).map(<[Val]>::to_vec).unwrap_or_default(),
+        c.stdin,
+    )
 }
 
 /// `nice [-n N] CMD`.
@@ -237,8 +287,13 @@ pub(super) fn env(w: &mut Walker, st: &mut State, c: Cmd) {
     let (rest, stdin) = (c.rest(), c.stdin);
     let mut i = 0;
     let mut dirs = Vec::new();
+    let mut env: Vec<(String, Var)> = Vec::new();
     while i < rest.len() {
         let Some(t) = rest[i].known().map(str::to_string) else {
+            if let Some((n, _)) = rest[i].text().split_once('=') {
+                // `env NAME=$x ...`: set to a value not known.
+                env.push((n.to_string(), Var::Unknown));
+            }
             break;
         };
         if t == "--" {
@@ -293,13 +348,19 @@ pub(super) fn env(w: &mut Walker, st: &mut State, c: Cmd) {
         }
         if let Some((n, v)) = t.split_once('=') {
             check_tamper(w, n, Some(v), "sets");
+            env.push((n.to_string(), Var::Str(v.to_string())));
             i += 1;
             continue;
         }
         break;
     }
+    // The command runs with the variables set (`env PATH=src ls`, `env PAGER=... git log`).
+    let mut child = st.clone();
+    for (n, v) in env {
+        w.assign(&mut child, &n, v);
+    }
     // An unknown word may be an assignment or the command: the command is what follows.
-    run_wrapped(w, st, &rest[i.min(rest.len())..], &dirs, stdin);
+    run_wrapped(w, &mut child, &rest[i.min(rest.len())..], &dirs, stdin);
 }
 
 /// `xargs [OPTIONS] CMD`: the command runs with operands read from standard input.

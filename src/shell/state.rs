@@ -1,0 +1,275 @@
+//! What the walker knows at one point of a script ([`State`]): possible working
+//! directories, variables (strings, arrays, unset, unknown), positional parameters,
+//! functions, aliases, open descriptors and how command names are looked up; and how two
+//! states that may each be the case are united (whatever they disagree on is unknown).
+//! Symlinks ([`Link`]) are kept by the walker itself, since they outlive the process that
+//! made them.
+
+use super::ast::Command;
+use super::expand::Val;
+use super::Target;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+/// Most working directories tracked at once; more collapse to "unknown".
+pub(super) const MAX_CWDS: usize = 8;
+
+/// A possible working directory; `None` is unknown.
+pub(super) type Cwd = Option<PathBuf>;
+
+/// A shell variable's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Var {
+    /// A known string.
+    Str(String),
+    /// An array of (possibly unknown) elements.
+    List(Vec<Val>),
+    /// Unset in the script (`unset x`): empty, whatever the environment held.
+    Unset,
+    /// Not known statically.
+    Unknown,
+}
+
+impl Var {
+    /// From an optional known string.
+    pub fn from_known(v: Option<String>) -> Var {
+        v.map_or(Var::Unknown, Var::Str)
+    }
+}
+
+/// What a file descriptor refers to, once the script changed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Desc {
+    /// What the shell inherited (the terminal, a pipe) or a device: writing changes no file.
+    Harmless,
+    /// Files (one per possible working directory).
+    Files(Vec<Target>),
+    /// Not known.
+    Unknown,
+}
+
+/// How command names are looked up, once the script changed it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Lookup {
+    /// Why a command's name no longer says which program runs (`PATH` set to a directory
+    /// lanes does not trust, `LD_PRELOAD`, ...): external commands are then opaque.
+    pub untrusted: Option<String>,
+    /// The directories that made it so (`PATH=docs:$PATH`): a program found there is
+    /// judged as naming them.
+    pub dirs: Vec<PathBuf>,
+    /// `hash -p PATH NAME`: the program each name runs.
+    pub hashed: Vec<(String, Val)>,
+    /// Builtins replaced by `enable -f` (`*`: a name not known).
+    pub replaced: Vec<String>,
+}
+
+impl Lookup {
+    fn union(&mut self, other: Lookup) {
+        if self.untrusted.is_none() {
+            self.untrusted = other.untrusted;
+        }
+        for d in other.dirs {
+            if !self.dirs.contains(&d) {
+                self.dirs.push(d);
+            }
+        }
+        for h in other.hashed {
+            if !self.hashed.contains(&h) {
+                self.hashed.push(h);
+            }
+        }
+        for r in other.replaced {
+            if !self.replaced.contains(&r) {
+                self.replaced.push(r);
+            }
+        }
+    }
+}
+
+/// What the walker knows at one point of the script.
+#[derive(Debug, Clone)]
+pub(super) struct State {
+    pub cwds: Vec<Cwd>,
+    pub oldpwd: Vec<Cwd>,
+    pub stack: Vec<Vec<Cwd>>,
+    /// Variables assigned in this command (absent: from the environment, unknown).
+    pub vars: HashMap<String, Var>,
+    /// Variables whose value cannot be tracked (namerefs and what they name; `*`: all).
+    pub volatile: Vec<String>,
+    /// The positional parameters: `None` unknown (the top level), set by `set --` and by a
+    /// function call's arguments.
+    pub positional: Option<Vec<Val>>,
+    pub funcs: HashMap<String, Rc<Command>>,
+    /// Aliases defined in this command: name and value (`None`: unknown). A name `*`
+    /// stands for aliases whose name is not known.
+    pub aliases: Vec<(String, Option<String>)>,
+    /// Descriptors changed by redirects (unlisted: 0-2 inherited, others unknown).
+    pub fds: Vec<(u32, Desc)>,
+    pub lookup: Lookup,
+    /// True once more variables or functions were made than are tracked ([`MAX_TRACKED`]
+    /// each): then untracked names count as unknown and the command gets an unparseable
+    /// finding, so cloning the state stays cheap and nothing is guessed.
+    pub overflow: bool,
+}
+
+/// Most variables, functions, aliases, symlinks, directories and kept scripts tracked per
+/// command.
+pub(super) const MAX_TRACKED: usize = 64;
+
+impl State {
+    /// Sets a variable (`None`: unknown value), within [`MAX_TRACKED`].
+    pub fn set_var(&mut self, name: String, value: Option<String>) {
+        self.set(name, Var::from_known(value))
+    }
+
+    /// Sets a variable to `value`, within [`MAX_TRACKED`]; a volatile one stays unknown.
+    pub fn set(&mut self, name: String, value: Var) {
+        let value = if self.is_volatile(&name) {
+            Var::Unknown
+        } else {
+            value
+        };
+        if self.vars.len() < MAX_TRACKED || self.vars.contains_key(&name) {
+            self.vars.insert(name, value);
+        } else {
+            self.overflow = true;
+        }
+    }
+
+    /// True when `name`'s value cannot be tracked (a nameref, or what one names).
+    pub fn is_volatile(&self, name: &str) -> bool {
+        !self.volatile.is_empty() && self.volatile.iter().any(|v| v == name || v == "*")
+    }
+
+    /// Records a function definition, within [`MAX_TRACKED`].
+    pub fn set_func(&mut self, name: String, body: Rc<Command>) {
+        if self.funcs.len() < MAX_TRACKED || self.funcs.contains_key(&name) {
+            self.funcs.insert(name, body);
+        } else {
+            self.overflow = true;
+        }
+    }
+
+    /// Records an alias, within [`MAX_TRACKED`].
+    pub fn set_alias(&mut self, name: String, value: Option<String>) {
+        self.aliases.retain(|(n, _)| *n != name);
+        if self.aliases.len() < MAX_TRACKED {
+            self.aliases.push((name, value));
+        } else {
+            self.overflow = true;
+        }
+    }
+
+    /// What descriptor `fd` refers to.
+    pub fn fd(&self, fd: u32) -> Desc {
+        match self.fds.iter().find(|(n, _)| *n == fd) {
+            Some((_, d)) => d.clone(),
+            None if fd <= 2 => Desc::Harmless,
+            // Not opened here: an inherited descriptor lanes knows nothing about.
+            None => Desc::Unknown,
+        }
+    }
+
+    /// Makes descriptor `fd` refer to `d`.
+    pub fn set_fd(&mut self, fd: u32, d: Desc) {
+        if let Some(slot) = self.fds.iter_mut().find(|(n, _)| *n == fd) {
+            slot.1 = d;
+        } else if self.fds.len() < MAX_TRACKED {
+            self.fds.push((fd, d));
+        } else {
+            self.overflow = true;
+        }
+    }
+
+    /// Unites `other` (another state the script may be in) into this one.
+    pub fn union(&mut self, other: State) {
+        self.overflow |= other.overflow;
+        union_cwds(&mut self.cwds, other.cwds);
+        union_cwds(&mut self.oldpwd, other.oldpwd);
+        // A variable the branches disagree on, or that only one of them set, is unknown.
+        let mut names: Vec<String> = self.vars.keys().cloned().collect();
+        names.extend(
+            other
+                .vars
+                .keys()
+                .filter(|k| !self.vars.contains_key(*k))
+                .cloned(),
+        );
+        for k in names {
+            if self.vars.get(&k) != other.vars.get(&k) {
+                self.set(k, Var::Unknown);
+            }
+        }
+        for v in other.volatile {
+            if !self.volatile.contains(&v) {
+                self.volatile.push(v);
+            }
+        }
+        if self.positional != other.positional {
+            self.positional = None;
+        }
+        for (k, v) in other.funcs {
+            if !self.funcs.contains_key(&k) {
+                self.set_func(k, v);
+            }
+        }
+        for (n, v) in other.aliases {
+            match self.aliases.iter().find(|(m, _)| *m == n) {
+                Some((_, mine)) if *mine == v => {}
+                Some(_) => self.set_alias(n, None),
+                None => self.set_alias(n, v),
+            }
+        }
+        for (fd, d) in other.fds {
+            if self.fd(fd) != d {
+                let merged = match (self.fd(fd), d) {
+                    (Desc::Files(mut a), Desc::Files(b)) => {
+                        a.extend(b);
+                        Desc::Files(a)
+                    }
+                    (Desc::Harmless, Desc::Files(b)) | (Desc::Files(b), Desc::Harmless) => {
+                        Desc::Files(b)
+                    }
+                    _ => Desc::Unknown,
+                };
+                self.set_fd(fd, merged);
+            }
+        }
+        self.lookup.union(other.lookup);
+    }
+
+    /// `$PWD` when the working directory is known for certain.
+    pub fn pwd(&self) -> Option<&Path> {
+        match self.cwds.as_slice() {
+            [Some(one)] => Some(one),
+            _ => None,
+        }
+    }
+}
+
+/// Adds `other` to the working directories in `mine`; too many collapse to unknown.
+pub(super) fn union_cwds(mine: &mut Vec<Cwd>, other: Vec<Cwd>) {
+    for c in other {
+        if !mine.contains(&c) {
+            mine.push(c);
+        }
+    }
+    if mine.len() > MAX_CWDS {
+        *mine = vec![None];
+    }
+}
+
+/// A symlink made in the command (or a place that may hold such links).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Link {
+    /// The link's path, absolute and normalised; with `under`, the directory below which
+    /// links of unknown names and targets may have been made (`/` for anywhere).
+    pub at: PathBuf,
+    /// Where it points (absolute, normalised); `None` when not known.
+    pub to: Option<PathBuf>,
+    /// The link's text when known (relative ones resolve from wherever the link is moved).
+    pub raw: Option<String>,
+    /// See `at`.
+    pub under: bool,
+}
