@@ -243,10 +243,14 @@ pub struct Word(pub Text);
 pub enum Open {
     /// `<`.
     Read,
-    /// `>`, `>|`, `>>`, `N>...`.
+    /// `>`, `>|`, `N>...`.
     Write,
-    /// `&>`, `&>>`, `>&file`: standard output and standard error both.
+    /// `>>`, `N>>...`.
+    Append,
+    /// `&>`, `>&file`: standard output and standard error both.
     WriteBoth,
+    /// `&>>`.
+    AppendBoth,
     /// `<>`: read-write, created when absent.
     ReadWrite,
 }
@@ -256,7 +260,7 @@ impl Open {
     pub fn default_fd(self) -> u32 {
         match self {
             Open::Read | Open::ReadWrite => 0,
-            Open::Write | Open::WriteBoth => 1,
+            Open::Write | Open::Append | Open::WriteBoth | Open::AppendBoth => 1,
         }
     }
 }

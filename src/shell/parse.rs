@@ -223,6 +223,7 @@ fn redirect(r: b::IoRedirect, depth: usize) -> R<Redirect> {
                     }
                     b::IoFileRedirectKind::ReadAndWrite => Open::ReadWrite,
                     b::IoFileRedirectKind::DuplicateOutput if fd.is_none() => Open::WriteBoth,
+                    b::IoFileRedirectKind::Append => Open::Append,
                     _ => Open::Write,
                 },
                 Word(w.value.into()),
@@ -253,9 +254,15 @@ fn redirect(r: b::IoRedirect, depth: usize) -> R<Redirect> {
             expand: h.requires_expansion,
         },
         b::IoRedirect::HereString(fd, w) => Redirect::HereString(num(fd), Word(w.value.into())),
-        b::IoRedirect::OutputAndError(w, _) => {
-            Redirect::File(None, Open::WriteBoth, Word(w.value.into()))
-        }
+        b::IoRedirect::OutputAndError(w, append) => Redirect::File(
+            None,
+            if append {
+                Open::AppendBoth
+            } else {
+                Open::WriteBoth
+            },
+            Word(w.value.into()),
+        ),
     })
 }
 

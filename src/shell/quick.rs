@@ -413,6 +413,7 @@ fn simple(
                 let file = |open| Redirect::File(fd, open, Word(src.share(target)));
                 redirects.push(match kind {
                     Redir::Read => file(Open::Read),
+                    Redir::Write if *op == ">>" => file(Open::Append),
                     Redir::Write => file(Open::Write),
                     // As the adapter reads `>&word`: a number or `-` duplicates a descriptor.
                     Redir::Dup => super::parse::dup(fd, true, Word(src.share(target))),

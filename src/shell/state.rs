@@ -97,6 +97,10 @@ pub(super) struct State {
     pub vars: HashMap<String, Var>,
     /// Variables whose value cannot be tracked (namerefs and what they name; `*`: all).
     pub volatile: Vec<String>,
+    /// Variables exported to child processes (`export`, `declare -x`, an assignment before
+    /// a command); with `allexport` (`set -a`), every one.
+    pub exported: Vec<String>,
+    pub allexport: bool,
     /// The positional parameters: `None` unknown (the top level), set by `set --` and by a
     /// function call's arguments.
     pub positional: Option<Vec<Val>>,
@@ -161,6 +165,35 @@ impl State {
         }
     }
 
+    /// Marks `name` exported (within [`MAX_TRACKED`]; past it, everything is).
+    pub fn export(&mut self, name: &str) {
+        if self.exported.iter().any(|n| n == name) {
+            return;
+        }
+        if self.exported.len() < MAX_TRACKED {
+            self.exported.push(name.to_string());
+        } else {
+            self.allexport = true;
+        }
+    }
+
+    /// The state a new shell process starts from (`bash -c`, `sh script`): variables not
+    /// exported are not there (a value of the same name may come from the environment:
+    /// unknown), nor are aliases; the positional parameters are `args`.
+    pub fn child_shell(&self, args: Option<Vec<Val>>) -> State {
+        let mut child = self.clone();
+        if !self.allexport {
+            for (name, v) in child.vars.iter_mut() {
+                if !self.exported.iter().any(|n| n == name) {
+                    *v = Var::Unknown;
+                }
+            }
+        }
+        child.aliases.clear();
+        child.positional = args;
+        child
+    }
+
     /// What descriptor `fd` refers to.
     pub fn fd(&self, fd: u32) -> Desc {
         match self.fds.iter().find(|(n, _)| *n == fd) {
@@ -201,6 +234,12 @@ impl State {
                 self.set(k, Var::Unknown);
             }
         }
+        for v in other.exported {
+            if !self.exported.contains(&v) {
+                self.exported.push(v);
+            }
+        }
+        self.allexport |= other.allexport;
         for v in other.volatile {
             if !self.volatile.contains(&v) {
                 self.volatile.push(v);

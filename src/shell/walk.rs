@@ -63,6 +63,7 @@ pub(super) fn walk(script: &Script, cx: &Context, text: &str) -> Vec<Finding> {
         arg_vals: Vec::new(),
         links: Vec::new(),
         made_dirs: Vec::new(),
+        written: Vec::new(),
         overflow: false,
         deferred: Vec::new(),
         cwds_seen: vec![Some(cx.cwd.clone())],
@@ -77,6 +78,8 @@ pub(super) fn walk(script: &Script, cx: &Context, text: &str) -> Vec<Finding> {
         stack: Vec::new(),
         vars: HashMap::new(),
         volatile: Vec::new(),
+        exported: Vec::new(),
+        allexport: false,
         positional: None,
         funcs: HashMap::new(),
         aliases: Vec::new(),
@@ -118,6 +121,9 @@ pub(super) struct Walker<'a> {
     links: Vec<Link>,
     /// Directories made so far anywhere in the command (so a later `cd` into them succeeds).
     made_dirs: Vec<PathBuf>,
+    /// Every write so far, newest last, with the text the file then holds when it is
+    /// literal (a script written by the command and run later is read from here).
+    written: Vec<(Target, Option<String>)>,
     /// True once more links, directories or kept scripts were made than are tracked.
     pub overflow: bool,
     /// Code kept to run later (`trap`, `PROMPT_COMMAND`, ...), walked at the end.
@@ -723,15 +729,17 @@ impl<'a> Walker<'a> {
                         match open {
                             Open::Read if n == 0 => stdin = Some(Stdin::File(v.clone())),
                             Open::Read => {}
-                            Open::Write | Open::WriteBoth | Open::ReadWrite => {
-                                self.write(st, v, Kind::Write)
-                            }
+                            Open::Write
+                            | Open::Append
+                            | Open::WriteBoth
+                            | Open::AppendBoth
+                            | Open::ReadWrite => self.write(st, v, Kind::Write),
                         }
                     }
                     // Whatever the mode, `/dev/fd/N` now reopens this file (for writing too).
                     let desc = self.desc_of(st, &vals);
                     st.set_fd(n, desc.clone());
-                    if *open == Open::WriteBoth {
+                    if matches!(open, Open::WriteBoth | Open::AppendBoth) {
                         st.set_fd(2, desc);
                     }
                     vals.clear();
@@ -833,6 +841,7 @@ impl<'a> Walker<'a> {
 
     fn simple(&mut self, s: &Simple, st: &mut State, pipe_in: Option<Stdin>) {
         self.set_frag(s.text.clone());
+        let written_before = self.written.len();
         // Descriptors set by the redirects last for this command only (`exec` alone keeps
         // them for the rest of the script).
         let saved_fds = (!s.redirects.is_empty()).then(|| st.fds.clone());
@@ -907,11 +916,21 @@ impl<'a> Walker<'a> {
         // (a value the command itself changed is unknown afterwards).
         let mut before = Vec::with_capacity(assigned.len());
         let lookup = (!assigned.is_empty()).then(|| st.lookup.clone());
+        let exported = (!assigned.is_empty()).then(|| st.exported.clone());
         for (k, v) in &assigned {
             before.push((k.clone(), st.vars.get(k).cloned(), v.clone()));
             self.assign(st, k, v.clone());
+            st.export(k);
         }
+        // What it prints when that is literal (`echo 'rm x' > s.sh`): the file then holds
+        // it, for a later `bash s.sh` or `sed -f`.
+        let output = (saved_fds.is_some())
+            .then(|| super::commands::literal_output(&args, stdin.as_ref()))
+            .flatten();
         self.with_aliases(s, st, &args, stdin);
+        if let Some(out) = output {
+            self.log_output(s, st, out, written_before);
+        }
         for (k, old, temp) in before {
             if st.vars.get(&k) != Some(&temp) && !st.is_volatile(&k) {
                 st.set(k, Var::Unknown);
@@ -926,6 +945,9 @@ impl<'a> Walker<'a> {
         }
         if let Some(l) = lookup {
             st.lookup = l;
+        }
+        if let Some(e) = exported {
+            st.exported = e;
         }
         if let Some(fds) = saved_fds.filter(|_| !keeps_fds) {
             st.fds = fds;
@@ -955,15 +977,36 @@ impl<'a> Walker<'a> {
         super::commands::run(self, st, args, stdin.clone());
         match value {
             Some(v) if alias_name != "*" => {
-                // The alias's text, then the rest of the words as written.
+                // The alias's text, then the rest of the words as written; a value ending
+                // in a blank makes the next word an alias too (`alias sudo='sudo '`).
                 let mut text = v;
+                let mut chained = vec![alias_name];
                 for w in &s.words[1..] {
+                    let next = (text.ends_with([' ', '\t']) && is_plain_name(&w.0))
+                        .then(|| {
+                            st.aliases
+                                .iter()
+                                .find(|(n, _)| *n == *w.0 && !chained.contains(n))
+                                .cloned()
+                        })
+                        .flatten();
                     text.push(' ');
-                    text.push_str(&w.0);
+                    match next {
+                        Some((n, Some(v))) => {
+                            text.push_str(&v);
+                            chained.push(n);
+                        }
+                        // A word that is no alias ends the chain (the text no longer ends
+                        // in a blank).
+                        _ => text.push_str(&w.0),
+                    }
                 }
-                self.aliasing.push(alias_name);
+                let depth = chained.len();
+                self.aliasing.extend(chained);
                 self.nested_script(&text, &mut aliased, "an alias");
-                self.aliasing.pop();
+                for _ in 0..depth {
+                    self.aliasing.pop();
+                }
                 st.union(aliased);
             }
             _ => {
@@ -1119,6 +1162,21 @@ impl<'a> Walker<'a> {
                 Var::Unknown => None,
             }
         };
+        // `BASH_FUNC_ls%%=() { ...; }` in the environment defines a function in every bash
+        // started later (`env 'BASH_FUNC_ls%%=() { rm -rf x; }' bash -c ls`).
+        if let Some(f) = name
+            .strip_prefix("BASH_FUNC_")
+            .and_then(|f| f.strip_suffix("%%"))
+        {
+            match texts() {
+                Some(defs) if defs.len() == 1 => {
+                    let def = format!("{f} {}", defs[0]);
+                    self.nested_script(&def, st, "a function given in the environment");
+                }
+                _ => st.lookup.untrusted = Some(format!("{name} is set")),
+            }
+            return;
+        }
         match name {
             // Run as commands later: before each prompt, or by the programs that read them.
             "PROMPT_COMMAND" | "PAGER" | "MANPAGER" | "GIT_PAGER" | "SYSTEMD_PAGER" | "EDITOR"
@@ -1307,7 +1365,7 @@ impl<'a> Walker<'a> {
         if let [cwd] = st.cwds.as_slice() {
             match self.open_target_with(st, cwd, v, tree, follow) {
                 Opened::None => {}
-                Opened::Target(target) => self.push(Found::Write { target, kind }),
+                Opened::Target(target) => self.push_write(target, kind),
                 Opened::Fd(d) => self.write_desc(d, kind),
             }
             return;
@@ -1319,7 +1377,7 @@ impl<'a> Walker<'a> {
                 Opened::Target(t) => {
                     if !seen.contains(&t) {
                         seen.push(t.clone());
-                        self.push(Found::Write { target: t, kind });
+                        self.push_write(t, kind);
                     }
                 }
                 Opened::Fd(d) => self.write_desc(d, kind),
@@ -1331,16 +1389,88 @@ impl<'a> Walker<'a> {
     fn write_desc(&mut self, d: Desc, kind: Kind) {
         match d {
             Desc::Harmless => {}
-            Desc::Unknown => self.push(Found::Write {
-                target: Target::Unknown { prefix: None },
-                kind,
-            }),
+            Desc::Unknown => self.push_write(Target::Unknown { prefix: None }, kind),
             Desc::Files(ts) => {
                 for target in ts {
-                    self.push(Found::Write { target, kind });
+                    self.push_write(target, kind);
                 }
             }
         }
+    }
+
+    /// Records a write: a finding, and an entry in the log of what files hold.
+    fn push_write(&mut self, target: Target, kind: Kind) {
+        // Permissions and new directories leave a file's text as it was.
+        if !matches!(kind, Kind::Metadata | Kind::MakeDir) {
+            self.log_written(target.clone(), None);
+        }
+        self.push(Found::Write { target, kind });
+    }
+
+    /// Notes what a command's literal output leaves in the file its standard output was
+    /// redirected to (the last redirect of descriptor 1 decides; `>>` appends).
+    fn log_output(&mut self, s: &Simple, st: &State, out: String, before: usize) {
+        let Desc::Files(ts) = st.fd(1) else { return };
+        let [Target::Path(p)] = ts.as_slice() else {
+            return;
+        };
+        let last = s.redirects.iter().rev().find(|r| match r {
+            Redirect::File(fd, open, _) => fd.unwrap_or(open.default_fd()) == 1,
+            Redirect::Dup { fd, output, .. } => fd.unwrap_or(if *output { 1 } else { 0 }) == 1,
+            _ => false,
+        });
+        let content = match last {
+            Some(Redirect::File(_, Open::Write | Open::WriteBoth, _)) => Some(out),
+            Some(Redirect::File(_, Open::Append | Open::AppendBoth, _)) => {
+                // What the file held before this command's own redirect.
+                match self.written_content_upto(p, before) {
+                    Some(Some(before)) => Some(format!("{before}{out}")),
+                    Some(None) => None,
+                    None if !p.exists() => Some(out),
+                    None => None,
+                }
+            }
+            _ => return,
+        };
+        self.log_written(Target::Path(p.clone()), content);
+    }
+
+    /// Notes that `target` now holds `content` (`None`: not known), newest last.
+    fn log_written(&mut self, target: Target, content: Option<String>) {
+        if self.written.len() >= MAX_FINDINGS {
+            // Too many to keep: from now on every file may have been written.
+            self.written.clear();
+            self.written.push((Target::Unknown { prefix: None }, None));
+        }
+        self.written.push((target, content));
+    }
+
+    /// What the command has written to `path` (absolute, normalised) so far: `None` when
+    /// nothing did, `Some(None)` when something did with content lanes cannot know, and
+    /// `Some(Some(text))` when the last write was literal text (`echo`, `printf`, `cat` of
+    /// a here-document). A script file read at hook time is stale once written.
+    pub fn written_content(&self, path: &Path) -> Option<Option<&str>> {
+        self.written_content_upto(path, self.written.len())
+    }
+
+    /// [`Walker::written_content`] as it was after the first `upto` writes.
+    fn written_content_upto(&self, path: &Path, upto: usize) -> Option<Option<&str>> {
+        self.written[..upto.min(self.written.len())]
+            .iter()
+            .rev()
+            .find_map(|(t, c)| {
+                let covers = match t {
+                    Target::Path(p) => p == path,
+                    Target::Subtree(p) => path.starts_with(p),
+                    Target::Unknown { prefix: Some(p) } => path.starts_with(p),
+                    Target::Unknown { prefix: None } => true,
+                };
+                let content = match t {
+                    Target::Path(_) => c.as_deref(),
+                    _ => None,
+                };
+                covers.then_some(content)
+            })
     }
 
     /// What `v` names from `cwd`: a target, a descriptor (`/dev/fd/N`, `/dev/stdout`,
@@ -1578,20 +1708,6 @@ impl<'a> Walker<'a> {
             return;
         }
         self.links.push(l);
-    }
-
-    /// True when a write found so far may have changed `path` (absolute, normalised): a
-    /// script file read at hook time is stale then.
-    pub fn may_have_written(&self, path: &Path) -> bool {
-        self.findings.iter().any(|f| match &f.effect {
-            Found::Write { target, .. } => match target {
-                Target::Path(p) => p == path,
-                Target::Subtree(p) => path.starts_with(p),
-                Target::Unknown { prefix: Some(p) } => path.starts_with(p),
-                Target::Unknown { prefix: None } => true,
-            },
-            _ => false,
-        })
     }
 
     /// Records a directory made in the command, within [`MAX_TRACKED`].

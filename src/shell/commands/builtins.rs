@@ -5,6 +5,7 @@
 //! `alias`), and how command names are looked up (`hash -p`, `enable -f`).
 
 use super::args::{lit, operands_after_flags, Opts};
+use super::editors::written_script;
 use super::record::{check_tamper, opaque};
 use super::Cmd;
 use crate::shell::expand::{Val, DEFAULT_IFS};
@@ -84,6 +85,9 @@ pub(super) fn declare(w: &mut Walker, st: &mut State, c: Cmd) {
                 }
             }
         }
+        if c.name == "export" || flags.contains('x') {
+            st.export(name);
+        }
         let appends = text.split_once('=').is_some_and(|(n, _)| n.ends_with('+'));
         let v = match (value, literal) {
             // `declare -a a=(x y)`: the elements' quoting is gone by now; unknown.
@@ -120,22 +124,46 @@ pub(super) fn eval(w: &mut Walker, st: &mut State, c: Cmd) {
     let parts: Option<Vec<&str>> = c.rest().iter().map(|v| v.known()).collect();
     match parts {
         Some(p) => w.nested_script(&p.join(" "), st, "the text given to eval"),
-        None => opaque(w, st, "eval", c.args, c.stdin.as_ref()),
+        None => {
+            opaque(w, st, "eval", c.args, c.stdin.as_ref());
+            // Code not known ran in this shell: it may have defined any command.
+            st.lookup.untrusted = Some("eval of text lanes cannot know".into());
+        }
     }
 }
 
-/// `source FILE`, `. FILE`: a script lanes does not read.
+/// `source FILE`, `. FILE`: a script lanes does not read. It may define functions and
+/// aliases of any name, so command names are not known to run what they say afterwards.
 pub(super) fn source(w: &mut Walker, st: &mut State, c: Cmd) {
-    opaque(w, st, c.name, c.args, c.stdin.as_ref())
+    // A script this command wrote as literal text is walked, in this shell.
+    if let Some(text) = c.args.get(1).and_then(|f| written_script(w, st, f)) {
+        let outer = st.positional.clone();
+        if c.args.len() > 2 {
+            st.positional = Some(c.args[2..].to_vec());
+        }
+        w.nested_script(&text, st, "a script the command wrote");
+        if c.args.len() > 2 {
+            st.positional = outer;
+        }
+        return;
+    }
+    opaque(w, st, c.name, c.args, c.stdin.as_ref());
+    let script = c.args.get(1).map_or("", Val::text);
+    st.lookup.untrusted = Some(format!("{} {script} may define any command", c.name));
 }
 
 /// `set [OPTIONS] [--] [ARGS]`: ARGS become the positional parameters (`set -- a b`, or
-/// `set a b`); `-o NAME` takes a value.
+/// `set a b`); `-o NAME` takes a value; `-a` exports every variable set.
 pub(super) fn set(_w: &mut Walker, st: &mut State, c: Cmd) {
     let rest = c.rest();
     let mut i = 0;
     while i < rest.len() {
         let Some(t) = rest[i].known() else { break };
+        let allexport = (t.starts_with('-') && !t.starts_with("--") && t.contains('a'))
+            || (t == "-o" && rest.get(i + 1).and_then(Val::known) == Some("allexport"));
+        if allexport {
+            st.allexport = true;
+        }
         if t == "--" || t == "-" {
             i += 1;
             st.positional = Some(rest[i..].to_vec());
@@ -310,7 +338,7 @@ fn read_fields(line: &str, ifs: &str, n: usize) -> Vec<String> {
 
 /// `printf FORMAT ARGS` for the plain cases (`%s`, `%%`, `\n`, the format reused while
 /// arguments remain); `None` for anything else.
-fn format_printf(fmt: &Val, args: &[Val]) -> Option<String> {
+pub(super) fn format_printf(fmt: &Val, args: &[Val]) -> Option<String> {
     let fmt = fmt.known()?;
     let args: Vec<&str> = args.iter().map(Val::known).collect::<Option<_>>()?;
     let mut out = String::new();

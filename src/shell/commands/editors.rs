@@ -526,9 +526,10 @@ pub(super) fn read_patch(w: &Walker, st: &State, v: &Val) -> Option<String> {
         .map(Path::to_path_buf)
         .or_else(|| Some(w.cx.cwd.clone()))?;
     let path = crate::path::normalize_lexically(&cwd.join(t));
-    // Written earlier in this command: what it will hold is not what is on disk now.
-    if w.may_have_written(&path) {
-        return None;
+    // Written earlier in this command: what it will hold is what was written (when that
+    // was literal text), not what is on disk now.
+    if let Some(written) = w.written_content(&path) {
+        return written.map(String::from);
     }
     // Only regular files: a device or pipe (`/dev/stdin`, `/dev/tty`, a FIFO) could block
     // the hook or be its own.
@@ -542,6 +543,15 @@ pub(super) fn read_patch(w: &Walker, st: &State, v: &Val) -> Option<String> {
         .read_to_string(&mut buf)
         .ok()?;
     Some(buf)
+}
+
+/// The text the command itself wrote to the file `v` names earlier, when it was literal
+/// (`echo 'rm x' > s.sh; bash s.sh`): a script lanes can walk. `None` otherwise.
+pub(super) fn written_script(w: &Walker, st: &State, v: &Val) -> Option<String> {
+    let t = v.literal()?;
+    let cwd = st.pwd()?;
+    let path = crate::path::normalize_lexically(&cwd.join(t));
+    w.written_content(&path).flatten().map(String::from)
 }
 
 /// The text of a script file a command reads (`sed -f F`, `awk -f F`, `vim -S F`): the

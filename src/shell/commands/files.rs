@@ -5,7 +5,7 @@
 //! of directories are subtrees; a symbolic link made here redirects later writes through it.
 
 use super::args::{append, join_base, lit, operands_after_flags, strip_val, Opts};
-use super::record::{is_dir, operands_written, path_or_tree};
+use super::record::{copy_links, is_dir, operands_written, path_or_tree};
 use super::{run, Cmd};
 use crate::shell::expand::Val;
 use crate::shell::walk::{State, Walker};
@@ -159,6 +159,14 @@ fn copy_like(w: &mut Walker, st: &State, rest: &[Val], is_move: bool) {
                 w.write_tree(st, src, Kind::Write);
             } else {
                 w.write(st, src, Kind::Write);
+            }
+        } else if is_move || tree || p.has(&["-P", "-d", "--no-dereference", "--preserve=links"]) {
+            // Links are copied as links (`mv`, `cp -r`/`-a`/`-P`): those on disk in the
+            // source, and one made earlier in the command.
+            copy_links(w, st, src, &target);
+            if let Some(link) = w.link_at(st, src) {
+                let raw = link.raw.as_deref().map(lit);
+                w.add_link(st, &target, raw.as_ref(), false);
             }
         } else if let Some(link) = w.link_at(st, src) {
             // A link made here, moved or copied as a link (`mv`, `cp -P`/`-a`/`-r`; plain

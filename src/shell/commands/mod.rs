@@ -220,6 +220,11 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: &[Val], stdin: Option<St
         let mut all = args.to_vec();
         all.insert(1, first.clone());
         opaque(w, st, raw_name, &all, stdin.as_ref());
+        // A script the command itself wrote as literal text is walked too.
+        if let Some(text) = editors::written_script(w, st, first) {
+            let mut child = st.child_shell(Some(args[1..].to_vec()));
+            w.nested_script(&text, &mut child, "a script the command wrote");
+        }
         not_found(w, st, args, stdin);
         return;
     }
@@ -505,4 +510,51 @@ fn is_system_bin(name: &str) -> bool {
     ]
     .iter()
     .any(|d| name.strip_prefix(d).is_some_and(|rest| !rest.contains('/')))
+}
+
+/// What a command prints when the text says so: `echo` and `printf` of known words, `cat`
+/// of a literal here-document or here-string. `None` otherwise.
+pub(super) fn literal_output(args: &[Val], stdin: Option<&Stdin>) -> Option<String> {
+    let name = args.first()?.known()?;
+    let rest = &args[1..];
+    match name.rsplit('/').next()? {
+        "echo" => {
+            let mut words: Vec<&str> = rest.iter().map(Val::known).collect::<Option<_>>()?;
+            let mut newline = true;
+            while let Some(f) = words.first() {
+                match *f {
+                    "-n" => newline = false,
+                    "-E" => {}
+                    f if f.starts_with('-')
+                        && f.len() > 1
+                        && f[1..].chars().all(|c| "neE".contains(c)) =>
+                    {
+                        return None; // `-e`: escapes lanes does not decode here
+                    }
+                    _ => break,
+                }
+                words.remove(0);
+            }
+            let mut out = words.join(" ");
+            if newline {
+                out.push('\n');
+            }
+            Some(out)
+        }
+        "printf" => {
+            let (fmt, more) = rest.split_first()?;
+            if fmt.known()?.starts_with('-') {
+                return None;
+            }
+            builtins::format_printf(fmt, more)
+        }
+        "cat" if rest.iter().all(|a| a.known() == Some("-")) => match stdin? {
+            Stdin::Text {
+                body,
+                literal: true,
+            } => Some(body.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
 }

@@ -2,7 +2,7 @@
 //! (with the paths their text names), attempts to switch lanes off, every operand written,
 //! and a path or a subtree depending on what is on disk.
 
-use super::args::Opts;
+use super::args::{self, lit, Opts};
 use crate::shell::expand::Val;
 use crate::shell::walk::{Desc, State, Stdin, Walker};
 use crate::shell::{Found, Kind, Target};
@@ -193,5 +193,55 @@ pub(super) fn path_or_tree(w: &mut Walker, st: &State, v: &Val, kind: Kind) {
         w.write_tree(st, v, kind)
     } else {
         w.write(st, v, kind)
+    }
+}
+
+/// Most directory entries looked at when a tree is copied, for the symlinks in it.
+const MAX_SCANNED: usize = 256;
+
+/// A copy (`cp -a`, `cp -r`, `mv`, `rsync -a`) of `src` to `dest` that keeps symlinks as
+/// symlinks: the links on disk in `src` (itself, or below it when a directory) become links
+/// at the same places below `dest`, so later writes through them are followed. A tree too
+/// large to look through makes later writes below `dest` unknown.
+pub(super) fn copy_links(w: &mut Walker, st: &State, src: &Val, dest: &Val) {
+    let (Some(s), Some(cwd)) = (src.literal(), st.pwd()) else {
+        return;
+    };
+    let root = cwd.join(s);
+    let Ok(meta) = std::fs::symlink_metadata(&root) else {
+        return;
+    };
+    if meta.is_symlink() {
+        if let Ok(raw) = std::fs::read_link(&root) {
+            w.add_link(st, dest, Some(&lit(&raw.to_string_lossy())), false);
+        }
+        return;
+    }
+    if !meta.is_dir() {
+        return;
+    }
+    let mut queue = vec![PathBuf::new()];
+    let mut seen = 0;
+    while let Some(rel) = queue.pop() {
+        let Ok(entries) = std::fs::read_dir(root.join(&rel)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            seen += 1;
+            if seen > MAX_SCANNED {
+                w.add_link_region(st, dest);
+                return;
+            }
+            let Ok(ft) = e.file_type() else { continue };
+            let r = rel.join(e.file_name());
+            if ft.is_symlink() {
+                if let Ok(raw) = std::fs::read_link(e.path()) {
+                    let at = args::join_rel(dest, &r.to_string_lossy());
+                    w.add_link(st, &at, Some(&lit(&raw.to_string_lossy())), false);
+                }
+            } else if ft.is_dir() {
+                queue.push(r);
+            }
+        }
     }
 }

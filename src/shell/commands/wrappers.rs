@@ -8,6 +8,7 @@
 //! to [`super::run`].
 
 use super::args::{lit, skip_flags};
+use super::editors::written_script;
 use super::record::{check_tamper, opaque};
 use super::{read_only, run, Cmd, READERS};
 use crate::shell::expand::Val;
@@ -49,22 +50,33 @@ pub(super) fn shell(w: &mut Walker, st: &mut State, c: Cmd) {
         }
         break;
     }
-    let mut copy = st.clone();
     if command {
+        // `bash -c SCRIPT [$0 [ARGS...]]`: the words after the script are $0, $1, ...
+        let params = args.get(i + 2..).map(<[Val]>::to_vec).unwrap_or_default();
+        let mut child = st.child_shell(Some(params));
         match args.get(i).map(|v| v.known()) {
             Some(Some(text)) => {
-                w.nested_script(text, &mut copy, &format!("the script given to {name} -c"))
+                w.nested_script(text, &mut child, &format!("the script given to {name} -c"))
             }
             _ => opaque(w, st, name, args, stdin),
         }
     } else if i < args.len() {
-        opaque(w, st, name, args, stdin) // a script file
+        // A script file: walked when the command itself wrote it as literal text.
+        match written_script(w, st, &args[i]) {
+            Some(text) => {
+                let params = args.get(i + 1..).map(<[Val]>::to_vec).unwrap_or_default();
+                let mut child = st.child_shell(Some(params));
+                w.nested_script(&text, &mut child, "a script the command wrote");
+            }
+            None => opaque(w, st, name, args, stdin),
+        }
     } else {
+        let mut child = st.child_shell(Some(Vec::new()));
         match stdin {
             Some(Stdin::Text {
                 body,
                 literal: true,
-            }) => w.nested_script(body, &mut copy, &format!("the script fed to {name}")),
+            }) => w.nested_script(body, &mut child, &format!("the script fed to {name}")),
             _ => opaque(
                 w,
                 st,
