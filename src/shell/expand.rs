@@ -11,7 +11,7 @@
 //! so their own writes are found.
 
 use super::ast::{Text, Word};
-use super::pattern::{remove_pattern, replace_pattern};
+use super::pattern::{self, remove_pattern, replace_pattern};
 use brush_parser::word::{
     self, BraceExpressionMember, BraceExpressionOrText, Parameter, ParameterExpr,
     ParameterTestType, ParameterTransformOp, SpecialParameter, TildeExpr, WordPiece,
@@ -99,6 +99,11 @@ pub trait Scope {
     }
     /// Told that expansion may have assigned `name` (`${x:=v}`): `value` when known.
     fn assigned(&mut self, _name: &str, _value: Option<String>) {}
+    /// Asks for `steps` of pattern matching; false when the analysis has spent its budget
+    /// (the value is then unknown), so the work stays bounded whatever the command.
+    fn charge(&mut self, _steps: usize) -> bool {
+        true
+    }
 }
 
 /// Expands `word` into its fields, as for a command's arguments: brace expansion, then
@@ -781,6 +786,11 @@ fn parameter_expr(e: &ParameterExpr, quoted: bool, scope: &mut dyn Scope, f: &mu
                 None => Some(String::new()),
             };
             let v = param_value(parameter, *indirect, scope);
+            let steps = pattern::cost(chars_in(&v), pat.as_deref().unwrap_or(""), false);
+            if !scope.charge(steps) {
+                f.unknown();
+                return;
+            }
             let op = |s: &str| remove_pattern(s, pat.as_deref()?, prefix, largest);
             match map_value(v, op) {
                 Some(v) => emit(v, f),
@@ -905,6 +915,15 @@ fn parameter_expr(e: &ParameterExpr, quoted: bool, scope: &mut dyn Scope, f: &mu
             }
         }
         _ => f.unknown(),
+    }
+}
+
+/// The characters a pattern operator works through (every element of a list).
+fn chars_in(v: &Option<PVal>) -> usize {
+    match v {
+        Some(PVal::One(s)) => s.len(),
+        Some(PVal::List(l, _)) => l.iter().map(|e| e.text().len()).sum(),
+        None => 0,
     }
 }
 

@@ -130,9 +130,46 @@ pub fn remove_pattern(s: &str, pat: &str, prefix: bool, largest: bool) -> Option
     Some(rest.into_iter().collect())
 }
 
+/// The work [`remove_pattern`] (`replace` false) or [`replace_pattern`] does on a text of
+/// `len` characters, in matching steps: charged against the walker's budget beforehand.
+pub fn cost(len: usize, pat: &str, replace: bool) -> usize {
+    let m = pat.chars().count().max(1);
+    let literal = !pat.contains(['*', '?', '[', '\\']);
+    if replace && !literal {
+        len.saturating_mul(len).saturating_mul(m)
+    } else {
+        len.saturating_mul(m)
+    }
+}
+
 /// `${s/pat/rep}` and its `//`, `/#`, `/%` forms (the longest match at the leftmost place).
 pub fn replace_pattern(s: &str, pat: &str, rep: &str, kind: &SubstringMatchKind) -> Option<String> {
     let p = compile(pat)?;
+    // A pattern of plain characters: string operations, linear in the text.
+    if p.iter().all(|e| matches!(e, Pat::Char(_))) {
+        let lit: String = p
+            .iter()
+            .map(|e| match e {
+                Pat::Char(c) => *c,
+                _ => '?',
+            })
+            .collect();
+        if lit.is_empty() {
+            return Some(s.to_string());
+        }
+        return Some(match kind {
+            SubstringMatchKind::Prefix => match s.strip_prefix(&lit) {
+                Some(rest) => format!("{rep}{rest}"),
+                None => s.to_string(),
+            },
+            SubstringMatchKind::Suffix => match s.strip_suffix(&lit) {
+                Some(rest) => format!("{rest}{rep}"),
+                None => s.to_string(),
+            },
+            SubstringMatchKind::FirstOccurrence => s.replacen(&lit, rep, 1),
+            SubstringMatchKind::Anywhere => s.replace(&lit, rep),
+        });
+    }
     let chars: Vec<char> = s.chars().collect();
     let n = chars.len();
     if p.is_empty() {

@@ -31,6 +31,10 @@ const MAX_DEPTH: usize = 24;
 const MAX_ARGS: usize = 4096;
 /// Most values a `for` loop is unrolled over.
 const MAX_FOR_VALUES: usize = 16;
+/// Work allowed for pattern matching (steps of [`super::pattern`]) and for directory
+/// entries read (each counted as 1,000 steps), per analysis: about a tenth of a second of
+/// either. Past it, values are unknown and copied trees are taken to hold unknown links.
+const MAX_BUDGET: usize = 50_000_000;
 /// Most rounds a loop body is walked for (each from the state the last one left).
 const MAX_ROUNDS: usize = 4;
 /// Most symlinks followed while resolving one path (a loop of links ends here).
@@ -71,6 +75,7 @@ pub(super) fn walk(script: &Script, cx: &Context, text: &str) -> Vec<Finding> {
         aliasing: Vec::new(),
         expansion_assigned: Vec::new(),
         text_mentions: std::cell::RefCell::new(Vec::new()),
+        budget: MAX_BUDGET,
     };
     let mut st = State {
         cwds: vec![Some(cx.cwd.clone())],
@@ -134,6 +139,9 @@ pub(super) struct Walker<'a> {
     pub locals: Vec<Vec<(String, Option<Var>)>>,
     /// Aliases being expanded (an alias is not expanded inside its own value).
     aliasing: Vec<String>,
+    /// Work left for the costly parts: pattern matching in expansions, and directory entries
+    /// looked at for the links a copied tree holds (see [`Walker::charge`]).
+    budget: usize,
     /// The paths the whole command names, by working directory (scanned once each).
     text_mentions: std::cell::RefCell<Vec<(PathBuf, Vec<PathBuf>)>>,
     /// Variables that an expansion assigned (`${x:=v}`), with their values when known, set
@@ -217,6 +225,10 @@ impl Scope for Sc<'_, '_> {
             Some(Var::Str(s)) => Some(s),
             Some(_) => None,
         }
+    }
+
+    fn charge(&mut self, steps: usize) -> bool {
+        self.w.charge(steps)
     }
 
     fn assigned(&mut self, name: &str, value: Option<String>) {
@@ -1237,6 +1249,18 @@ impl<'a> Walker<'a> {
         });
     }
 
+    /// Spends `steps` of the analysis' budget for costly work; false when too little is
+    /// left (the caller then gives up on knowing, which is never less safe).
+    pub fn charge(&mut self, steps: usize) -> bool {
+        match self.budget.checked_sub(steps) {
+            Some(left) => {
+                self.budget = left;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The paths the whole command's text names from `cwd` (for a command built from data:
     /// the data may lie anywhere in it). Scanned once per working directory.
     pub fn text_mentions(&self, cwd: &Path) -> Vec<PathBuf> {
@@ -1998,6 +2022,9 @@ impl Scope for PathMarker<'_, '_, '_> {
     }
     fn ifs(&self) -> Option<String> {
         self.0.ifs()
+    }
+    fn charge(&mut self, steps: usize) -> bool {
+        self.0.charge(steps)
     }
     fn assigned(&mut self, name: &str, value: Option<String>) {
         self.0.assigned(name, value)

@@ -3,7 +3,9 @@
 //! Each model follows the option grammar of its command (short-option bundles such as
 //! `-sSLo F` or `-pi`, `--opt=value` and `--opt value`, `--`), GNU behaviour unless noted;
 //! see the reference's §3 catalogue. Commands on the read-only list write nothing but their
-//! redirects; wrappers are unwrapped; anything else is opaque.
+//! redirects (and what a few of their options write or run, `text::reader`); wrappers are
+//! unwrapped; anything else is opaque. Before any model, [`run`] resolves the name as bash
+//! would: a function, a builtin, the hash table, then `PATH` (see [`run`]).
 //!
 //! [`run`] looks a command's name up in one table, [`model`], which names the model of each
 //! command lanes knows; the models live in one module per family (files, git, archives,
@@ -234,7 +236,7 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: &[Val], stdin: Option<St
         opaque(
             w,
             st,
-            &format!("{name} (a builtin loaded by enable -f)"),
+            &format!("{name} (a builtin replaced by enable)"),
             args,
             stdin.as_ref(),
         );

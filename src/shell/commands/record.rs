@@ -228,7 +228,8 @@ pub(super) fn copy_links(w: &mut Walker, st: &State, src: &Val, dest: &Val) {
         };
         for e in entries.flatten() {
             seen += 1;
-            if seen > MAX_SCANNED {
+            // Past the bound for one tree, or for the whole command: links not known.
+            if seen > MAX_SCANNED || !w.charge(1_000) {
                 w.add_link_region(st, dest);
                 return;
             }
