@@ -244,6 +244,11 @@ pub(super) fn tar(w: &mut Walker, st: &mut State, c: Cmd) {
             c.args,
             c.stdin.as_ref(),
         );
+        // The command runs through the shell: its own writes are found too.
+        if !program.is_empty() {
+            let mut copy = st.clone();
+            w.nested_script(program, &mut copy, "a command tar runs");
+        }
     }
     match mode {
         'x' if !to_stdout => {
