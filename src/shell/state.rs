@@ -101,6 +101,10 @@ pub(super) struct State {
     /// a command); with `allexport` (`set -a`), every one.
     pub exported: Vec<String>,
     pub allexport: bool,
+    /// Variables made read-only: a later assignment fails and leaves them as they were.
+    pub readonly: Vec<String>,
+    /// Variables whose value is stored lower- or upper-cased (`declare -l`, `-u`).
+    pub cased: Vec<(String, bool)>,
     /// The positional parameters: `None` unknown (the top level), set by `set --` and by a
     /// function call's arguments.
     pub positional: Option<Vec<Val>>,
@@ -129,15 +133,35 @@ impl State {
 
     /// Sets a variable to `value`, within [`MAX_TRACKED`]; a volatile one stays unknown.
     pub fn set(&mut self, name: String, value: Var) {
+        if !self.readonly.is_empty() && self.readonly.contains(&name) {
+            return;
+        }
         let value = if self.is_volatile(&name) {
             Var::Unknown
         } else {
             value
         };
+        let value = match self.cased.iter().find(|(n, _)| *n == name) {
+            Some((_, upper)) => recase(value, *upper),
+            None => value,
+        };
         if self.vars.len() < MAX_TRACKED || self.vars.contains_key(&name) {
             self.vars.insert(name, value);
         } else {
             self.overflow = true;
+        }
+    }
+
+    /// Keeps the lists of variable attributes within [`MAX_TRACKED`]: past it, every
+    /// variable is untracked.
+    pub fn bound_attributes(&mut self) {
+        if self.volatile.len() > MAX_TRACKED
+            || self.readonly.len() > MAX_TRACKED
+            || self.cased.len() > MAX_TRACKED
+        {
+            self.volatile = vec!["*".to_string()];
+            self.readonly.clear();
+            self.cased.clear();
         }
     }
 
@@ -240,6 +264,16 @@ impl State {
             }
         }
         self.allexport |= other.allexport;
+        for c in other.cased {
+            if !self.cased.contains(&c) {
+                self.cased.push(c);
+            }
+        }
+        for v in other.readonly {
+            if !self.readonly.contains(&v) {
+                self.readonly.push(v);
+            }
+        }
         for v in other.volatile {
             if !self.volatile.contains(&v) {
                 self.volatile.push(v);
@@ -311,4 +345,33 @@ pub(super) struct Link {
     pub raw: Option<String>,
     /// See `at`.
     pub under: bool,
+}
+
+/// `v` as a variable declared `-u` (`upper`) or `-l` stores it.
+fn recase(v: Var, upper: bool) -> Var {
+    let conv = |s: &str| {
+        if upper {
+            s.to_uppercase()
+        } else {
+            s.to_lowercase()
+        }
+    };
+    match v {
+        Var::Str(s) => Var::Str(conv(&s)),
+        Var::List(l) => Var::List(
+            l.into_iter()
+                .map(|e| match e {
+                    Val::Known { text, glob } => Val::Known {
+                        text: conv(&text).into(),
+                        glob,
+                    },
+                    // An unknown element's prefix would be changed too: all unknown.
+                    Val::Unknown { .. } => Val::Unknown {
+                        prefix: String::new(),
+                    },
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }

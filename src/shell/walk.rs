@@ -85,6 +85,8 @@ pub(super) fn walk(script: &Script, cx: &Context, text: &str) -> Vec<Finding> {
         volatile: Vec::new(),
         exported: Vec::new(),
         allexport: false,
+        readonly: Vec::new(),
+        cased: Vec::new(),
         positional: None,
         funcs: HashMap::new(),
         aliases: Vec::new(),
@@ -1438,6 +1440,7 @@ impl<'a> Walker<'a> {
         let [Target::Path(p)] = ts.as_slice() else {
             return;
         };
+        let p = &crate::path::normalize_lexically(p);
         let last = s.redirects.iter().rev().find(|r| match r {
             Redirect::File(fd, open, _) => fd.unwrap_or(open.default_fd()) == 1,
             Redirect::Dup { fd, output, .. } => fd.unwrap_or(if *output { 1 } else { 0 }) == 1,
@@ -1461,6 +1464,14 @@ impl<'a> Walker<'a> {
 
     /// Notes that `target` now holds `content` (`None`: not known), newest last.
     fn log_written(&mut self, target: Target, content: Option<String>) {
+        let norm = |p: &PathBuf| crate::path::normalize_lexically(p);
+        let target = match target {
+            Target::Path(p) => Target::Path(norm(&p)),
+            Target::Subtree(p) => Target::Subtree(norm(&p)),
+            Target::Unknown { prefix } => Target::Unknown {
+                prefix: prefix.as_ref().map(norm),
+            },
+        };
         if self.written.len() >= MAX_FINDINGS {
             // Too many to keep: from now on every file may have been written.
             self.written.clear();
@@ -1648,7 +1659,7 @@ impl<'a> Walker<'a> {
                 (Some(l), _) => self.absolute(cwd, l),
                 _ => None,
             };
-            let Some(at) = at.map(|p| crate::path::normalize_lexically(&p)) else {
+            let Some(at) = at else {
                 let region = match self.open_target(st, cwd, link, false) {
                     Opened::Target(Target::Unknown { prefix: Some(p) }) => p,
                     _ => PathBuf::from("/"),
@@ -1661,16 +1672,29 @@ impl<'a> Walker<'a> {
                 });
                 continue;
             };
+            // Where the link really is: its directory may itself be a link made here.
+            let at = match self.resolve_with(&at, false) {
+                Resolved::Path(p) => p,
+                Resolved::Unknown(prefix) => {
+                    self.push_link(Link {
+                        at: prefix.unwrap_or_else(|| PathBuf::from("/")),
+                        to: None,
+                        raw: None,
+                        under: true,
+                    });
+                    continue;
+                }
+            };
             let base = if from_cwd {
                 cwd.clone()
             } else {
                 at.parent().map(Path::to_path_buf)
             };
+            // Kept as written below its base: a `..` in it is resolved when the link is
+            // followed, component by component.
             let to = match target.and_then(Val::literal) {
-                Some(t) if Path::new(t).is_absolute() => {
-                    Some(crate::path::normalize_lexically(Path::new(t)))
-                }
-                Some(t) => base.map(|b| crate::path::normalize_lexically(&b.join(t))),
+                Some(t) if Path::new(t).is_absolute() => Some(PathBuf::from(t)),
+                Some(t) => base.map(|b| b.join(t)),
                 None => None,
             };
             // `ln -r` writes a text of its own: moved elsewhere, the link is not known.
@@ -1707,13 +1731,48 @@ impl<'a> Walker<'a> {
 
     /// The symlink made at `path` (from the first working directory), if one was.
     pub fn link_at(&self, st: &State, path: &Val) -> Option<Link> {
-        let p = path.literal()?;
-        let abs = crate::path::normalize_lexically(&self.absolute(st.cwds.first()?, p)?);
+        let at = self.physical(st, path)?;
         self.links
             .iter()
             .rev()
-            .find(|l| !l.under && l.at == abs)
+            .find(|l| !l.under && l.at == at)
             .cloned()
+    }
+
+    /// The symlinks made below the directory `path` names, by their path relative to it
+    /// (a directory moved or copied takes them along).
+    pub fn links_below(&self, st: &State, path: &Val) -> Vec<(String, Option<String>)> {
+        let Some(dir) = self.physical(st, path) else {
+            return Vec::new();
+        };
+        self.links
+            .iter()
+            .filter(|l| !l.under)
+            .filter_map(|l| {
+                let rel = l.at.strip_prefix(&dir).ok()?;
+                (!rel.as_os_str().is_empty())
+                    .then(|| (rel.to_string_lossy().into_owned(), l.raw.clone()))
+            })
+            .collect()
+    }
+
+    /// Where `path` (a literal, from the first working directory) really is, its last
+    /// component not followed.
+    fn physical(&self, st: &State, path: &Val) -> Option<PathBuf> {
+        let abs = self.absolute(st.cwds.first()?, path.literal()?)?;
+        match self.resolve_with(&abs, false) {
+            Resolved::Path(p) => Some(p),
+            Resolved::Unknown(_) => None,
+        }
+    }
+
+    /// `abs` with the symlinks made in the command followed, normalised (`None`: not
+    /// known).
+    pub fn follow(&self, abs: &Path) -> Option<PathBuf> {
+        match self.resolve(abs) {
+            Resolved::Path(p) => Some(crate::path::normalize_lexically(&p)),
+            Resolved::Unknown(_) => None,
+        }
     }
 
     /// Records a link (within [`MAX_TRACKED`]; past it, every path is unknown).
@@ -1821,7 +1880,11 @@ impl<'a> Walker<'a> {
                                     continue;
                                 }
                             };
-                            if exists || self.links.iter().any(|l| !l.under && l.at == p) {
+                            let at = match self.resolve_with(&p, false) {
+                                Resolved::Path(a) => a,
+                                Resolved::Unknown(_) => p.clone(),
+                            };
+                            if exists || self.links.iter().any(|l| !l.under && l.at == at) {
                                 new.push(Some(p));
                             } else if st.overflow || self.overflow {
                                 new.push(None);

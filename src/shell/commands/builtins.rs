@@ -88,6 +88,15 @@ pub(super) fn declare(w: &mut Walker, st: &mut State, c: Cmd) {
         if c.name == "export" || flags.contains('x') {
             st.export(name);
         }
+        // `-l` and `-u` change what is stored (`declare -l c; c='RM X'` holds `rm x`);
+        // `-i` evaluates it as arithmetic, which is not followed: untracked.
+        if flags.contains(['l', 'u']) {
+            st.cased.retain(|(n, _)| n != name);
+            st.cased.push((name.to_string(), flags.contains('u')));
+        }
+        if flags.contains('i') {
+            st.volatile.push(name.to_string());
+        }
         let appends = text.split_once('=').is_some_and(|(n, _)| n.ends_with('+'));
         let v = match (value, literal) {
             // `declare -a a=(x y)`: the elements' quoting is gone by now; unknown.
@@ -95,9 +104,21 @@ pub(super) fn declare(w: &mut Walker, st: &mut State, c: Cmd) {
             (Some(_), Some(t)) => Var::Str(t.to_string()),
             (Some(_), None) => Var::Unknown,
             (None, _) if local => Var::Unset,
-            (None, _) => continue,
+            (None, _) => {
+                mark_readonly(st, c.name, &flags, name);
+                continue;
+            }
         };
         w.assign(st, name, v);
+        mark_readonly(st, c.name, &flags, name);
+    }
+    st.bound_attributes();
+}
+
+/// `readonly NAME`, `declare -r NAME`: later assignments to NAME fail.
+fn mark_readonly(st: &mut State, builtin: &str, flags: &str, name: &str) {
+    if (builtin == "readonly" || flags.contains('r')) && !st.readonly.iter().any(|n| n == name) {
+        st.readonly.push(name.to_string());
     }
 }
 

@@ -525,7 +525,8 @@ pub(super) fn read_patch(w: &Walker, st: &State, v: &Val) -> Option<String> {
         .pwd()
         .map(Path::to_path_buf)
         .or_else(|| Some(w.cx.cwd.clone()))?;
-    let path = crate::path::normalize_lexically(&cwd.join(t));
+    // Through the links made in the command, as the program will open it.
+    let path = w.follow(&cwd.join(t))?;
     // Written earlier in this command: what it will hold is what was written (when that
     // was literal text), not what is on disk now.
     if let Some(written) = w.written_content(&path) {
@@ -550,7 +551,7 @@ pub(super) fn read_patch(w: &Walker, st: &State, v: &Val) -> Option<String> {
 pub(super) fn written_script(w: &Walker, st: &State, v: &Val) -> Option<String> {
     let t = v.literal()?;
     let cwd = st.pwd()?;
-    let path = crate::path::normalize_lexically(&cwd.join(t));
+    let path = w.follow(&cwd.join(t))?;
     w.written_content(&path).flatten().map(String::from)
 }
 

@@ -4,7 +4,7 @@
 //! A copy or move into a directory writes `DIR/basename(SRC)`; recursive forms and deletions
 //! of directories are subtrees; a symbolic link made here redirects later writes through it.
 
-use super::args::{append, join_base, lit, operands_after_flags, strip_val, Opts};
+use super::args::{append, join_base, join_rel, lit, operands_after_flags, strip_val, Opts};
 use super::record::{copy_links, is_dir, operands_written, path_or_tree};
 use super::{run, Cmd};
 use crate::shell::expand::Val;
@@ -167,6 +167,10 @@ fn copy_like(w: &mut Walker, st: &State, rest: &[Val], is_move: bool) {
             if let Some(link) = w.link_at(st, src) {
                 let raw = link.raw.as_deref().map(lit);
                 w.add_link(st, &target, raw.as_ref(), false);
+            }
+            for (rel, raw) in w.links_below(st, src) {
+                let raw = raw.as_deref().map(lit);
+                w.add_link(st, &join_rel(&target, &rel), raw.as_ref(), false);
             }
         } else if let Some(link) = w.link_at(st, src) {
             // A link made here, moved or copied as a link (`mv`, `cp -P`/`-a`/`-r`; plain
