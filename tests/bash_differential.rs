@@ -109,6 +109,7 @@ fn debian_packages() -> &'static [(&'static str, &'static str)] {
         ("ed", "ed"),
         ("patch", "patch"),
         ("unzip", "unzip"),
+        ("7z", "p7zip-full"),
         ("watch", "procps"),
         ("unshare", "util-linux"),
     ]
@@ -681,7 +682,7 @@ impl Run {
 /// The program a row starts with, when it names one (`LANES_ROLE=x claude` -> `claude`,
 /// `\rm` -> `rm`); `None` for syntax (`(cd`, `f()`, `>x`), which `bash` always has.
 fn first_program(cmd: &str) -> Option<String> {
-    for tok in cmd.split_whitespace() {
+    for tok in shell_words(cmd) {
         let tok = tok.trim_end_matches(';');
         if let Some((name, _)) = tok.split_once('=') {
             if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
@@ -695,6 +696,35 @@ fn first_program(cmd: &str) -> Option<String> {
         return program_like.then_some(w);
     }
     None
+}
+
+/// The command's words, split at white space outside quotes (roughly, as far as
+/// [`first_program`] needs: `x='a b'; rm $x` is `x='a b';`, `rm`, `$x`).
+fn shell_words(cmd: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut quote) = (None, None);
+    for (i, c) in cmd.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                start.get_or_insert(i);
+            }
+            (None, c) if c.is_whitespace() => {
+                if let Some(s) = start.take() {
+                    out.push(&cmd[s..i]);
+                }
+            }
+            (None, _) => {
+                start.get_or_insert(i);
+            }
+        }
+    }
+    if let Some(s) = start {
+        out.push(&cmd[s..]);
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------------

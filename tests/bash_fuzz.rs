@@ -99,6 +99,43 @@ const FRAGMENTS: &[&str] = &[
     "==",
     "!",
     "\u{0}",
+    // Words built from data, kept code, links, descriptors, lookup.
+    "a=(rm -rf x)",
+    "\"${a[@]}\"",
+    "${a[*]}",
+    "${!n}",
+    "${x//?/a}",
+    "${x##*/}",
+    "${x:1:2}",
+    "${#x}",
+    "${x:=y}",
+    "set --",
+    "\"$@\"",
+    "$1",
+    "shift",
+    "IFS=/",
+    "local",
+    "declare -n",
+    "read x",
+    "printf -v x %s",
+    "trap",
+    "alias x=",
+    "shopt -s expand_aliases",
+    "PATH=src:$PATH",
+    "hash -p /bin/rm",
+    "exec 3<",
+    "/dev/fd/3",
+    "/dev/stdout",
+    "/proc/self/fd/3",
+    "{fd}<",
+    "ln -sr",
+    "cp -al",
+    "sed 'e",
+    "awk '{print > f}'",
+    "vim -c 'w x'",
+    "ed -s",
+    "PROMPT_COMMAND=",
+    "while true; do",
 ];
 
 fn cx() -> Context {
@@ -163,6 +200,14 @@ fn deep_and_wide_inputs_stay_bounded() {
         format!("{}f199", (0..200).map(|i| format!("f{i}() {{ :; }};")).collect::<String>()),
         format!("{}echo > l99/x", (0..100).map(|i| format!("ln -s src l{i};")).collect::<String>()),
         format!("touch {}", "x{a,b}{c,d}{e,f}{g,h}{i,j}{k,l}{m,n}{o,p} ".repeat(1500)),
+        // Loop rounds nested deep, aliases that double, kept code, links in a chain.
+        format!("{} c=$c$c; {}", "while a; do ".repeat(30), "done; ".repeat(30)),
+        format!("{}a0", (0..60).map(|i| format!("alias a{i}='a{} a{}';", i + 1, i + 1)).collect::<String>()),
+        format!("{}true", (0..100).map(|i| format!("trap 'touch x{i}' EXIT;")).collect::<String>()),
+        format!("{}echo > l0/x", (0..100).map(|i| format!("ln -s l{} l{i};", i + 1)).collect::<String>()),
+        // Pattern operators on long values, many times over.
+        format!("x={}; {}", "ab".repeat(128), "echo ${x//*a/b} ${x##*b} ".repeat(2000)),
+        format!("IFS=:; x={}; {}", "a:".repeat(2000), "f $x; ".repeat(200)),
     ];
     for cmd in &cases {
         let start = Instant::now();

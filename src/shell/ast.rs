@@ -214,13 +214,24 @@ pub struct Simple {
     pub text: Text,
 }
 
-/// `NAME=value` (`NAME+=value` counts as unknown).
+/// `NAME=value`, `NAME=(a b)`, `NAME+=...`.
 #[derive(Debug, Clone)]
 pub struct Assign {
     /// The variable name (an array element is `name[...]`).
     pub name: String,
-    /// The value; `None` for arrays and appends (unknown).
-    pub value: Option<Word>,
+    /// The value; `None` for keyed arrays (`a=([k]=v)`), which count as unknown.
+    pub value: Option<AssignValue>,
+    /// `NAME+=value`: appended to what the variable holds.
+    pub append: bool,
+}
+
+/// The value of an assignment.
+#[derive(Debug, Clone)]
+pub enum AssignValue {
+    /// `NAME=word`.
+    Scalar(Word),
+    /// `NAME=(w1 w2 ...)`: each word is expanded (and split) into the array's elements.
+    Array(Vec<Word>),
 }
 
 /// A word as written (quotes and all); [`super::expand`] gives its value.
@@ -232,30 +243,57 @@ pub struct Word(pub Text);
 pub enum Open {
     /// `<`.
     Read,
-    /// `>`, `>|`, `>>`, `&>`, `&>>`, `>&file`, `N>...`.
+    /// `>`, `>|`, `N>...`.
     Write,
+    /// `>>`, `N>>...`.
+    Append,
+    /// `&>`, `>&file`: standard output and standard error both.
+    WriteBoth,
+    /// `&>>`.
+    AppendBoth,
     /// `<>`: read-write, created when absent.
     ReadWrite,
+}
+
+impl Open {
+    /// The descriptor the operator sets when none is written: 0 for `<` and `<>`, else 1.
+    pub fn default_fd(self) -> u32 {
+        match self {
+            Open::Read | Open::ReadWrite => 0,
+            Open::Write | Open::Append | Open::WriteBoth | Open::AppendBoth => 1,
+        }
+    }
 }
 
 /// A redirect.
 #[derive(Debug, Clone)]
 pub enum Redirect {
-    /// A file opened on a descriptor.
-    File(Open, Word),
-    /// `>&N`, `N>&-`, `<&N`: descriptor duplication, no file.
-    Dup,
+    /// A file opened on a descriptor (`None`: the operator's default, see [`Open::default_fd`]).
+    File(Option<u32>, Open, Word),
+    /// `N>&M`, `N<&M`, `N>&-`, `N>&M-`: descriptor `fd` (`None`: 1 for `>&`, 0 for `<&`)
+    /// becomes a copy of `from` (`None`: closed), no file opened.
+    Dup {
+        /// The descriptor set, as written.
+        fd: Option<u32>,
+        /// True for `>&`, false for `<&`.
+        output: bool,
+        /// The descriptor copied; `None` for `-` (closed).
+        from: Option<u32>,
+    },
     /// A here-document: the body, and whether it is expanded (unquoted delimiter).
     HereDoc {
+        /// The descriptor it is read on (`None`: 0).
+        fd: Option<u32>,
         /// The body text.
         body: Text,
         /// True for an unquoted delimiter: `$(...)` in the body runs.
         expand: bool,
     },
-    /// `<<< word`.
-    HereString(Word),
-    /// `<(...)` or `>(...)` used as a redirect target or argument.
-    ProcSub(Script),
+    /// `<<< word` (on descriptor `fd`; `None`: 0).
+    HereString(Option<u32>, Word),
+    /// `<(...)` or `>(...)` used as a redirect target (on descriptor `fd`) or, with no
+    /// descriptor, as an argument (a `/dev/fd/63` pipe).
+    ProcSub(Option<u32>, Script),
 }
 
 #[cfg(test)]

@@ -9,9 +9,12 @@
 //! Pipeline (see `shared/reference/bash-write-targets.md` §4):
 //! [`prescreen`] (size, control characters, nesting, here-doc tags) -> [`parse`] (a fast path
 //! for plain commands, `quick`; otherwise brush-parser, behind our own [`ast`]; on a worker
-//! thread with a large stack and a deadline for long text) -> `walk`
-//! (possible working directories, variables, functions, symlinks made on the way) with
-//! [`expand`] (static word expansion) and `commands` (per-command models). When the text is
+//! thread with a large stack and a deadline for long text) -> `walk` (what the script does,
+//! in order, from a `state`: possible working directories, variables and arrays, positional
+//! parameters, functions, aliases, open descriptors, how command names are looked up; and,
+//! kept for the whole script wherever they were made, symlinks and code kept to run later)
+//! with [`expand`] (static word expansion and field splitting, so a command built from data
+//! is seen as the command it runs) and `commands` (per-command models). When the text is
 //! refused, does not parse, or the worker fails, [`lexical`] scans the raw text for paths.
 //!
 //! Hardening: nothing here may abort the process (a signal lets the call through). The
@@ -26,8 +29,10 @@ mod commands;
 pub mod expand;
 pub mod lexical;
 pub mod parse;
+mod pattern;
 pub mod prescreen;
 mod quick;
+mod state;
 mod walk;
 
 use std::path::{Path, PathBuf};
@@ -179,7 +184,7 @@ fn analyze_text(command: &str, cx: &Context) -> Vec<Finding> {
     }
     if command.len() <= INLINE_LIMIT {
         return match parse::parse(command) {
-            Ok(script) => walk::walk(&script, cx),
+            Ok(script) => walk::walk(&script, cx, command),
             Err(e) => fallback(
                 command,
                 cx,
@@ -194,7 +199,7 @@ fn analyze_text(command: &str, cx: &Context) -> Vec<Finding> {
         .name("lanes-shell".into())
         .stack_size(WORKER_STACK)
         .spawn(move || {
-            let result = parse::parse(&text).map(|script| walk::walk(&script, &worker_cx));
+            let result = parse::parse(&text).map(|script| walk::walk(&script, &worker_cx, &text));
             let _ = tx.send(result);
         });
     if spawned.is_err() {
@@ -224,7 +229,7 @@ fn analyze_text(command: &str, cx: &Context) -> Vec<Finding> {
 /// Analyses a parsed script directly, on the calling thread (tests, and the fuzz harness
 /// that checks the walker's own limits).
 pub fn analyze_parsed(script: &ast::Script, cx: &Context) -> Vec<Finding> {
-    let mut findings = walk::walk(script, cx);
+    let mut findings = walk::walk(script, cx, "");
     git_config_writes(&mut findings, cx);
     findings
 }
@@ -287,21 +292,14 @@ fn fallback(command: &str, cx: &Context, why: &str) -> Vec<Finding> {
     }]
 }
 
-/// True for device paths whose writes change no file (`/dev/null`, `/dev/stdout`, ...).
+/// True for device paths whose writes change no file (`/dev/null`, `/dev/tty`, ...).
+/// `/dev/stdout`, `/dev/fd/N` and `/proc/self/fd/N` are not among them: they reopen
+/// whatever the descriptor refers to, which the walker follows.
 pub fn is_harmless_device(path: &Path) -> bool {
     matches!(
         path.to_str(),
-        Some(
-            "/dev/null"
-                | "/dev/stdout"
-                | "/dev/stderr"
-                | "/dev/stdin"
-                | "/dev/tty"
-                | "/dev/zero"
-                | "/dev/full"
-        )
-    ) || path.starts_with("/dev/fd")
-        || path.starts_with("/proc/self/fd")
+        Some("/dev/null" | "/dev/tty" | "/dev/zero" | "/dev/full" | "/dev/random" | "/dev/urandom")
+    )
 }
 
 #[cfg(test)]

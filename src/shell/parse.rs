@@ -211,42 +211,87 @@ fn redirect_list(list: Option<b::RedirectList>, depth: usize) -> R<Vec<Redirect>
 
 fn redirect(r: b::IoRedirect, depth: usize) -> R<Redirect> {
     let d = deeper(depth)?;
+    // A descriptor number as written (`3>`); brush-parser gives an `i32`, never negative.
+    let num = |fd: Option<b::IoFd>| fd.and_then(|n| u32::try_from(n).ok());
     Ok(match r {
-        b::IoRedirect::File(_, kind, target) => match target {
+        b::IoRedirect::File(fd, kind, target) => match target {
             b::IoFileRedirectTarget::Filename(w) => Redirect::File(
+                num(fd),
                 match kind {
                     b::IoFileRedirectKind::Read | b::IoFileRedirectKind::DuplicateInput => {
                         Open::Read
                     }
                     b::IoFileRedirectKind::ReadAndWrite => Open::ReadWrite,
+                    b::IoFileRedirectKind::DuplicateOutput if fd.is_none() => Open::WriteBoth,
+                    b::IoFileRedirectKind::Append => Open::Append,
                     _ => Open::Write,
                 },
                 Word(w.value.into()),
             ),
-            b::IoFileRedirectTarget::Fd(_) => Redirect::Dup,
+            b::IoFileRedirectTarget::Fd(from) => Redirect::Dup {
+                fd: num(fd),
+                output: !matches!(kind, b::IoFileRedirectKind::DuplicateInput),
+                from: num(Some(from)),
+            },
             b::IoFileRedirectTarget::ProcessSubstitution(_, s) => {
-                Redirect::ProcSub(script(s.list, d)?)
+                // `< <(cmd)` reads it on 0, `> >(cmd)` writes it on 1.
+                let read = matches!(
+                    kind,
+                    b::IoFileRedirectKind::Read | b::IoFileRedirectKind::DuplicateInput
+                );
+                let fd = num(fd).unwrap_or(if read { 0 } else { 1 });
+                Redirect::ProcSub(Some(fd), script(s.list, d)?)
             }
-            b::IoFileRedirectTarget::Duplicate(w) => {
-                // `>&word`: a descriptor when the word is a number or `-` (`2>&1`, `>&-`,
-                // `3>&2-`), otherwise bash opens the file like `&>word`.
-                let v = w.value.trim_end_matches('-');
-                if matches!(kind, b::IoFileRedirectKind::DuplicateOutput)
-                    && !(v.is_empty() || v.chars().all(|c| c.is_ascii_digit()))
-                {
-                    Redirect::File(Open::Write, Word(w.value.into()))
-                } else {
-                    Redirect::Dup
-                }
-            }
+            b::IoFileRedirectTarget::Duplicate(w) => dup(
+                num(fd),
+                !matches!(kind, b::IoFileRedirectKind::DuplicateInput),
+                Word(w.value.into()),
+            ),
         },
-        b::IoRedirect::HereDocument(_, h) => Redirect::HereDoc {
+        b::IoRedirect::HereDocument(fd, h) => Redirect::HereDoc {
+            fd: num(fd),
             body: h.doc.value.into(),
             expand: h.requires_expansion,
         },
-        b::IoRedirect::HereString(_, w) => Redirect::HereString(Word(w.value.into())),
-        b::IoRedirect::OutputAndError(w, _) => Redirect::File(Open::Write, Word(w.value.into())),
+        b::IoRedirect::HereString(fd, w) => Redirect::HereString(num(fd), Word(w.value.into())),
+        b::IoRedirect::OutputAndError(w, append) => Redirect::File(
+            None,
+            if append {
+                Open::AppendBoth
+            } else {
+                Open::WriteBoth
+            },
+            Word(w.value.into()),
+        ),
     })
+}
+
+/// `N>&word`, `N<&word` (`output` for `>&`): a descriptor when the word is a number or
+/// `-` (`2>&1`, `>&-`, `3>&2-`), otherwise bash opens the file (`>&file` like `&>file`).
+/// Shared with the fast parser, so both build the same tree.
+pub(super) fn dup(fd: Option<u32>, output: bool, word: Word) -> Redirect {
+    let v = word.0.trim_end_matches('-');
+    if v.is_empty() {
+        return Redirect::Dup {
+            fd,
+            output,
+            from: None,
+        };
+    }
+    if v.bytes().all(|c| c.is_ascii_digit()) {
+        return Redirect::Dup {
+            fd,
+            output,
+            // A number too large for a descriptor names none that is open: closed.
+            from: v.parse().ok(),
+        };
+    }
+    let open = match (output, fd) {
+        (false, _) => Open::Read,
+        (true, None) => Open::WriteBoth,
+        (true, Some(_)) => Open::Write,
+    };
+    Redirect::File(fd, open, word)
 }
 
 /// `s` as brush-parser's `Display` prints it (the fragment quoted in messages and the audit
@@ -349,15 +394,32 @@ fn simple(s: b::SimpleCommand, depth: usize) -> R<Simple> {
             b::CommandPrefixOrSuffixItem::Word(w) => out.words.push(Word(w.value.into())),
             b::CommandPrefixOrSuffixItem::AssignmentWord(a, w) => {
                 if in_prefix {
-                    let value = match (a.value, a.append) {
-                        (b::AssignmentValue::Scalar(v), false) => Some(Word(v.value.into())),
-                        _ => None,
+                    let append = a.append;
+                    let value = match a.value {
+                        b::AssignmentValue::Scalar(v) => {
+                            Some(AssignValue::Scalar(Word(v.value.into())))
+                        }
+                        b::AssignmentValue::Array(items)
+                            if items.iter().all(|(k, _)| k.is_none()) =>
+                        {
+                            Some(AssignValue::Array(
+                                items
+                                    .into_iter()
+                                    .map(|(_, w)| Word(w.value.into()))
+                                    .collect(),
+                            ))
+                        }
+                        b::AssignmentValue::Array(_) => None,
                     };
                     let name = match a.name {
                         b::AssignmentName::VariableName(n) => n,
                         b::AssignmentName::ArrayElementName(n, i) => format!("{n}[{i}]"),
                     };
-                    out.assigns.push(Assign { name, value });
+                    out.assigns.push(Assign {
+                        name,
+                        value,
+                        append,
+                    });
                 } else {
                     out.words.push(Word(w.value.into()));
                 }
@@ -365,7 +427,7 @@ fn simple(s: b::SimpleCommand, depth: usize) -> R<Simple> {
             b::CommandPrefixOrSuffixItem::ProcessSubstitution(_, sub) => {
                 // The argument is a `/dev/fd/N` path; the body runs in a subshell.
                 out.redirects
-                    .push(Redirect::ProcSub(script(sub.list, deeper(depth)?)?));
+                    .push(Redirect::ProcSub(None, script(sub.list, deeper(depth)?)?));
                 out.words.push(Word("/dev/fd/63".into()));
             }
         }

@@ -409,24 +409,20 @@ fn simple(
                 let op_end = at + fd.len() + op.len();
                 shareable &= target_at == op_end + 1 && bytes[op_end] == b' ';
                 next_item(*at, target_at + target.len(), &mut shareable);
-                let file = |open| Redirect::File(open, Word(src.share(target)));
+                let fd = fd.parse().ok();
+                let file = |open| Redirect::File(fd, open, Word(src.share(target)));
                 redirects.push(match kind {
                     Redir::Read => file(Open::Read),
+                    Redir::Write if *op == ">>" => file(Open::Append),
                     Redir::Write => file(Open::Write),
                     // As the adapter reads `>&word`: a number or `-` duplicates a descriptor.
-                    Redir::Dup => {
-                        let v = target.trim_end_matches('-');
-                        if v.bytes().all(|c| c.is_ascii_digit()) {
-                            Redirect::Dup
-                        } else {
-                            file(Open::Write)
-                        }
-                    }
+                    Redir::Dup => super::parse::dup(fd, true, Word(src.share(target))),
                 });
             }
             Tok::HereDoc { quoted, body, .. } => {
                 shareable = false;
                 redirects.push(Redirect::HereDoc {
+                    fd: None,
                     body: src.share(body),
                     expand: !quoted,
                 });

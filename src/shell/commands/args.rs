@@ -55,6 +55,17 @@ pub(super) fn join_base(dir: &Val, src: &Val) -> Val {
     }
 }
 
+/// `dir/rel`: a path below `dir` (an unknown `dir` stays unknown).
+pub(super) fn join_rel(dir: &Val, rel: &str) -> Val {
+    match dir {
+        Val::Known { text, glob } => Val::Known {
+            text: format!("{}/{rel}", text.trim_end_matches('/')).into(),
+            glob: *glob,
+        },
+        u => u.clone(),
+    }
+}
+
 /// Parsed options and operands.
 pub(super) struct Opts {
     /// Options in order, with their values.

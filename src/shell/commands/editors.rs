@@ -20,6 +20,9 @@ pub(super) fn sed(w: &mut Walker, st: &mut State, c: Cmd) {
     // Nearly always one script: a list only for the second and later ones.
     let mut scripts = Scripts::default();
     let mut script_given = false;
+    let mut script_files: Vec<Val> = Vec::new();
+    let mut sandbox = false;
+    let mut unknown_script = false;
     let mut operands: Vec<&Val> = Vec::with_capacity(rest.len());
     let mut i = 0;
     let mut done = false;
@@ -41,14 +44,20 @@ pub(super) fn sed(w: &mut Walker, st: &mut State, c: Cmd) {
         } else if t == "--expression" || t == "--file" {
             script_given = true;
             if t == "--expression" {
+                unknown_script |= matches!(rest.get(i), Some(Val::Unknown { .. }));
                 scripts.extend(rest.get(i).map(Val::text));
+            } else {
+                script_files.extend(rest.get(i).cloned());
             }
             i += 1;
         } else if let Some(e) = t.strip_prefix("--expression=") {
             script_given = true;
             scripts.push(e);
-        } else if t.starts_with("--file=") {
+        } else if let Some(f) = t.strip_prefix("--file=") {
             script_given = true;
+            script_files.push(lit(f));
+        } else if t == "--sandbox" {
+            sandbox = true;
         } else if !t.starts_with("--") {
             for (k, c) in t[1..].char_indices() {
                 let attached = &t[1 + k + c.len_utf8()..];
@@ -64,12 +73,20 @@ pub(super) fn sed(w: &mut Walker, st: &mut State, c: Cmd) {
                         }
                         let value = if attached.is_empty() {
                             i += 1;
+                            if c == 'f' {
+                                script_files.extend(rest.get(i - 1).cloned());
+                                break;
+                            }
+                            unknown_script |=
+                                c == 'e' && matches!(rest.get(i - 1), Some(Val::Unknown { .. }));
                             rest.get(i - 1).map(Val::text)
                         } else {
                             Some(attached)
                         };
                         if c == 'e' {
                             scripts.extend(value);
+                        } else if c == 'f' {
+                            script_files.extend(value.map(lit));
                         }
                         break;
                     }
@@ -79,7 +96,9 @@ pub(super) fn sed(w: &mut Walker, st: &mut State, c: Cmd) {
         }
     }
     if !script_given && !operands.is_empty() {
-        scripts.push(operands.remove(0).text());
+        let script = operands.remove(0);
+        unknown_script |= matches!(script, Val::Unknown { .. });
+        scripts.push(script.text());
     }
     if in_place {
         for v in operands {
@@ -89,26 +108,295 @@ pub(super) fn sed(w: &mut Walker, st: &mut State, c: Cmd) {
             }
         }
     }
-    // `w FILE`, `W FILE` commands and the `s///w FILE` flag write FILE (reference T120).
-    for s in scripts.first.into_iter().chain(scripts.more) {
-        for line in s.split(['\n', ';']) {
-            let l = line.trim();
-            let file = if let Some(f) = l.strip_prefix("w ").or(l.strip_prefix("W ")) {
-                Some(f)
-            } else {
-                l.strip_prefix('s')
-                    .filter(|_| l.len() > 1)
-                    .and_then(|body| {
-                        let delim = body.chars().next()?;
-                        let flags = body[delim.len_utf8()..].splitn(3, delim).nth(2)?;
-                        flags.find('w').map(|at| &flags[at + 1..])
-                    })
-            };
-            if let Some(f) = file.map(str::trim).filter(|f| !f.is_empty()) {
-                w.write(st, &lit(f), Kind::Write);
+    if sandbox {
+        return; // `--sandbox`: `e`, `r`, `w` are refused
+    }
+    // GNU sed joins its scripts with newlines; a script file is read when it can be.
+    let mut text = String::new();
+    for piece in scripts.first.into_iter().chain(scripts.more) {
+        text.push_str(piece);
+        text.push('\n');
+    }
+    for f in &script_files {
+        match script_text(w, st, f, c.stdin.as_ref()) {
+            Some(body) => {
+                text.push_str(&body);
+                text.push('\n');
+            }
+            None => {
+                opaque(
+                    w,
+                    st,
+                    "sed -f (a script lanes cannot read)",
+                    c.args,
+                    c.stdin.as_ref(),
+                );
+                return;
             }
         }
     }
+    let mut scan = scan_sed(&text);
+    scan.unreadable |= unknown_script;
+    // `w FILE`, `W FILE` commands and the `s///w FILE` flag write FILE (reference T120).
+    for f in &scan.writes {
+        w.write(st, &lit(f), Kind::Write);
+    }
+    // GNU sed's `e COMMAND` runs COMMAND; `e` alone and the `s///e` flag run the pattern
+    // space (text from the input): opaque.
+    for cmd in &scan.execs {
+        let mut copy = st.clone();
+        w.nested_script(cmd, &mut copy, "the command given to sed's e");
+    }
+    if scan.exec_pattern || scan.unreadable {
+        let why = if scan.unreadable {
+            "sed with a script lanes cannot read"
+        } else {
+            "sed running its input as commands (e)"
+        };
+        opaque(w, st, why, c.args, c.stdin.as_ref());
+    }
+}
+
+/// What a sed script does besides editing text: files it writes, commands it runs.
+#[derive(Default, Debug, PartialEq)]
+struct SedScan {
+    /// Files named by `w`, `W` and the `s///w` flag.
+    writes: Vec<String>,
+    /// Commands given to `e COMMAND`.
+    execs: Vec<String>,
+    /// `e` alone, or the `s///e` flag: the pattern space runs as a command.
+    exec_pattern: bool,
+    /// A command lanes does not know: the script may do anything sed can.
+    unreadable: bool,
+}
+
+/// Reads a sed script command by command (GNU syntax: addresses, `!`, `{ }`, `s` and `y`
+/// with any delimiter and bracket expressions, text commands, labels), noting the files it
+/// writes and the commands it runs. File names and `e` commands run to the end of the
+/// line, as sed reads them (`w f;p` writes the file `f;p`).
+fn scan_sed(script: &str) -> SedScan {
+    let c: Vec<char> = script.chars().collect();
+    let n = c.len();
+    let mut out = SedScan::default();
+    let mut i = 0;
+    let rest_of_line = |i: &mut usize| -> String {
+        let start = *i;
+        while *i < n && c[*i] != '\n' {
+            *i += 1;
+        }
+        c[start..*i].iter().collect()
+    };
+    let skip_blank = |i: &mut usize| {
+        while *i < n && matches!(c[*i], ' ' | '\t') {
+            *i += 1;
+        }
+    };
+    // Past a regular expression closed by `delim` (escapes and bracket expressions kept).
+    let skip_regex = |i: &mut usize, delim: char| -> bool {
+        while *i < n {
+            match c[*i] {
+                '\\' => *i += 2,
+                '[' if delim != '[' => {
+                    *i += 1;
+                    if *i < n && c[*i] == '^' {
+                        *i += 1;
+                    }
+                    if *i < n && c[*i] == ']' {
+                        *i += 1;
+                    }
+                    while *i < n && c[*i] != ']' {
+                        if c[*i] == '[' && *i + 1 < n && matches!(c[*i + 1], ':' | '.' | '=') {
+                            let close = c[*i + 1];
+                            *i += 2;
+                            while *i + 1 < n && !(c[*i] == close && c[*i + 1] == ']') {
+                                *i += 1;
+                            }
+                            *i += 2;
+                        } else {
+                            *i += 1;
+                        }
+                    }
+                    *i += 1;
+                }
+                ch if ch == delim => {
+                    *i += 1;
+                    return true;
+                }
+                _ => *i += 1,
+            }
+        }
+        false
+    };
+    let address = |i: &mut usize| -> bool {
+        match c.get(*i) {
+            Some(d) if d.is_ascii_digit() || *d == '+' || *d == '~' => {
+                *i += 1;
+                while *i < n && (c[*i].is_ascii_digit() || c[*i] == '~') {
+                    *i += 1;
+                }
+                true
+            }
+            Some('$') => {
+                *i += 1;
+                true
+            }
+            Some('/') | Some('\\') => {
+                let delim = if c[*i] == '\\' {
+                    *i += 1;
+                    match c.get(*i) {
+                        Some(d) => *d,
+                        None => return false,
+                    }
+                } else {
+                    '/'
+                };
+                *i += 1;
+                if !skip_regex(i, delim) {
+                    return false;
+                }
+                while *i < n && matches!(c[*i], 'I' | 'M') {
+                    *i += 1;
+                }
+                true
+            }
+            _ => true,
+        }
+    };
+    while i < n {
+        while i < n && (c[i].is_whitespace() || c[i] == ';') {
+            i += 1;
+        }
+        if i >= n {
+            break;
+        }
+        if !address(&mut i) {
+            out.unreadable = true;
+            break;
+        }
+        skip_blank(&mut i);
+        if i < n && c[i] == ',' {
+            i += 1;
+            skip_blank(&mut i);
+            if !address(&mut i) {
+                out.unreadable = true;
+                break;
+            }
+        }
+        skip_blank(&mut i);
+        while i < n && (c[i] == '!' || c[i] == ' ') {
+            i += 1;
+        }
+        let Some(&cmd) = c.get(i) else {
+            out.unreadable = true;
+            break;
+        };
+        i += 1;
+        match cmd {
+            '{' | '}' => {}
+            '#' | ':' => {
+                rest_of_line(&mut i);
+            }
+            'b' | 't' | 'T' | 'v' => {
+                while i < n && !matches!(c[i], ';' | '\n' | '}') {
+                    i += 1;
+                }
+            }
+            'a' | 'i' | 'c' => {
+                // Text to the end of the line; a trailing backslash continues it.
+                loop {
+                    let line = rest_of_line(&mut i);
+                    i += 1;
+                    if !line.ends_with('\\') || i >= n {
+                        break;
+                    }
+                }
+            }
+            'r' | 'R' => {
+                rest_of_line(&mut i);
+            }
+            'w' | 'W' => {
+                skip_blank(&mut i);
+                let f = rest_of_line(&mut i);
+                if f.is_empty() {
+                    out.unreadable = true;
+                } else {
+                    out.writes.push(f);
+                }
+            }
+            'e' => {
+                skip_blank(&mut i);
+                let cmd = rest_of_line(&mut i);
+                if cmd.trim().is_empty() {
+                    out.exec_pattern = true;
+                } else {
+                    out.execs.push(cmd);
+                }
+            }
+            's' | 'y' => {
+                let Some(&delim) = c.get(i) else {
+                    out.unreadable = true;
+                    break;
+                };
+                i += 1;
+                if delim == '\n' || delim == '\\' || !skip_regex(&mut i, delim) {
+                    out.unreadable = true;
+                    break;
+                }
+                // The replacement: escapes only (no bracket expressions).
+                let mut closed = false;
+                while i < n {
+                    match c[i] {
+                        '\\' => i += 2,
+                        ch if ch == delim => {
+                            i += 1;
+                            closed = true;
+                            break;
+                        }
+                        _ => i += 1,
+                    }
+                }
+                if !closed {
+                    out.unreadable = true;
+                    break;
+                }
+                if cmd == 's' {
+                    while i < n {
+                        match c[i] {
+                            'g' | 'p' | 'i' | 'I' | 'm' | 'M' => i += 1,
+                            d if d.is_ascii_digit() => i += 1,
+                            'e' => {
+                                out.exec_pattern = true;
+                                i += 1;
+                            }
+                            'w' => {
+                                i += 1;
+                                skip_blank(&mut i);
+                                let f = rest_of_line(&mut i);
+                                if f.is_empty() {
+                                    out.unreadable = true;
+                                } else {
+                                    out.writes.push(f);
+                                }
+                            }
+                            _ => break,
+                        }
+                    }
+                }
+            }
+            'l' | 'L' | 'q' | 'Q' => {
+                skip_blank(&mut i);
+                while i < n && c[i].is_ascii_digit() {
+                    i += 1;
+                }
+            }
+            '=' | 'd' | 'D' | 'g' | 'G' | 'h' | 'H' | 'n' | 'N' | 'p' | 'P' | 'x' | 'z' | 'F' => {}
+            _ => {
+                out.unreadable = true;
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// `sed`'s scripts in order: the first, and any after it.
@@ -181,60 +469,8 @@ pub(super) fn perl(w: &mut Walker, st: &mut State, c: Cmd) {
     }
 }
 
-/// `awk`, `gawk`, ...: `-i inplace` writes the files; the program's `print > "FILE"`
-/// writes FILE; `system()` and pipes run other programs.
-pub(super) fn awk(w: &mut Walker, st: &mut State, c: Cmd) {
-    let (args, stdin) = (c.args, c.stdin.as_ref());
-    let p = Opts::parse(
-        &args[1..],
-        "Fvfie",
-        &[
-            "--field-separator",
-            "--assign",
-            "--file",
-            "--include",
-            "--source",
-        ],
-    );
-    let in_place = p
-        .values(&["-i", "--include"])
-        .iter()
-        .any(|v| v.known() == Some("inplace"));
-    let mut ops = p.operands.clone();
-    let program = if p.has(&["-f", "--file"]) || ops.is_empty() {
-        None
-    } else {
-        Some(ops.remove(0))
-    };
-    if in_place {
-        for v in &ops {
-            w.write(st, v, Kind::Write);
-        }
-    }
-    if let Some(prog) = program {
-        let text = prog.text();
-        if text.contains("system(")
-            || text.contains("| \"")
-            || text.contains("|\"")
-            || text.contains("|&")
-        {
-            opaque(w, st, args[0].text(), args, stdin);
-        }
-        // print > "FILE", print >> "FILE".
-        let mut rest = text;
-        while let Some(at) = rest.find('>') {
-            let after = rest[at + 1..].trim_start_matches('>').trim_start();
-            if let Some(q) = after.strip_prefix('"') {
-                if let Some(end) = q.find('"') {
-                    w.write(st, &lit(&q[..end]), Kind::Write);
-                }
-            }
-            rest = &rest[at + 1..];
-        }
-    }
-}
-
-/// Interactive and line editors (`vi`, `nano`, `ed`, ...); `emacs --batch` runs code.
+/// Interactive editors without scripts lanes reads (`nano`, `emacs`, ...); `emacs
+/// --batch` runs code. `vi` and `ed` are in `vi.rs`.
 pub(super) fn editor(w: &mut Walker, st: &mut State, c: Cmd) {
     let (name, args, rest, stdin) = (c.name, c.args, c.rest(), c.stdin);
     if name == "emacs"
@@ -246,12 +482,40 @@ pub(super) fn editor(w: &mut Walker, st: &mut State, c: Cmd) {
         opaque(w, st, name, args, stdin.as_ref());
         return;
     }
-    // Every file operand is assumed written (H). `-s` is a flag in ed and in vim's
-    // ex mode (`-es`); `-c`, `-S`, `-u` ... take a value.
-    let short = if name == "ed" { "p" } else { "cSuUiTwWtq" };
-    let p = Opts::parse(rest, short, &["--cmd"]);
+    // Every file operand is assumed written (H).
+    let p = Opts::parse(rest, "", &[]);
     for v in p.operands.iter().filter(|v| !v.text().starts_with('+')) {
         w.write(st, v, Kind::Write);
+    }
+}
+
+/// The text the command itself wrote to the file `v` names earlier, when it was literal
+/// (`echo 'rm x' > s.sh; bash s.sh`): a script lanes can walk. `None` otherwise.
+pub(super) fn written_script(w: &Walker, st: &State, v: &Val) -> Option<String> {
+    let t = v.literal()?;
+    let cwd = st.pwd()?;
+    let path = w.follow(&cwd.join(t))?;
+    w.written_content(&path).flatten().map(String::from)
+}
+
+/// The text of a script file a command reads (`sed -f F`, `awk -f F`, `vim -S F`): the
+/// command's standard input when F names it (`-`, `/dev/stdin`) and it is literal, else the
+/// file when lanes can read it ([`read_patch`]).
+pub(super) fn script_text(
+    w: &Walker,
+    st: &State,
+    f: &Val,
+    stdin: Option<&Stdin>,
+) -> Option<String> {
+    match (f.known(), stdin) {
+        (
+            Some("-" | "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0"),
+            Some(Stdin::Text {
+                body,
+                literal: true,
+            }),
+        ) => Some(body.to_string()),
+        _ => read_patch(w, st, f),
     }
 }
 
@@ -278,6 +542,21 @@ pub(super) fn patch(w: &mut Walker, st: &mut State, c: Cmd) {
     );
     if p.has(&["--dry-run", "-C", "--check"]) {
         return;
+    }
+    // Rejects go to `-r F`; backups get a prefix that may be a directory elsewhere.
+    for v in p.values(&["-r", "--reject-file"]) {
+        if v.known() != Some("-") {
+            w.write(st, v, Kind::Write);
+        }
+    }
+    for v in p.values(&["-B", "--prefix", "-Y", "--basename-prefix"]) {
+        w.write(
+            st,
+            &Val::Unknown {
+                prefix: v.text().to_string(),
+            },
+            Kind::Write,
+        );
     }
     if let Some(v) = p.values(&["-o", "--output"]).first() {
         if v.known() != Some("-") {

@@ -4,8 +4,8 @@
 //! A copy or move into a directory writes `DIR/basename(SRC)`; recursive forms and deletions
 //! of directories are subtrees; a symbolic link made here redirects later writes through it.
 
-use super::args::{append, join_base, lit, operands_after_flags, strip_val, Opts};
-use super::record::{is_dir, operands_written, path_or_tree};
+use super::args::{append, join_base, join_rel, lit, operands_after_flags, strip_val, Opts};
+use super::record::{copy_links, is_dir, operands_written, path_or_tree};
 use super::{run, Cmd};
 use crate::shell::expand::Val;
 use crate::shell::walk::{State, Walker};
@@ -111,10 +111,15 @@ pub(super) fn copy_or_move(w: &mut Walker, st: &mut State, c: Cmd) {
     copy_like(w, st, c.rest(), c.name == "mv")
 }
 
-/// `cp` (`is_move` false) and `mv`: see [`copy_or_move`].
+/// `cp` (`is_move` false) and `mv`: see [`copy_or_move`]. `cp -s` makes symlinks to the
+/// sources and `cp -l` hard links (a later write to the copy changes the source, so the
+/// source counts as written); a symlink made earlier in the command and copied or moved
+/// stays a link to the same place.
 fn copy_like(w: &mut Walker, st: &State, rest: &[Val], is_move: bool) {
     let p = Opts::parse(rest, "tS", &["--target-directory", "--suffix"]);
     let tree = is_move || p.has(&["-r", "-R", "-a", "--recursive", "--archive"]);
+    let symbolic = !is_move && p.has(&["-s", "--symbolic-link"]);
+    let hard = !is_move && p.has(&["-l", "--link"]);
     let target_dir = p
         .values(&["-t", "--target-directory"])
         .first()
@@ -145,6 +150,34 @@ fn copy_like(w: &mut Walker, st: &State, rest: &[Val], is_move: bool) {
             w.write_tree(st, &target, Kind::Write);
         } else {
             w.write(st, &target, Kind::Write);
+        }
+        if symbolic {
+            // `cp -s SRC DEST` (and `-rs`, a tree of links): writes through DEST reach SRC.
+            w.add_link(st, &target, Some(src), true);
+        } else if hard {
+            if tree {
+                w.write_tree(st, src, Kind::Write);
+            } else {
+                w.write(st, src, Kind::Write);
+            }
+        } else if is_move || tree || p.has(&["-P", "-d", "--no-dereference", "--preserve=links"]) {
+            // Links are copied as links (`mv`, `cp -r`/`-a`/`-P`): those on disk in the
+            // source, and one made earlier in the command.
+            copy_links(w, st, src, &target);
+            if let Some(link) = w.link_at(st, src) {
+                let raw = link.raw.as_deref().map(lit);
+                w.add_link(st, &target, raw.as_ref(), false);
+            }
+            for (rel, raw) in w.links_below(st, src) {
+                let raw = raw.as_deref().map(lit);
+                w.add_link(st, &join_rel(&target, &rel), raw.as_ref(), false);
+            }
+        } else if let Some(link) = w.link_at(st, src) {
+            // A link made here, moved or copied as a link (`mv`, `cp -P`/`-a`/`-r`; plain
+            // `cp` copies what it points to, and treating it as a link too is the safe side).
+            // Its text is kept: a relative one now resolves from the new place.
+            let raw = link.raw.as_deref().map(lit);
+            w.add_link(st, &target, raw.as_ref(), false);
         }
     }
 }
@@ -188,11 +221,15 @@ pub(super) fn install(w: &mut Walker, st: &mut State, c: Cmd) {
     }
 }
 
-/// `ln [-s] TARGET... LINK`: the link is written; a hard link writes its target too.
+/// `ln [-s] TARGET... LINK` (and `link TARGET LINK`): the link is written. A symlink
+/// redirects later writes through it, from anywhere in the command (`-r`: the target is
+/// read from the working directory); a hard link shares the target's inode, so the target
+/// counts as written.
 pub(super) fn ln(w: &mut Walker, st: &mut State, c: Cmd) {
     let rest = c.rest();
     let p = Opts::parse(rest, "St", &["--suffix", "--target-directory"]);
-    let symbolic = p.has(&["-s", "--symbolic"]);
+    let symbolic = c.name == "ln" && p.has(&["-s", "--symbolic"]);
+    let relative = p.has(&["-r", "--relative"]);
     let pairs: Vec<(Val, Val)> = match p.values(&["-t", "--target-directory"]).first() {
         Some(d) => p
             .operands
@@ -215,19 +252,7 @@ pub(super) fn ln(w: &mut Walker, st: &mut State, c: Cmd) {
         w.write(st, &link, Kind::Link);
         if symbolic {
             // Writes through the new link later in the command reach its target (T95).
-            if let (Some(t), Some(l), Some(cwd)) = (
-                target.literal(),
-                link.literal(),
-                st.pwd().map(Path::to_path_buf),
-            ) {
-                let link_abs = crate::path::normalize_lexically(&cwd.join(l));
-                let base = link_abs
-                    .parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| cwd.clone());
-                let target_abs = crate::path::normalize_lexically(&base.join(t));
-                st.add_link(link_abs, target_abs);
-            }
+            w.add_link(st, &link, Some(&target), relative);
         } else {
             // A hard link shares the inode: later writes to the link change the target (T96).
             w.write(st, &target, Kind::Write);
@@ -273,7 +298,7 @@ pub(super) fn mkdir(w: &mut Walker, st: &mut State, c: Cmd) {
         if let Some(t) = v.literal() {
             for cwd in st.cwds.clone() {
                 if let Some(abs) = w.absolute(&cwd, t) {
-                    st.add_dir(crate::path::normalize_lexically(&abs));
+                    w.add_dir(crate::path::normalize_lexically(&abs));
                 }
             }
         }

@@ -3,7 +3,9 @@
 //! Each model follows the option grammar of its command (short-option bundles such as
 //! `-sSLo F` or `-pi`, `--opt=value` and `--opt value`, `--`), GNU behaviour unless noted;
 //! see the reference's §3 catalogue. Commands on the read-only list write nothing but their
-//! redirects; wrappers are unwrapped; anything else is opaque.
+//! redirects (and what a few of their options write or run, `text::reader`); wrappers are
+//! unwrapped; anything else is opaque. Before any model, [`run`] resolves the name as bash
+//! would: a function, a builtin, the hash table, then `PATH` (see [`run`]).
 //!
 //! [`run`] looks a command's name up in one table, [`model`], which names the model of each
 //! command lanes knows; the models live in one module per family (files, git, archives,
@@ -12,6 +14,7 @@
 
 mod archives;
 mod args;
+mod awk;
 mod builtins;
 mod editors;
 mod files;
@@ -21,10 +24,11 @@ mod patchfile;
 mod record;
 mod text;
 mod tools;
+mod vi;
 mod wrappers;
 
-/// Used by the walker for assignments (`LANES_ROLE=x cmd`).
-pub(super) use record::check_tamper;
+/// Used by the walker for assignments (`LANES_ROLE=x cmd`) and aliases it cannot read.
+pub(super) use record::{check_tamper, opaque_named};
 
 use super::expand::Val;
 use super::walk::{State, Stdin, Walker};
@@ -62,7 +66,6 @@ fn read_only(name: &str) -> bool {
             | "df"
             | "pwd"
             | "echo"
-            | "printf"
             | "true"
             | "false"
             | "test"
@@ -79,16 +82,11 @@ fn read_only(name: &str) -> bool {
             | "seq"
             | "sleep"
             | "wait"
-            | "read"
-            | "shift"
-            | "alias"
-            | "unalias"
             | "exit"
             | "return"
             | "break"
             | "continue"
             | ":"
-            | "set"
             | "shopt"
             | "whoami"
             | "id"
@@ -117,14 +115,9 @@ fn read_only(name: &str) -> bool {
             | "bzcat"
             | "xzcat"
             | "zgrep"
-            | "history"
             | "jobs"
-            | "trap"
             | "umask"
             | "ulimit"
-            | "getopts"
-            | "hash"
-            | "let"
             | "printenv"
             | "locale"
             | "nproc"
@@ -142,7 +135,6 @@ fn read_only(name: &str) -> bool {
             | "sum"
             | "tput"
             | "clear"
-            | "fc"
             | "disown"
             | "kill"
             | "pgrep"
@@ -166,7 +158,6 @@ const READERS: &[&str] = &[
     "jest",
     "vitest",
     "mocha",
-    "tsc",
     "flake8",
     "pylint",
     "shellcheck",
@@ -200,43 +191,97 @@ impl<'a> Cmd<'a> {
 type Model = fn(&mut Walker<'_>, &mut State, Cmd<'_>);
 
 /// Runs the model for one simple command. `args[0]` is the command name.
+///
+/// The name is looked up as bash does: a function first (walked with the call's arguments
+/// as `$1`...), then a builtin (unless `enable -f` replaced it), then the hash table
+/// (`hash -p`), then `PATH`. When the script made that lookup unknowable (`PATH` with a
+/// directory an agent may write to, `LD_PRELOAD`, ...), an external command is opaque
+/// whatever its name; a name that is not known statically is opaque too.
 pub(super) fn run(w: &mut Walker, st: &mut State, args: &[Val], stdin: Option<Stdin>) {
     let Some(first) = args.first() else { return };
     let Some(raw_name) = first.known() else {
-        let program = format!("{}…", first.text());
+        let program = format!(
+            "{}… (a command whose name is only known when it runs)",
+            first.text()
+        );
         opaque(w, st, &program, args, stdin.as_ref());
+        not_found(w, st, args, stdin);
         return;
     };
     let name = raw_name.rsplit('/').next().unwrap_or(raw_name);
-    // lanes and agent programs are what they are wherever they live
-    // (`./target/release/lanes init`, `~/.local/bin/claude`).
-    if raw_name.contains('/') && !is_system_bin(raw_name) && !tools::guarded(name) {
-        opaque(w, st, raw_name, args, stdin.as_ref());
-        return;
-    }
-    if st.overflow {
+    if st.overflow || w.overflow {
         let mentions = super::lexical::mentions(&w.frag, &w.cx.cwd, w.cx.home.as_deref());
         let why = "it makes more variables, functions, links or directories than lanes tracks"
             .to_string();
         w.push(Found::Unparseable { why, mentions });
     }
-    if let Some(body) = st.funcs.get(name).cloned() {
-        if w.calls >= MAX_CALLS {
-            opaque(
-                w,
-                st,
-                &format!("{name} (recursive function)"),
-                args,
-                stdin.as_ref(),
-            );
-            return;
-        }
-        w.calls += 1;
-        w.command(&body, st, None);
-        w.calls -= 1;
+    if let Some(body) = st.funcs.get(raw_name).cloned() {
+        call(w, st, raw_name, body, args, stdin);
         return;
     }
+    // lanes and agent programs are what they are wherever they live
+    // (`./target/release/lanes init`, `~/.local/bin/claude`): modelled by their name below.
+    if raw_name.contains('/') && !is_system_bin(raw_name) && !tools::guarded(name) {
+        // A program named by its path: the path counts as named (`./docs/build.sh`).
+        let mut all = args.to_vec();
+        all.insert(1, first.clone());
+        opaque(w, st, raw_name, &all, stdin.as_ref());
+        // A script the command itself wrote as literal text is walked too.
+        if let Some(text) = editors::written_script(w, st, first) {
+            let mut child = st.child_shell(Some(args[1..].to_vec()));
+            w.nested_script(&text, &mut child, "a script the command wrote");
+        }
+        not_found(w, st, args, stdin);
+        return;
+    }
+    let builtin = !raw_name.contains('/') && is_builtin(name);
+    if builtin && st.lookup.replaced.iter().any(|r| r == name || r == "*") {
+        opaque(
+            w,
+            st,
+            &format!("{name} (a builtin replaced by enable)"),
+            args,
+            stdin.as_ref(),
+        );
+        return;
+    }
+    if !builtin && !raw_name.contains('/') {
+        if let Some((_, path)) = st.lookup.hashed.iter().rev().find(|(n, _)| n == name) {
+            // `hash -p /bin/rm ls`: `ls` runs /bin/rm.
+            let path = path.clone();
+            match path.known() {
+                Some(p) if is_system_bin(p) => {
+                    let mut real = args.to_vec();
+                    real[0] = path;
+                    run(w, st, &real, stdin);
+                }
+                _ => {
+                    let program = format!("{name} (hashed to {})", path.text());
+                    opaque(w, st, &program, args, stdin.as_ref());
+                }
+            }
+            return;
+        }
+        if let Some(why) = st.lookup.untrusted.clone() {
+            let program = format!("{name} (found through a changed lookup: {why})");
+            // The directories it may come from count as named by it.
+            let mut all = args.to_vec();
+            all.extend(
+                st.lookup
+                    .dirs
+                    .iter()
+                    .map(|d| args::lit(&d.to_string_lossy())),
+            );
+            opaque(w, st, &program, &all, stdin.as_ref());
+            // What the real program would write still counts.
+            if read_only(name) {
+                text::reader(w, st, Cmd { name, args, stdin });
+                return;
+            }
+        }
+    }
     if read_only(name) {
+        text::reader(w, st, Cmd { name, args, stdin });
         return;
     }
     match model(name) {
@@ -247,9 +292,118 @@ pub(super) fn run(w: &mut Walker, st: &mut State, args: &[Val], stdin: Option<St
             if let Some(what) = tools::hands_over(name, args) {
                 record::tamper_found(w, &what);
             }
-            opaque(w, st, name, args, stdin.as_ref())
+            opaque(w, st, name, args, stdin.as_ref());
+            not_found(w, st, args, stdin);
         }
     }
+}
+
+/// A command lanes does not know may not exist: bash then calls the function
+/// `command_not_found_handle`, when the script defined one, with the command's words.
+fn not_found(w: &mut Walker, st: &mut State, args: &[Val], stdin: Option<Stdin>) {
+    if let Some(body) = st.funcs.get("command_not_found_handle").cloned() {
+        let mut words = vec![args::lit("command_not_found_handle")];
+        words.extend_from_slice(args);
+        call(w, st, "command_not_found_handle", body, &words, stdin);
+    }
+}
+
+/// Calls the function `name`: its body is walked with the call's arguments as the
+/// positional parameters, and the variables it makes `local` are restored afterwards.
+fn call(
+    w: &mut Walker,
+    st: &mut State,
+    name: &str,
+    body: std::rc::Rc<super::ast::Command>,
+    args: &[Val],
+    stdin: Option<Stdin>,
+) {
+    if w.calls >= MAX_CALLS {
+        let program = format!("{name} (recursive function)");
+        opaque(w, st, &program, args, stdin.as_ref());
+        return;
+    }
+    let outer = st.positional.replace(args[1..].to_vec());
+    w.calls += 1;
+    w.locals.push(Vec::new());
+    w.command(&body, st, stdin);
+    for (var, old) in w.locals.pop().unwrap_or_default().into_iter().rev() {
+        match old {
+            Some(v) => st.set(var, v),
+            None => {
+                st.vars.remove(&var);
+            }
+        }
+    }
+    w.calls -= 1;
+    st.positional = outer;
+}
+
+/// Bash builtins: `PATH` and the hash table do not change what they run.
+fn is_builtin(name: &str) -> bool {
+    matches!(
+        name,
+        "cd" | "pushd"
+            | "popd"
+            | "dirs"
+            | "echo"
+            | "printf"
+            | "test"
+            | "["
+            | "true"
+            | "false"
+            | "pwd"
+            | "read"
+            | "set"
+            | "shift"
+            | "export"
+            | "declare"
+            | "typeset"
+            | "local"
+            | "readonly"
+            | "unset"
+            | "eval"
+            | "source"
+            | "."
+            | "exec"
+            | "exit"
+            | "return"
+            | "break"
+            | "continue"
+            | ":"
+            | "shopt"
+            | "alias"
+            | "unalias"
+            | "trap"
+            | "umask"
+            | "ulimit"
+            | "getopts"
+            | "hash"
+            | "let"
+            | "type"
+            | "command"
+            | "builtin"
+            | "enable"
+            | "help"
+            | "history"
+            | "fc"
+            | "jobs"
+            | "kill"
+            | "wait"
+            | "disown"
+            | "bg"
+            | "fg"
+            | "suspend"
+            | "times"
+            | "caller"
+            | "compgen"
+            | "complete"
+            | "compopt"
+            | "mapfile"
+            | "readarray"
+            | "bind"
+            | "logout"
+    )
 }
 
 /// The model of each command lanes knows, by name (`None`: an opaque program). Read-only
@@ -264,12 +418,22 @@ fn model(name: &str) -> Option<Model> {
         "unset" => builtins::unset,
         "eval" => builtins::eval,
         "source" | "." => builtins::source,
+        // Builtins that set variables, positional parameters, aliases, traps, lookups.
+        "set" => builtins::set,
+        "shift" => builtins::shift,
+        "read" | "mapfile" | "readarray" | "getopts" | "printf" | "let" => builtins::assigns,
+        "alias" => builtins::alias,
+        "unalias" => builtins::unalias,
+        "trap" => builtins::trap,
+        "hash" => builtins::hash,
+        "enable" => builtins::enable,
+        "history" => builtins::history,
+        "fc" => builtins::fc,
         // Shells, and wrappers that run the command they are given.
         "bash" | "sh" | "dash" | "zsh" | "ksh" | "mksh" | "ash" => wrappers::shell,
         "exec" => wrappers::exec,
-        "builtin" | "nohup" | "noglob" | "chronic" | "unbuffer" | "catchsegv" | "nocache" => {
-            wrappers::plain
-        }
+        "builtin" | "nohup" | "noglob" | "chronic" | "unbuffer" | "catchsegv" | "busybox"
+        | "toybox" | "nocache" => wrappers::plain,
         "command" => wrappers::command,
         "time" => wrappers::time,
         "nice" => wrappers::nice,
@@ -289,7 +453,7 @@ fn model(name: &str) -> Option<Model> {
         "tee" => files::tee,
         "cp" | "mv" => files::copy_or_move,
         "install" => files::install,
-        "ln" => files::ln,
+        "ln" | "link" => files::ln,
         "rm" => files::rm,
         "rmdir" => files::rmdir,
         "mkdir" => files::mkdir,
@@ -308,11 +472,11 @@ fn model(name: &str) -> Option<Model> {
         // Editors, in-place scripts, patches and formatters.
         "sed" => editors::sed,
         "perl" => editors::perl,
-        "awk" | "gawk" | "mawk" | "nawk" => editors::awk,
+        "awk" | "gawk" | "mawk" | "nawk" => awk::awk,
         "patch" => editors::patch,
-        "ed" | "ex" | "vi" | "vim" | "nvim" | "nano" | "pico" | "micro" | "emacs" | "kak" => {
-            editors::editor
-        }
+        "ed" | "red" => vi::ed,
+        "ex" | "vi" | "vim" | "nvim" | "view" | "rvim" | "vimdiff" | "gvim" => vi::vim,
+        "nano" | "pico" | "micro" | "emacs" | "kak" => editors::editor,
         "gofmt" | "goimports" => editors::gofmt,
         "prettier" | "eslint" | "black" | "isort" | "autopep8" | "rustfmt" | "clang-format"
         | "yapf" | "ruff" | "biome" | "stylelint" | "standard" => editors::formatter,
@@ -322,6 +486,9 @@ fn model(name: &str) -> Option<Model> {
         "zip" => archives::zip,
         "tar" | "bsdtar" | "gtar" => archives::tar,
         "unzip" => archives::unzip,
+        "7z" | "7za" | "7zr" | "7zz" => archives::seven_zip,
+        "unrar" | "rar" => archives::unrar,
+        "cpio" => archives::cpio,
         // Downloads and remote copies.
         "curl" => network::curl,
         "wget" => network::wget,
@@ -337,6 +504,7 @@ fn model(name: &str) -> Option<Model> {
         "lanes" => tools::lanes,
         n if tools::agent(n) => tools::agent_session,
         "node" | "deno" | "tsx" => tools::node,
+        "tsc" => tools::tsc,
         n if READERS.contains(&n) => tools::reader,
         _ => return None,
     })
@@ -354,4 +522,51 @@ fn is_system_bin(name: &str) -> bool {
     ]
     .iter()
     .any(|d| name.strip_prefix(d).is_some_and(|rest| !rest.contains('/')))
+}
+
+/// What a command prints when the text says so: `echo` and `printf` of known words, `cat`
+/// of a literal here-document or here-string. `None` otherwise.
+pub(super) fn literal_output(args: &[Val], stdin: Option<&Stdin>) -> Option<String> {
+    let name = args.first()?.known()?;
+    let rest = &args[1..];
+    match name.rsplit('/').next()? {
+        "echo" => {
+            let mut words: Vec<&str> = rest.iter().map(Val::known).collect::<Option<_>>()?;
+            let mut newline = true;
+            while let Some(f) = words.first() {
+                match *f {
+                    "-n" => newline = false,
+                    "-E" => {}
+                    f if f.starts_with('-')
+                        && f.len() > 1
+                        && f[1..].chars().all(|c| "neE".contains(c)) =>
+                    {
+                        return None; // `-e`: escapes lanes does not decode here
+                    }
+                    _ => break,
+                }
+                words.remove(0);
+            }
+            let mut out = words.join(" ");
+            if newline {
+                out.push('\n');
+            }
+            Some(out)
+        }
+        "printf" => {
+            let (fmt, more) = rest.split_first()?;
+            if fmt.known()?.starts_with('-') {
+                return None;
+            }
+            builtins::format_printf(fmt, more)
+        }
+        "cat" if rest.iter().all(|a| a.known() == Some("-")) => match stdin? {
+            Stdin::Text {
+                body,
+                literal: true,
+            } => Some(body.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
 }

@@ -2,7 +2,7 @@
 //! subtree when recursive), and `rsync`/`scp` into a local destination.
 
 use super::args::{join_base, lit, Opts};
-use super::record::opaque;
+use super::record::{copy_links, opaque};
 use super::Cmd;
 use crate::shell::expand::Val;
 use crate::shell::walk::{State, Walker};
@@ -237,6 +237,35 @@ pub(super) fn remote_copy(w: &mut Walker, st: &mut State, c: Cmd) {
     ];
     let short = if name == "rsync" { "efTB" } else { "cFiJloPSD" };
     let p = Opts::parse(rest, short, &long);
+    // The remote shell is a local command: `rsync -e CMD`, `scp -S PROG`, and ssh's
+    // `-o ProxyCommand=CMD` (and a config file, which may hold one).
+    let shells: Vec<&Val> = if name == "rsync" {
+        p.values(&["-e", "--rsh"])
+    } else {
+        p.values(&["-S"])
+    };
+    for v in shells {
+        match v.known() {
+            Some(code) => {
+                let mut copy = st.clone();
+                w.nested_script(code, &mut copy, &format!("the remote shell of {name}"));
+            }
+            None => opaque(w, st, name, c.args, c.stdin.as_ref()),
+        }
+    }
+    let proxies = p.values(&["-o", "-F"]).into_iter().any(|v| {
+        let t = v.text().to_ascii_lowercase();
+        t.starts_with("proxycommand") || t.starts_with("localcommand") || !t.contains('=')
+    });
+    if name == "scp" && proxies {
+        opaque(
+            w,
+            st,
+            "scp running a command from its ssh options",
+            c.args,
+            c.stdin.as_ref(),
+        );
+    }
     for v in p.values(&[
         "--log-file",
         "--write-batch",
@@ -244,6 +273,10 @@ pub(super) fn remote_copy(w: &mut Walker, st: &mut State, c: Cmd) {
         "--backup-dir",
     ]) {
         w.write(st, v, Kind::Write);
+    }
+    // Temporary and partial files go to these directories.
+    for v in p.values(&["--temp-dir", "-T", "--partial-dir"]) {
+        w.write_tree(st, v, Kind::Write);
     }
     let remote = |v: &Val| {
         let t = v.text();
@@ -253,6 +286,35 @@ pub(super) fn remote_copy(w: &mut Walker, st: &mut State, c: Cmd) {
     if let Some((dest, srcs)) = p.operands.split_last() {
         if !remote(dest) && !srcs.is_empty() {
             w.write_tree(st, dest, Kind::Write);
+            // `--link-dest=DIR`: unchanged files are hard links to DIR's, so later writes
+            // to the copies change DIR's files. A relative DIR is read from the destination.
+            for d in p.values(&["--link-dest"]) {
+                w.write_tree(st, d, Kind::Write);
+                if let (Some(dt), Some(base)) = (d.literal(), dest.literal()) {
+                    if !dt.starts_with('/') {
+                        let joined = format!("{}/{dt}", base.trim_end_matches('/'));
+                        w.write_tree(st, &lit(&joined), Kind::Write);
+                    }
+                }
+            }
+            // `-a`/`-l` copy symlinks as symlinks: later writes through the copies follow
+            // them (`SRC/` copies what is in SRC, `SRC` the directory itself).
+            let links = name == "rsync"
+                && p.flags
+                    .iter()
+                    .any(|(f, _)| matches!(f.as_str(), "-a" | "-l" | "--archive" | "--links"));
+            for s in srcs.iter().filter(|s| links && !remote(s)) {
+                let into = if s.text().ends_with('/') {
+                    dest.clone()
+                } else {
+                    join_base(dest, s)
+                };
+                copy_links(w, st, s, &into);
+                if let Some(link) = w.link_at(st, s) {
+                    let raw = link.raw.as_deref().map(lit);
+                    w.add_link(st, &into, raw.as_ref(), false);
+                }
+            }
         }
         if p.has(&["--remove-source-files", "--remove-sent-files"]) {
             for s in srcs.iter().filter(|s| !remote(s)) {

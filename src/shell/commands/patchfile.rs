@@ -178,8 +178,19 @@ pub(super) fn read_patch(w: &Walker, st: &State, v: &Val) -> Option<String> {
     } else {
         st.pwd()?.join(t)
     };
-    let path = crate::path::normalize_lexically(&path);
+    // Through the links made in the command, as the program will open it.
+    let path = w.follow(&crate::path::normalize_lexically(&path))?;
+    // Written earlier in this command: what it will hold is what was written (when that was
+    // literal text), not what is on disk now.
+    if let Some(written) = w.written_content(&path) {
+        return written.map(String::from);
+    }
     if may_have_changed(w, &path) {
+        return None;
+    }
+    // Only regular files: a device or pipe (`/dev/stdin`, `/dev/tty`, a FIFO) could block the
+    // hook or be its own.
+    if !std::fs::metadata(&path).ok()?.is_file() {
         return None;
     }
     let mut buf = String::new();

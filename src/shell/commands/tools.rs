@@ -161,6 +161,63 @@ pub(super) fn python(w: &mut Walker, st: &mut State, c: Cmd) {
     }
 }
 
+/// `tsc`: the TypeScript compiler writes its output below `--outDir` (and
+/// `--declarationDir`), or to `--outFile`; without them, beside each source it compiles,
+/// imports included, which only its configuration and the sources say: opaque.
+/// `--noEmit` writes nothing.
+pub(super) fn tsc(w: &mut Walker, st: &mut State, c: Cmd) {
+    let (args, rest, stdin) = (c.args, c.rest(), c.stdin);
+    let p = Opts::parse(
+        rest,
+        "pt",
+        &[
+            "--outDir",
+            "--outFile",
+            "--out",
+            "--declarationDir",
+            "--tsBuildInfoFile",
+            "--project",
+            "--target",
+            "--module",
+            "--lib",
+            "--rootDir",
+            "--baseUrl",
+            "--jsx",
+            "--moduleResolution",
+        ],
+    );
+    if p.has(&[
+        "--noEmit",
+        "--help",
+        "-h",
+        "--version",
+        "-v",
+        "--showConfig",
+    ]) {
+        return opaque_reader(w, st, "tsc", args);
+    }
+    let dirs = p.values(&["--outDir", "--declarationDir"]);
+    let files = p.values(&["--outFile", "--out", "--tsBuildInfoFile"]);
+    for d in &dirs {
+        w.write_tree(st, d, Kind::Write);
+    }
+    for f in &files {
+        w.write(st, f, Kind::Write);
+    }
+    if dirs.is_empty() && p.values(&["--outFile", "--out"]).is_empty() {
+        opaque(w, st, "tsc", args, stdin.as_ref());
+        for v in &p.operands {
+            if let Some(t) = v.literal() {
+                let js = match t.rsplit_once('.') {
+                    Some((stem, "ts" | "tsx" | "mts" | "cts")) => format!("{stem}.js"),
+                    _ => continue,
+                };
+                w.write(st, &lit(&js), Kind::Write);
+            }
+        }
+    }
+}
+
 /// Test runners, type checkers and linters ([`super::READERS`]): their operands are read.
 pub(super) fn reader(w: &mut Walker, st: &mut State, c: Cmd) {
     opaque_reader(w, st, c.name, c.args)

@@ -8,10 +8,11 @@
 //! to [`super::run`].
 
 use super::args::{lit, skip_flags};
+use super::editors::written_script;
 use super::record::{check_tamper, opaque};
 use super::{read_only, run, Cmd, READERS};
 use crate::shell::expand::Val;
-use crate::shell::walk::{State, Stdin, Walker};
+use crate::shell::walk::{State, Stdin, Var, Walker};
 use crate::shell::Kind;
 
 /// `bash`, `sh`, `zsh`...: `-c SCRIPT` and a literal script on standard input are walked;
@@ -26,7 +27,13 @@ pub(super) fn shell(w: &mut Walker, st: &mut State, c: Cmd) {
             i += 1;
             break;
         }
-        if matches!(t, "-o" | "+o" | "--rcfile" | "--init-file" | "-O" | "+O") {
+        if matches!(t, "--rcfile" | "--init-file") {
+            // A start-up script lanes does not read.
+            opaque(w, st, &format!("{name} {t}"), args, stdin);
+            i += 2;
+            continue;
+        }
+        if matches!(t, "-o" | "+o" | "-O" | "+O") {
             i += 2;
             continue;
         }
@@ -43,22 +50,33 @@ pub(super) fn shell(w: &mut Walker, st: &mut State, c: Cmd) {
         }
         break;
     }
-    let mut copy = st.clone();
     if command {
+        // `bash -c SCRIPT [$0 [ARGS...]]`: the words after the script are $0, $1, ...
+        let params = args.get(i + 2..).map(<[Val]>::to_vec).unwrap_or_default();
+        let mut child = st.child_shell(Some(params));
         match args.get(i).map(|v| v.known()) {
             Some(Some(text)) => {
-                w.nested_script(text, &mut copy, &format!("the script given to {name} -c"))
+                w.nested_script(text, &mut child, &format!("the script given to {name} -c"))
             }
             _ => opaque(w, st, name, args, stdin),
         }
     } else if i < args.len() {
-        opaque(w, st, name, args, stdin) // a script file
+        // A script file: walked when the command itself wrote it as literal text.
+        match written_script(w, st, &args[i]) {
+            Some(text) => {
+                let params = args.get(i + 1..).map(<[Val]>::to_vec).unwrap_or_default();
+                let mut child = st.child_shell(Some(params));
+                w.nested_script(&text, &mut child, "a script the command wrote");
+            }
+            None => opaque(w, st, name, args, stdin),
+        }
     } else {
+        let mut child = st.child_shell(Some(Vec::new()));
         match stdin {
             Some(Stdin::Text {
                 body,
                 literal: true,
-            }) => w.nested_script(body, &mut copy, &format!("the script fed to {name}")),
+            }) => w.nested_script(body, &mut child, &format!("the script fed to {name}")),
             _ => opaque(
                 w,
                 st,
@@ -94,9 +112,53 @@ pub(super) fn command(w: &mut Walker, st: &mut State, c: Cmd) {
     unwrap(w, st, r, c.stdin)
 }
 
-/// `time [-o F] [-f FMT] CMD`.
+/// `time [-o F] [-a] [-f FMT] CMD` (GNU time writes its report to F).
 pub(super) fn time(w: &mut Walker, st: &mut State, c: Cmd) {
-    unwrap(w, st, skip_flags(c.rest(), &[], &["-o", "-f"]), c.stdin)
+    let rest = c.rest();
+    let mut i = 0;
+    while i < rest.len() {
+        let Some(t) = rest[i].known() else { break };
+        if t == "--" {
+            i += 1;
+            break;
+        }
+        if !t.starts_with('-') || t == "-" {
+            break;
+        }
+        i += 1;
+        if let Some(f) = t.strip_prefix("--output=") {
+            w.write(st, &lit(f), Kind::Write);
+        } else if t == "--output" || t == "-o" {
+            if let Some(f) = rest.get(i) {
+                w.write(st, f, Kind::Write);
+            }
+            i += 1;
+        } else if t == "-f" || t == "--format" {
+            i += 1;
+        } else if !t.starts_with("--") {
+            // A bundle (`-ao F`, `-oF`): `o` and `f` take the rest, or the next word.
+            if let Some(at) = t[1..].find(['o', 'f']) {
+                let value = &t[1 + at + 1..];
+                let v = if value.is_empty() {
+                    i += 1;
+                    rest.get(i - 1).cloned()
+                } else {
+                    Some(lit(value))
+                };
+                if t.as_bytes()[1 + at] == b'o' {
+                    if let Some(f) = v {
+                        w.write(st, &f, Kind::Write);
+                    }
+                }
+            }
+        }
+    }
+    unwrap(
+        w,
+        st,
+        rest.get(i..).map(<[Val]>::to_vec).unwrap_or_default(),
+        c.stdin,
+    )
 }
 
 /// `nice [-n N] CMD`.
@@ -259,9 +321,13 @@ pub(super) fn env(w: &mut Walker, st: &mut State, c: Cmd) {
     let (rest, stdin) = (c.rest(), c.stdin);
     let mut i = 0;
     let mut dirs = Vec::new();
-    let mut assigned = Vec::new();
+    let mut env: Vec<(String, Var)> = Vec::new();
     while i < rest.len() {
         let Some(t) = rest[i].known().map(str::to_string) else {
+            if let Some((n, _)) = rest[i].text().split_once('=') {
+                // `env NAME=$x ...`: set to a value not known.
+                env.push((n.to_string(), Var::Unknown));
+            }
             break;
         };
         if t == "--" {
@@ -316,19 +382,19 @@ pub(super) fn env(w: &mut Walker, st: &mut State, c: Cmd) {
         }
         if let Some((n, v)) = t.split_once('=') {
             check_tamper(w, n, Some(v), "sets");
-            assigned.push((n.to_string(), v.to_string()));
+            env.push((n.to_string(), Var::Str(v.to_string())));
             i += 1;
             continue;
         }
         break;
     }
-    // The variables are the command's environment (git reads `GIT_DIR`, ...).
-    let mut inner = st.clone();
-    for (n, v) in assigned {
-        inner.set_var(n, Some(v));
+    // The command runs with the variables set (`env PATH=src ls`, `env PAGER=... git log`).
+    let mut child = st.clone();
+    for (n, v) in env {
+        w.assign(&mut child, &n, v);
     }
     // An unknown word may be an assignment or the command: the command is what follows.
-    run_wrapped(w, &mut inner, &rest[i.min(rest.len())..], &dirs, stdin);
+    run_wrapped(w, &mut child, &rest[i.min(rest.len())..], &dirs, stdin);
 }
 
 /// `xargs [OPTIONS] CMD`: the command runs with operands read from standard input.

@@ -171,7 +171,7 @@ impl Given {
     pub fn push_config_env(&mut self, kv: &Val, st: &State) {
         match kv.known().and_then(|t| t.split_once('=')) {
             Some((k, var)) => {
-                let value = match st.vars.get(var) {
+                let value = match st.var_text(var) {
                     Some(Some(v)) => known(v),
                     _ => Val::Unknown {
                         prefix: String::new(),
@@ -186,21 +186,21 @@ impl Given {
     /// Reads `GIT_CONFIG_COUNT` / `GIT_CONFIG_KEY_n` / `GIT_CONFIG_VALUE_n` and
     /// `GIT_CONFIG_PARAMETERS` from the variables set in the command.
     pub fn push_environment(&mut self, st: &State) {
-        match st.vars.get("GIT_CONFIG_COUNT") {
+        match st.var_text("GIT_CONFIG_COUNT") {
             None => {}
             Some(None) => self.unreadable = Some("GIT_CONFIG_COUNT".into()),
             Some(Some(n)) => match n.trim().parse::<usize>() {
                 // More entries than a command can hold variables for cannot all be known.
                 Ok(n) if n <= 64 => {
                     for i in 0..n {
-                        let key = st.vars.get(&format!("GIT_CONFIG_KEY_{i}"));
-                        let value = st.vars.get(&format!("GIT_CONFIG_VALUE_{i}"));
+                        let key = st.var_text(&format!("GIT_CONFIG_KEY_{i}"));
+                        let value = st.var_text(&format!("GIT_CONFIG_VALUE_{i}"));
                         match (key, value) {
                             (Some(Some(k)), Some(Some(v))) => {
-                                self.pairs.push((k.clone(), known(v)))
+                                self.pairs.push((k.to_string(), known(v)))
                             }
                             (Some(Some(k)), _) => self.pairs.push((
-                                k.clone(),
+                                k.to_string(),
                                 Val::Unknown {
                                     prefix: String::new(),
                                 },
@@ -213,7 +213,7 @@ impl Given {
                 Err(_) => {} // git refuses to run
             },
         }
-        match st.vars.get("GIT_CONFIG_PARAMETERS") {
+        match st.var_text("GIT_CONFIG_PARAMETERS") {
             None => {}
             Some(Some(text)) => match parameters(text) {
                 Some(pairs) => self

@@ -257,7 +257,7 @@ fn join(w: &Walker, cwd: &Cwd, d: &Val) -> Cwd {
 /// A variable set in the command: `Some(Some(v))` known, `Some(None)` set to something
 /// unknown, `None` not set by the command.
 fn var<'s>(st: &'s State, name: &str) -> Option<Option<&'s str>> {
-    st.vars.get(name).map(|v| v.as_deref())
+    st.var_text(name)
 }
 
 /// A boolean variable (`GIT_LITERAL_PATHSPECS=1`).
@@ -443,9 +443,9 @@ fn judge_config(w: &mut Walker, g: &mut Git) {
     // `GIT_TRACE*=/path`: git appends its trace to that file.
     let mut traces: Vec<(String, Option<String>)> =
         g.st.vars
-            .iter()
-            .filter(|(k, _)| k.starts_with("GIT_TRACE"))
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .keys()
+            .filter(|k| k.starts_with("GIT_TRACE"))
+            .filter_map(|k| Some((k.clone(), g.st.var_text(k)?.map(String::from))))
             .collect();
     traces.sort();
     for (_, v) in traces {

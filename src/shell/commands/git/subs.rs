@@ -325,7 +325,7 @@ fn config(w: &mut Walker, g: &Git, args: &[Val]) {
     }
     let mut files: Vec<Val> = p.values("file").into_iter().cloned().collect();
     if files.is_empty() {
-        if let Some(Some(f)) = g.st.vars.get("GIT_CONFIG") {
+        if let Some(Some(f)) = g.st.var_text("GIT_CONFIG") {
             files.push(known(f));
         }
     }
