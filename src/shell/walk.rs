@@ -614,7 +614,20 @@ impl<'a> Walker<'a> {
                     },
                 };
                 // A glob item (`for f in src/*.rs`) binds the pattern text: each file it
-                // matches lies in the pattern's directory, which is what the lanes decide on.
+                // matches lies in the pattern's directory, which is what the lanes decide on,
+                // unless a symlink below that directory (made here or on disk) lets a match
+                // lie anywhere: then the item is unknown.
+                let vals: Vec<Val> = vals
+                    .into_iter()
+                    .map(|v| match &v {
+                        Val::Known { text, glob: true } if self.glob_may_escape(st, text) => {
+                            Val::Unknown {
+                                prefix: String::new(),
+                            }
+                        }
+                        _ => v,
+                    })
+                    .collect();
                 let literal: Option<Vec<String>> =
                     vals.iter().map(|v| v.known().map(String::from)).collect();
                 match literal {
@@ -1571,7 +1584,16 @@ impl<'a> Walker<'a> {
                     };
                 }
                 Opened::Target(if *glob {
-                    Target::Subtree(glob_dir(&path))
+                    // The shell follows symlinks while it expands a glob: through one made
+                    // here or already on disk below the glob's directory, a match may lie
+                    // anywhere, so the target is only known by that directory.
+                    let dir = glob_dir(&path);
+                    let depth = path.components().count() - dir.components().count();
+                    if self.links_may_reach_below(&dir) || symlink_below(&dir, depth) {
+                        Target::Unknown { prefix: Some(dir) }
+                    } else {
+                        Target::Subtree(dir)
+                    }
                 } else if tree {
                     Target::Subtree(path)
                 } else {
@@ -1778,6 +1800,28 @@ impl<'a> Walker<'a> {
 
     /// `abs` with the symlinks made in the command followed, normalised (`None`: not
     /// known).
+    /// True when the matches of the glob `text` (as written, relative to the working
+    /// directory) may lie outside the glob's directory: a symlink made here or on disk below
+    /// it, or a working directory that is not known.
+    fn glob_may_escape(&self, st: &State, text: &str) -> bool {
+        let abs = match st.pwd() {
+            Some(cwd) => crate::path::normalize_lexically(&cwd.join(text)),
+            None if text.starts_with('/') => crate::path::normalize_lexically(Path::new(text)),
+            None => return true,
+        };
+        let dir = glob_dir(&abs);
+        let depth = abs.components().count() - dir.components().count();
+        self.links_may_reach_below(&dir) || symlink_below(&dir, depth)
+    }
+
+    /// True when a link made so far in the command may lie below `dir` (or links of unknown
+    /// names were made in a directory that holds it).
+    fn links_may_reach_below(&self, dir: &Path) -> bool {
+        self.links
+            .iter()
+            .any(|l| l.at.starts_with(dir) || (l.under && dir.starts_with(&l.at)))
+    }
+
     pub fn follow(&self, abs: &Path) -> Option<PathBuf> {
         match self.resolve(abs) {
             Resolved::Path(p) => Some(crate::path::normalize_lexically(&p)),
@@ -2161,6 +2205,43 @@ pub(super) fn arith_assigns(expr: &str, st: &mut State) {
     for n in names {
         st.set(n, Var::Unknown);
     }
+}
+
+/// How many directory entries [`symlink_below`] looks at before it answers "maybe".
+const SYMLINK_SCAN: usize = 4096;
+
+/// True when a symlink may lie within `depth` levels below `dir` on disk (a scan of at most
+/// [`SYMLINK_SCAN`] entries; past that, or on an unreadable directory, it may).
+fn symlink_below(dir: &Path, depth: usize) -> bool {
+    let mut level = vec![dir.to_path_buf()];
+    let mut seen = 0;
+    for _ in 0..depth {
+        let mut next = Vec::new();
+        for d in &level {
+            let Ok(entries) = std::fs::read_dir(d) else {
+                // Missing: nothing below it. Unreadable: it may hold anything.
+                if d.exists() {
+                    return true;
+                }
+                continue;
+            };
+            for e in entries {
+                seen += 1;
+                let Ok(e) = e else { return true };
+                if seen > SYMLINK_SCAN {
+                    return true;
+                }
+                match e.file_type() {
+                    Ok(t) if t.is_symlink() => return true,
+                    Ok(t) if t.is_dir() => next.push(e.path()),
+                    Ok(_) => {}
+                    Err(_) => return true,
+                }
+            }
+        }
+        level = next;
+    }
+    false
 }
 
 /// The directory part of a glob before its first component with a glob character.
