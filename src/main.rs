@@ -106,22 +106,38 @@ fn check_main(args: cli::CheckArgs, env: &Env) -> ExitCode {
         branch: args.branch,
         source,
     };
-    let result = std::env::current_dir()
-        .map_err(|e| format!("cannot read the working directory: {e}"))
-        .and_then(|cwd| check::run(&cwd, env, &opts).map_err(|e| e.to_string()));
-    let report = match result {
-        Ok(report) => report,
-        Err(e) => {
-            match args.format {
-                cli::CheckFormat::Github => println!("{}", format::github_error(&e)),
-                cli::CheckFormat::Json => {
-                    println!("{}", serde_json::json!({ "ok": false, "error": e }))
-                }
-                cli::CheckFormat::Human => {}
+    let explicit = opts.policy.is_some() || env.lanes_policy.is_some();
+    let fail = |e: String| {
+        match args.format {
+            cli::CheckFormat::Github => println!("{}", format::github_error(&e)),
+            cli::CheckFormat::Json => {
+                println!("{}", serde_json::json!({ "ok": false, "error": e }))
             }
-            eprintln!("lanes check: {e}");
-            return ExitCode::from(2);
+            cli::CheckFormat::Human => {}
         }
+        eprintln!("lanes check: {e}");
+        ExitCode::from(2)
+    };
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) => cwd,
+        Err(e) => return fail(format!("cannot read the working directory: {e}")),
+    };
+    let report = match check::run(&cwd, env, &opts) {
+        Ok(report) => report,
+        // A branch without the policy (an old release branch, an orphan one) has no lanes
+        // to keep, so its commits pass; a policy named explicitly must exist.
+        Err(check::CheckError::NoPolicy(dir)) if !explicit => {
+            eprintln!(
+                "lanes check: no {} in {} or above: nothing to check, so the commit passes",
+                lanes::policy::POLICY_FILE,
+                dir.display()
+            );
+            if matches!(args.format, cli::CheckFormat::Json) {
+                println!("{}", serde_json::json!({ "ok": true, "policy": null }));
+            }
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => return fail(e.to_string()),
     };
     let text = match args.format {
         cli::CheckFormat::Human => format::human(&report, format::HUMAN_PATHS_PER_GROUP),

@@ -1049,3 +1049,25 @@ fn a_long_listing_is_reported_whole_and_in_git_order() {
         }
     }
 }
+
+#[test]
+fn a_branch_without_the_policy_commits_with_a_note_but_a_named_missing_policy_fails() {
+    // `lanes init` installs the pre-commit hook for every branch; an old release branch or an
+    // orphan one without lanes.toml has no lanes to keep.
+    let r = Repo::new();
+    r.git(["checkout", "-q", "--orphan", "old"]);
+    r.git(["rm", "-rq", "--cached", "."]);
+    std::fs::remove_file(r.dir.join("lanes.toml")).unwrap();
+    r.write("anything.txt", "x\n");
+    r.git(["add", "anything.txt"]);
+    let (code, _, err) = r.check(&[], BUILDER);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("no lanes.toml in") && err.contains("nothing to check"),
+        "{err}"
+    );
+    let (code, out, _) = r.check(&["--format", "json"], BUILDER);
+    assert_eq!((code, out.trim()), (0, r#"{"ok":true,"policy":null}"#));
+    let (code, _, err) = r.check(&["--policy", "missing.toml"], BUILDER);
+    assert_eq!(code, 2, "{err}");
+}
