@@ -342,7 +342,13 @@ fn judge_call(
     let loc = Locator::new(&policy.root, env);
     let claims = role::hook_claims(input.agent_type.as_deref(), env.lanes_role.as_deref());
     let mut actor = role::resolve(policy, &claims);
-    let sid = input.session_id.as_deref();
+    // The session's memory is read only when it can matter: to give a subagent or teammate
+    // with no role of its own the one it was started under, or when this call may change it
+    // (a main agent acting on its `agent_type`, a teammate started by name).
+    let needed = (input.agent_id.is_some() && matches!(actor, Actor::Unassigned))
+        || (input.agent_id.is_none() && actor.source() == RoleSource::AgentType)
+        || matches!(effect, Effect::Spawn { name: Some(_), .. });
+    let sid = input.session_id.as_deref().filter(|_| needed);
     let memory = sid.map(|sid| session::read(&policy.root, sid));
     // A subagent or teammate (it has an `agent_id`) whose own claims name no role acts as
     // the role it was started under, which the session's memory holds.
@@ -400,7 +406,6 @@ fn judge_call(
                 eval.skipped = Some("an MCP tool that [mcp_tools] does not map");
                 return Ok(eval);
             };
-            // (The paths it names are located below, with the file tools'.)
             for r in input.paths_in(fields).map_err(|e| e.to_string())? {
                 eval.judged
                     .push(judge_path(&loc, &lanes, &actor, cwd, &r, tool)?);
