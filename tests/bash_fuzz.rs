@@ -259,3 +259,22 @@ fn inline_sized_commands_fit_a_small_stack() {
         .unwrap();
     handle.join().expect("analysis fits in 1 MiB of stack");
 }
+
+#[test]
+fn the_command_hash_table_is_bounded_and_says_so_when_full() {
+    // Each `BASH_CMDS[x]=` / `hash -p` entry is kept for later lookups: a text that adds
+    // thousands must not grow the table (and its scans) without bound, and must not pass as
+    // fully seen once it overflows.
+    let mut cmd = String::new();
+    for i in 0..300 {
+        cmd.push_str(&format!("BASH_CMDS[c{i}]=/bin/true; "));
+    }
+    cmd.push_str("ls");
+    let findings = shell::analyze(&cmd, &cx());
+    assert!(
+        findings
+            .iter()
+            .any(|f| matches!(f.effect, shell::Found::Unparseable { .. })),
+        "{findings:?}"
+    );
+}

@@ -200,6 +200,18 @@ impl State {
         }
     }
 
+    /// Puts `name` in the shell's command hash table as `path` (`hash -p`, `BASH_CMDS[x]=`),
+    /// replacing an earlier entry, within [`MAX_TRACKED`]: past it, the walk is marked as
+    /// overflowing, so a text cannot grow the table (and its scans) without bound.
+    pub fn set_hashed(&mut self, name: String, path: Val) {
+        self.lookup.hashed.retain(|(n, _)| *n != name);
+        if self.lookup.hashed.len() < MAX_TRACKED {
+            self.lookup.hashed.push((name, path));
+        } else {
+            self.overflow = true;
+        }
+    }
+
     /// Marks `name` exported (within [`MAX_TRACKED`]; past it, everything is).
     pub fn export(&mut self, name: &str) {
         if self.exported.iter().any(|n| n == name) {

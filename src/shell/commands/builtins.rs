@@ -455,7 +455,7 @@ pub(super) fn hash(_w: &mut Walker, st: &mut State, c: Cmd) {
     if let Some(path) = p.values(&["-p"]).first() {
         for n in &p.operands {
             match n.known() {
-                Some(n) => st.lookup.hashed.push((n.to_string(), (*path).clone())),
+                Some(n) => st.set_hashed(n.to_string(), (*path).clone()),
                 None => st.lookup.untrusted = Some("hash -p gives a name lanes cannot know".into()),
             }
         }

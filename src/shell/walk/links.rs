@@ -251,9 +251,21 @@ impl Walker<'_> {
             None if text.starts_with('/') => crate::path::normalize_lexically(Path::new(text)),
             None => return true,
         };
-        let dir = glob_dir(&abs);
-        let depth = abs.components().count() - dir.components().count();
-        self.links_may_reach_below(&dir) || symlink_below(&dir, depth)
+        self.glob_escapes(&abs).1
+    }
+
+    /// The directory of the glob `abs` (absolute) before its first glob component, and
+    /// whether a match may lie outside it: a link made so far in the command, or a symlink
+    /// on disk down to the glob's depth, below that directory (the shell follows links while
+    /// it expands a glob).
+    pub(super) fn glob_escapes(&self, abs: &Path) -> (PathBuf, bool) {
+        let dir = glob_dir(abs);
+        let depth = abs
+            .components()
+            .count()
+            .saturating_sub(dir.components().count());
+        let escapes = self.links_may_reach_below(&dir) || symlink_below(&dir, depth);
+        (dir, escapes)
     }
 
     /// True when a link made so far in the command may lie below `dir` (or links of unknown

@@ -3,7 +3,7 @@
 //! the root (`/dev/fd/3`, `/proc/self/cwd`).
 
 use super::aliases::is_plain_name;
-use super::links::{glob_dir, symlink_below, Resolved};
+use super::links::Resolved;
 use super::{has_expansion, Cwd, Desc, State, Stdin, Var, Walker};
 use crate::shell::ast::*;
 use crate::shell::expand::Val;
@@ -232,12 +232,9 @@ impl Walker<'_> {
                     // The shell follows symlinks while it expands a glob: through one made
                     // here or already on disk below the glob's directory, a match may lie
                     // anywhere, so the target is only known by that directory.
-                    let dir = glob_dir(&path);
-                    let depth = path.components().count() - dir.components().count();
-                    if self.links_may_reach_below(&dir) || symlink_below(&dir, depth) {
-                        Target::Unknown { prefix: Some(dir) }
-                    } else {
-                        Target::Subtree(dir)
+                    match self.glob_escapes(&path) {
+                        (dir, true) => Target::Unknown { prefix: Some(dir) },
+                        (dir, false) => Target::Subtree(dir),
                     }
                 } else if tree {
                     Target::Subtree(path)

@@ -90,7 +90,7 @@ impl Walker<'_> {
                     prefix: String::new(),
                 },
             };
-            st.lookup.hashed.push((k, v));
+            st.set_hashed(k, v);
             return;
         }
         if matches!(name, "BASH_ALIASES" | "BASH_CMDS") {
