@@ -208,6 +208,12 @@ fn deep_and_wide_inputs_stay_bounded() {
         // Pattern operators on long values, many times over.
         format!("x={}; {}", "ab".repeat(128), "echo ${x//*a/b} ${x##*b} ".repeat(2000)),
         format!("IFS=:; x={}; {}", "a:".repeat(2000), "f $x; ".repeat(200)),
+        // Scans that once restarted at every word or letter of their input.
+        // (Under 16 KiB, so they are walked on the calling thread, without the parse deadline.)
+        format!("awk 'BEGIN {{ {}1 }}' src/x", "a=".repeat(7_000)),
+        format!("awk 'BEGIN {{ {}}}' src/x", "split ".repeat(2_500)),
+        format!("git add -{} src/x", "v".repeat(15_000)),
+        format!("tar x{} src/a.tar", "f".repeat(15_000)),
     ];
     for cmd in &cases {
         let start = Instant::now();

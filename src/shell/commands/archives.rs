@@ -210,7 +210,12 @@ pub(super) fn tar(w: &mut Walker, st: &mut State, c: Cmd) {
                     _ => {}
                 }
                 if TAKES.contains(*c) {
-                    let attached: String = chars[k + 1..].iter().collect();
+                    // Built only when it can be the value (`tar xffff…` stays linear).
+                    let attached: String = if old_style {
+                        String::new()
+                    } else {
+                        chars[k + 1..].iter().collect()
+                    };
                     let value = if !old_style && !attached.is_empty() {
                         Some(lit(&attached))
                     } else {

@@ -332,6 +332,8 @@ fn scan(prog: &str) -> Scan {
     let toks = tokens(prog);
     let mut out = Scan::default();
     let mut i = 0;
+    // Where the last scan for assigned names stopped (see the `split` arm).
+    let mut scanned_to = 0;
     while i < toks.len() {
         match &toks[i] {
             Tok::Punct("|" | "|&") => out.runs = true,
@@ -363,26 +365,36 @@ fn scan(prog: &str) -> Scan {
             }
             Tok::Ident(name) => match toks.get(i + 1) {
                 Some(Tok::Punct("=")) => {
-                    let mut j = i + 2;
-                    let mut rhs = Vec::new();
-                    while j < toks.len() && !ends_statement(&toks[j]) {
-                        rhs.push(toks[j].clone());
-                        j += 1;
-                    }
-                    match rhs.as_slice() {
-                        [Tok::Str(s)] => out.literals.push((name.clone(), s.clone())),
+                    // A literal only when the right side is one string: looked at by its first
+                    // two tokens, not read to the statement's end (`a=b=c=...` stays linear).
+                    let rhs = (toks.get(i + 2), toks.get(i + 3));
+                    match rhs {
+                        (Some(Tok::Str(s)), None) => out.literals.push((name.clone(), s.clone())),
+                        (Some(Tok::Str(s)), Some(t)) if ends_statement(t) => {
+                            out.literals.push((name.clone(), s.clone()))
+                        }
                         _ => out.computed.push(name.clone()),
                     }
                 }
                 Some(Tok::Punct("+=" | "-=" | "*=" | "/=" | "%=" | "^=" | "++" | "--")) => {
                     out.computed.push(name.clone())
                 }
-                _ if matches!(
-                    name.as_str(),
-                    "getline" | "sub" | "gsub" | "split" | "patsplit" | "match" | "for" | "sprintf"
-                ) =>
+                // Whatever names follow, up to the statement's end, may be assigned. Once per
+                // statement: a later one in it would find the same names again
+                // (`split split split ...` stays linear).
+                _ if i >= scanned_to
+                    && matches!(
+                        name.as_str(),
+                        "getline"
+                            | "sub"
+                            | "gsub"
+                            | "split"
+                            | "patsplit"
+                            | "match"
+                            | "for"
+                            | "sprintf"
+                    ) =>
                 {
-                    // Whatever names follow, up to the statement's end, may be assigned.
                     let mut j = i + 1;
                     while j < toks.len() && !ends_statement(&toks[j]) {
                         if let Tok::Ident(v) = &toks[j] {
@@ -390,6 +402,7 @@ fn scan(prog: &str) -> Scan {
                         }
                         j += 1;
                     }
+                    scanned_to = j;
                 }
                 _ => {}
             },

@@ -201,9 +201,11 @@ pub(super) fn parse(args: &[Val], table: &'static str) -> Parsed {
         for (k, c) in chars.iter().enumerate() {
             let entry = entries(table).find(|e| e.short == Some(*c));
             let names = entry.map(|e| vec![e.name]).unwrap_or_default();
-            let rest: String = chars[k + 1..].iter().collect();
+            // Built only for an option that takes a value (`-vvvv…` stays linear).
+            let rest = || -> String { chars[k + 1..].iter().collect() };
             match entry.map(|e| e.arg) {
                 Some(Arg::Required) => {
+                    let rest = rest();
                     let value = if !rest.is_empty() {
                         Some(attached(&rest, known))
                     } else if !known {
@@ -225,6 +227,7 @@ pub(super) fn parse(args: &[Val], table: &'static str) -> Parsed {
                     break;
                 }
                 Some(Arg::Optional) => {
+                    let rest = rest();
                     let value = (!rest.is_empty() || !known).then(|| attached(&rest, known));
                     p.opts.push(Opt {
                         names,
