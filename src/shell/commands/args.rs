@@ -103,8 +103,16 @@ impl Opts {
                     Some((n, v)) => flags.push((format!("--{n}"), Some(lit(v)))),
                     None => {
                         let name = format!("--{long}");
-                        if long_arg.contains(&name.as_str()) && i < args.len() {
+                        let exact = long_arg.contains(&name.as_str());
+                        if (exact || long_arg.iter().any(|n| abbreviates(&name, n)))
+                            && i < args.len()
+                        {
                             flags.push((name, Some(args[i].clone())));
+                            // An abbreviation may also be an option of its own that takes no
+                            // value: the word after it counts as an operand too.
+                            if !exact {
+                                operands.push(args[i].clone());
+                            }
                             i += 1;
                         } else {
                             flags.push((name, None));
@@ -140,19 +148,36 @@ impl Opts {
         Opts { flags, operands }
     }
 
-    /// True when any of `names` was given.
+    /// True when any of `names` was given (a long option also as an abbreviation of it).
     pub(super) fn has(&self, names: &[&str]) -> bool {
-        self.flags.iter().any(|(f, _)| names.contains(&f.as_str()))
+        self.flags.iter().any(|(f, _)| given_as(f, names))
     }
 
-    /// The values given to any of `names`, in order.
+    /// The values given to any of `names` (a long option also as an abbreviation of it), in
+    /// order.
     pub(super) fn values(&self, names: &[&str]) -> Vec<&Val> {
         self.flags
             .iter()
-            .filter(|(f, _)| names.contains(&f.as_str()))
+            .filter(|(f, _)| given_as(f, names))
             .filter_map(|(_, v)| v.as_ref())
             .collect()
     }
+}
+
+/// True when the option `given` names one of `names`: the same, or for a `--long` option a
+/// shorter start of it, as GNU's getopt_long takes unambiguous abbreviations
+/// (`--target-dir` for `--target-directory`, `--in` for `--in-place`). An abbreviation that
+/// is ambiguous makes the program fail, so reading it as every option it may be is safe.
+pub(super) fn given_as(given: &str, names: &[&str]) -> bool {
+    names.iter().any(|n| *n == given || abbreviates(given, n))
+}
+
+/// True when `given` is a strict abbreviation of the long option `full` (both with `--`).
+pub(super) fn abbreviates(given: &str, full: &str) -> bool {
+    given.len() > 2
+        && given.starts_with("--")
+        && full.len() > given.len()
+        && full.starts_with(given)
 }
 
 /// The operands, options of any kind skipped (none takes a value).

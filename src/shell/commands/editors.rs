@@ -3,13 +3,34 @@
 //! assumed written), `patch` (the files its diff names), and code formatters in their
 //! writing modes (a subtree each, as they take directories).
 
-use super::args::{append, lit, Opts};
+use super::args::{abbreviates, append, lit, Opts};
 use super::patchfile::{patch_files, read_patch};
 use super::record::{opaque, opaque_reader};
 use super::Cmd;
 use crate::shell::expand::Val;
 use crate::shell::walk::{State, Stdin, Walker};
 use crate::shell::Kind;
+
+/// GNU sed's long options, for reading their abbreviations.
+const SED_LONG: &[&str] = &[
+    "--debug",
+    "--expression",
+    "--file",
+    "--follow-symlinks",
+    "--help",
+    "--in-place",
+    "--line-length",
+    "--null-data",
+    "--posix",
+    "--quiet",
+    "--regexp-extended",
+    "--sandbox",
+    "--separate",
+    "--silent",
+    "--unbuffered",
+    "--version",
+    "--zero-terminated",
+];
 
 /// `sed [-i[SUFFIX]] [-e SCRIPT]... [-f FILE] [SCRIPT] FILE...`.
 pub(super) fn sed(w: &mut Walker, st: &mut State, c: Cmd) {
@@ -36,27 +57,46 @@ pub(super) fn sed(w: &mut Walker, st: &mut State, c: Cmd) {
                 continue;
             }
         };
+        // A long option by its full name (GNU sed takes unambiguous abbreviations: `--in`
+        // is `--in-place`), with the value written after `=`.
+        let (long, value) = match t.strip_prefix("--").filter(|l| !l.is_empty()) {
+            Some(l) => {
+                let (n, v) = match l.split_once('=') {
+                    Some((n, v)) => (n, Some(v)),
+                    None => (l, None),
+                };
+                let given = format!("--{n}");
+                let full = SED_LONG
+                    .iter()
+                    .find(|f| **f == given)
+                    .or_else(|| SED_LONG.iter().find(|f| abbreviates(&given, f)));
+                (full.copied(), v)
+            }
+            None => (None, None),
+        };
         if t == "--" {
             done = true;
-        } else if t == "--in-place" || t.starts_with("--in-place=") {
+        } else if long == Some("--in-place") {
             in_place = true;
-            suffix = t.strip_prefix("--in-place=").unwrap_or("");
-        } else if t == "--expression" || t == "--file" {
+            suffix = value.unwrap_or("");
+        } else if matches!(long, Some("--expression" | "--file")) && value.is_none() {
             script_given = true;
-            if t == "--expression" {
+            if long == Some("--expression") {
                 unknown_script |= matches!(rest.get(i), Some(Val::Unknown { .. }));
                 scripts.extend(rest.get(i).map(Val::text));
             } else {
                 script_files.extend(rest.get(i).cloned());
             }
             i += 1;
-        } else if let Some(e) = t.strip_prefix("--expression=") {
+        } else if let (Some("--expression"), Some(e)) = (long, value) {
             script_given = true;
             scripts.push(e);
-        } else if let Some(f) = t.strip_prefix("--file=") {
+        } else if let (Some("--file"), Some(f)) = (long, value) {
             script_given = true;
             script_files.push(lit(f));
-        } else if t == "--sandbox" {
+        } else if long == Some("--line-length") && value.is_none() {
+            i += 1; // its value, not the script
+        } else if long == Some("--sandbox") {
             sandbox = true;
         } else if !t.starts_with("--") {
             for (k, c) in t[1..].char_indices() {
