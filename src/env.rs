@@ -29,8 +29,6 @@ pub struct Env {
     pub xdg_config_home: Option<PathBuf>,
     /// `CODEX_HOME`: Codex's user configuration folder (default `~/.codex`).
     pub codex_home: Option<PathBuf>,
-    /// This executable (`std::env::current_exe`), which the hook guards.
-    pub exe: Option<PathBuf>,
 }
 
 /// The hook's own deadline. Claude Code lets a call through when a hook times out, so lanes
@@ -53,7 +51,6 @@ impl Env {
             path: get("PATH"),
             xdg_config_home: get("XDG_CONFIG_HOME").map(PathBuf::from),
             codex_home: get("CODEX_HOME").map(PathBuf::from),
-            exe: std::env::current_exe().ok(),
         }
     }
 }

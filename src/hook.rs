@@ -898,7 +898,9 @@ impl<'a> Locator<'a> {
         }
         let guard = self.guard.get_or_init(|| {
             let env = self.env;
-            let exes = guarded::lanes_executables(env.exe.as_deref(), env.path.as_deref());
+            // Asked only here: most calls locate no path outside the project.
+            let this = std::env::current_exe().ok();
+            let exes = guarded::lanes_executables(this.as_deref(), env.path.as_deref());
             guarded::Guard::new(
                 env.home.as_deref(),
                 env.xdg_config_home.as_deref(),
