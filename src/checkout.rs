@@ -49,22 +49,72 @@ pub fn checkouts_of(root: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The checkout whose root is `dir` or the nearest parent of `dir` holding a `.git` entry.
+pub fn top_of(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| has_dot_git(d))
+        .map(Path::to_path_buf)
+}
+
+/// The place `root` (a project root: the directory of `lanes.toml`) has in every checkout of
+/// its repository, `root` first when it is one. A policy kept at `sub/lanes.toml` maps to
+/// `<checkout>/sub` in each; a checkout without that directory is left out. Empty when `root`
+/// is in no checkout. Used to find a role's signal file and the audit logs across worktrees.
+pub fn project_in_every_checkout(root: &Path) -> Vec<PathBuf> {
+    let Ok(root) = root.canonicalize() else {
+        return Vec::new();
+    };
+    let Some(top) = top_of(&root) else {
+        return Vec::new();
+    };
+    let Ok(offset) = root.strip_prefix(&top) else {
+        return Vec::new();
+    };
+    let mut out = vec![root.clone()];
+    for checkout in checkouts_of(&top) {
+        let place = checkout.join(offset);
+        if place != root && place.is_dir() {
+            out.push(place);
+        }
+    }
+    out
+}
+
+/// The branch checked out at `checkout` (a checkout root), read from its `HEAD` file without
+/// spawning git; `None` when `HEAD` is detached, unreadable or not a branch. Format:
+/// gitrepository-layout(5), `HEAD` (`ref: refs/heads/<name>`).
+pub fn branch_of(checkout: &Path) -> Option<String> {
+    let git_dir = git_dir(checkout)?;
+    let head = fs::read_to_string(git_dir.join("HEAD")).ok()?;
+    let name = head
+        .trim_end()
+        .strip_prefix("ref:")?
+        .trim()
+        .strip_prefix("refs/heads/")?;
+    (!name.is_empty()).then(|| name.to_string())
+}
+
 /// True when `dir` holds a `.git` entry (file or directory), i.e. may be a checkout root.
 pub fn has_dot_git(dir: &Path) -> bool {
     fs::symlink_metadata(dir.join(".git")).is_ok()
 }
 
-/// The repository's common git directory, found from a checkout root.
-fn common_dir(root: &Path) -> Option<PathBuf> {
+/// The checkout's own git directory: `.git` itself, or where a linked worktree's `.git` file
+/// points (`gitdir: <path>`, relative to the checkout when not absolute).
+fn git_dir(root: &Path) -> Option<PathBuf> {
     let dot_git = root.join(".git");
     let meta = fs::symlink_metadata(&dot_git).ok()?;
-    let git_dir = if meta.is_dir() {
-        dot_git
-    } else {
-        let text = fs::read_to_string(&dot_git).ok()?;
-        let rel = text.lines().next()?.strip_prefix("gitdir:")?.trim();
-        root.join(rel)
-    };
+    if meta.is_dir() {
+        return Some(dot_git);
+    }
+    let text = fs::read_to_string(&dot_git).ok()?;
+    let rel = text.lines().next()?.strip_prefix("gitdir:")?.trim();
+    Some(root.join(rel))
+}
+
+/// The repository's common git directory, found from a checkout root.
+fn common_dir(root: &Path) -> Option<PathBuf> {
+    let git_dir = git_dir(root)?;
     // A linked worktree's git dir names the common dir in `commondir` (relative to itself).
     let common = match fs::read_to_string(git_dir.join("commondir")) {
         Ok(text) => git_dir.join(text.trim_end_matches(['\n', '\r'])),
@@ -90,6 +140,33 @@ mod tests {
         let want = vec![main.clone(), base.join("wt")];
         assert_eq!(checkouts_of(&main), want);
         assert_eq!(checkouts_of(&base.join("wt")), want);
+    }
+
+    #[test]
+    fn maps_a_project_to_every_checkout_and_reads_each_branch() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().canonicalize().unwrap();
+        let main = base.join("main");
+        fs::create_dir_all(main.join("sub")).unwrap();
+        git(&main, &["init", "-q", "-b", "trunk"]);
+        fs::write(main.join("sub/keep"), "").unwrap();
+        git(&main, &["add", "."]);
+        git(&main, &["commit", "-q", "-m", "init"]);
+        git(
+            &main,
+            &["worktree", "add", "-q", "../wt", "-b", "lanes/builder"],
+        );
+        assert_eq!(
+            project_in_every_checkout(&base.join("wt/sub")),
+            vec![base.join("wt/sub"), main.join("sub")]
+        );
+        assert_eq!(branch_of(&main).as_deref(), Some("trunk"));
+        assert_eq!(
+            branch_of(&base.join("wt")).as_deref(),
+            Some("lanes/builder")
+        );
+        git(&main, &["checkout", "-q", "--detach"]);
+        assert_eq!(branch_of(&main), None);
     }
 
     #[test]
