@@ -32,7 +32,10 @@ impl Cli {
         let mut rest = argv.peekable();
         if rest.peek().is_none() {
             return Some(Cli {
-                command: Command::Hook(HookArgs { policy: None }),
+                command: Command::Hook(HookArgs {
+                    policy: None,
+                    client: None,
+                }),
             });
         }
         let argv = rest;
@@ -182,6 +185,35 @@ pub struct HookArgs {
     /// (also: LANES_POLICY).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// The agent CLI that runs this hook; a payload of another shape is blocked. Default:
+    /// recognised from the payload.
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub client: Option<ClientArg>,
+}
+
+/// An agent CLI whose pre-tool hook lanes serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+pub enum ClientArg {
+    /// Claude Code (`.claude/settings.json`).
+    Claude,
+    /// OpenAI Codex (`.codex/hooks.json`).
+    Codex,
+    /// GitHub Copilot CLI (`.github/hooks/lanes.json`).
+    Copilot,
+    /// Gemini CLI (`.gemini/settings.json`).
+    Gemini,
+}
+
+impl From<ClientArg> for lanes::client::ClientName {
+    fn from(c: ClientArg) -> Self {
+        use lanes::client::ClientName;
+        match c {
+            ClientArg::Claude => ClientName::Claude,
+            ClientArg::Codex => ClientName::Codex,
+            ClientArg::Copilot => ClientName::Copilot,
+            ClientArg::Gemini => ClientName::Gemini,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -271,6 +303,7 @@ mod tests {
             &["lanes", "hook"][..],
             &["lanes", "hook", "--policy", "x.toml"],
             &["lanes", "hook", "--policy=y"],
+            &["lanes", "hook", "--client", "gemini"],
         ] {
             let fast = Cli::parse_hook(argv(a).into_iter()).expect("the fast path takes it");
             assert_eq!(

@@ -9,7 +9,7 @@
 use crate::decide::{self, Place, Verdict};
 use crate::env::Env;
 use crate::hook::{self, Outcome};
-use crate::hook_input::{self, Effect};
+use crate::hook_input::Effect;
 use crate::path;
 use crate::policy::Policy;
 use crate::render;
@@ -287,7 +287,7 @@ pub fn replay(stdin: &[u8], env: &Env, opts: &hook::Options) -> Trace {
             "lanes could not judge this tool call, so it is blocked (lanes fails closed): {reason}"
         ));
     };
-    let input = match hook_input::parse(stdin) {
+    let input = match crate::client::parse(stdin, None) {
         Ok(i) => i,
         Err(e) => {
             block(&mut t, e.to_string());
@@ -315,6 +315,7 @@ pub fn replay(stdin: &[u8], env: &Env, opts: &hook::Options) -> Trace {
         Ok(Effect::Script { command, .. }) => {
             (t.effect, t.targets) = (Some("script"), vec![command.to_string()])
         }
+        Ok(Effect::Unknown(tool)) => (t.effect, t.targets) = (Some("unknown"), vec![tool.into()]),
         Err(_) => {} // evaluate reports it below
     }
     let eval = match hook::evaluate(&input, env, opts) {

@@ -9,6 +9,7 @@
 
 use crate::audit::{self, RecordRef};
 use crate::checkout;
+use crate::client::{self, Client};
 use crate::decide::{self, Place, Rule, Verdict};
 use crate::env::Env;
 use crate::guarded;
@@ -141,13 +142,21 @@ fn dedup(mut v: Vec<&str>) -> Vec<&str> {
 
 /// Judges one hook call and records it. `stdin` is the raw PreToolUse input.
 pub fn run(stdin: &[u8], env: &Env, opts: &Options) -> Outcome {
-    let result = hook_input::parse(stdin)
-        .map_err(|e| e.to_string())
-        .and_then(|input| {
-            let eval = evaluate(&input, env, opts)?;
-            record(&input, &eval)?;
-            Ok(eval.outcome())
-        });
+    run_parsed(hook_input::parse(stdin), env, opts)
+}
+
+/// [`run`] for an input already read (by [`crate::client::parse`], which also says which
+/// client to answer).
+pub fn run_parsed(
+    input: Result<HookInput, hook_input::InputError>,
+    env: &Env,
+    opts: &Options,
+) -> Outcome {
+    let result = input.map_err(|e| e.to_string()).and_then(|input| {
+        let eval = evaluate(&input, env, opts)?;
+        record(&input, &eval)?;
+        Ok(eval.outcome())
+    });
     match result {
         Ok(outcome) => outcome,
         Err(reason) => Outcome::Block(format!(
@@ -174,22 +183,37 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
             p.display()
         ));
     }
+    // Where a shell command runs: `cwd`, or Gemini's `dir_path` joined to it.
+    let shell_cwd = client::shell_dir(input, cwd).map_err(|e| e.to_string())?;
     // Bash is analysed once, before any policy: the findings name the paths the call reaches.
     let findings = match &effect {
         Effect::Shell(command) => {
             let cx = shell::Context {
-                cwd: cwd.to_path_buf(),
+                cwd: shell_cwd.clone(),
                 home: env.home.clone(),
             };
-            shell::analyze(command, &cx)
+            let mut findings = shell::analyze(command, &cx);
+            if input.client == Client::Codex {
+                client::interactive_shells(&mut findings);
+            }
+            findings
         }
         // A shell lanes cannot parse: one opaque program, run here, naming what its text names.
         Effect::Script { program, command } => vec![Finding {
             fragment: shell::lexical::excerpt(command),
             effect: Found::Opaque {
                 program: program.to_string(),
+                cwds: vec![Some(shell_cwd.clone())],
+                mentions: shell::lexical::mentions(command, &shell_cwd, env.home.as_deref()),
+            },
+        }],
+        // Another client's tool lanes does not know: an opaque program run in `cwd`.
+        Effect::Unknown(tool) => vec![Finding {
+            fragment: tool.to_string(),
+            effect: Found::Opaque {
+                program: format!("the {} tool {tool}", input.client.name().product()),
                 cwds: vec![Some(cwd.to_path_buf())],
-                mentions: shell::lexical::mentions(command, cwd, env.home.as_deref()),
+                mentions: Vec::new(),
             },
         }],
         _ => Vec::new(),
@@ -215,8 +239,8 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
                     }
                 }
             }
-            Effect::Shell(_) | Effect::Script { .. } => {
-                reach.note_dir(cwd);
+            Effect::Shell(_) | Effect::Script { .. } | Effect::Unknown(_) => {
+                reach.note_dir(&shell_cwd);
                 for f in &findings {
                     reach.note_finding(f);
                 }
@@ -342,6 +366,9 @@ fn judge_call(
     let loc = Locator::new(&policy.root, env);
     let claims = role::hook_claims(input.agent_type.as_deref(), env.lanes_role.as_deref());
     let mut actor = role::resolve(policy, &claims);
+    if matches!(actor, Actor::Unassigned) && input.client.branch_names_role() {
+        actor = branch_role(policy, &lanes, cwd).unwrap_or(actor);
+    }
     // The session's memory is read only when it can matter: to give a subagent or teammate
     // with no role of its own the one it was started under, or when this call may change it
     // (a main agent acting on its `agent_type`, a teammate started by name).
@@ -411,7 +438,7 @@ fn judge_call(
                     .push(judge_path(&loc, &lanes, &actor, cwd, &r, tool)?);
             }
         }
-        Effect::Shell(command) | Effect::Script { command, .. } => {
+        Effect::Shell(command) | Effect::Script { command, .. } | Effect::Unknown(command) => {
             let judge = BashJudge {
                 lanes: &lanes,
                 actor: &actor,
@@ -435,6 +462,18 @@ fn judge_call(
         }
     }
     Ok(eval)
+}
+
+/// The role whose `branches` match the branch checked out where the call runs (read from
+/// `HEAD`, no git process); `None` when no role has branches, or none matches.
+fn branch_role<'p>(policy: &'p Policy, lanes: &Lanes<'p>, cwd: &Path) -> Option<Actor<'p>> {
+    if policy.roles.iter().all(|r| r.branches().is_empty()) {
+        return None;
+    }
+    let top = checkout::top_of(cwd)?;
+    let branch = checkout::branch_of(&top)?;
+    let role = lanes.role_for_branch(&branch).ok()??;
+    Some(Actor::Role(role, RoleSource::Branch))
 }
 
 /// The session's memory after this call: the main agent's role when it came from its

@@ -2,8 +2,11 @@
 //!
 //! Shapes follow the Claude Code hooks reference and what CLI 2.1.330 sent (see
 //! `shared/reference/claude-code-hooks.md`, sections 2, 3 and 10). Unknown fields are
-//! ignored, since new ones keep appearing.
+//! ignored, since new ones keep appearing. The other clients' payloads are read by the same
+//! struct (Copilot CLI's camelCase names are aliases) and their tools by [`crate::client`].
 
+use crate::client::{Client, ClientName};
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::Value;
 use std::fmt;
@@ -11,8 +14,9 @@ use std::fmt;
 /// The fields of a PreToolUse input that lanes uses.
 #[derive(Debug, Deserialize)]
 pub struct HookInput {
-    /// `session_id`: the session (a subagent carries its parent's).
-    #[serde(default)]
+    /// `session_id` (Copilot camelCase: `sessionId`): the session (a subagent carries its
+    /// parent's).
+    #[serde(default, alias = "sessionId")]
     pub session_id: Option<String>,
     /// `cwd`: the session's current directory; relative paths resolve against it.
     #[serde(default)]
@@ -20,20 +24,33 @@ pub struct HookInput {
     /// `hook_event_name`, normally `PreToolUse`.
     #[serde(default)]
     pub hook_event_name: Option<String>,
-    /// `tool_name`: `Write`, `Edit`, `Bash`, `mcp__server__tool`, ...
+    /// `tool_name` (`toolName`): `Write`, `Edit`, `Bash`, `mcp__server__tool`, ...
+    #[serde(alias = "toolName")]
     pub tool_name: String,
-    /// `tool_input`: the tool's arguments; the shape depends on the tool.
-    #[serde(default)]
+    /// `tool_input` (`toolArgs`): the tool's arguments; the shape depends on the tool (a bare
+    /// string for Copilot's `apply_patch`).
+    #[serde(default, alias = "toolArgs")]
     pub tool_input: Value,
     /// `tool_use_id`.
     #[serde(default)]
     pub tool_use_id: Option<String>,
-    /// `agent_id`: present only inside a subagent.
-    #[serde(default)]
+    /// `agent_id` (`agentId`): present only inside a subagent.
+    #[serde(default, alias = "agentId")]
     pub agent_id: Option<String>,
-    /// `agent_type`: the subagent's `name`, or the `--agent` of the whole session.
-    #[serde(default)]
+    /// `agent_type` (`agentType`): the subagent's `name`, or the `--agent` of the whole
+    /// session.
+    #[serde(default, alias = "agentType")]
     pub agent_type: Option<String>,
+    /// `turn_id`: sent by Codex only; its presence marks the client.
+    #[serde(default)]
+    pub turn_id: Option<IgnoredAny>,
+    /// `timestamp`: sent by Copilot CLI and Gemini CLI; its presence marks the client.
+    #[serde(default)]
+    pub timestamp: Option<IgnoredAny>,
+    /// The client that sent the payload, set by [`crate::client::parse`] (Claude Code when
+    /// read by [`parse`] alone).
+    #[serde(skip)]
+    pub client: Client,
 }
 
 /// Why a hook input cannot be judged. Each of these blocks a call that may write.
@@ -57,6 +74,23 @@ pub enum InputError {
     },
     /// `cwd` is missing or not absolute, so relative paths cannot be resolved.
     Cwd(Option<String>),
+    /// An `apply_patch` patch whose files cannot be read.
+    Patch {
+        /// The tool.
+        tool: String,
+        /// The `tool_input` field that holds the patch.
+        field: String,
+        /// Why.
+        why: String,
+    },
+    /// The payload is no client's (`found: None`), or not the client `lanes hook --client`
+    /// declared.
+    Client {
+        /// `--client`.
+        declared: Option<ClientName>,
+        /// The client the payload's shape names.
+        found: Option<ClientName>,
+    },
 }
 
 impl fmt::Display for InputError {
@@ -69,6 +103,34 @@ impl fmt::Display for InputError {
             InputError::NotAString { tool, field } => {
                 write!(f, "{tool} call's `tool_input.{field}` is not a string path")
             }
+            InputError::Patch { tool, field, why } => {
+                write!(
+                    f,
+                    "{tool} call's `tool_input.{field}` cannot be read as a patch: {why}"
+                )
+            }
+            InputError::Client {
+                declared,
+                found: None,
+            } => write!(
+                f,
+                "the hook input has no known client's shape{} (its `hook_event_name` is no \
+                 Claude Code, Codex, Copilot CLI or Gemini CLI pre-tool event)",
+                declared
+                    .map(|d| format!(" (expected {})", d.product()))
+                    .unwrap_or_default()
+            ),
+            InputError::Client {
+                declared,
+                found: Some(found),
+            } => write!(
+                f,
+                "the hook input has the shape of {}'s, but this hook is registered for {} \
+                 (lanes hook --client {})",
+                found.product(),
+                declared.map_or("another client", ClientName::product),
+                declared.map_or("?", ClientName::as_str)
+            ),
             InputError::Cwd(None) => f.write_str("the hook input has no `cwd`"),
             InputError::Cwd(Some(c)) => {
                 write!(f, "the hook input's `cwd` is not an absolute path: {c:?}")
@@ -108,6 +170,9 @@ pub enum Effect<'a> {
         /// `tool_input.command`.
         command: &'a str,
     },
+    /// Another client's tool that lanes does not know (the tool's name): judged as an opaque
+    /// program run in `cwd` (`[bash] opaque` decides), since it may write anything.
+    Unknown(&'a str),
 }
 
 /// Parses stdin. Errors when it is not a JSON object with a string `tool_name`.
@@ -119,6 +184,9 @@ impl HookInput {
     /// What this call would do. Errors when a file tool's path field is missing or not a
     /// string, so a malformed write is blocked rather than waved through.
     pub fn effect(&self) -> Result<Effect<'_>, InputError> {
+        if self.client != Client::Claude {
+            return crate::client::effect(self);
+        }
         let tool = self.tool_name.as_str();
         Ok(match tool {
             "Write" | "Edit" | "MultiEdit" => {
@@ -175,7 +243,7 @@ impl HookInput {
     }
 
     /// A field that may be absent or null, else a string.
-    fn optional_string(&self, field: &str) -> Result<Option<String>, InputError> {
+    pub(crate) fn optional_string(&self, field: &str) -> Result<Option<String>, InputError> {
         match self.tool_input.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -183,7 +251,8 @@ impl HookInput {
         }
     }
 
-    fn string_field(&self, field: &str) -> Result<&str, InputError> {
+    /// A string field; missing, null or another type is an error naming it.
+    pub(crate) fn string_field(&self, field: &str) -> Result<&str, InputError> {
         match self.tool_input.get(field) {
             Some(Value::String(s)) => Ok(s),
             None | Some(Value::Null) => Err(InputError::Missing {
@@ -225,6 +294,7 @@ mod tests {
                 program,
                 command: String::leak(command.to_string()),
             },
+            Effect::Unknown(t) => Effect::Unknown(String::leak(t.to_string())),
         })
     }
 

@@ -9,9 +9,11 @@
 //! For `Bash` calls, `shell` first turns the command into findings (written paths, opaque
 //! programs, ...), which then take the same way.
 
+pub mod apply_patch;
 pub mod audit;
 pub mod check;
 pub mod checkout;
+pub mod client;
 pub mod decide;
 pub mod env;
 pub mod explain;

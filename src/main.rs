@@ -156,22 +156,33 @@ fn check_main(args: cli::CheckArgs, env: &Env) -> ExitCode {
 }
 
 /// Runs the hook so that nothing can escape as an allow: a panic, a deadline overrun, or a
-/// failed write to stdout all end in exit 2 with one paragraph on stderr.
+/// failed write to stdout all end in exit 2 with one paragraph on stderr (and, for a client
+/// other than Claude Code or one not yet known, the block every client honours on stdout:
+/// see `lanes::client::answer`).
 fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
-    std::panic::set_hook(Box::new(|info| {
-        say(format_args!(
+    use lanes::client::{self, answer};
+    let declared = args.client.map(client::ClientName::from);
+    // Before the payload is read, the client is the declared one, or not known.
+    let early = declared.map(client::ClientName::client);
+    std::panic::set_hook(Box::new(move |info| {
+        let reason = format!(
             "lanes blocked this tool call because it failed internally (lanes fails closed): {info}"
-        ));
+        );
+        emit_failure(&answer::failure(early, &reason));
     }));
     let deadline = env.hook_deadline_ms.unwrap_or(DEFAULT_HOOK_DEADLINE_MS);
-    let late = format!(
-        "lanes blocked this tool call because judging it took longer than its {deadline} ms deadline \
-         (lanes fails closed; a hook that Claude Code times out would let the call through)."
+    let late = answer::failure(
+        early,
+        &format!(
+            "lanes blocked this tool call because judging it took longer than its {deadline} ms deadline \
+             (lanes fails closed; a hook that the agent CLI times out would let the call through)."
+        ),
     );
     if let Err(e) = watchdog::arm(Duration::from_millis(deadline), &late) {
-        say(format_args!(
+        let reason = format!(
             "lanes blocked this tool call because it could not arm its {deadline} ms deadline: {e}"
-        ));
+        );
+        emit_failure(&answer::failure(early, &reason));
         return ExitCode::from(EXIT_BLOCK);
     }
     let opts = hook::Options {
@@ -187,39 +198,62 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
         // then in doubling chunks, a system call each.
         let mut stdin = Vec::with_capacity(64 * 1024);
         match std::io::stdin().lock().read_to_end(&mut stdin) {
-            Ok(_) => hook::run(&stdin, env, &opts),
-            Err(e) => Outcome::Block(format!(
-                "lanes could not read the hook input on stdin, so the call is blocked: {e}"
-            )),
+            Ok(_) => {
+                let input = client::parse(&stdin, declared);
+                let to = client::answering(&input, declared);
+                (to, hook::run_parsed(input, env, &opts))
+            }
+            Err(e) => (
+                early,
+                Outcome::Block(format!(
+                    "lanes could not read the hook input on stdin, so the call is blocked: {e}"
+                )),
+            ),
         }
     });
     match outcome {
-        Ok(Outcome::Allow) => ExitCode::SUCCESS,
-        Ok(Outcome::Deny(reason)) => answer(&lanes::render::deny_json(&reason), &reason),
-        Ok(Outcome::Ask(reason)) => answer(&lanes::render::ask_json(&reason), &reason),
-        Ok(Outcome::Block(reason)) => {
-            say(&reason);
-            ExitCode::from(EXIT_BLOCK)
-        }
-        Err(_) => ExitCode::from(EXIT_BLOCK), // the panic hook already said why
+        Ok((to, outcome)) => emit(&answer::answer(to, &outcome)),
+        Err(_) => ExitCode::from(EXIT_BLOCK), // the panic hook already answered
     }
 }
 
-/// Prints a JSON answer and exits 0; if stdout cannot be written, or is the null device (a
-/// parent that closed it: the runtime then opens `/dev/null` in its place), blocks with
-/// exit 2, since an answer nobody reads would let the call through.
-fn answer(json: &str, reason: &str) -> ExitCode {
+/// Writes a hook answer. An exit-0 answer that cannot be written (stdout closed, full, or the
+/// null device: a parent that closed it gets `/dev/null` in its place from the runtime)
+/// becomes exit 2 with the reason on stderr, since an answer nobody reads would let the call
+/// through.
+fn emit(a: &lanes::client::answer::Answer) -> ExitCode {
+    if a.exit != 0 {
+        emit_failure(a);
+        return ExitCode::from(a.exit);
+    }
+    let Some(json) = &a.stdout else {
+        return ExitCode::SUCCESS;
+    };
     if stdout_is_null() {
-        say(reason);
+        say(&a.reason);
         return ExitCode::from(EXIT_BLOCK);
     }
     let mut out = std::io::stdout().lock();
     match writeln!(out, "{json}").and_then(|_| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => {
-            say(reason);
+            say(&a.reason);
             ExitCode::from(EXIT_BLOCK)
         }
+    }
+}
+
+/// Writes a blocking answer's stdout (one piece) and stderr, ignoring errors: exit 2 alone
+/// blocks on every client once stderr is said.
+fn emit_failure(a: &lanes::client::answer::Answer) {
+    if let Some(json) = &a.stdout {
+        let mut out = std::io::stdout().lock();
+        let _ = out
+            .write_all(format!("{json}\n").as_bytes())
+            .and_then(|_| out.flush());
+    }
+    if let Some(reason) = &a.stderr {
+        say(reason);
     }
 }
 

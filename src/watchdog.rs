@@ -16,20 +16,29 @@ use std::time::Duration;
 /// so the handler only reads it.
 static REASON: OnceLock<Box<[u8]>> = OnceLock::new();
 
+/// The JSON written to stdout first, for clients that need it (see `lanes::client::answer`);
+/// empty for none. Set with [`REASON`].
+static STDOUT: OnceLock<Box<[u8]>> = OnceLock::new();
+
 /// Exit status of a call blocked by the deadline (Claude Code blocks on 2).
 const EXIT_BLOCK: libc::c_int = 2;
 
-/// Arms the deadline: after `deadline` of wall time the process writes `reason` (plus a
-/// newline) to stderr and exits 2, whatever it is doing. Call once, before reading stdin.
+/// Arms the deadline: after `deadline` of wall time the process writes the answer's stdout
+/// and its reason (each plus a newline) to stderr and exits 2, whatever it is doing. Call
+/// once, before reading stdin.
 ///
 /// Errors: the handler cannot be installed, `SIGALRM` cannot be unblocked (a blocked mask is
 /// inherited across exec), or the timer cannot be set. The caller must then block the call:
 /// without a deadline a hang would become an allow.
-pub fn arm(deadline: Duration, reason: &str) -> io::Result<()> {
-    let mut text = Vec::with_capacity(reason.len() + 1);
-    text.extend_from_slice(reason.as_bytes());
-    text.push(b'\n');
-    if REASON.set(text.into_boxed_slice()).is_err() {
+pub fn arm(deadline: Duration, answer: &lanes::client::answer::Answer) -> io::Result<()> {
+    let line = |s: Option<&str>| -> Box<[u8]> {
+        match s {
+            Some(s) => format!("{s}\n").into_bytes().into_boxed_slice(),
+            None => Box::default(),
+        }
+    };
+    let reason = line(Some(answer.stderr.as_deref().unwrap_or(&answer.reason)));
+    if STDOUT.set(line(answer.stdout.as_deref())).is_err() || REASON.set(reason).is_err() {
         return Err(io::Error::other("the deadline is already armed"));
     }
     // A zero timer would disarm instead of firing at once.
@@ -70,6 +79,10 @@ pub fn arm(deadline: Duration, reason: &str) -> io::Result<()> {
 /// The `SIGALRM` handler: the reason to stderr, then `_exit(2)` (no destructors, no locks).
 extern "C" fn on_alarm(_signal: libc::c_int) {
     // `OnceLock::get` is an atomic load once set, which `arm` did before arming the timer.
+    if let Some(json) = STDOUT.get().filter(|j| !j.is_empty()) {
+        // SAFETY: as below.
+        unsafe { libc::write(libc::STDOUT_FILENO, json.as_ptr().cast(), json.len()) };
+    }
     if let Some(reason) = REASON.get() {
         // SAFETY: write(2) is async-signal-safe and the buffer lives for the whole process. A
         // short or failed write changes nothing: the exit status alone blocks the call.

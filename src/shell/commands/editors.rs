@@ -645,6 +645,34 @@ pub(super) fn patch(w: &mut Walker, st: &mut State, c: Cmd) {
     }
 }
 
+/// `apply_patch PATCH` or `apply_patch <<'EOF' ... EOF` (also `applypatch`): Codex applies
+/// such a command itself, as a patch in its own format, instead of running it
+/// (`shared/reference/other-clients.md` §4). The files the patch names, relative to the
+/// command's directory ([`crate::apply_patch`], the parser its `apply_patch` tool goes
+/// through); a patch lanes cannot read writes an unknown path.
+pub(super) fn apply_patch(w: &mut Walker, st: &mut State, c: Cmd) {
+    let text = match (c.rest().first(), c.stdin.as_ref()) {
+        (Some(arg), _) => arg.known().map(str::to_string),
+        (None, Some(Stdin::Text { body, .. })) => Some(body.to_string()),
+        (None, Some(Stdin::File(f))) => read_patch(w, st, f),
+        _ => None,
+    };
+    match text.as_deref().map(crate::apply_patch::paths) {
+        Some(Ok(paths)) => {
+            for p in paths {
+                w.write(st, &lit(&p), Kind::Write);
+            }
+        }
+        _ => w.write(
+            st,
+            &Val::Unknown {
+                prefix: String::new(),
+            },
+            Kind::Write,
+        ),
+    }
+}
+
 /// `gofmt -w`, `goimports -w`: the operands, as subtrees.
 pub(super) fn gofmt(w: &mut Walker, st: &mut State, c: Cmd) {
     let rest = c.rest();

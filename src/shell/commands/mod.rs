@@ -474,6 +474,7 @@ fn model(name: &str) -> Option<Model> {
         "perl" => editors::perl,
         "awk" | "gawk" | "mawk" | "nawk" => awk::awk,
         "patch" => editors::patch,
+        "apply_patch" | "applypatch" => editors::apply_patch,
         "ed" | "red" => vi::ed,
         "ex" | "vi" | "vim" | "nvim" | "view" | "rvim" | "vimdiff" | "gvim" => vi::vim,
         "nano" | "pico" | "micro" | "emacs" | "kak" => editors::editor,
