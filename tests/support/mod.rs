@@ -286,14 +286,21 @@ impl HookOutput {
             .to_string()
     }
 
-    /// Asserts exit 2 (block) with nothing on stdout, and returns stderr.
+    /// Asserts exit 2 (block) with a reason on stderr, and returns it.
     pub fn blocked(self) -> String {
-        assert_eq!(
-            (self.code, self.stdout.as_str()),
-            (2, ""),
-            "expected exit 2, got {self:?}"
-        );
+        assert_eq!(self.code, 2, "expected exit 2, got {self:?}");
         assert!(!self.stderr.trim().is_empty());
+        // Before the client is known (input that is not JSON, a panic, the deadline), the
+        // block every client honours: the same reason on stdout as `decision: "block"`.
+        if !self.stdout.is_empty() {
+            let v: Value = serde_json::from_str(self.stdout.trim())
+                .unwrap_or_else(|e| panic!("{e}: {self:?}"));
+            assert_eq!(
+                v,
+                serde_json::json!({"decision": "block", "reason": self.stderr.trim()}),
+                "{self:?}"
+            );
+        }
         self.stderr.trim().to_string()
     }
 }
