@@ -268,6 +268,11 @@ pub struct InitArgs {
     /// absolute path).
     #[arg(long, value_name = "CMD")]
     pub hook_command: Option<String>,
+    /// Register the hook for this agent CLI (repeatable; default: claude). Codex, Copilot CLI
+    /// and Gemini CLI get it in their project configuration (.codex/hooks.json,
+    /// .github/hooks/lanes.json, .gemini/settings.json).
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub client: Vec<ClientArg>,
 }
 
 #[derive(Debug, Args)]

@@ -53,6 +53,7 @@ fn init_main(args: cli::InitArgs, env: &Env) -> ExitCode {
         template: args.template,
         hook_command: args.hook_command,
         exe: std::env::current_exe().ok(),
+        clients: args.client.into_iter().map(Into::into).collect(),
     };
     finish(scaffold::init(&opts, env), args.dry_run, "lanes init")
 }

@@ -14,6 +14,7 @@
 
 pub mod agents;
 pub mod claude_md;
+pub mod clients;
 pub mod command;
 pub mod git_hook;
 pub mod gitignore;
@@ -22,6 +23,7 @@ pub mod templates;
 
 pub use command::HookCommand;
 
+use crate::client::ClientName;
 use crate::env::Env;
 use crate::git::{Git, GitError};
 use crate::policy::{self, Policy, PolicyError, POLICY_FILE};
@@ -388,6 +390,9 @@ pub struct InitOptions {
     pub hook_command: Option<String>,
     /// The running executable (`std::env::current_exe`), registered when lanes is not on PATH.
     pub exe: Option<PathBuf>,
+    /// `--client NAME` (repeatable): the agent CLIs whose project configuration gets the
+    /// hook. Empty means Claude Code alone.
+    pub clients: Vec<crate::client::ClientName>,
 }
 
 /// Plans `lanes init`: the policy (from a template when there is none), the CLAUDE.md block,
@@ -459,30 +464,57 @@ pub fn init(opts: &InitOptions, env: &Env) -> Result<Plan, ScaffoldError> {
         env.path.as_deref(),
     );
     plan.notes.extend(cmd.warning.clone());
-    let settings_file = root.join(SETTINGS);
-    let old = read_text(&settings_file)?;
-    let new = settings::merge(old.as_deref(), &cmd.command).map_err(|e| ScaffoldError::File {
-        path: settings_file.clone(),
-        position: e.position,
-        message: e.message,
-    })?;
-    let disabled = settings::hooks_disabled(&new);
-    plan.set_text(
-        settings_file,
-        old,
-        Some(new),
-        format!("PreToolUse hook: {} hook", cmd.command),
-    );
-    let local_disabled = read_text(&root.join(SETTINGS_LOCAL))
-        .ok()
-        .flatten()
-        .is_some_and(|t| settings::hooks_disabled(&t));
-    for (file, off) in [(SETTINGS, disabled), (SETTINGS_LOCAL, local_disabled)] {
-        if off {
-            plan.notes.push(format!(
-                "{file} sets \"disableAllHooks\": true, which turns lanes' hook off too"
-            ));
+    let clients = if opts.clients.is_empty() {
+        vec![ClientName::Claude]
+    } else {
+        opts.clients.clone()
+    };
+    if clients.contains(&ClientName::Claude) {
+        let settings_file = root.join(SETTINGS);
+        let old = read_text(&settings_file)?;
+        let new =
+            settings::merge(old.as_deref(), &cmd.command).map_err(|e| ScaffoldError::File {
+                path: settings_file.clone(),
+                position: e.position,
+                message: e.message,
+            })?;
+        let disabled = settings::hooks_disabled(&new);
+        plan.set_text(
+            settings_file,
+            old,
+            Some(new),
+            format!("PreToolUse hook: {} hook", cmd.command),
+        );
+        let local_disabled = read_text(&root.join(SETTINGS_LOCAL))
+            .ok()
+            .flatten()
+            .is_some_and(|t| settings::hooks_disabled(&t));
+        for (file, off) in [(SETTINGS, disabled), (SETTINGS_LOCAL, local_disabled)] {
+            if off {
+                plan.notes.push(format!(
+                    "{file} sets \"disableAllHooks\": true, which turns lanes' hook off too"
+                ));
+            }
         }
+    }
+    // The other clients' project configuration (Codex, Copilot CLI, Gemini CLI).
+    for &client in clients.iter().filter(|c| **c != ClientName::Claude) {
+        let file = root.join(clients::file(client));
+        let old = read_text(&file)?;
+        let line = clients::hook_line(&cmd.command, client);
+        let new =
+            clients::merge(client, old.as_deref(), &line).map_err(|e| ScaffoldError::File {
+                path: file.clone(),
+                position: e.position,
+                message: e.message,
+            })?;
+        plan.set_text(
+            file,
+            old,
+            Some(new),
+            format!("{} hook: {line}", client.product()),
+        );
+        plan.notes.extend(clients::trust_step(client, &root));
     }
 
     // 4. Agent files, for roles that have none.
@@ -590,24 +622,41 @@ pub fn init(opts: &InitOptions, env: &Env) -> Result<Plan, ScaffoldError> {
     }
 
     plan.hook_command = Some(cmd.clone());
-    plan.next_steps = next_steps(&plan, &policy);
+    plan.next_steps = next_steps(&plan, &policy, &clients);
     Ok(plan)
 }
 
-fn next_steps(plan: &Plan, policy: &Policy) -> Vec<String> {
+fn next_steps(plan: &Plan, policy: &Policy, clients: &[ClientName]) -> Vec<String> {
     let mut steps = Vec::new();
     if plan.changes.iter().any(|c| c.shown == POLICY_FILE) {
         steps.push(format!("Review {POLICY_FILE} (roles and their lanes); after editing it, run `lanes init` again to refresh CLAUDE.md."));
     }
+    let configs: Vec<&str> = clients.iter().map(|c| clients::file(*c)).collect();
     steps.push(format!(
-        "Commit {POLICY_FILE}, {CLAUDE_MD}, {SETTINGS}, {}/ and .gitignore: other checkouts and worktrees read the committed copies.",
+        "Commit {POLICY_FILE}, {CLAUDE_MD}, {}, {}/ and .gitignore: other checkouts and worktrees read the committed copies.",
+        configs.join(", "),
         agents::DIR
     ));
-    steps.push(format!(
-        "Start Claude Code in {} (it reads {SETTINGS} only from the directory it starts in) and accept the trust prompt; /hooks lists lanes.",
-        plan.root.display()
-    ));
-    if !policy.roles.is_empty() {
+    if clients.contains(&ClientName::Claude) {
+        steps.push(format!(
+            "Start Claude Code in {} (it reads {SETTINGS} only from the directory it starts in) and accept the trust prompt; /hooks lists lanes.",
+            plan.root.display()
+        ));
+    }
+    let others: Vec<&str> = clients
+        .iter()
+        .filter(|c| **c != ClientName::Claude)
+        .map(|c| c.as_str())
+        .collect();
+    if let (false, Some(role)) = (others.is_empty(), policy.roles.first()) {
+        steps.push(format!(
+            "Start {} as a role with LANES_ROLE (for example LANES_ROLE={} {}); their subagents take the role their agent type maps to.",
+            others.join(", "),
+            role.name,
+            others[0]
+        ));
+    }
+    if !policy.roles.is_empty() && clients.contains(&ClientName::Claude) {
         steps.push("Launch each role in its own terminal:".into());
         let width = policy.roles.iter().map(|r| r.name.len()).max().unwrap_or(0);
         for role in &policy.roles {
@@ -641,6 +690,25 @@ pub fn uninstall(dir: &Path) -> Result<Plan, ScaffoldError> {
             "lanes hook entry removed"
         };
         plan.set_text(settings_file, Some(old), new, what.into());
+    }
+
+    for client in ClientName::ALL
+        .into_iter()
+        .filter(|c| *c != ClientName::Claude)
+    {
+        let file = root.join(clients::file(client));
+        if let Some(old) = read_text(&file)? {
+            let new = clients::remove(client, &old).map_err(|e| ScaffoldError::File {
+                path: file.clone(),
+                position: e.position,
+                message: e.message,
+            })?;
+            let what = match &new {
+                None => format!("held only the lanes hook for {}", client.product()),
+                Some(_) => format!("lanes hook for {} removed", client.product()),
+            };
+            plan.set_text(file, Some(old), new, what);
+        }
     }
 
     let claude_md = root.join(CLAUDE_MD);

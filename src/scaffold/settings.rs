@@ -195,7 +195,7 @@ fn strip_lanes(groups: &mut Vec<Value>, command: Option<&str>) -> Option<usize> 
     first
 }
 
-fn parse(text: &str) -> Result<Value, SettingsError> {
+pub(crate) fn parse(text: &str) -> Result<Value, SettingsError> {
     serde_json::from_str(text).map_err(|e| {
         let full = e.to_string();
         let suffix = format!(" at line {} column {}", e.line(), e.column());
@@ -207,7 +207,7 @@ fn parse(text: &str) -> Result<Value, SettingsError> {
     })
 }
 
-fn shape(message: &str) -> SettingsError {
+pub(crate) fn shape(message: &str) -> SettingsError {
     SettingsError {
         position: None,
         message: message.to_string(),
@@ -215,7 +215,7 @@ fn shape(message: &str) -> SettingsError {
 }
 
 /// `value` printed with the indentation of `original`, ending in a newline when it did.
-fn render(original: &str, value: &Value) -> String {
+pub(crate) fn render(original: &str, value: &Value) -> String {
     let indent = original
         .lines()
         .skip(1)
@@ -229,7 +229,7 @@ fn render(original: &str, value: &Value) -> String {
     out
 }
 
-fn pretty(value: &Value, indent: &[u8]) -> String {
+pub(crate) fn pretty(value: &Value, indent: &[u8]) -> String {
     let mut buf = Vec::new();
     let mut ser = serde_json::Serializer::with_formatter(
         &mut buf,
