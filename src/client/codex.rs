@@ -30,7 +30,7 @@ const READ_ONLY: &[&str] = &[
 /// What a Codex call does.
 pub(super) fn effect(input: &HookInput) -> Result<Effect<'_>, InputError> {
     let tool = input.tool_name.as_str();
-    Ok(match tool {
+    Ok(match unqualified(tool) {
         "apply_patch" => {
             let text = input.string_field("command")?;
             Effect::Files(patch_paths(input, "command", text)?)
@@ -44,6 +44,15 @@ pub(super) fn effect(input: &HookInput) -> Result<Effect<'_>, InputError> {
         t if READ_ONLY.contains(&t) => Effect::None,
         _ => Effect::Unknown(tool),
     })
+}
+
+/// A tool name without the namespace Codex prefixes to some agent tools
+/// (`multi_agent_v1wait_agent`, observed), so they are known by their own name.
+fn unqualified(tool: &str) -> &str {
+    match tool.strip_prefix("multi_agent_v") {
+        Some(rest) => rest.trim_start_matches(|c: char| c.is_ascii_digit()),
+        None => tool,
+    }
 }
 
 /// Shells and interpreters that, started with no script, read their commands from the
@@ -130,7 +139,14 @@ fn interactive(fragment: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::interactive;
+    use super::{interactive, unqualified};
+
+    #[test]
+    fn namespaced_agent_tools_are_known_by_their_name() {
+        assert_eq!(unqualified("multi_agent_v1wait_agent"), "wait_agent");
+        assert_eq!(unqualified("multi_agent_v2spawn_agent"), "spawn_agent");
+        assert_eq!(unqualified("apply_patch"), "apply_patch");
+    }
 
     #[test]
     fn interpreters_without_a_script_are_interactive() {

@@ -1,11 +1,11 @@
-//! The pinned Claude Code CLI: installed with npm into `<target dir>/e2e-claude/<version>/` on
-//! first use and reused afterwards.
+//! The pinned agent CLIs, each installed with npm into `<target dir>/e2e-<name>/<version>/` on
+//! first use and reused afterwards: Claude Code, Codex, Copilot CLI and Gemini CLI.
 //!
-//! The npm package `@anthropic-ai/claude-code` ships the CLI as a native binary inside a
-//! per-platform optional dependency (`@anthropic-ai/claude-code-linux-x64`, ...); the test runs
-//! that binary directly, so the package's postinstall script is not needed (`--ignore-scripts`).
-//! Concurrent first runs (several test binaries or processes) install into private staging
-//! directories and race only on one `rename`.
+//! Every package is installed with `--ignore-scripts`: Claude Code ships its CLI as a native
+//! binary inside a per-platform optional dependency (run directly), and the other three run
+//! from `node_modules/.bin/` without a postinstall step. Concurrent first runs (several test
+//! binaries or processes) install into private staging directories and race only on one
+//! `rename`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -17,42 +17,94 @@ use super::process::run_with_timeout;
 
 /// The Claude Code version the e2e tests are pinned to.
 pub const CLAUDE_CODE_VERSION: &str = "2.1.330";
-const PACKAGE: &str = "@anthropic-ai/claude-code";
 const NPM_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// One pinned npm package and how to find its executable.
+pub struct Package {
+    /// The short name: cache folder `e2e-<name>` and messages.
+    pub name: &'static str,
+    /// The npm package.
+    pub npm: &'static str,
+    /// The pinned version; `--version` must print it.
+    pub version: &'static str,
+    /// The executable under an npm prefix, if installed.
+    pub find: fn(&Path) -> Option<PathBuf>,
+}
+
+/// Claude Code: its platform package's native binary.
+pub const CLAUDE: Package = Package {
+    name: "claude",
+    npm: "@anthropic-ai/claude-code",
+    version: CLAUDE_CODE_VERSION,
+    find: claude_binary,
+};
+
+/// OpenAI Codex (`shared/reference/other-clients.md` §6).
+pub const CODEX: Package = Package {
+    name: "codex",
+    npm: "@openai/codex",
+    version: "0.171.0",
+    find: |p| bin(p, "codex"),
+};
+
+/// GitHub Copilot CLI.
+pub const COPILOT: Package = Package {
+    name: "copilot",
+    npm: "@github/copilot",
+    version: "1.0.102",
+    find: |p| bin(p, "copilot"),
+};
+
+/// Gemini CLI.
+pub const GEMINI: Package = Package {
+    name: "gemini",
+    npm: "@google/gemini-cli",
+    version: "0.61.0",
+    find: |p| bin(p, "gemini"),
+};
 
 /// The pinned `claude` binary, installed if needed. Panics with instructions when npm is
 /// missing or the install fails.
 pub fn claude() -> &'static Path {
-    static CLAUDE: OnceLock<PathBuf> = OnceLock::new();
-    CLAUDE.get_or_init(|| install().unwrap_or_else(|e| panic!("{e}")))
+    static CLAUDE_BIN: OnceLock<PathBuf> = OnceLock::new();
+    CLAUDE_BIN.get_or_init(|| install(&CLAUDE).unwrap_or_else(|e| panic!("{e}")))
 }
 
-/// `<target dir>/e2e-claude`: `CARGO_TARGET_TMPDIR` is `<target dir>/tmp`.
-fn cache_root() -> PathBuf {
+/// The pinned executable of `package`, installed if needed (once per test process).
+pub fn installed(package: &'static Package) -> PathBuf {
+    static DONE: OnceLock<std::sync::Mutex<Vec<(&'static str, PathBuf)>>> = OnceLock::new();
+    let done = DONE.get_or_init(Default::default);
+    let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, p)) = done.iter().find(|(n, _)| *n == package.name) {
+        return p.clone();
+    }
+    let p = install(package).unwrap_or_else(|e| panic!("{e}"));
+    done.push((package.name, p.clone()));
+    p
+}
+
+/// `<target dir>/e2e-<name>`: `CARGO_TARGET_TMPDIR` is `<target dir>/tmp`.
+fn cache_root(package: &Package) -> PathBuf {
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    tmp.parent().unwrap_or(tmp).join("e2e-claude")
+    tmp.parent()
+        .unwrap_or(tmp)
+        .join(format!("e2e-{}", package.name))
 }
 
-fn install() -> Result<PathBuf, String> {
-    let root = cache_root();
-    let dest = root.join(CLAUDE_CODE_VERSION);
-    if let Some(bin) = find_binary(&dest) {
-        check_version(&bin)?;
+fn install(package: &Package) -> Result<PathBuf, String> {
+    let (npm, version) = (package.npm, package.version);
+    let root = cache_root(package);
+    let dest = root.join(version);
+    if let Some(bin) = (package.find)(&dest) {
+        check_version(package, &bin)?;
         return Ok(bin);
     }
-    require_tool(
-        "npm",
-        &format!("to install {PACKAGE}@{CLAUDE_CODE_VERSION}"),
-    )?;
+    require_tool("npm", &format!("to install {npm}@{version}"))?;
     fs::create_dir_all(&root).map_err(|e| format!("creating {}: {e}", root.display()))?;
-    let staging = root.join(format!(
-        ".staging-{}-{}",
-        CLAUDE_CODE_VERSION,
-        std::process::id()
-    ));
+    let staging = root.join(format!(".staging-{version}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&staging);
     super::notice(&format!(
-        "e2e_claude: installing {PACKAGE}@{CLAUDE_CODE_VERSION} with npm into {} (once)",
+        "e2e: installing {npm}@{version} with npm into {} (once)",
         dest.display()
     ));
     let done = run_with_timeout(
@@ -66,39 +118,44 @@ fn install() -> Result<PathBuf, String> {
                 "--no-fund",
                 "--loglevel=error",
             ])
-            .arg(format!("{PACKAGE}@{CLAUDE_CODE_VERSION}")),
+            .arg(format!("{npm}@{version}")),
         NPM_TIMEOUT,
     )
     .map_err(|e| format!("running npm: {e}"))?;
     if !done.success() {
         let _ = fs::remove_dir_all(&staging);
         return Err(format!(
-            "npm install {PACKAGE}@{CLAUDE_CODE_VERSION} failed ({}):\n{}\n{}\n\
-             Set LANES_SKIP_E2E=1 to skip the Claude Code end-to-end tests (not under CI).",
+            "npm install {npm}@{version} failed ({}):\n{}\n{}\n\
+             Set LANES_SKIP_E2E=1 to skip the end-to-end tests (not under CI).",
             done.status.map_or("timed out".into(), |s| s.to_string()),
             done.stdout,
             done.stderr
         ));
     }
-    if find_binary(&staging).is_none() {
+    if (package.find)(&staging).is_none() {
         let _ = fs::remove_dir_all(&staging);
         return Err(format!(
-            "npm installed {PACKAGE}@{CLAUDE_CODE_VERSION} but no native claude binary for this \
-             platform was found under node_modules/@anthropic-ai/claude-code-*/"
+            "npm installed {npm}@{version} but its executable for this platform was not found \
+             under node_modules/"
         ));
     }
     // Another process may have won the race; its copy is as good as ours.
     if fs::rename(&staging, &dest).is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
-    let bin = find_binary(&dest)
-        .ok_or_else(|| format!("no claude binary under {} after install", dest.display()))?;
-    check_version(&bin)?;
+    let bin = (package.find)(&dest).ok_or_else(|| {
+        format!(
+            "no {} executable under {} after install",
+            package.name,
+            dest.display()
+        )
+    })?;
+    check_version(package, &bin)?;
     Ok(bin)
 }
 
-/// The platform package's native binary under `prefix/node_modules/@anthropic-ai/`.
-fn find_binary(prefix: &Path) -> Option<PathBuf> {
+/// Claude Code's platform package's native binary under `prefix/node_modules/@anthropic-ai/`.
+fn claude_binary(prefix: &Path) -> Option<PathBuf> {
     let scope = prefix.join("node_modules").join("@anthropic-ai");
     let mut dirs: Vec<PathBuf> = fs::read_dir(&scope)
         .ok()?
@@ -112,19 +169,25 @@ fn find_binary(prefix: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn check_version(bin: &Path) -> Result<(), String> {
-    let done = run_with_timeout(Command::new(bin).arg("--version"), Duration::from_secs(30))
+/// `prefix/node_modules/.bin/<name>`.
+fn bin(prefix: &Path, name: &str) -> Option<PathBuf> {
+    let p = prefix.join("node_modules").join(".bin").join(name);
+    p.is_file().then_some(p)
+}
+
+fn check_version(package: &Package, bin: &Path) -> Result<(), String> {
+    let done = run_with_timeout(Command::new(bin).arg("--version"), Duration::from_secs(60))
         .map_err(|e| format!("running {} --version: {e}", bin.display()))?;
-    if done.success() && done.stdout.starts_with(CLAUDE_CODE_VERSION) {
+    if done.success() && done.stdout.contains(package.version) {
         Ok(())
     } else {
         Err(format!(
-            "{} --version printed {:?} (stderr {:?}); expected {CLAUDE_CODE_VERSION}. \
-             Delete {} to reinstall.",
+            "{} --version printed {:?} (stderr {:?}); expected {}. Delete {} to reinstall.",
             bin.display(),
             done.stdout.trim(),
             done.stderr.trim(),
-            cache_root().display()
+            package.version,
+            cache_root(package).display()
         ))
     }
 }
@@ -134,7 +197,7 @@ pub fn require_tool(tool: &str, why: &str) -> Result<(), String> {
     match Command::new(tool).arg("--version").output() {
         Ok(out) if out.status.success() => Ok(()),
         _ => Err(format!(
-            "the Claude Code end-to-end tests need `{tool}` on PATH ({why}), and it was not found. \
+            "the end-to-end tests need `{tool}` on PATH ({why}), and it was not found. \
              Install it, or set LANES_SKIP_E2E=1 to skip these tests (not under CI)."
         )),
     }

@@ -79,6 +79,39 @@ impl TestRepo {
         repo
     }
 
+    /// A committed git repo holding `policy`, `src/` and `research/`, set up by
+    /// `lanes init --client CLIENT` (naming this build) for another agent CLI, and `files`
+    /// (path, text), such as the client's subagent definitions.
+    pub fn for_client(policy: &str, client: &str, files: &[(&str, &str)]) -> TestRepo {
+        let repo = TestRepo::empty();
+        repo.write("lanes.toml", policy);
+        repo.write("src/.gitkeep", "");
+        repo.write("research/.gitkeep", "");
+        for (path, text) in files {
+            repo.write(path, text);
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_lanes"))
+            .args(["init", "--client", client])
+            .args(["--hook-command", env!("CARGO_BIN_EXE_lanes")])
+            .current_dir(repo.root())
+            .env("HOME", repo.home())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("PATH", super::host_path())
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .output()
+            .expect("run lanes init");
+        assert!(
+            out.status.success(),
+            "lanes init --client {client} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        repo.git(&["add", "-A"]);
+        repo.git(&["commit", "-q", "--no-verify", "-m", "lanes init"]);
+        repo
+    }
+
     /// A git repo with nothing in it yet.
     fn empty() -> TestRepo {
         let tmp_root = Path::new(env!("CARGO_TARGET_TMPDIR"));

@@ -1,4 +1,6 @@
-//! The scripted Messages API stub (`tests/e2e/stub_api.py`) as a child process.
+//! The scripted API stubs as child processes: the Messages API (`tests/e2e/stub_api.py`,
+//! for Claude Code) and the Responses API (`tests/e2e/stub_responses.py`, for Codex and
+//! Copilot CLI).
 //!
 //! It listens on 127.0.0.1 (port chosen by the OS), logs every request as a JSON line, and
 //! exits on its own when our end of its stdin closes, so it cannot outlive the test process.
@@ -11,6 +13,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use serde_json::Value;
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/stub_api.py");
+const RESPONSES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/stub_responses.py");
 
 /// A running stub; killed on drop.
 pub struct Stub {
@@ -25,12 +28,27 @@ impl Stub {
     /// Starts the stub, logging requests to `dir/requests.jsonl` and its stderr to
     /// `dir/stub.stderr`.
     pub fn start(dir: &Path) -> Stub {
+        Stub::spawn(SCRIPT, &[], dir)
+    }
+
+    /// Starts the Responses API stub playing `script` (a JSON file of conversations, see
+    /// `stub_responses.py`), logging as [`Stub::start`] does.
+    pub fn start_responses(dir: &Path, script: &Path) -> Stub {
+        Stub::spawn(
+            RESPONSES,
+            &[std::ffi::OsStr::new("--script"), script.as_os_str()],
+            dir,
+        )
+    }
+
+    fn spawn(program: &str, args: &[&std::ffi::OsStr], dir: &Path) -> Stub {
         let log = dir.join("requests.jsonl");
         let stderr_path = dir.join("stub.stderr");
         let stderr = fs::File::create(&stderr_path).expect("create stub stderr file");
         let mut child = Command::new("python3")
             .arg("-I")
-            .arg(SCRIPT)
+            .arg(program)
+            .args(args)
             .arg("--log")
             .arg(&log)
             .arg("--exit-on-stdin-eof")
@@ -38,7 +56,7 @@ impl Stub {
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
-            .unwrap_or_else(|e| panic!("starting python3 {SCRIPT}: {e} (is python3 installed?)"));
+            .unwrap_or_else(|e| panic!("starting python3 {program}: {e} (is python3 installed?)"));
         let stdin = child.stdin.take().expect("piped stdin");
         let mut first = String::new();
         let _ = BufReader::new(child.stdout.take().expect("piped stdout")).read_line(&mut first);
