@@ -29,6 +29,10 @@ pub struct Env {
     pub xdg_config_home: Option<PathBuf>,
     /// `CODEX_HOME`: Codex's user configuration folder (default `~/.codex`).
     pub codex_home: Option<PathBuf>,
+    /// `GEMINI_CLI_HOME`: the home Gemini CLI keeps `.gemini/` in (default `HOME`).
+    pub gemini_cli_home: Option<PathBuf>,
+    /// `COPILOT_HOME`: Copilot CLI's user configuration folder (default `~/.copilot`).
+    pub copilot_home: Option<PathBuf>,
 }
 
 /// The hook's own deadline. Claude Code lets a call through when a hook times out, so lanes
@@ -51,6 +55,8 @@ impl Env {
             path: get("PATH"),
             xdg_config_home: get("XDG_CONFIG_HOME").map(PathBuf::from),
             codex_home: get("CODEX_HOME").map(PathBuf::from),
+            gemini_cli_home: get("GEMINI_CLI_HOME").map(PathBuf::from),
+            copilot_home: get("COPILOT_HOME").map(PathBuf::from),
         }
     }
 }

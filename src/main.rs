@@ -394,7 +394,8 @@ fn status_main(args: cli::StatusArgs, env: &Env) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let st = lanes::status::status(&policy, args.settle, env.home.as_deref());
+    let mut st = lanes::status::status(&policy, args.settle, env.home.as_deref());
+    st.add_clients(lanes::client::trust::check(&policy.root, env));
     match args.format {
         cli::Format::Json => println!("{}", json(&st)),
         cli::Format::Text => print!("{}", st.text()),

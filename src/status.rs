@@ -36,6 +36,9 @@ pub struct Status {
     pub claude_hook: Install,
     /// The git pre-commit hook.
     pub git_hook: Install,
+    /// The lanes hooks registered for other agent CLIs, and whether they will run (see
+    /// [`Status::add_clients`]).
+    pub clients: Vec<crate::client::trust::ClientHook>,
     /// The roles, in policy order.
     pub roles: Vec<RoleStatus>,
 }
@@ -163,6 +166,7 @@ pub fn status(policy: &Policy, settle: Duration, home: Option<&Path>) -> Status 
         audit,
         claude_hook,
         git_hook,
+        clients: Vec::new(),
         roles,
     }
 }
@@ -437,6 +441,39 @@ fn is_executable(file: &Path) -> bool {
 }
 
 impl Status {
+    /// Adds the other clients' registrations ([`crate::client::trust::check`]): one that
+    /// will not run is a problem, since that client then runs every call unchecked.
+    pub fn add_clients(&mut self, hooks: Vec<crate::client::trust::ClientHook>) {
+        // A project guarded only for other clients: no Claude Code hook is a gap to know of,
+        // not a broken set-up.
+        let unregistered = self.claude_hook.detail.starts_with("no PreToolUse handler");
+        if !hooks.is_empty() && !self.claude_hook.installed && unregistered {
+            let gap = self
+                .problems
+                .iter()
+                .position(|p| p.starts_with("the Claude Code hook does not guard"));
+            if let Some(i) = gap {
+                let p = self.problems.remove(i);
+                self.warnings.push(p);
+            }
+        }
+        for h in &hooks {
+            match h.runs {
+                Some(false) => self.problems.push(format!(
+                    "the {} hook in {} will not run: {}",
+                    h.client,
+                    h.file.display(),
+                    h.detail
+                )),
+                None => self
+                    .warnings
+                    .push(format!("{} hook: {}", h.client, h.detail)),
+                Some(true) => {}
+            }
+        }
+        self.clients = hooks;
+    }
+
     /// Text for a terminal, problems first.
     pub fn text(&self) -> String {
         let mut out = String::new();
@@ -483,6 +520,19 @@ impl Status {
             mark(&self.git_hook),
             self.git_hook.detail
         );
+        for h in &self.clients {
+            let state = match h.runs {
+                Some(true) => "runs",
+                Some(false) => "WILL NOT RUN",
+                None => "registered",
+            };
+            let _ = writeln!(
+                out,
+                "{:<12} {state}: {}",
+                format!("{} hook:", h.client),
+                h.detail
+            );
+        }
         out.push_str("\nroles:\n");
         for r in &self.roles {
             let lanes = if r.lanes.is_empty() {

@@ -14,6 +14,7 @@ mod codex;
 mod copilot;
 pub mod detect;
 mod gemini;
+pub mod trust;
 
 pub use codex::interactive_shells;
 
