@@ -360,7 +360,19 @@ fn status_main(args: cli::StatusArgs, env: &Env) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let st = lanes::status::status(&policy, args.settle, env.home.as_deref());
+    let mut st = lanes::status::status(&policy, args.settle, env.home.as_deref());
+    let probe = lanes::run::probe::Probe::run(env.path.as_deref());
+    if !probe.ready() {
+        st.warnings.push(format!(
+            "`lanes run` cannot start a sandboxed session here: {} (see docs/run.md)",
+            probe.missing().join("; ")
+        ));
+    }
+    st.sandbox = Some(lanes::run::status(
+        &policy,
+        &probe,
+        &lanes::run::wall::Disk(&policy.root),
+    ));
     match args.format {
         cli::Format::Json => println!("{}", json(&st)),
         cli::Format::Text => print!("{}", st.text()),

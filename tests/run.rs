@@ -607,3 +607,55 @@ fn with_the_sandbox_here_it_starts_with_the_sandbox_settings() {
 fn host_path() -> std::ffi::OsString {
     std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into())
 }
+
+#[test]
+fn status_says_whether_the_sandbox_can_run_and_what_each_role_s_would_cover() {
+    let c = Cli::new();
+    let out = support::lanes()
+        .args(["status"])
+        .current_dir(&c.root)
+        .env("PATH", &c.bin)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "sandbox:     cannot run: bubblewrap (bwrap) is not on PATH; socat is not on PATH"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "`lanes run` cannot start a sandboxed session here: bubblewrap (bwrap) is not on PATH"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("  builder:\n    the sandbox denies Bash writes, and Claude Code the Write and Edit tools, to "),
+        "{text}"
+    );
+    assert!(
+        text.contains("    left to the hook and lanes check: new files outside builder's lanes directly in the project root"),
+        "{text}"
+    );
+    let out = support::lanes()
+        .args(["status", "--format", "json"])
+        .current_dir(&c.root)
+        .env("PATH", &c.bin)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["sandbox"]["ready"], false);
+    let builder = &v["sandbox"]["roles"][1];
+    assert_eq!(builder["name"], "builder");
+    let denied: Vec<&str> = builder["walls"]["denied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        denied.contains(&"research") && denied.contains(&"lanes.toml"),
+        "{denied:?}"
+    );
+}
