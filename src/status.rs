@@ -41,6 +41,9 @@ pub struct Status {
     pub clients: Vec<crate::client::trust::ClientHook>,
     /// The roles, in policy order.
     pub roles: Vec<RoleStatus>,
+    /// Whether `lanes run`'s sandbox can run here, and per role what it would wall off;
+    /// filled by the caller ([`crate::run::status`] runs a program to find out).
+    pub sandbox: Option<crate::run::SandboxStatus>,
 }
 
 /// The audit log file.
@@ -168,6 +171,7 @@ pub fn status(policy: &Policy, settle: Duration, home: Option<&Path>) -> Status 
         git_hook,
         clients: Vec::new(),
         roles,
+        sandbox: None,
     }
 }
 
@@ -544,6 +548,9 @@ impl Status {
             if let Some(s) = &r.signal {
                 let _ = writeln!(out, "    signal {}: {}", s.path, s.state.describe());
             }
+        }
+        if let Some(sandbox) = &self.sandbox {
+            out.push_str(&sandbox.text());
         }
         out
     }

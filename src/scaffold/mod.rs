@@ -650,20 +650,24 @@ fn next_steps(plan: &Plan, policy: &Policy, clients: &[ClientName]) -> Vec<Strin
         .collect();
     if let (false, Some(role)) = (others.is_empty(), policy.roles.first()) {
         steps.push(format!(
-            "Start {} as a role with LANES_ROLE (for example LANES_ROLE={} {}); their subagents take the role their agent type maps to.",
+            "Start {} as a role with `lanes run ROLE --client NAME` (for example lanes run {} --client {}); their subagents take the role their agent type maps to.",
             others.join(", "),
             role.name,
             others[0]
         ));
     }
     if !policy.roles.is_empty() && clients.contains(&ClientName::Claude) {
-        steps.push("Launch each role in its own terminal:".into());
+        steps.push(
+            "Launch each role in its own terminal with `lanes run ROLE`: the hook, plus Claude Code's OS sandbox \
+             around Bash, walled to the role's lanes (docs/run.md):"
+                .into(),
+        );
         let width = policy.roles.iter().map(|r| r.name.len()).max().unwrap_or(0);
         for role in &policy.roles {
             let agent = agents::agent_name(role);
             steps.push(format!(
-                "  LANES_ROLE={:<width$} claude    or    claude --agent {agent}",
-                role.name
+                "  lanes run {:<width$}    (hook only: LANES_ROLE={} claude, or claude --agent {agent})",
+                role.name, role.name
             ));
         }
     }
