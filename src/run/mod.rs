@@ -36,6 +36,12 @@ const SHOWN: usize = 12;
 pub enum Client {
     /// Claude Code (`claude`), with its Bash sandbox (bubblewrap on Linux, Seatbelt on macOS).
     Claude,
+    /// OpenAI Codex (`codex`), with its workspace-write sandbox.
+    Codex,
+    /// GitHub Copilot CLI (`copilot`), which has no sandbox.
+    Copilot,
+    /// Gemini CLI (`gemini`), whose container sandbox cannot wall off lanes.
+    Gemini,
 }
 
 impl Client {
@@ -43,6 +49,9 @@ impl Client {
     pub fn program(self) -> &'static str {
         match self {
             Client::Claude => "claude",
+            Client::Codex => "codex",
+            Client::Copilot => "copilot",
+            Client::Gemini => "gemini",
         }
     }
 
@@ -50,6 +59,20 @@ impl Client {
     pub fn install_hint(self) -> &'static str {
         match self {
             Client::Claude => "install Claude Code: npm install -g @anthropic-ai/claude-code",
+            Client::Codex => "install Codex: npm install -g @openai/codex",
+            Client::Copilot => "install Copilot CLI: npm install -g @github/copilot",
+            Client::Gemini => "install Gemini CLI: npm install -g @google/gemini-cli",
+        }
+    }
+
+    /// The client as `lanes hook --client` and `lanes init --client` name it.
+    pub fn name(self) -> crate::client::ClientName {
+        use crate::client::ClientName;
+        match self {
+            Client::Claude => ClientName::Claude,
+            Client::Codex => ClientName::Codex,
+            Client::Copilot => ClientName::Copilot,
+            Client::Gemini => ClientName::Gemini,
         }
     }
 }
@@ -181,8 +204,9 @@ pub fn plan(policy: &Policy, req: &Request<'_>, machine: &Machine<'_>) -> Result
         file: policy.file.clone(),
         roles: policy.roles.iter().map(|r| r.name.clone()).collect(),
     })?;
+    // The probe is of Claude Code's sandbox (bubblewrap, socat); the others bring their own.
     let missing = machine.probe.missing();
-    if req.sandbox && !missing.is_empty() {
+    if req.sandbox && req.client == Client::Claude && !missing.is_empty() {
         return Err(RunError::NoSandbox {
             packages: machine.probe.bwrap.is_none() || machine.probe.socat.is_none(),
             missing,
@@ -194,6 +218,84 @@ pub fn plan(policy: &Policy, req: &Request<'_>, machine: &Machine<'_>) -> Result
     let walls = wall::walls(&lanes, role, machine.tree)?;
     match req.client {
         Client::Claude => Ok(claude(policy, role, req, machine, &walls)),
+        // Codex's workspace-write sandbox keeps commands' writes in the project (and its
+        // `.git`, `.codex` read-only); it has no rule for a path inside it, so no lane.
+        Client::Codex => {
+            let flags = ["--sandbox", "workspace-write"];
+            let covered =
+                "Codex's workspace-write sandbox keeps shell commands' writes inside the \
+                           project, but has no rule for a path inside it: the other lanes are left \
+                           to the hook and lanes check";
+            Ok(other(policy, role, req, &flags, covered))
+        }
+        Client::Copilot => Ok(other(
+            policy,
+            role,
+            req,
+            &[],
+            "Copilot CLI has no sandbox; its path permissions cover whole folders it may read and \
+             write, not lanes: every write is left to the hook and lanes check",
+        )),
+        // `gemini --sandbox` runs tools in a container (docker, podman) or Seatbelt profile
+        // that mounts the whole project writable, so it walls nothing off between lanes.
+        Client::Gemini => Ok(other(
+            policy,
+            role,
+            req,
+            &[],
+            "Gemini CLI's sandbox mounts the whole project writable, so it cannot wall off lanes: \
+             every write is left to the hook and lanes check; Gemini sends no agent identity, so \
+             its subagents act as this role too",
+        )),
+    }
+}
+
+/// Codex, Copilot CLI, Gemini CLI: the client started in the project root with `LANES_ROLE`;
+/// the hook comes from the project configuration `lanes init --client NAME` wrote. `flags`
+/// are the client's sandbox flags (with the sandbox on); `covered` says what they cover.
+fn other(policy: &Policy, role: &Role, req: &Request<'_>, flags: &[&str], covered: &str) -> Launch {
+    let root = &policy.root;
+    let name = req.client.name();
+    let mut args: Vec<OsString> = Vec::new();
+    if req.sandbox {
+        args.extend(flags.iter().map(OsString::from));
+    }
+    args.extend(req.args.iter().cloned());
+    let mut summary = role_lines(policy, role);
+    summary.push(format!(
+        "hook: {} (lanes init --client {name}), which {} runs once it trusts it: `lanes status` says whether \
+         it will",
+        crate::scaffold::clients::file(name),
+        name.product()
+    ));
+    summary.push(match (req.sandbox, flags.is_empty()) {
+        (false, false) => format!(
+            "--no-sandbox: {} starts without lanes' sandbox flags; every write is left to the hook and lanes check",
+            name.product()
+        ),
+        _ => covered.to_string(),
+    });
+    summary.push(format!(
+        "starting: {} {}",
+        req.client.program(),
+        args.iter()
+            .map(|a| shown_arg(&a.to_string_lossy()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    ));
+    let mut env: Vec<(OsString, OsString)> = vec![("LANES_ROLE".into(), role.name.clone().into())];
+    if req.explicit_policy {
+        if let Some(file) = policy.file.file_name() {
+            env.push(("LANES_POLICY".into(), root.join(file).into()));
+        }
+    }
+    Launch {
+        program: req.client.program().into(),
+        args,
+        env,
+        cwd: root.clone(),
+        files: Vec::new(),
+        summary,
     }
 }
 
