@@ -189,7 +189,7 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
     let findings = match &effect {
         Effect::Shell(command) => {
             let cx = shell::Context {
-                cwd: shell_cwd.clone(),
+                cwd: shell_cwd.to_path_buf(),
                 home: env.home.clone(),
             };
             let mut findings = shell::analyze(command, &cx);
@@ -203,7 +203,7 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
             fragment: shell::lexical::excerpt(command),
             effect: Found::Opaque {
                 program: program.to_string(),
-                cwds: vec![Some(shell_cwd.clone())],
+                cwds: vec![Some(shell_cwd.to_path_buf())],
                 mentions: shell::lexical::mentions(command, &shell_cwd, env.home.as_deref()),
             },
         }],

@@ -19,8 +19,9 @@ pub mod trust;
 pub use codex::interactive_shells;
 
 use crate::hook_input::{self, Effect, HookInput, InputError};
+use std::borrow::Cow;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The client a payload came from, in the form its answer must take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -126,7 +127,7 @@ impl Client {
 /// a payload forged for a laxer reading) blocks. Without it, any recognised client is taken.
 pub fn parse(stdin: &[u8], declared: Option<ClientName>) -> Result<HookInput, InputError> {
     let mut input = hook_input::parse(stdin)?;
-    let found = detect::detect(&input).ok_or_else(|| InputError::Client {
+    let found = detect::detect(&input).ok_or(InputError::Client {
         declared,
         found: None,
     })?;
@@ -165,10 +166,10 @@ pub(crate) fn effect(input: &HookInput) -> Result<Effect<'_>, InputError> {
 /// The directory a shell call runs in: Gemini's `run_shell_command` names it apart
 /// (`dir_path`, relative to `cwd` or absolute: §2, §4), every other client folds it into
 /// `cwd`. Lexical: `..` is resolved later with the rest of the paths.
-pub fn shell_dir(input: &HookInput, cwd: &Path) -> Result<PathBuf, InputError> {
+pub fn shell_dir<'a>(input: &HookInput, cwd: &'a Path) -> Result<Cow<'a, Path>, InputError> {
     match input.client {
-        Client::Gemini => gemini::shell_dir(input, cwd),
-        _ => Ok(cwd.to_path_buf()),
+        Client::Gemini => gemini::shell_dir(input, cwd).map(Cow::Owned),
+        _ => Ok(Cow::Borrowed(cwd)),
     }
 }
 
