@@ -337,6 +337,52 @@ fn copilot_keeps_the_builder_and_its_researcher_subagent_in_their_lanes() {
     );
 }
 
+/// With a GPT model Copilot CLI offers `apply_patch`, whose arguments are a bare patch string
+/// (the PascalCase hook sees it as `Edit` with a string `tool_input`).
+#[test]
+fn copilot_apply_patch_lands_in_the_builders_lane_only() {
+    if skip() {
+        return;
+    }
+    let copilot = install::installed(&COPILOT);
+    let repo = TestRepo::for_client(POLICY, "copilot", &[]);
+    let patch = |p: &str| json!({"type": "custom_tool_call", "name": "apply_patch", "input": add_file(p, "patched")});
+    let script = json!({ "main": [patch("src/patched.txt"), patch("research/patched.txt")] });
+    let script_file = repo.artifacts().join("script.json");
+    write_json(&script_file, &script);
+    let stub = Stub::start_responses(&repo.artifacts(), &script_file);
+    let mut cmd = base_command(&copilot, &repo);
+    cmd.env("COPILOT_HOME", repo.home().join(".copilot"))
+        .env("COPILOT_OFFLINE", "true")
+        .env(
+            "COPILOT_PROVIDER_BASE_URL",
+            format!("{}/v1", stub.base_url()),
+        )
+        .env("COPILOT_PROVIDER_WIRE_API", "responses")
+        .env("COPILOT_PROVIDER_API_KEY", "x")
+        .env("COPILOT_MODEL", "gpt-5.4")
+        .env("COPILOT_AUTO_UPDATE", "false")
+        .args([
+            "-p",
+            "go",
+            "--allow-all-tools",
+            "--trust-folder",
+            "--disable-client-telemetry",
+        ]);
+    let out = run_with_timeout(&mut cmd, RUN_TIMEOUT).expect("run copilot");
+    let s = Session {
+        repo,
+        out,
+        client: "copilot",
+    };
+    assert!(s.out.success(), "{}", s.context());
+    s.landed("src/patched.txt");
+    s.blocked("research/patched.txt");
+    s.audited("src/patched.txt", "allow", "builder", "env");
+    let r = s.audited("research/patched.txt", "deny", "builder", "env");
+    assert_eq!(r["tool"], "Edit", "{r}");
+}
+
 #[test]
 fn gemini_keeps_the_builder_in_its_lane() {
     if skip() {
