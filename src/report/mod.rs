@@ -1,23 +1,26 @@
-//! `lanes report`: a summary of the audit log per role and session.
+//! `lanes report`: what each role did in each session, from the audit logs of every
+//! checkout of the repository, and the completion receipt a reviewer reads before merging.
 //!
-//! The log is streamed line by line (one reused buffer, one serde parse per line, no regex),
-//! so a log of 100k lines takes a fraction of a second. A line that is not a [`Record`]
-//! (a truncated last line after a crash, a hand edit) is skipped and counted with its line
-//! number; it never fails the report.
+//! Each log is streamed line by line (one reused buffer, one serde parse per line, no
+//! regex), so a log of 100k lines takes a fraction of a second. A line that is not a
+//! [`Record`] (a truncated last line after a crash, a hand edit) is skipped and counted with
+//! its line number; it never fails the report. Counting rules live in [`tally`]; the text
+//! summary in `summary`; the receipt, which adds what git and the policy say, in [`receipt`].
+
+pub mod receipt;
+mod summary;
+pub mod tally;
 
 use crate::audit::Record;
 use indexmap::IndexMap;
 use serde::Serialize;
-use std::fmt::Write as _;
 use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+use tally::{Acc, CommandRun};
 
 /// How many malformed line numbers a report keeps (the count is always exact).
 pub const MAX_MALFORMED_LINES: usize = 100;
-
-/// How many entries of one list the text and markdown forms show.
-const SHOWN: usize = 50;
 
 /// Which records to summarize. Empty filters match everything.
 #[derive(Debug, Clone, Default)]
@@ -47,11 +50,13 @@ pub fn parse_since(text: &str, now: SystemTime) -> Result<SystemTime, String> {
     }
 }
 
-/// The summary of a log.
+/// The summary of the logs read.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
-    /// The log file read.
+    /// The first log file read (this checkout's).
     pub log: PathBuf,
+    /// Every log file read, this checkout's first (see `crate::audit::logs_in_every_checkout`).
+    pub logs: Vec<PathBuf>,
     /// Lines read (including malformed and filtered-out ones).
     pub lines: u64,
     /// Records that passed the filter.
@@ -60,10 +65,14 @@ pub struct Report {
     pub first: Option<String>,
     /// See `first`.
     pub last: Option<String>,
-    /// Lines that were skipped because they are not audit records.
+    /// Lines that were skipped because they are not audit records, over all logs.
     pub malformed: Malformed,
     /// One entry per (role, session), in order of first appearance.
     pub groups: Vec<Group>,
+    /// The completion receipts, one per group, when asked for (`--format markdown|json`
+    /// with a policy): what git, `lanes check` and the signal file say besides the logs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub receipts: Vec<receipt::Receipt>,
 }
 
 /// Skipped lines.
@@ -71,8 +80,12 @@ pub struct Report {
 pub struct Malformed {
     /// How many lines were skipped.
     pub count: u64,
-    /// The first [`MAX_MALFORMED_LINES`] of their 1-based line numbers.
+    /// The first [`MAX_MALFORMED_LINES`] of their 1-based line numbers, in the first log
+    /// that had any (`log`).
     pub lines: Vec<u64>,
+    /// The log that `lines` number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<PathBuf>,
 }
 
 /// What one role did in one session.
@@ -82,20 +95,39 @@ pub struct Group {
     pub role: Option<String>,
     /// The session id (`None` for `lanes check` records).
     pub session: Option<String>,
+    /// The project root, in the checkout whose audit log holds the group (`None` for a log
+    /// named with `--log`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkout: Option<PathBuf>,
+    /// The session's first prompt, shortened (a UserPromptSubmit line), when recorded.
+    pub task: Option<String>,
     /// Records in this group.
     pub records: u64,
     /// First and last record time.
     pub first: String,
     /// See `first`.
     pub last: String,
-    /// Paths written (allowed), with how many writes each.
+    /// Paths written by calls that ran (allowed), with how many writes each.
     pub written: Vec<Count>,
-    /// Calls denied, with the path (or action) they aimed at and the rule.
+    /// Calls lanes denied (they did not run), with the path (or action) and the rule.
     pub denied: Vec<Count>,
-    /// Opaque commands run: commands whose writes lanes could not see (`extra.opaque`).
+    /// Effects lanes asked the user about: whether they ran is the user's answer.
+    pub asked: Vec<Count>,
+    /// Opaque commands that ran: commands whose writes lanes could not see beforehand
+    /// (`extra.opaque`).
     pub opaque: Vec<Count>,
+    /// Opaque commands whose effects nothing verified after the run either (no diff from
+    /// the client; the rule says why).
+    pub opaque_unverified: Vec<Count>,
     /// Out-of-lane writes that log mode let through (`violation` and `allow`).
     pub violations: Vec<Count>,
+    /// Files the client's diff showed a command changed in lane (after the run).
+    pub changed_after: Vec<Count>,
+    /// Files the client's diff showed a command changed out of lane: violations detected
+    /// after the run, which nothing could block.
+    pub violations_after: Vec<Count>,
+    /// Shell commands, with their outcome where the client reported it.
+    pub commands: Vec<CommandRun>,
 }
 
 /// An item and how often it occurred.
@@ -110,157 +142,135 @@ pub struct Count {
     pub count: u64,
 }
 
-#[derive(Default)]
-struct Acc {
-    records: u64,
-    first: String,
-    last: String,
-    written: IndexMap<String, u64>,
-    denied: IndexMap<(String, String), u64>,
-    opaque: IndexMap<(String, String), u64>,
-    violations: IndexMap<(String, String), u64>,
-}
-
-/// Summarizes the log read from `input` (named `log` in the report).
-///
-/// Errors: reading fails (not parsing: malformed lines are skipped and counted).
-pub fn summarize(log: &Path, mut input: impl BufRead, filter: &Filter) -> io::Result<Report> {
-    let mut report = Report {
-        log: log.to_path_buf(),
-        ..Report::default()
-    };
-    let mut groups: IndexMap<(Option<String>, Option<String>), Acc> = IndexMap::new();
-    let mut buf = Vec::with_capacity(512);
-    loop {
-        buf.clear();
-        if input.read_until(b'\n', &mut buf)? == 0 {
-            break;
-        }
-        report.lines += 1;
-        if buf.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let rec: Record = match serde_json::from_slice(&buf) {
-            Ok(r) => r,
-            Err(_) => {
-                skip(&mut report.malformed, report.lines);
-                continue;
-            }
-        };
-        if let Some(since) = filter.since {
-            match humantime::parse_rfc3339_weak(&rec.ts) {
-                Ok(t) if t >= since => {}
-                Ok(_) => continue,
-                Err(_) => {
-                    skip(&mut report.malformed, report.lines);
-                    continue;
-                }
-            }
-        }
-        if let Some(role) = &filter.role {
-            if rec.role.as_deref().unwrap_or(UNASSIGNED) != role {
-                continue;
-            }
-        }
-        if filter.session.is_some() && rec.session_id != filter.session {
-            continue;
-        }
-        report.records += 1;
-        if report.first.is_none() {
-            report.first = Some(rec.ts.clone());
-        }
-        report.last = Some(rec.ts.clone());
-        let acc = groups
-            .entry((rec.role.clone(), rec.session_id.clone()))
-            .or_default();
-        add(acc, rec);
-    }
-    report.groups = groups
-        .into_iter()
-        .map(|((role, session), a)| Group {
-            role,
-            session,
-            records: a.records,
-            first: a.first,
-            last: a.last,
-            written: a
-                .written
-                .into_iter()
-                .map(|(item, count)| Count {
-                    item,
-                    rule: None,
-                    count,
-                })
-                .collect(),
-            denied: counts(a.denied),
-            opaque: counts(a.opaque),
-            violations: counts(a.violations),
-        })
-        .collect();
-    Ok(report)
-}
-
 /// The name reports use for records without a role.
 pub const UNASSIGNED: &str = "(unassigned)";
 
-fn skip(m: &mut Malformed, line: u64) {
-    m.count += 1;
-    if m.lines.len() < MAX_MALFORMED_LINES {
-        m.lines.push(line);
+/// Builds a [`Report`] from one or more logs.
+#[derive(Default)]
+pub struct Summarizer {
+    report: Report,
+    groups: Groups,
+}
+
+impl Summarizer {
+    /// An empty summary.
+    pub fn new() -> Summarizer {
+        Summarizer::default()
+    }
+
+    /// Reads the log `log` from `input`; `checkout` is the project root in the checkout the
+    /// log belongs to.
+    ///
+    /// Errors: reading fails (not parsing: malformed lines are skipped and counted).
+    pub fn read(
+        &mut self,
+        log: &Path,
+        checkout: Option<&Path>,
+        mut input: impl BufRead,
+        filter: &Filter,
+    ) -> io::Result<()> {
+        let report = &mut self.report;
+        if report.logs.is_empty() {
+            report.log = log.to_path_buf();
+        }
+        report.logs.push(log.to_path_buf());
+        let mut buf = Vec::with_capacity(512);
+        let mut line = 0u64;
+        // The lines of one call share its time stamp and are written together: a call is
+        // judged whole (a denied call ran in no part), also in logs without `ran`.
+        let mut call: Vec<Record> = Vec::new();
+        loop {
+            buf.clear();
+            if input.read_until(b'\n', &mut buf)? == 0 {
+                break;
+            }
+            line += 1;
+            report.lines += 1;
+            if buf.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let rec: Record = match serde_json::from_slice(&buf) {
+                Ok(r) => r,
+                Err(_) => {
+                    skip(&mut report.malformed, log, line);
+                    continue;
+                }
+            };
+            if let Some(since) = filter.since {
+                match humantime::parse_rfc3339_weak(&rec.ts) {
+                    Ok(t) if t >= since => {}
+                    Ok(_) => continue,
+                    Err(_) => {
+                        skip(&mut report.malformed, log, line);
+                        continue;
+                    }
+                }
+            }
+            if let Some(role) = &filter.role {
+                if rec.role.as_deref().unwrap_or(UNASSIGNED) != role {
+                    continue;
+                }
+            }
+            if filter.session.is_some() && rec.session_id != filter.session {
+                continue;
+            }
+            report.records += 1;
+            if report.first.is_none() {
+                report.first = Some(rec.ts.clone());
+            }
+            report.last = Some(rec.ts.clone());
+            if call.first().is_some_and(|c| !tally::same_call(c, &rec)) {
+                flush(&mut self.groups, &mut call, checkout);
+            }
+            call.push(rec);
+        }
+        flush(&mut self.groups, &mut call, checkout);
+        Ok(())
+    }
+
+    /// The report.
+    pub fn finish(mut self) -> Report {
+        self.report.groups = self
+            .groups
+            .into_iter()
+            .map(|((role, session), a)| a.into_group(role, session))
+            .collect();
+        self.report
     }
 }
 
-fn counts(map: IndexMap<(String, String), u64>) -> Vec<Count> {
-    map.into_iter()
-        .map(|((item, rule), count)| Count {
-            item,
-            rule: Some(rule),
-            count,
-        })
-        .collect()
-}
+type Groups = IndexMap<(Option<String>, Option<String>), Acc>;
 
-fn add(acc: &mut Acc, rec: Record) {
-    acc.records += 1;
-    if acc.first.is_empty() {
-        acc.first = rec.ts.clone();
-    }
-    acc.last = rec.ts;
-    let allowed = rec.decision == "allow";
-    let opaque = rec
-        .extra
-        .get("opaque")
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
-    let item = match (&rec.path, opaque) {
-        (Some(p), _) => p.clone(),
-        (None, true) => rec
-            .extra
-            .get("command")
-            .and_then(|c| c.as_str())
-            .unwrap_or("(command not recorded)")
-            .to_string(),
-        (None, false) => match rec.extra.get("subagent_type") {
-            Some(serde_json::Value::String(t)) => format!("{} {t}", rec.tool),
-            _ => rec.tool.clone(),
-        },
-    };
-    // An opaque command is listed as such, and also as denied (or as a log-mode violation)
-    // when the hook decided so.
-    if opaque {
-        *acc.opaque
-            .entry((item.clone(), rec.rule.clone()))
-            .or_default() += 1;
-    }
-    if !allowed {
-        *acc.denied.entry((item, rec.rule)).or_default() += 1;
+/// Counts the lines of one call into its group.
+fn flush(groups: &mut Groups, call: &mut Vec<Record>, checkout: Option<&Path>) {
+    let Some(first) = call.first() else {
         return;
+    };
+    let acc = groups
+        .entry((first.role.clone(), first.session_id.clone()))
+        .or_default();
+    if acc.checkout.is_none() {
+        acc.checkout = checkout.map(Path::to_path_buf);
     }
-    if rec.violation {
-        *acc.violations.entry((item.clone(), rec.rule)).or_default() += 1;
+    acc.add_call(std::mem::take(call));
+}
+
+/// Summarizes the one log read from `input` (named `log` in the report).
+///
+/// Errors: reading fails (not parsing: malformed lines are skipped and counted).
+pub fn summarize(log: &Path, input: impl BufRead, filter: &Filter) -> io::Result<Report> {
+    let mut s = Summarizer::new();
+    s.read(log, None, input, filter)?;
+    Ok(s.finish())
+}
+
+fn skip(m: &mut Malformed, log: &Path, line: u64) {
+    m.count += 1;
+    if m.log.is_none() {
+        m.log = Some(log.to_path_buf());
     }
-    if rec.path.is_some() {
-        *acc.written.entry(item).or_default() += 1;
+    if m.log.as_deref() == Some(log) && m.lines.len() < MAX_MALFORMED_LINES {
+        m.lines.push(line);
     }
 }
 
@@ -275,123 +285,6 @@ impl Group {
 }
 
 impl Report {
-    /// The sum of the counts that `list` picks from every group.
-    fn total(&self, list: impl Fn(&Group) -> &Vec<Count>) -> u64 {
-        self.groups.iter().flat_map(list).map(|c| c.count).sum()
-    }
-
-    /// Plain text for a terminal.
-    pub fn text(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "audit log {}: {}{}",
-            self.log.display(),
-            plural(self.records, "record"),
-            self.span()
-        );
-        for g in &self.groups {
-            let _ = writeln!(
-                out,
-                "\n{} ({}, {} .. {})",
-                g.title(),
-                plural(g.records, "record"),
-                g.first,
-                g.last
-            );
-            section(&mut out, "files written", &g.written, |c| {
-                format!("  {}{}", c.item, times(c.count))
-            });
-            section(&mut out, "writes denied", &g.denied, with_rule);
-            section(
-                &mut out,
-                "opaque commands (writes not seen by lanes)",
-                &g.opaque,
-                with_rule,
-            );
-            section(
-                &mut out,
-                "violations allowed in log mode",
-                &g.violations,
-                with_rule,
-            );
-        }
-        out
-    }
-
-    /// A completion receipt in GitHub-flavoured markdown, to paste into a pull request.
-    pub fn markdown(&self) -> String {
-        let mut out = String::from("## lanes completion receipt\n\n");
-        let _ = writeln!(
-            out,
-            "From the audit log `{}`: {}{}.",
-            self.log.display(),
-            plural(self.records, "record"),
-            self.span()
-        );
-        let denied = self.total(|g| &g.denied);
-        let opaque = self.total(|g| &g.opaque);
-        let violations = self.total(|g| &g.violations);
-        let _ = writeln!(
-            out,
-            "\n| role | session | files written | writes denied | opaque commands | log-mode violations |\n|---|---|---|---|---|---|"
-        );
-        for g in &self.groups {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} |",
-                g.role.as_deref().unwrap_or(UNASSIGNED),
-                code(g.session.as_deref().unwrap_or("-")),
-                g.written.len(),
-                g.denied.iter().map(|c| c.count).sum::<u64>(),
-                g.opaque.iter().map(|c| c.count).sum::<u64>(),
-                g.violations.iter().map(|c| c.count).sum::<u64>(),
-            );
-        }
-        out.push('\n');
-        for g in &self.groups {
-            let _ = writeln!(out, "### {}\n", g.title());
-            md_list(&mut out, "Files written", &g.written);
-            md_list(&mut out, "Writes denied", &g.denied);
-            md_list(
-                &mut out,
-                "Opaque commands (their writes were not checked by lanes)",
-                &g.opaque,
-            );
-            md_list(
-                &mut out,
-                "Out-of-lane writes allowed in log mode",
-                &g.violations,
-            );
-        }
-        out.push_str("### Not verified by lanes\n\n");
-        if opaque > 0 {
-            let _ = writeln!(out, "- {opaque} opaque command(s): lanes could not tell what they wrote; review their effects in the diff.");
-        }
-        if violations > 0 {
-            let _ = writeln!(out, "- {violations} out-of-lane write(s) were allowed because the policy is in log mode.");
-        }
-        if denied > 0 {
-            let _ = writeln!(out, "- {denied} denied call(s): check that the work they aimed at was done by the owning role.");
-        }
-        out.push_str("- Writes made outside Claude Code tool calls (editors, scripts, other tools) are not in the audit log; `lanes check` guards commits.\n");
-        if self.malformed.count > 0 {
-            let _ = writeln!(
-                out,
-                "- {} malformed log line(s) were skipped.",
-                self.malformed.count
-            );
-        }
-        out
-    }
-
-    fn span(&self) -> String {
-        match (&self.first, &self.last) {
-            (Some(a), Some(b)) => format!(" from {a} to {b}"),
-            _ => String::new(),
-        }
-    }
-
     /// The warning for skipped lines, if any: `skipped 2 malformed lines of LOG: 7, 12`.
     pub fn malformed_warning(&self) -> Option<String> {
         let m = &self.malformed;
@@ -407,84 +300,9 @@ impl Report {
         Some(format!(
             "skipped {} malformed line(s) of {} (line {}{more})",
             m.count,
-            self.log.display(),
+            m.log.as_deref().unwrap_or(&self.log).display(),
             nums.join(", ")
         ))
-    }
-}
-
-fn plural(n: u64, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
-}
-
-fn times(n: u64) -> String {
-    if n > 1 {
-        format!(" ({n}x)")
-    } else {
-        String::new()
-    }
-}
-
-/// A report line for a counted item with the rule that decided it.
-fn with_rule(c: &Count) -> String {
-    format!(
-        "  {}{}  [{}]",
-        c.item,
-        times(c.count),
-        c.rule.as_deref().unwrap_or("")
-    )
-}
-
-fn section(out: &mut String, title: &str, items: &[Count], line: impl Fn(&Count) -> String) {
-    let total: u64 = items.iter().map(|c| c.count).sum();
-    let _ = writeln!(
-        out,
-        "  {title}: {}",
-        if items.is_empty() {
-            "none".to_string()
-        } else {
-            total.to_string()
-        }
-    );
-    for c in items.iter().take(SHOWN) {
-        let _ = writeln!(out, "  {}", line(c));
-    }
-    if items.len() > SHOWN {
-        let _ = writeln!(out, "    ... and {} more", items.len() - SHOWN);
-    }
-}
-
-fn md_list(out: &mut String, title: &str, items: &[Count]) {
-    if items.is_empty() {
-        let _ = writeln!(out, "**{title}:** none\n");
-        return;
-    }
-    let _ = writeln!(out, "**{title}:**\n");
-    for c in items.iter().take(SHOWN) {
-        let rule = c
-            .rule
-            .as_deref()
-            .map(|r| format!(" ({r})"))
-            .unwrap_or_default();
-        let _ = writeln!(out, "- {}{}{rule}", code(&c.item), times(c.count));
-    }
-    if items.len() > SHOWN {
-        let _ = writeln!(
-            out,
-            "- ... and {} more (`lanes report --format json` lists all)",
-            items.len() - SHOWN
-        );
-    }
-    out.push('\n');
-}
-
-/// A markdown code span that survives backticks in the text.
-fn code(s: &str) -> String {
-    let s = s.replace(['\n', '\r'], " ");
-    if s.contains('`') {
-        format!("`` {s} ``")
-    } else {
-        format!("`{s}`")
     }
 }
 
@@ -492,7 +310,9 @@ fn code(s: &str) -> String {
 mod tests {
     use super::*;
 
-    fn line(
+    /// One audit line; `ts` tells calls apart (a call's lines share it).
+    fn line_at(
+        ts: u32,
         role: &str,
         session: &str,
         path: Option<&str>,
@@ -502,8 +322,61 @@ mod tests {
     ) -> String {
         let path = path.map_or("null".to_string(), |p| format!("{p:?}"));
         format!(
-            r#"{{"ts":"2026-11-24T06:00:00.000000Z","session_id":"{session}","agent_id":null,"agent_type":null,"role":"{role}","role_source":"env","tool":"Write","path":{path},"decision":"{decision}","violation":{violation},"rule":"r"{extra}}}"#
+            r#"{{"ts":"2026-11-24T06:00:00.{ts:06}Z","session_id":"{session}","agent_id":null,"agent_type":null,"role":"{role}","role_source":"env","tool":"Write","path":{path},"decision":"{decision}","violation":{violation},"rule":"r"{extra}}}"#
         )
+    }
+
+    fn line(
+        role: &str,
+        session: &str,
+        path: Option<&str>,
+        decision: &str,
+        violation: bool,
+        extra: &str,
+    ) -> String {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let ts = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        line_at(ts, role, session, path, decision, violation, extra)
+    }
+
+    #[test]
+    fn only_what_ran_is_counted() {
+        let ask = r#","extra":{"opaque":true,"command":"make gen"}"#;
+        let log = [
+            // A Bash call denied for one target: its in-lane target was never written.
+            line_at(1, "builder", "s1", Some("src/in.rs"), "allow", false, ""),
+            line_at(1, "builder", "s1", Some("research/x.md"), "deny", true, ""),
+            // The same, in a new log that says so.
+            line_at(
+                2,
+                "builder",
+                "s1",
+                Some("src/b.rs"),
+                "allow",
+                false,
+                r#","ran":false"#,
+            ),
+            line_at(
+                2,
+                "builder",
+                "s1",
+                None,
+                "deny",
+                true,
+                r#","ran":false,"extra":{"opaque":true,"command":"python3 x.py"}"#,
+            ),
+            // Asked: not a denial, and not known to have run.
+            line_at(3, "builder", "s1", None, "ask", false, ask),
+            line_at(4, "builder", "s1", Some("src/ok.rs"), "allow", false, ""),
+        ]
+        .join("\n");
+        let r = summarize(Path::new("log"), log.as_bytes(), &Filter::default()).unwrap();
+        let g = &r.groups[0];
+        let items = |v: &[Count]| v.iter().map(|c| c.item.clone()).collect::<Vec<_>>();
+        assert_eq!(items(&g.written), ["src/ok.rs"]);
+        assert_eq!(items(&g.denied), ["research/x.md", "python3 x.py"]);
+        assert_eq!(items(&g.asked), ["make gen"]);
+        assert!(g.opaque.is_empty(), "{:?}", g.opaque);
     }
 
     #[test]
@@ -564,7 +437,7 @@ mod tests {
 
     #[test]
     fn code_spans_survive_backticks() {
-        assert_eq!(code("a`b"), "`` a`b ``");
-        assert_eq!(code("ab"), "`ab`");
+        assert_eq!(summary::code("a`b"), "`` a`b ``");
+        assert_eq!(summary::code("ab"), "`ab`");
     }
 }
