@@ -14,6 +14,7 @@ pub mod check;
 pub mod checkout;
 pub mod decide;
 pub mod env;
+pub mod evidence;
 pub mod explain;
 pub mod git;
 pub mod guarded;

@@ -179,20 +179,25 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
         policy: args.policy,
         use_cache: true,
     };
+    // Room for a typical input up front: growing from empty reads it 32 bytes first, then in
+    // doubling chunks, a system call each.
+    let mut stdin = Vec::with_capacity(64 * 1024);
+    if let Err(e) = std::io::stdin().lock().read_to_end(&mut stdin) {
+        say(format_args!(
+            "lanes could not read the hook input on stdin, so the call is blocked: {e}"
+        ));
+        return ExitCode::from(EXIT_BLOCK);
+    }
+    let event = lanes::evidence::event_of(&stdin);
+    if event != lanes::evidence::Event::Before {
+        return evidence_main(event, &stdin, env, &opts);
+    }
     let outcome = std::panic::catch_unwind(|| {
         #[cfg(debug_assertions)]
         if env.fault.as_deref() == Some("panic") {
             panic!("fault injected by LANES_FAULT=panic");
         }
-        // Room for a typical input up front: growing from empty reads it 32 bytes first,
-        // then in doubling chunks, a system call each.
-        let mut stdin = Vec::with_capacity(64 * 1024);
-        match std::io::stdin().lock().read_to_end(&mut stdin) {
-            Ok(_) => hook::run(&stdin, env, &opts),
-            Err(e) => Outcome::Block(format!(
-                "lanes could not read the hook input on stdin, so the call is blocked: {e}"
-            )),
-        }
+        hook::run(&stdin, env, &opts)
     });
     match outcome {
         Ok(Outcome::Allow) => ExitCode::SUCCESS,
@@ -204,6 +209,38 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
         }
         Err(_) => ExitCode::from(EXIT_BLOCK), // the panic hook already said why
     }
+}
+
+/// The hook for PostToolUse, PostToolUseFailure and UserPromptSubmit: always exit 0 (exit 2
+/// would block the user's prompt, or hand the model stderr as if its command had failed),
+/// with at most one JSON object on stdout. A panic becomes a message to the user.
+fn evidence_main(
+    event: lanes::evidence::Event,
+    stdin: &[u8],
+    env: &Env,
+    opts: &hook::Options,
+) -> ExitCode {
+    watchdog::disarm();
+    std::panic::set_hook(Box::new(|info| {
+        say(format_args!(
+            "lanes failed internally (nothing was blocked): {info}"
+        ));
+    }));
+    let answer = std::panic::catch_unwind(|| {
+        #[cfg(debug_assertions)]
+        if env.fault.as_deref() == Some("panic") {
+            panic!("fault injected by LANES_FAULT=panic");
+        }
+        lanes::evidence::run(event, stdin, env, opts)
+    })
+    .unwrap_or_else(|_| {
+        lanes::evidence::Answer::warn_user("hook", "lanes failed internally; nothing was blocked")
+    });
+    if let Some(json) = answer.stdout {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{json}").and_then(|_| out.flush());
+    }
+    ExitCode::SUCCESS
 }
 
 /// Prints a JSON answer and exits 0; if stdout cannot be written, or is the null device (a
