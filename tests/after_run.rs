@@ -50,7 +50,8 @@ fn diff(created: &[String], changed: &[String]) -> Value {
 }
 
 fn context(stdout: &str) -> String {
-    let v: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout:?}"));
+    let v: Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout:?}"));
     assert_eq!(v["hookSpecificOutput"]["hookEventName"], "PostToolUse");
     v["hookSpecificOutput"]["additionalContext"]
         .as_str()
@@ -70,7 +71,10 @@ fn an_opaque_write_into_another_lane_is_a_violation_and_the_model_is_told() {
     let out = r.hook().role("builder").stdin(&payload).run();
     assert_eq!(out.code, 0, "{out:?}");
     let told = context(&out.stdout);
-    assert!(told.contains("- research/x.txt (lane of researcher: research/; you created it)"), "{told}");
+    assert!(
+        told.contains("- research/x.txt (lane of researcher: research/; you created it)"),
+        "{told}"
+    );
     assert!(told.contains("must be restored"), "{told}");
     assert!(!told.contains("src/a.rs"), "in lane: {told}");
     let log = r.audit();
@@ -78,7 +82,11 @@ fn an_opaque_write_into_another_lane_is_a_violation_and_the_model_is_told() {
     let by_path = |p: &str| log.iter().find(|l| l["path"] == p).unwrap().clone();
     let x = by_path("research/x.txt");
     assert_eq!(
-        (x["decision"].as_str(), x["violation"].as_bool(), x["ran"].as_bool()),
+        (
+            x["decision"].as_str(),
+            x["violation"].as_bool(),
+            x["ran"].as_bool()
+        ),
         (Some("detected"), Some(true), Some(true))
     );
     assert_eq!(x["extra"]["event"], "PostToolUse");
@@ -107,7 +115,11 @@ fn where_the_client_sent_no_diff_the_effects_are_recorded_as_not_verified() {
     let plain = json!({"stdout":"hi","stderr":"","interrupted":false,"isImage":false,"noOutputExpected":false});
     let skipped = json!({"stdout":"","bashEditDiff":{"files":[],"moreFiles":0,"skipped":true}});
     for (cmd, response) in [("make gen", plain), ("git restore src/a.rs", skipped)] {
-        let out = r.hook().role("builder").stdin(&post(&r, cmd, response)).run();
+        let out = r
+            .hook()
+            .role("builder")
+            .stdin(&post(&r, cmd, response))
+            .run();
         assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out:?}");
     }
     let mut failure: Value = serde_json::from_slice(&post(&r, "./build.sh", json!(null))).unwrap();
@@ -145,7 +157,11 @@ fn log_mode_records_the_change_without_telling_the_model() {
     let out = r
         .hook()
         .role("builder")
-        .stdin(&post(&r, "python3 x.py", diff(&[r.abs("research/x.txt")], &[])))
+        .stdin(&post(
+            &r,
+            "python3 x.py",
+            diff(&[r.abs("research/x.txt")], &[]),
+        ))
         .run();
     assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out:?}");
     assert_eq!(r.audit()[0]["violation"], true);
@@ -157,12 +173,19 @@ fn errors_after_the_run_never_block_and_are_told_to_the_user() {
     let out = r
         .hook()
         .role("builder")
-        .stdin(&post(&r, "python3 x.py", diff(&[r.abs("research/x.txt")], &[])))
+        .stdin(&post(
+            &r,
+            "python3 x.py",
+            diff(&[r.abs("research/x.txt")], &[]),
+        ))
         .run();
     assert_eq!(out.code, 0, "{out:?}");
     let v: Value = serde_json::from_str(out.stdout.trim()).unwrap();
     assert!(
-        v["systemMessage"].as_str().unwrap().contains("not verified"),
+        v["systemMessage"]
+            .as_str()
+            .unwrap()
+            .contains("not verified"),
         "{v}"
     );
     // Even a panic.
@@ -188,7 +211,10 @@ fn the_first_prompt_is_recorded_as_the_task_and_a_prompt_is_never_blocked() {
         }))
         .unwrap()
     };
-    for text in ["Build the parser in src/\nwith tests", "and now something else"] {
+    for text in [
+        "Build the parser in src/\nwith tests",
+        "and now something else",
+    ] {
         let out = r.hook().role("builder").stdin(&prompt(text)).run();
         assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out:?}");
     }

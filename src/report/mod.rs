@@ -215,10 +215,13 @@ impl Summarizer {
                 continue;
             }
             report.records += 1;
-            if report.first.is_none() {
+            // Earliest and latest over every log (RFC 3339 UTC times sort as text).
+            if report.first.as_ref().is_none_or(|f| rec.ts < *f) {
                 report.first = Some(rec.ts.clone());
             }
-            report.last = Some(rec.ts.clone());
+            if report.last.as_ref().is_none_or(|l| rec.ts > *l) {
+                report.last = Some(rec.ts.clone());
+            }
             if call.first().is_some_and(|c| !tally::same_call(c, &rec)) {
                 flush(&mut self.groups, &mut call, checkout);
             }

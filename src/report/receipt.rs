@@ -546,7 +546,12 @@ fn receipt_md(out: &mut String, r: &Receipt) {
         r.lanes_version,
         r.policy.as_ref().map_or("(not read)".into(), |p| format!(
             "{} (git blob {})",
-            code(&p.file.display().to_string()),
+            code(
+                &p.file
+                    .file_name()
+                    .unwrap_or(p.file.as_os_str())
+                    .to_string_lossy()
+            ),
             p.blob.as_deref().map_or("unknown".into(), code)
         ))
     );
