@@ -304,3 +304,45 @@ fn lanes_run_walls_a_role_off_with_the_os_sandbox() {
         "{stderr}"
     );
 }
+
+/// After the run: with the client's diff on (`CLAUDE_CODE_BASH_EDIT_DIFF=1`, no sandbox), an
+/// opaque `python3 -c` whose target the PreToolUse hook cannot see writes into the
+/// researcher's lane; PostToolUse records it as a violation and the model is told at once.
+#[test]
+fn an_opaque_write_into_another_lane_is_detected_after_the_run_and_the_model_is_told() {
+    // The path is only known when python runs (base64 of `research/x.txt`).
+    let cmd = "python3 -c \"import base64; open(base64.b64decode('cmVzZWFyY2gveC50eHQ=').decode(), 'w').write('y')\"";
+    let Some(out) = Scenario::new()
+        .role_env("builder")
+        .env("CLAUDE_CODE_BASH_EDIT_DIFF", "1")
+        .calls(vec![Call::bash(cmd)])
+        .run()
+    else {
+        return;
+    };
+    // It ran (nothing could stop it beforehand) ...
+    out.assert_landed("research/x.txt");
+    // ... and is recorded as a violation detected after the run ...
+    let line = out.assert_audit(Some("research/x.txt"), "detected", "env");
+    assert_eq!(line["violation"], true, "{line}");
+    assert_eq!(line["ran"], true, "{line}");
+    assert_eq!(line["extra"]["event"], "PostToolUse", "{line}");
+    assert_eq!(line["rule"], "lane of researcher: research/", "{line}");
+    let command = out
+        .audit()
+        .into_iter()
+        .find(|l| l["path"].is_null() && l["extra"]["event"] == "PostToolUse")
+        .unwrap_or_else(|| out.fail("no PostToolUse line for the command"));
+    assert_eq!(command["extra"]["changed"], 1, "{command}");
+    assert_eq!(command["extra"]["outcome"], "ok", "{command}");
+    // ... and the model's next request carries the hook's message.
+    let told = out.requests_mentioning("outside the lanes of role 'builder'");
+    if told.is_empty() {
+        out.fail("the model was never told which files it changed out of lane");
+    }
+    let body = told[0]["body"].to_string();
+    assert!(
+        body.contains("research/x.txt") && body.contains("must be restored"),
+        "{body}"
+    );
+}
