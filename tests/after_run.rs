@@ -227,3 +227,45 @@ fn the_first_prompt_is_recorded_as_the_task_and_a_prompt_is_never_blocked() {
     let out = r.hook().stdin(&prompt("hello")).run();
     assert_eq!(out.code, 0, "{out:?}");
 }
+
+#[test]
+fn init_registers_the_evidence_hooks_and_status_says_whether_they_are() {
+    let r = Repo::new(POLICY);
+    let lanes = |args: &[&str]| {
+        let out = support::lanes()
+            .args(args)
+            .current_dir(&r.root)
+            .env("HOME", r.dir.path())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    lanes(&["init"]);
+    let settings: Value =
+        serde_json::from_str(&fs::read_to_string(r.root.join(".claude/settings.json")).unwrap())
+            .unwrap();
+    for event in ["PostToolUse", "PostToolUseFailure", "UserPromptSubmit"] {
+        assert_eq!(
+            settings["hooks"][event][0]["hooks"][0]["args"],
+            json!(["hook"]),
+            "{event}: {settings:#}"
+        );
+    }
+    let detail = |v: &str| -> String {
+        let v: Value = serde_json::from_str(v).unwrap();
+        v["claude_hook"]["detail"].as_str().unwrap().to_string()
+    };
+    let d = detail(&lanes(&["status", "--format", "json"]));
+    assert!(
+        d.ends_with("and so do PostToolUse, PostToolUseFailure and UserPromptSubmit"),
+        "{d}"
+    );
+    // Settings from before: enforcement holds, the evidence is missing, and status says so.
+    let pre_only = json!({"hooks": {"PreToolUse": settings["hooks"]["PreToolUse"].clone()}});
+    fs::write(r.root.join(".claude/settings.json"), pre_only.to_string()).unwrap();
+    let d = detail(&lanes(&["status", "--format", "json"]));
+    assert!(
+        d.contains("PostToolUse, PostToolUseFailure, UserPromptSubmit do not, so what shell commands change is not checked after the run"),
+        "{d}"
+    );
+}
