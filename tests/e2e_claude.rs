@@ -315,7 +315,7 @@ fn an_opaque_write_into_another_lane_is_detected_after_the_run_and_the_model_is_
     let Some(out) = Scenario::new()
         .role_env("builder")
         .env("CLAUDE_CODE_BASH_EDIT_DIFF", "1")
-        .calls(vec![Call::bash(cmd)])
+        .calls(vec![Call::bash(cmd), Call::bash("sh -c 'exit 3'")])
         .run()
     else {
         return;
@@ -345,4 +345,52 @@ fn an_opaque_write_into_another_lane_is_detected_after_the_run_and_the_model_is_
         body.contains("research/x.txt") && body.contains("must be restored"),
         "{body}"
     );
+    // A failing command fires PostToolUseFailure: no diff, so its effects are not verified.
+    let failed = out
+        .audit()
+        .into_iter()
+        .find(|l| l["extra"]["event"] == "PostToolUseFailure")
+        .unwrap_or_else(|| out.fail("no PostToolUseFailure line"));
+    assert_eq!(failed["extra"]["outcome"], "Exit code 3", "{failed}");
+    assert_eq!(failed["extra"]["unverified"], "failed", "{failed}");
+    // The session's first prompt is its task.
+    let task = out
+        .audit()
+        .into_iter()
+        .find(|l| l["extra"]["event"] == "UserPromptSubmit")
+        .unwrap_or_else(|| out.fail("no UserPromptSubmit line"));
+    assert!(
+        task["extra"]["prompt"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("Run the scripted e2e calls.")),
+        "{task}"
+    );
+}
+
+/// The same write with the client's diff off (the default in `acceptEdits`): nothing names
+/// the file, so the command is recorded as not verified, and the model is told nothing.
+#[test]
+fn without_the_clients_diff_an_opaque_command_is_recorded_as_not_verified() {
+    let cmd = "python3 -c \"import base64; open(base64.b64decode('cmVzZWFyY2gveC50eHQ=').decode(), 'w').write('y')\"";
+    let Some(out) = Scenario::new()
+        .role_env("builder")
+        .calls(vec![Call::bash(cmd)])
+        .run()
+    else {
+        return;
+    };
+    out.assert_landed("research/x.txt");
+    let command = out
+        .audit()
+        .into_iter()
+        .find(|l| l["extra"]["event"] == "PostToolUse")
+        .unwrap_or_else(|| out.fail("no PostToolUse line for the command"));
+    assert_eq!(command["extra"]["unverified"], "absent", "{command}");
+    assert!(out.audit().iter().all(|l| l["decision"] != "detected"));
+    if !out
+        .requests_mentioning("outside the lanes of role")
+        .is_empty()
+    {
+        out.fail("the model was told of a change nobody saw");
+    }
 }
