@@ -233,10 +233,36 @@ impl Summarizer {
 
     /// The report.
     pub fn finish(mut self) -> Report {
-        self.report.groups = self
+        let mut groups: Vec<(bool, Group)> = self
             .groups
             .into_iter()
-            .map(|((role, session), a)| a.into_group(role, session))
+            .map(|((role, session), a)| (a.only_task(), a.into_group(role, session)))
+            .collect();
+        // A prompt may be judged under another role than the session's calls (a session
+        // whose role comes from `agent_type` or the branch may have none when it types): its
+        // task belongs to every group of the session, and a group holding nothing but the
+        // task goes when the session has another.
+        let tasks: Vec<(Option<String>, String)> = groups
+            .iter()
+            .filter_map(|(_, g)| Some((g.session.clone(), g.task.clone()?)))
+            .collect();
+        for (_, g) in &mut groups {
+            if g.task.is_none() {
+                g.task = tasks
+                    .iter()
+                    .find(|(s, _)| *s == g.session)
+                    .map(|(_, t)| t.clone());
+            }
+        }
+        let sessions: Vec<Option<String>> = groups
+            .iter()
+            .filter(|(only, _)| !only)
+            .map(|(_, g)| g.session.clone())
+            .collect();
+        self.report.groups = groups
+            .into_iter()
+            .filter(|(only, g)| !only || !sessions.contains(&g.session))
+            .map(|(_, g)| g)
             .collect();
         self.report
     }
@@ -380,6 +406,21 @@ mod tests {
         assert_eq!(items(&g.denied), ["research/x.md", "python3 x.py"]);
         assert_eq!(items(&g.asked), ["make gen"]);
         assert!(g.opaque.is_empty(), "{:?}", g.opaque);
+    }
+
+    #[test]
+    fn a_task_recorded_under_another_role_joins_its_session() {
+        let prompt = r#","extra":{"event":"UserPromptSubmit","prompt":"Build it"}"#;
+        let log = [
+            line_at(1, "(x)", "s1", None, "allow", false, prompt)
+                .replace(r#""role":"(x)""#, r#""role":null"#),
+            line_at(2, "builder", "s1", Some("src/a.rs"), "allow", false, ""),
+        ]
+        .join("\n");
+        let r = summarize(Path::new("log"), log.as_bytes(), &Filter::default()).unwrap();
+        assert_eq!(r.groups.len(), 1, "{:#?}", r.groups);
+        assert_eq!(r.groups[0].role.as_deref(), Some("builder"));
+        assert_eq!(r.groups[0].task.as_deref(), Some("Build it"));
     }
 
     #[test]

@@ -126,6 +126,8 @@ pub fn is_test_command(command: &str) -> bool {
 #[derive(Default)]
 pub(super) struct Acc {
     records: u64,
+    /// Lines that were only the session's task (UserPromptSubmit).
+    prompts: u64,
     first: String,
     last: String,
     pub(super) checkout: Option<PathBuf>,
@@ -156,6 +158,7 @@ impl Acc {
         }
         match call.first().and_then(event) {
             Some("UserPromptSubmit") => {
+                self.prompts += call.len() as u64;
                 if self.task.is_none() {
                     self.task = call
                         .first()
@@ -243,6 +246,11 @@ impl Acc {
                 self.diff_seen |= cmd.changed.is_some();
             }
         }
+    }
+
+    /// True when every line of the group was a task line.
+    pub(super) fn only_task(&self) -> bool {
+        self.prompts == self.records
     }
 
     pub(super) fn into_group(self, role: Option<String>, session: Option<String>) -> Group {
