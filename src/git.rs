@@ -280,16 +280,6 @@ impl Git {
             .map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
 
-    /// How many commits `range` (`A..B`) holds (`git rev-list --count`).
-    pub fn count_commits(&self, range: &str) -> Result<u64, GitError> {
-        let out = self
-            .output(["rev-list", "--count", range])?
-            .unwrap_or_default();
-        String::from_utf8_lossy(&out).trim().parse().map_err(|_| {
-            GitError::Output(format!("`git rev-list --count {range}` printed no number"))
-        })
-    }
-
     /// The files of the working tree that differ from commit `base`, committed or not, as
     /// (status word, repo-relative path): `git diff --name-status -z --no-renames BASE`
     /// (tracked files) and `git ls-files -z --others --exclude-standard` (untracked files
