@@ -168,7 +168,7 @@ pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluati
 }
 
 /// [`evaluate`] for an `effect` the caller names: the files a command changed, as the client
-/// reported after it ran (`crate::after_run`), are judged as the writes of a file tool, by
+/// reported after it ran (`crate::evidence::after_run`), are judged as the writes of a file tool, by
 /// the same resolution of paths, policies and roles.
 pub fn evaluate_effect(
     input: &HookInput,
@@ -949,7 +949,7 @@ impl<'a> Locator<'a> {
 
 /// Appends one audit line per judged effect, to the audit log of each policy that judged.
 /// `ran` is [`audit::Record::ran`] for every line.
-pub fn record(input: &HookInput, eval: &Evaluation, ran: Option<bool>) -> Result<(), String> {
+fn record(input: &HookInput, eval: &Evaluation, ran: Option<bool>) -> Result<(), String> {
     for other in &eval.others {
         record(input, other, ran)?;
     }
