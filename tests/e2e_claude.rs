@@ -394,3 +394,29 @@ fn without_the_clients_diff_an_opaque_command_is_recorded_as_not_verified() {
         out.fail("the model was told of a change nobody saw");
     }
 }
+
+/// The same through `lanes run builder --no-sandbox`: the settings file lanes run passes with
+/// `--settings` turns the client's diff on (`bashEditDiffEnabled`, honoured from flag
+/// settings) and registers the PostToolUse hook, so the opaque write is caught after the run.
+#[test]
+fn lanes_run_without_the_sandbox_catches_an_opaque_write_after_the_run() {
+    let cmd = "python3 -c \"open('re'+'search/x.txt','w').write('y')\"";
+    let Some(out) = Scenario::new()
+        .by_init()
+        .run_as("builder")
+        .run_flag("--no-sandbox")
+        .calls(vec![Call::bash(cmd)])
+        .run()
+    else {
+        return;
+    };
+    out.assert_landed("research/x.txt");
+    let line = out.assert_audit(Some("research/x.txt"), "detected", "env");
+    assert_eq!(line["violation"], true, "{line}");
+    if out
+        .requests_mentioning("outside the lanes of role 'builder'")
+        .is_empty()
+    {
+        out.fail("the model was never told which files it changed out of lane");
+    }
+}

@@ -75,7 +75,8 @@ pub fn seen(tool: &str, tool_input: &Value, after: &AfterFields) -> Seen {
     if after.hook_event_name.as_deref() == Some("PostToolUseFailure") {
         out.outcome = match (after.is_interrupt, &after.error) {
             (Some(true), _) => "interrupted".into(),
-            (_, Some(e)) if !e.is_empty() => e.clone(),
+            // The error holds the command's output after its first line (`Exit code 1\n...`).
+            (_, Some(e)) if !e.trim().is_empty() => e.trim().lines().next().unwrap_or("").into(),
             _ => "failed".into(),
         };
         out.unverified = Some("failed");
@@ -441,7 +442,7 @@ mod tests {
         assert_eq!(seen("Bash", &none, &cut).unverified, Some("truncated"));
         let failed = AfterFields {
             hook_event_name: Some("PostToolUseFailure".into()),
-            error: Some("Exit code 3".into()),
+            error: Some("Exit code 3\nTraceback (most recent call last):\n  ...".into()),
             is_interrupt: Some(false),
             ..AfterFields::default()
         };

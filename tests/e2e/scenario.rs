@@ -138,6 +138,8 @@ pub struct Scenario {
     timeout: Duration,
     by_init: bool,
     run_as: Option<String>,
+    /// Options of `lanes run` before `--` (`--no-sandbox`).
+    run_flags: Vec<String>,
     /// Extra variables for the claude process (`CLAUDE_CODE_BASH_EDIT_DIFF=1`, ...).
     env: Vec<(String, String)>,
 }
@@ -153,6 +155,7 @@ impl Default for Scenario {
             timeout: RUN_TIMEOUT,
             by_init: false,
             run_as: None,
+            run_flags: Vec::new(),
             env: Vec::new(),
         }
     }
@@ -213,6 +216,12 @@ impl Scenario {
         self
     }
 
+    /// An option of `lanes run` (with [`Scenario::run_as`]), such as `--no-sandbox`.
+    pub fn run_flag(mut self, flag: &str) -> Scenario {
+        self.run_flags.push(flag.into());
+        self
+    }
+
     pub fn timeout(mut self, timeout: Duration) -> Scenario {
         self.timeout = timeout;
         self
@@ -237,7 +246,7 @@ impl Scenario {
             None => Command::new(claude),
             Some(role) => {
                 let mut c = Command::new(env!("CARGO_BIN_EXE_lanes"));
-                c.args(["run", role, "--"]);
+                c.args(["run", role]).args(&self.run_flags).arg("--");
                 c
             }
         };
