@@ -163,33 +163,17 @@ fn check(stdin: &[u8], env: &Env, opts: &hook::Options) -> Result<Answer, String
         // still record that the command ran, unverified, under the role lanes can find.
         Err(e) => {
             seen.unverified = Some("error");
+            seen.changed.clear();
             let eval = hook::evaluate_effect(&input, Effect::Files(Vec::new()), env, opts)?;
             (eval, Some(e))
         }
     };
     let excerpt: std::rc::Rc<str> = shell::lexical::excerpt(command).into();
-    let files = if error.is_some() {
-        0
-    } else {
-        seen.changed.len()
-    };
-    let out_of_lane: Vec<&hook::Judged> = if error.is_some() {
-        Vec::new()
-    } else {
-        eval.all_judged()
-            .filter(|j| counts(&eval, j) && j.verdict.violation)
-            .collect()
-    };
-    record(
-        &input,
-        &eval,
-        event,
-        &excerpt,
-        &seen,
-        files,
-        out_of_lane.len(),
-        error.is_some(),
-    )?;
+    let out_of_lane: Vec<&hook::Judged> = eval
+        .all_judged()
+        .filter(|j| counts(&eval, j) && j.verdict.violation)
+        .collect();
+    record(&input, &eval, event, &excerpt, &seen, out_of_lane.len())?;
     if let Some(e) = error {
         return Ok(Answer::warn_user(
             event,
@@ -222,18 +206,16 @@ fn counts(eval: &Evaluation, j: &hook::Judged) -> bool {
 /// Appends, to each policy's log, one `detected` line per changed file, and to the acting
 /// policy's log one line for the command: its outcome, how many files the diff listed, and
 /// why its effects were not verified.
-#[allow(clippy::too_many_arguments)]
 fn record(
     input: &HookInput,
     eval: &Evaluation,
     event: &'static str,
     excerpt: &std::rc::Rc<str>,
     seen: &Seen,
-    files: usize,
     out_of_lane: usize,
-    error: bool,
 ) -> Result<(), String> {
     let ts = audit::now();
+    let files = seen.changed.len();
     let file_extra = audit::Extra {
         command: Some(excerpt.clone()),
         event: Some(event),
@@ -243,8 +225,8 @@ fn record(
         command: Some(excerpt.clone()),
         event: Some(event),
         outcome: Some(seen.outcome.clone()),
-        changed: (!error && (seen.unverified.is_none() || !seen.changed.is_empty()))
-            .then_some(files as u64),
+        // Absent when the client listed nothing it vouches for.
+        changed: (seen.unverified.is_none() || files > 0).then_some(files as u64),
         unverified: seen.unverified.map(String::from),
         ..audit::Extra::default()
     };
@@ -266,7 +248,7 @@ fn record(
         let mut lines: Vec<RecordRef<'_>> = e
             .judged
             .iter()
-            .filter(|j| !error && counts(e, j) && (i == 0 || j.verdict.violation))
+            .filter(|j| counts(e, j) && (i == 0 || j.verdict.violation))
             .map(|j| line(e, Some(j)))
             .collect();
         if i == 0 {
