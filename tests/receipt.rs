@@ -358,7 +358,8 @@ fn the_receipt_holds_every_section_per_role_and_session() {
     has(rev, "- **Task:** “Review the parser”");
     has(rev, "- **Branch:** `main`");
     has(rev, "- **Worktree:** `.`");
-    has(rev, "- **Base:** (none)");
+    has(rev, "- **Base:** (none: the main checkout");
+    assert!(!rev.contains("Not gathered"), "{rev}");
     has(rev, "- `reviews/r.md` (untracked)\n");
     has(rev, "not run (no base to compare with)");
     assert!(!rev.contains("not in the audit"), "{rev}");

@@ -205,12 +205,6 @@ fn receipt(g: &Group, policy: &Policy, env: &Env) -> Receipt {
             Ok(None) => r.notes.push(format!("HEAD shares no history with {b}")),
             Err(e) => note(&mut r, "merge base", &e),
         }
-    } else if r.head.is_some() {
-        r.notes.push(
-            "no base: this is the main checkout (or the main checkout's HEAD is detached), so \
-             git changes are those not yet committed"
-                .into(),
-        );
     }
     // Audit paths are relative to the project root; git's to the checkout's top.
     let offset = project
@@ -534,11 +528,13 @@ fn receipt_md(out: &mut String, r: &Receipt) {
     let _ = writeln!(
         out,
         "- **Base:** {}",
-        r.base.as_ref().map_or("(none)".into(), |b| format!(
-            "{} at {}",
-            code(&b.branch),
-            code(short(&b.commit))
-        ))
+        match (&r.base, &r.head) {
+            (Some(b), _) => format!("{} at {}", code(&b.branch), code(short(&b.commit))),
+            (None, Some(_)) => "(none: the main checkout, or its HEAD is detached; git changes \
+                                are those not yet committed)"
+                .into(),
+            (None, None) => "(none)".into(),
+        }
     );
     let _ = writeln!(
         out,
