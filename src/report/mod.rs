@@ -409,6 +409,62 @@ mod tests {
     }
 
     #[test]
+    fn an_asked_calls_targets_are_written_only_if_it_ran() {
+        let ask = |ts, id: &str, path: &str| {
+            [
+                line_at(
+                    ts,
+                    "b",
+                    "s1",
+                    Some(path),
+                    "allow",
+                    false,
+                    &format!(r#","tool_use_id":"{id}""#),
+                ),
+                line_at(
+                    ts,
+                    "b",
+                    "s1",
+                    None,
+                    "ask",
+                    false,
+                    &format!(r#","tool_use_id":"{id}","extra":{{"command":"c {id}"}}"#),
+                ),
+            ]
+        };
+        let after = |ts, id: &str| {
+            line_at(
+                ts,
+                "b",
+                "s1",
+                None,
+                "allow",
+                false,
+                &format!(
+                    r#","ran":true,"tool_use_id":"{id}","extra":{{"event":"PostToolUse","command":"c {id}","outcome":"ok","unverified":"absent"}}"#
+                ),
+            )
+        };
+        // t1 was allowed by the user and ran; t2 was refused (no PostToolUse line).
+        let mut log = ask(1, "t1", "src/ran.rs").to_vec();
+        log.push(after(2, "t1"));
+        log.extend(ask(3, "t2", "src/refused.rs"));
+        let r = summarize(
+            Path::new("log"),
+            log.join("\n").as_bytes(),
+            &Filter::default(),
+        )
+        .unwrap();
+        let written: Vec<&str> = r.groups[0]
+            .written
+            .iter()
+            .map(|c| c.item.as_str())
+            .collect();
+        assert_eq!(written, ["src/ran.rs"]);
+        assert_eq!(r.groups[0].asked.len(), 2);
+    }
+
+    #[test]
     fn a_task_recorded_under_another_role_joins_its_session() {
         let prompt = r#","extra":{"event":"UserPromptSubmit","prompt":"Build it"}"#;
         let log = [

@@ -141,6 +141,9 @@ pub(super) struct Acc {
     violations_after: IndexMap<(String, String), u64>,
     /// Keyed by `tool_use_id` (or the time stamp, in logs without it).
     commands: IndexMap<String, CommandRun>,
+    /// The in-lane targets of calls lanes asked the user about, by call: written only if the
+    /// call ran, which its PostToolUse line shows.
+    asked_writes: Vec<(String, String)>,
     /// Whether any command of the session came with the client's diff: then a command that
     /// ran without one changed nothing git sees (the client leaves the key out then).
     diff_seen: bool,
@@ -180,6 +183,7 @@ impl Acc {
         let denied = call
             .iter()
             .any(|r| r.decision == "deny" || r.ran == Some(false));
+        let asked = !denied && call.iter().any(|r| r.decision == "ask");
         for rec in call {
             let opaque = rec.extra.get("opaque").and_then(Value::as_bool) == Some(true);
             let item = item(rec, opaque);
@@ -204,7 +208,9 @@ impl Acc {
                             .entry((item.clone(), rec.rule.clone()))
                             .or_default() += 1;
                     }
-                    if rec.path.is_some() {
+                    if rec.path.is_some() && asked {
+                        self.asked_writes.push((Self::key(rec), item));
+                    } else if rec.path.is_some() {
                         *self.written.entry(item).or_default() += 1;
                     }
                 }
@@ -253,7 +259,16 @@ impl Acc {
         self.prompts == self.records
     }
 
-    pub(super) fn into_group(self, role: Option<String>, session: Option<String>) -> Group {
+    pub(super) fn into_group(mut self, role: Option<String>, session: Option<String>) -> Group {
+        // Where the session recorded no PostToolUse line at all (the hook is not registered),
+        // whether an asked call ran is unknown, and its targets count as written, as before.
+        let post_seen = self.commands.values().any(|c| c.outcome.is_some());
+        for (key, path) in std::mem::take(&mut self.asked_writes) {
+            let ran = self.commands.get(&key).is_some_and(|c| c.outcome.is_some());
+            if ran || !post_seen {
+                *self.written.entry(path).or_default() += 1;
+            }
+        }
         let diff_seen = self.diff_seen;
         let mut commands: Vec<CommandRun> = self.commands.into_values().collect();
         for c in &mut commands {
