@@ -2,10 +2,11 @@
 //! completion receipt.
 //!
 //! Input (hooks reference §5; common fields plus `prompt`): `session_id`, `cwd`, `prompt`,
-//! `agent_type` with `--agent` (observed on 2.1.330). Only the first prompt of a session is recorded: whether one
-//! was is kept in the session's memory ([`crate::session`]); a session id lanes cannot keep
-//! memory for records each prompt, and the report takes the first. Nothing here may block
-//! the prompt: errors are told to the user and the prompt goes on (see [`super`]).
+//! and `agent_type` with `--agent` (observed on 2.1.330). Only the first prompt of a session
+//! is recorded: whether one was is kept in the session's memory ([`crate::session`]); a
+//! session id lanes cannot keep memory for records each prompt, and the report takes the
+//! first. Nothing here may block the prompt: errors are told to the user and the prompt goes
+//! on (see [`super`]).
 
 use super::Answer;
 use crate::audit::{self, RecordRef};
