@@ -154,8 +154,11 @@ pub fn run_parsed(
 ) -> Outcome {
     let result = input.map_err(|e| e.to_string()).and_then(|input| {
         let eval = evaluate(&input, env, opts)?;
-        record(&input, &eval)?;
-        Ok(eval.outcome())
+        let outcome = eval.outcome();
+        // A denied call ran in no part: its in-lane targets were never written.
+        let ran = matches!(outcome, Outcome::Deny(_)).then_some(false);
+        record(&input, &eval, ran)?;
+        Ok(outcome)
     });
     match result {
         Ok(outcome) => outcome,
@@ -170,6 +173,18 @@ pub fn run_parsed(
 /// caller to turn into a block.
 pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluation, String> {
     let effect = input.effect().map_err(|e| e.to_string())?;
+    evaluate_effect(input, effect, env, opts)
+}
+
+/// [`evaluate`] for an `effect` the caller names: the files a command changed, as the client
+/// reported after it ran (`crate::evidence::after_run`), are judged as the writes of a file tool, by
+/// the same resolution of paths, policies and roles.
+pub fn evaluate_effect(
+    input: &HookInput,
+    effect: Effect<'_>,
+    env: &Env,
+    opts: &Options,
+) -> Result<Evaluation, String> {
     if effect == Effect::None {
         return Ok(Evaluation::skipped("the tool writes nothing lanes judges"));
     }
@@ -366,9 +381,6 @@ fn judge_call(
     let loc = Locator::new(&policy.root, env);
     let claims = role::hook_claims(input.agent_type.as_deref(), env.lanes_role.as_deref());
     let mut actor = role::resolve(policy, &claims);
-    if matches!(actor, Actor::Unassigned) && input.client.branch_names_role() {
-        actor = branch_role(policy, &lanes, cwd).unwrap_or(actor);
-    }
     // The session's memory is read only when it can matter: to give a subagent or teammate
     // with no role of its own the one it was started under, or when this call may change it
     // (a main agent acting on its `agent_type`, a teammate started by name).
@@ -383,6 +395,13 @@ fn judge_call(
         let own = input.agent_type.as_deref().and_then(|t| m.teammates.get(t));
         if let Some(name) = own.or(m.role.as_ref()) {
             actor = role::resolve(policy, &[Claim::Named(name, RoleSource::Session)]);
+        }
+    }
+    // Last, the branch the project's checkout has out, through the roles' `branches`: read
+    // from `HEAD` (no git process), and only when some role maps branches.
+    if matches!(actor, Actor::Unassigned) && policy.roles.iter().any(|r| !r.branches().is_empty()) {
+        if let Some(role) = branch_role(&lanes, &policy.root)? {
+            actor = Actor::Role(role, RoleSource::Branch);
         }
     }
     let mut eval = Evaluation {
@@ -464,16 +483,12 @@ fn judge_call(
     Ok(eval)
 }
 
-/// The role whose `branches` match the branch checked out where the call runs (read from
-/// `HEAD`, no git process); `None` when no role has branches, or none matches.
-fn branch_role<'p>(policy: &'p Policy, lanes: &Lanes<'p>, cwd: &Path) -> Option<Actor<'p>> {
-    if policy.roles.iter().all(|r| r.branches().is_empty()) {
-        return None;
-    }
-    let top = checkout::top_of(cwd)?;
-    let branch = checkout::branch_of(&top)?;
-    let role = lanes.role_for_branch(&branch).ok()??;
-    Some(Actor::Role(role, RoleSource::Branch))
+/// The role whose `branches` match the branch checked out where `root` lies.
+fn branch_role<'p>(lanes: &Lanes<'p>, root: &Path) -> Result<Option<&'p policy::Role>, String> {
+    let Some(branch) = checkout::top_of(root).and_then(|top| checkout::branch_of(&top)) else {
+        return Ok(None);
+    };
+    lanes.role_for_branch(&branch).map_err(|e| e.to_string())
 }
 
 /// The session's memory after this call: the main agent's role when it came from its
@@ -957,9 +972,10 @@ impl<'a> Locator<'a> {
 }
 
 /// Appends one audit line per judged effect, to the audit log of each policy that judged.
-fn record(input: &HookInput, eval: &Evaluation) -> Result<(), String> {
+/// `ran` is [`audit::Record::ran`] for every line.
+fn record(input: &HookInput, eval: &Evaluation, ran: Option<bool>) -> Result<(), String> {
     for other in &eval.others {
-        record(input, other)?;
+        record(input, other, ran)?;
     }
     // Not written, a session's subagents would lose their role: fail closed, as for the log.
     if let Some((root, sid, memory)) = &eval.remember {
@@ -989,6 +1005,8 @@ fn record(input: &HookInput, eval: &Evaluation) -> Result<(), String> {
             decision: j.verdict.decision(),
             violation: j.verdict.violation,
             rule: &j.verdict.rule,
+            ran,
+            tool_use_id: input.tool_use_id.as_deref(),
             extra: &j.extra,
         })
         .collect();

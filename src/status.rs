@@ -223,6 +223,8 @@ fn claude_hook(root: &Path, home: Option<&Path>) -> Install {
     }
     let mut notes = Vec::new();
     let mut found: Vec<(String, String)> = Vec::new(); // (file label, matcher)
+                                                       // The evidence events (after the run, the task), registered by `lanes init` too.
+    let mut evidence: Vec<&str> = Vec::new();
     for (label, file) in &files {
         let Ok(text) = std::fs::read_to_string(file) else {
             continue;
@@ -238,6 +240,19 @@ fn claude_hook(root: &Path, home: Option<&Path>) -> Install {
         };
         if json.get("disableAllHooks").and_then(Value::as_bool) == Some(true) {
             notes.push(format!("{label} sets disableAllHooks"));
+        }
+        for (event, _) in &crate::scaffold::settings::EVENTS[1..] {
+            let groups = json
+                .pointer(&format!("/hooks/{event}"))
+                .and_then(Value::as_array);
+            let runs = groups.into_iter().flatten().any(|g| {
+                g.get("hooks")
+                    .and_then(Value::as_array)
+                    .is_some_and(|h| h.iter().any(runs_lanes_hook))
+            });
+            if runs && !evidence.contains(event) {
+                evidence.push(event);
+            }
         }
         let entries = json
             .pointer("/hooks/PreToolUse")
@@ -307,10 +322,25 @@ fn claude_hook(root: &Path, home: Option<&Path>) -> Install {
             detail: notes.join("; "),
         };
     }
+    let missing: Vec<&str> = crate::scaffold::settings::EVENTS[1..]
+        .iter()
+        .map(|(e, _)| *e)
+        .filter(|e| !evidence.contains(e))
+        .collect();
+    let mut detail = format!("PreToolUse runs `lanes hook` from {}", shown.join(", "));
+    if missing.is_empty() {
+        detail.push_str(", and so do PostToolUse, PostToolUseFailure and UserPromptSubmit");
+    } else {
+        detail.push_str(&format!(
+            "; {} do not, so what shell commands change is not checked after the run and \
+             receipts lack the task (run `lanes init`)",
+            missing.join(", ")
+        ));
+    }
     Install {
         installed: true,
         file: first_file,
-        detail: format!("PreToolUse runs `lanes hook` from {}", shown.join(", ")),
+        detail,
     }
 }
 

@@ -304,3 +304,119 @@ fn lanes_run_walls_a_role_off_with_the_os_sandbox() {
         "{stderr}"
     );
 }
+
+/// After the run: with the client's diff on (`CLAUDE_CODE_BASH_EDIT_DIFF=1`, no sandbox), an
+/// opaque `python3 -c` whose target the PreToolUse hook cannot see writes into the
+/// researcher's lane; PostToolUse records it as a violation and the model is told at once.
+#[test]
+fn an_opaque_write_into_another_lane_is_detected_after_the_run_and_the_model_is_told() {
+    // The path is only known when python runs (base64 of `research/x.txt`).
+    let cmd = "python3 -c \"import base64; open(base64.b64decode('cmVzZWFyY2gveC50eHQ=').decode(), 'w').write('y')\"";
+    let Some(out) = Scenario::new()
+        .role_env("builder")
+        .env("CLAUDE_CODE_BASH_EDIT_DIFF", "1")
+        .calls(vec![Call::bash(cmd), Call::bash("sh -c 'exit 3'")])
+        .run()
+    else {
+        return;
+    };
+    // It ran (nothing could stop it beforehand) ...
+    out.assert_landed("research/x.txt");
+    // ... and is recorded as a violation detected after the run ...
+    let line = out.assert_audit(Some("research/x.txt"), "detected", "env");
+    assert_eq!(line["violation"], true, "{line}");
+    assert_eq!(line["ran"], true, "{line}");
+    assert_eq!(line["extra"]["event"], "PostToolUse", "{line}");
+    assert_eq!(line["rule"], "lane of researcher: research/", "{line}");
+    let command = out
+        .audit()
+        .into_iter()
+        .find(|l| l["path"].is_null() && l["extra"]["event"] == "PostToolUse")
+        .unwrap_or_else(|| out.fail("no PostToolUse line for the command"));
+    assert_eq!(command["extra"]["changed"], 1, "{command}");
+    assert_eq!(command["extra"]["outcome"], "ok", "{command}");
+    // ... and the model's next request carries the hook's message.
+    let told = out.requests_mentioning("outside the lanes of role 'builder'");
+    if told.is_empty() {
+        out.fail("the model was never told which files it changed out of lane");
+    }
+    let body = told[0]["body"].to_string();
+    assert!(
+        body.contains("research/x.txt") && body.contains("must be restored"),
+        "{body}"
+    );
+    // A failing command fires PostToolUseFailure: no diff, so its effects are not verified.
+    let failed = out
+        .audit()
+        .into_iter()
+        .find(|l| l["extra"]["event"] == "PostToolUseFailure")
+        .unwrap_or_else(|| out.fail("no PostToolUseFailure line"));
+    assert_eq!(failed["extra"]["outcome"], "Exit code 3", "{failed}");
+    assert_eq!(failed["extra"]["unverified"], "failed", "{failed}");
+    // The session's first prompt is its task.
+    let task = out
+        .audit()
+        .into_iter()
+        .find(|l| l["extra"]["event"] == "UserPromptSubmit")
+        .unwrap_or_else(|| out.fail("no UserPromptSubmit line"));
+    assert!(
+        task["extra"]["prompt"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("Run the scripted e2e calls.")),
+        "{task}"
+    );
+}
+
+/// The same write with the client's diff off (the default in `acceptEdits`): nothing names
+/// the file, so the command is recorded as not verified, and the model is told nothing.
+#[test]
+fn without_the_clients_diff_an_opaque_command_is_recorded_as_not_verified() {
+    let cmd = "python3 -c \"import base64; open(base64.b64decode('cmVzZWFyY2gveC50eHQ=').decode(), 'w').write('y')\"";
+    let Some(out) = Scenario::new()
+        .role_env("builder")
+        .calls(vec![Call::bash(cmd)])
+        .run()
+    else {
+        return;
+    };
+    out.assert_landed("research/x.txt");
+    let command = out
+        .audit()
+        .into_iter()
+        .find(|l| l["extra"]["event"] == "PostToolUse")
+        .unwrap_or_else(|| out.fail("no PostToolUse line for the command"));
+    assert_eq!(command["extra"]["unverified"], "absent", "{command}");
+    assert!(out.audit().iter().all(|l| l["decision"] != "detected"));
+    if !out
+        .requests_mentioning("outside the lanes of role")
+        .is_empty()
+    {
+        out.fail("the model was told of a change nobody saw");
+    }
+}
+
+/// The same through `lanes run builder --no-sandbox`: the settings file lanes run passes with
+/// `--settings` turns the client's diff on (`bashEditDiffEnabled`, honoured from flag
+/// settings) and registers the PostToolUse hook, so the opaque write is caught after the run.
+#[test]
+fn lanes_run_without_the_sandbox_catches_an_opaque_write_after_the_run() {
+    let cmd = "python3 -c \"open('re'+'search/x.txt','w').write('y')\"";
+    let Some(out) = Scenario::new()
+        .by_init()
+        .run_as("builder")
+        .run_flag("--no-sandbox")
+        .calls(vec![Call::bash(cmd)])
+        .run()
+    else {
+        return;
+    };
+    out.assert_landed("research/x.txt");
+    let line = out.assert_audit(Some("research/x.txt"), "detected", "env");
+    assert_eq!(line["violation"], true, "{line}");
+    if out
+        .requests_mentioning("outside the lanes of role 'builder'")
+        .is_empty()
+    {
+        out.fail("the model was never told which files it changed out of lane");
+    }
+}

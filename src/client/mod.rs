@@ -111,15 +111,6 @@ impl Client {
             Client::Gemini => ClientName::Gemini,
         }
     }
-
-    /// True when a call with no role of its own (no `agent_type` that maps to one, no
-    /// `LANES_ROLE`) takes the role of the checked-out branch (each role's `branches`). Not
-    /// for Claude Code, whose sessions keep the roles they had; for the others it is the one
-    /// source left where the payload names no agent: Gemini never does, and the main thread
-    /// of Codex and Copilot does not either (§1, §4).
-    pub fn branch_names_role(self) -> bool {
-        self != Client::Claude
-    }
 }
 
 /// Reads a hook payload and recognises its client. `declared` is `lanes hook --client`: a

@@ -138,6 +138,10 @@ pub struct Scenario {
     timeout: Duration,
     by_init: bool,
     run_as: Option<String>,
+    /// Options of `lanes run` before `--` (`--no-sandbox`).
+    run_flags: Vec<String>,
+    /// Extra variables for the claude process (`CLAUDE_CODE_BASH_EDIT_DIFF=1`, ...).
+    env: Vec<(String, String)>,
 }
 
 impl Default for Scenario {
@@ -151,6 +155,8 @@ impl Default for Scenario {
             timeout: RUN_TIMEOUT,
             by_init: false,
             run_as: None,
+            run_flags: Vec::new(),
+            env: Vec::new(),
         }
     }
 }
@@ -175,6 +181,12 @@ impl Scenario {
     /// `LANES_ROLE` for the claude process (and so for every hook it runs).
     pub fn role_env(mut self, role: &str) -> Scenario {
         self.role_env = Some(role.into());
+        self
+    }
+
+    /// A variable of the claude process's environment (and so of its hooks and tools).
+    pub fn env(mut self, key: &str, value: &str) -> Scenario {
+        self.env.push((key.into(), value.into()));
         self
     }
 
@@ -204,6 +216,12 @@ impl Scenario {
         self
     }
 
+    /// An option of `lanes run` (with [`Scenario::run_as`]), such as `--no-sandbox`.
+    pub fn run_flag(mut self, flag: &str) -> Scenario {
+        self.run_flags.push(flag.into());
+        self
+    }
+
     pub fn timeout(mut self, timeout: Duration) -> Scenario {
         self.timeout = timeout;
         self
@@ -228,7 +246,7 @@ impl Scenario {
             None => Command::new(claude),
             Some(role) => {
                 let mut c = Command::new(env!("CARGO_BIN_EXE_lanes"));
-                c.args(["run", role, "--"]);
+                c.args(["run", role]).args(&self.run_flags).arg("--");
                 c
             }
         };
@@ -262,6 +280,9 @@ impl Scenario {
             .args(["--output-format", "json"]);
         if let Some(role) = &self.role_env {
             cmd.env("LANES_ROLE", role);
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
         }
         if let Some(agent) = &self.agent {
             cmd.args(["--agent", agent]);
@@ -452,6 +473,15 @@ impl Outcome {
                 "no audit line with path={rel:?}, decision={decision:?}, role_source={role_source:?}"
             ))
         })
+    }
+
+    /// The requests the model (the stub) got after `text` first reached it: a hook's message
+    /// to the model (PostToolUse `additionalContext`, a deny reason) arrives in the next one.
+    pub fn requests_mentioning(&self, text: &str) -> Vec<&Value> {
+        self.requests
+            .iter()
+            .filter(|r| r.get("body").is_some_and(|b| b.to_string().contains(text)))
+            .collect()
     }
 
     /// Panics with everything needed to see why: the scenario, claude's exit and output, the
