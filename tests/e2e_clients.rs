@@ -192,8 +192,8 @@ fn codex_keeps_the_builder_and_its_researcher_subagent_in_their_lanes() {
          developer_instructions = \"You are the researcher; write only in research/.\"\n",
     )
     .unwrap();
-    // The project is trusted (Codex loads project .codex/ hooks only then); the hook's own
-    // trust, which a user gives once in /hooks, is bypassed for this run.
+    // The project is trusted (Codex loads project .codex/ hooks only then); the hook itself is
+    // trusted below, as a user does once in /hooks.
     std::fs::write(
         codex_home.join("config.toml"),
         format!(
@@ -465,6 +465,62 @@ fn gemini_keeps_the_builder_in_its_lane() {
         "Gemini did not show the deny reason\n{}",
         s.context()
     );
+}
+
+/// Trusts every hook Codex lists for the project, as `/hooks` in its TUI does: the current
+/// hash from `codex app-server`'s `hooks/list`, stored as `[hooks.state."KEY"] trusted_hash`
+/// in `config.toml`.
+fn trust_codex_hooks(codex: &Path, repo: &TestRepo, codex_home: &Path) {
+    use std::io::{BufRead, BufReader, Write};
+    let root = repo.root().canonicalize().unwrap();
+    let mut child = base_command(codex, repo)
+        .env("CODEX_HOME", codex_home)
+        .arg("app-server")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start codex app-server");
+    let mut stdin = child.stdin.take().unwrap();
+    for msg in [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"clientInfo": {"name": "lanes-e2e", "version": "0"}}}),
+        json!({"jsonrpc": "2.0", "method": "initialized"}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "hooks/list", "params": {"cwd": root}}),
+    ] {
+        writeln!(stdin, "{msg}").unwrap();
+    }
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let v: Value = serde_json::from_str(&line).unwrap_or_default();
+            if v["id"] == 2 {
+                let _ = tx.send(v);
+                return;
+            }
+        }
+    });
+    let listed = rx.recv_timeout(Duration::from_secs(60));
+    drop(stdin);
+    let _ = child.kill();
+    let _ = child.wait();
+    let listed = listed.expect("codex app-server answered hooks/list");
+    let hooks = listed["result"]["data"][0]["hooks"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        !hooks.is_empty(),
+        "Codex lists no hook for the project: {listed}"
+    );
+    let mut config = std::fs::read_to_string(codex_home.join("config.toml")).unwrap();
+    for h in hooks {
+        config.push_str(&format!(
+            "\n[hooks.state.{}]\ntrusted_hash = {}\n",
+            h["key"], h["currentHash"]
+        ));
+    }
+    std::fs::write(codex_home.join("config.toml"), config).unwrap();
 }
 
 /// Everything the stub was sent after the first request (tool outputs included), as text.
