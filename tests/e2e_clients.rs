@@ -206,15 +206,31 @@ fn codex_keeps_the_builder_and_its_researcher_subagent_in_their_lanes() {
         ),
     )
     .unwrap();
+    let status = |repo: &TestRepo| {
+        let out = Command::new(env!("CARGO_BIN_EXE_lanes"))
+            .arg("status")
+            .current_dir(repo.root())
+            .env("HOME", repo.home())
+            .env("CODEX_HOME", &codex_home)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let before = status(&repo);
+    assert!(
+        before.contains("Codex skips the lanes hook silently until you trust it"),
+        "lanes status must see that Codex would skip the untrusted hook:\n{before}"
+    );
+    trust_codex_hooks(&codex, &repo, &codex_home);
+    let after = status(&repo);
+    assert!(
+        after.contains("codex hook:  runs: trusted in Codex"),
+        "{after}"
+    );
     let mut cmd = base_command(&codex, &repo);
     cmd.env("CODEX_HOME", &codex_home)
         .env("STUB_API_KEY", "x")
-        .args([
-            "exec",
-            "--skip-git-repo-check",
-            "--dangerously-bypass-hook-trust",
-            "go",
-        ]);
+        .args(["exec", "--skip-git-repo-check", "go"]);
     let out = run_with_timeout(&mut cmd, RUN_TIMEOUT).expect("run codex");
     let s = Session {
         repo,
