@@ -17,6 +17,7 @@ pub mod env;
 pub mod explain;
 pub mod git;
 pub mod guarded;
+pub mod handoff;
 pub mod hook;
 pub mod hook_input;
 pub mod path;
