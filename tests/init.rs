@@ -791,6 +791,34 @@ fn status_reports_agent_files_of_removed_roles_and_init_removes_lanes_own() {
     assert!(st.stdout.contains("researcher.md"), "{}", st.stdout);
 }
 
+/// Unbalanced markers in an agent file stop init, naming the file and line, and are a problem
+/// for status; nothing is written.
+#[test]
+fn unbalanced_markers_in_an_agent_file_stop_init() {
+    let r = Repo::new();
+    r.lanes(&["init"]).ok();
+    let broken = r.read(BUILDER_AGENT).replace("<!-- lanes:end -->\n", "");
+    r.write(BUILDER_AGENT, &broken);
+    let before = r.snapshot();
+    let out = r.lanes(&["init"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains(
+            ".claude/agents/builder.md:5:1: `<!-- lanes:begin -->` has no `<!-- lanes:end -->` below it"
+        ),
+        "{}",
+        out.stderr
+    );
+    r.assert_unchanged(&before, "nothing written");
+    let st = r.lanes(&["status"]);
+    assert_eq!(st.code, 1);
+    assert!(
+        st.stdout.contains("- the agent files cannot be checked: "),
+        "{}",
+        st.stdout
+    );
+}
+
 /// Agent files of the lanes before markers: an unedited one is rewritten with markers; an
 /// edited one is kept byte for byte and reported, since its lanes text cannot be told from
 /// the user's.

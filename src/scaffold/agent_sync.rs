@@ -59,6 +59,10 @@ pub fn survey(policy: &Policy) -> Result<Survey, ScaffoldError> {
     let root = &policy.root;
     let dir = root.join(agents::DIR);
     let shown = |p: &Path| p.strip_prefix(root).unwrap_or(p).display().to_string();
+    let policy_name = policy
+        .file
+        .file_name()
+        .map_or("lanes.toml".into(), |f| f.to_string_lossy());
     let mut out = Survey::default();
     let mut declared = BTreeSet::new();
     for path in agents::md_files(&dir) {
@@ -95,8 +99,8 @@ pub fn survey(policy: &Policy) -> Result<Survey, ScaffoldError> {
                 })?;
                 let problem = (after != text).then(|| {
                     format!(
-                        "{file} states what role {} may do as lanes.toml said when `lanes init` last wrote it, \
-                         not as it says now: run `lanes init` to regenerate lanes' part (your own text is kept)",
+                        "{file} states what role {} may do as {policy_name} said when `lanes init` last wrote \
+                         it, not as it says now: run `lanes init` to regenerate lanes' part (your own text is kept)",
                         r.name
                     )
                 });
@@ -141,11 +145,11 @@ pub fn survey(policy: &Policy) -> Result<Survey, ScaffoldError> {
                         Unassigned::Deny => "nowhere, since unassigned = \"deny\"",
                     }
                 );
-                let gone = format!("{file} was written by lanes for agent `{label}`, which no role in lanes.toml has any more");
+                let gone = format!("{file} was written by lanes for agent `{label}`, which no role in {policy_name} has any more");
                 if whole {
                     (
                         Change::Remove,
-                        format!("agent `{label}`: no role in lanes.toml has it any more"),
+                        format!("agent `{label}`: no role in {policy_name} has it any more"),
                         Some(format!("{gone}: {acts}; run `lanes init` to remove it")),
                     )
                 } else {
