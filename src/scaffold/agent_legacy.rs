@@ -4,7 +4,7 @@
 //!
 //! The old text was generated from the role's name, description, lanes and signal file and
 //! the policy file's name. [`unedited`] reads those values back out of the file, renders the
-//! old text from them ([`render_v1`], the generator of that version, kept verbatim) and
+//! old text from them (`render_v1`, the generator of that version, kept verbatim) and
 //! compares byte for byte. Any edit, even one space, makes the file the user's.
 
 /// The closing comment of old agent files; also marks an edited one as lanes' work.
