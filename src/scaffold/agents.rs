@@ -142,7 +142,7 @@ pub fn md_files(dir: &Path) -> Vec<PathBuf> {
             let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
             if is_dir {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "md") {
+            } else if path.extension().is_some_and(|e| e == "md") && path.is_file() {
                 files.push(path);
             }
         }
