@@ -490,7 +490,7 @@ impl Cli {
         fs::write(
             &claude,
             format!(
-                "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{o}/argv'\npwd > '{o}/cwd'\nprintf '%s\\n' \"$LANES_ROLE\" > '{o}/role'\n",
+                "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{o}/argv'\npwd > '{o}/cwd'\nprintf '%s\\n' \"$LANES_ROLE\" > '{o}/role'\nprintf '%s\\n' \"$LANES_POLICY\" > '{o}/policy'\n",
                 o = out.display()
             ),
         )
@@ -658,4 +658,53 @@ fn status_says_whether_the_sandbox_can_run_and_what_each_role_s_would_cover() {
         denied.contains(&"research") && denied.contains(&"lanes.toml"),
         "{denied:?}"
     );
+}
+
+#[test]
+fn without_user_namespaces_it_refuses_with_the_fix() {
+    let c = Cli::new();
+    use std::os::unix::fs::PermissionsExt;
+    for (name, body) in [
+        (
+            "bwrap",
+            "#!/bin/sh\necho 'bwrap: No permissions to create a new namespace' >&2\nexit 1\n",
+        ),
+        ("socat", "#!/bin/sh\nexit 0\n"),
+    ] {
+        let f = c.bin.join(name);
+        fs::write(&f, body).unwrap();
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = c.run(&["builder"], c.bin.as_os_str());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "bwrap cannot make a user namespace here (bwrap: No permissions to create a new namespace); \
+             enable unprivileged user namespaces (`sysctl kernel.unprivileged_userns_clone=1`"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("apt-get"), "nothing to install: {err}");
+    assert_eq!(c.recorded("argv"), "", "claude must not start");
+}
+
+#[test]
+fn a_named_policy_reaches_the_session_as_an_absolute_lanes_policy() {
+    let c = Cli::new();
+    let out = c.run(
+        &["reviewer", "--no-sandbox", "--policy", "../../lanes.toml"],
+        c.bin.as_os_str(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        c.recorded("policy"),
+        format!("{}\n", c.root.join("lanes.toml").display())
+    );
+    assert_eq!(c.recorded("role"), "reviewer\n");
 }

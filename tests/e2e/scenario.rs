@@ -475,7 +475,11 @@ impl Outcome {
             "--- LANES_ROLE={:?} --agent={:?} lanes run={:?}",
             sc.role_env, sc.agent, sc.run_as
         );
-        let _ = writeln!(d, "--- lanes.toml:\n{}", sc.policy.trim_end());
+        let policy = match sc.by_init {
+            true => fs::read_to_string(self.repo.path("lanes.toml")).unwrap_or_default(),
+            false => sc.policy.clone(),
+        };
+        let _ = writeln!(d, "--- lanes.toml:\n{}", policy.trim_end());
         let _ = writeln!(
             d,
             "--- claude: {} after {:.1}s",
