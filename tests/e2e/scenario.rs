@@ -138,6 +138,7 @@ pub struct Scenario {
     timeout: Duration,
     by_init: bool,
     run_as: Option<String>,
+    files: Vec<(String, String)>,
 }
 
 impl Default for Scenario {
@@ -151,6 +152,7 @@ impl Default for Scenario {
             timeout: RUN_TIMEOUT,
             by_init: false,
             run_as: None,
+            files: Vec::new(),
         }
     }
 }
@@ -197,6 +199,12 @@ impl Scenario {
         self
     }
 
+    /// A file written into the repo (not committed) before claude starts.
+    pub fn file(mut self, rel: &str, contents: &str) -> Scenario {
+        self.files.push((rel.into(), contents.into()));
+        self
+    }
+
     /// Start the session with `lanes run ROLE -- <claude arguments>` (this build's lanes, the
     /// pinned claude first on PATH as `claude`) instead of running claude directly.
     pub fn run_as(mut self, role: &str) -> Scenario {
@@ -221,6 +229,9 @@ impl Scenario {
             true => TestRepo::by_init(),
             false => TestRepo::new(&self.policy, &agents),
         };
+        for (rel, contents) in &self.files {
+            repo.write(rel, contents);
+        }
         let stub = Stub::start(&repo.artifacts());
         let prompt = script_prompt("Run the scripted e2e calls.", &self.calls, &repo.root());
 
