@@ -359,3 +359,58 @@ fn lanes_run_walls_a_lane_with_a_space_in_its_name() {
         out.fail("`my notes` appeared on the host");
     }
 }
+
+/// `lanes run builder --layout allow-list`: the session starts in `src/`, and Bash may write only
+/// the builder's lanes, the shared ones and git's folder: a new file at the project root, which
+/// the deny-list layout leaves to the hook, is refused by the kernel too.
+#[test]
+fn lanes_run_allow_list_leaves_only_the_lanes_writable() {
+    if e2e::skip_requested() {
+        return;
+    }
+    let probe = lanes::run::probe::Probe::run(Some(&e2e::host_path()));
+    if !probe.ready() {
+        skip::partial(&format!(
+            "the sandbox cannot run here ({}); lanes run was not tried end to end",
+            probe.missing().join("; ")
+        ));
+        return;
+    }
+    let py = |target: &str| format!("python3 -c \"open('{target}','w').write('x')\"");
+    let Some(out) = Scenario::new()
+        .by_init()
+        .run_as("builder")
+        .run_args(&["--layout", "allow-list"])
+        .file("target/.keep", "")
+        .calls(vec![
+            Call::bash(&py("in_'+'lane.txt")),
+            Call::bash(&py("../new'+'root.txt")),
+            Call::bash(&py("../re'+'search/evil.txt")),
+            Call::bash("echo x > ../target/shared.txt"),
+            // Not there when the session started, so not writable by Bash in it.
+            Call::bash(&py("../node_'+'modules")),
+            Call::write("Cargo.toml", "[package]\n"),
+            // Inside the sandbox, Claude Code shows the shell files it protects as empty
+            // devices in the start folder, which `git add -A` refuses: name the paths.
+            Call::bash("git add in_lane.txt ../Cargo.toml && git commit -q -m 'builder: in lane'"),
+        ])
+        .run()
+    else {
+        return;
+    };
+    out.assert_landed("src/in_lane.txt");
+    out.assert_contained("root.txt", "Read-only file system");
+    out.assert_contained("search/evil.txt", "Read-only file system");
+    out.assert_landed("target/shared.txt");
+    out.assert_contained("modules", "Read-only file system");
+    out.assert_landed("Cargo.toml");
+    let stderr = &out.finished.stderr;
+    assert!(
+        stderr.contains("so Bash cannot create them in it: ") && stderr.contains("node_modules"),
+        "{stderr}"
+    );
+    let log = out.repo.git(&["log", "--format=%s", "-1"]);
+    if log.trim() != "builder: in lane" {
+        out.fail(&format!("the commit from src/ did not land: {log:?}"));
+    }
+}

@@ -138,6 +138,7 @@ pub struct Scenario {
     timeout: Duration,
     by_init: bool,
     run_as: Option<String>,
+    run_args: Vec<String>,
     files: Vec<(String, String)>,
 }
 
@@ -152,6 +153,7 @@ impl Default for Scenario {
             timeout: RUN_TIMEOUT,
             by_init: false,
             run_as: None,
+            run_args: Vec::new(),
             files: Vec::new(),
         }
     }
@@ -199,6 +201,12 @@ impl Scenario {
         self
     }
 
+    /// Options of `lanes run` (with [`Scenario::run_as`]), before its `--`.
+    pub fn run_args(mut self, args: &[&str]) -> Scenario {
+        self.run_args = args.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
     /// A file written into the repo (not committed) before claude starts.
     pub fn file(mut self, rel: &str, contents: &str) -> Scenario {
         self.files.push((rel.into(), contents.into()));
@@ -239,7 +247,7 @@ impl Scenario {
             None => Command::new(claude),
             Some(role) => {
                 let mut c = Command::new(env!("CARGO_BIN_EXE_lanes"));
-                c.args(["run", role, "--"]);
+                c.args(["run", role]).args(&self.run_args).arg("--");
                 c
             }
         };
