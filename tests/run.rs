@@ -776,6 +776,16 @@ fn the_allow_list_layout_starts_in_the_first_folder_lane() {
         tree: &Disk(&bare.root),
         git_dirs: &[],
     };
+    let log = Project::new(
+        &template("research-build-review").replace("mode = \"enforce\"", "mode = \"log\""),
+        &["src/"],
+    );
+    let e = lanes::run::plan(&log.policy, &req, &machine).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("sets mode = \"log\", which blocks nothing"),
+        "{e}"
+    );
     let e = lanes::run::plan(&bare.policy, &req, &machine).unwrap_err();
     assert!(
         e.to_string().starts_with(

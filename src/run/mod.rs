@@ -230,6 +230,13 @@ fn claude(
     let file = root.join(&rel);
     let allow = match req.layout {
         Layout::DenyList => None,
+        Layout::AllowList if policy.mode == Mode::Log => {
+            return Err(RunError::Layout(format!(
+                "{} sets mode = \"log\", which blocks nothing, while the allow-list layout makes \
+                 everything but the role's lanes read-only; use the default layout",
+                policy.file.display()
+            )))
+        }
         Layout::AllowList => Some(
             allow::allow_list(policy, role, machine.tree, machine.git_dirs)
                 .map_err(RunError::Layout)?,
