@@ -622,6 +622,7 @@ fn run_main(args: cli::RunArgs, env: &Env) -> ExitCode {
         role: &args.role,
         client: args.client,
         sandbox: !args.no_sandbox,
+        layout: args.layout,
         args: &args.args,
         hook_command: &hook.command,
         explicit_policy: args.policy.is_some() || env.lanes_policy.is_some(),

@@ -1,6 +1,7 @@
 //! `lanes status`: the roles, their lanes and signal files, the mode, the audit log, and
 //! whether enforcement is actually installed (the Claude Code hook in `.claude/settings.json`
-//! and a git pre-commit hook that runs `lanes check`). Problems come first.
+//! and a git pre-commit hook that runs `lanes check`) and up to date (agent files that state
+//! old lanes, or that belong to a role that is gone). Problems come first.
 
 use crate::git::{Git, GitError};
 use crate::policy::{Mode, Policy, Unassigned};
@@ -121,6 +122,12 @@ pub fn status(policy: &Policy, settle: Duration, home: Option<&Path>) -> Status 
         } else {
             warnings.push(text);
         }
+    }
+    // Agent files: the same survey as `lanes init`, so a file reported here is one init fixes
+    // (or says why it does not).
+    match crate::scaffold::agent_sync::survey(policy) {
+        Ok(survey) => problems.extend(survey.files.into_iter().filter_map(|f| f.problem)),
+        Err(e) => problems.push(format!("the agent files cannot be checked: {e}")),
     }
     let mut roles = Vec::new();
     for r in &policy.roles {

@@ -240,6 +240,7 @@ fn lanes_run_walls_a_role_off_with_the_os_sandbox() {
     let Some(out) = Scenario::new()
         .by_init()
         .run_as("builder")
+        .file("research/notes.md", "the researcher's\n")
         .calls(vec![
             Call::bash(&evil),
             Call::bash(&py("s'+'rc/good.txt")),
@@ -252,6 +253,9 @@ fn lanes_run_walls_a_role_off_with_the_os_sandbox() {
                 }),
             },
             Call::write("reviews/no.txt", "not the builder's\n"),
+            Call::write("CLAUDE.md", "overwritten by the builder\n"),
+            // A write the hook sees is denied by the hook, before the sandbox.
+            Call::bash("echo overwritten > research/notes.md"),
             Call::bash("git add src/good.txt && git commit -q -m 'builder: good'"),
             // Only the index changes, so the hook lets it through; lanes check refuses it.
             Call::bash(
@@ -272,12 +276,28 @@ fn lanes_run_walls_a_role_off_with_the_os_sandbox() {
         out.fail("the Write tool wrote reviews/no.txt");
     }
     let denied = out.result().map(|r| r["permission_denials"].to_string());
-    if !denied
-        .as_deref()
-        .is_some_and(|d| d.contains("reviews/no.txt"))
-    {
-        out.fail("the Write into reviews/ is not among the permission denials");
+    for file in ["reviews/no.txt", "CLAUDE.md"] {
+        if !denied.as_deref().is_some_and(|d| d.contains(file)) {
+            out.fail(&format!(
+                "the Write of {file} is not among the permission denials"
+            ));
+        }
     }
+    let claude_md = std::fs::read_to_string(out.repo.path("CLAUDE.md")).unwrap_or_default();
+    if claude_md.contains("overwritten") {
+        out.fail("the Write tool overwrote CLAUDE.md");
+    }
+    let hooked = out.tool_uses().into_iter().any(|c| {
+        c["input"]["command"] == "echo overwritten > research/notes.md"
+            && out.tool_results()[c["id"].as_str().unwrap_or_default()]["content"]
+                .to_string()
+                .contains("PreToolUse:Bash hook error: lanes blocked")
+    });
+    if !hooked {
+        out.fail("the hook did not deny the visible write to research/notes.md");
+    }
+    let notes = std::fs::read_to_string(out.repo.path("research/notes.md")).unwrap_or_default();
+    assert_eq!(notes, "the researcher's\n");
     let log = out.repo.git(&["log", "--format=%s", "-1"]);
     if log.trim() != "builder: good" {
         out.fail(&format!(
@@ -418,5 +438,95 @@ fn lanes_run_without_the_sandbox_catches_an_opaque_write_after_the_run() {
         .is_empty()
     {
         out.fail("the model was never told which files it changed out of lane");
+    }
+}
+
+/// A lane whose name has a space, walled by `lanes run` while it does not exist yet: a Python
+/// write into it fails, and nothing is left on the host.
+#[test]
+fn lanes_run_walls_a_lane_with_a_space_in_its_name() {
+    if e2e::skip_requested() {
+        return;
+    }
+    let probe = lanes::run::probe::Probe::run(Some(&e2e::host_path()));
+    if !probe.ready() {
+        skip::partial(&format!(
+            "the sandbox cannot run here ({}); lanes run was not tried end to end",
+            probe.missing().join("; ")
+        ));
+        return;
+    }
+    let policy = format!("{POLICY}\n[roles.writer]\nwrite = [\"my notes/\"]\n");
+    let Some(out) = Scenario::new()
+        .policy(&policy)
+        .run_as("builder")
+        .calls(vec![
+            Call::bash("python3 -c \"import os; os.makedirs('my '+'notes', exist_ok=True); open('my '+'notes/x.txt','w')\""),
+            Call::bash("python3 -c \"open('s'+'rc/ok.txt','w').write('x')\""),
+        ])
+        .run()
+    else {
+        return;
+    };
+    out.assert_landed("src/ok.txt");
+    // The sandbox binds an empty file over a walled path that does not exist.
+    out.assert_contained("notes/x.txt", "File exists: 'my notes'");
+    if out.repo.path("my notes").exists() {
+        out.fail("`my notes` appeared on the host");
+    }
+}
+
+/// `lanes run builder --layout allow-list`: the session starts in `src/`, and Bash may write only
+/// the builder's lanes, the shared ones and git's folder: a new file at the project root, which
+/// the deny-list layout leaves to the hook, is refused by the kernel too.
+#[test]
+fn lanes_run_allow_list_leaves_only_the_lanes_writable() {
+    if e2e::skip_requested() {
+        return;
+    }
+    let probe = lanes::run::probe::Probe::run(Some(&e2e::host_path()));
+    if !probe.ready() {
+        skip::partial(&format!(
+            "the sandbox cannot run here ({}); lanes run was not tried end to end",
+            probe.missing().join("; ")
+        ));
+        return;
+    }
+    let py = |target: &str| format!("python3 -c \"open('{target}','w').write('x')\"");
+    let Some(out) = Scenario::new()
+        .by_init()
+        .run_as("builder")
+        .run_args(&["--layout", "allow-list"])
+        .file("target/.keep", "")
+        .calls(vec![
+            Call::bash(&py("in_'+'lane.txt")),
+            Call::bash(&py("../new'+'root.txt")),
+            Call::bash(&py("../re'+'search/evil.txt")),
+            Call::bash("echo x > ../target/shared.txt"),
+            // Not there when the session started, so not writable by Bash in it.
+            Call::bash(&py("../node_'+'modules")),
+            Call::write("Cargo.toml", "[package]\n"),
+            // Inside the sandbox, Claude Code shows the shell files it protects as empty
+            // devices in the start folder, which `git add -A` refuses: name the paths.
+            Call::bash("git add in_lane.txt ../Cargo.toml && git commit -q -m 'builder: in lane'"),
+        ])
+        .run()
+    else {
+        return;
+    };
+    out.assert_landed("src/in_lane.txt");
+    out.assert_contained("root.txt", "Read-only file system");
+    out.assert_contained("search/evil.txt", "Read-only file system");
+    out.assert_landed("target/shared.txt");
+    out.assert_contained("modules", "Read-only file system");
+    out.assert_landed("Cargo.toml");
+    let stderr = &out.finished.stderr;
+    assert!(
+        stderr.contains("so Bash cannot create them in it: ") && stderr.contains("node_modules"),
+        "{stderr}"
+    );
+    let log = out.repo.git(&["log", "--format=%s", "-1"]);
+    if log.trim() != "builder: in lane" {
+        out.fail(&format!("the commit from src/ did not land: {log:?}"));
     }
 }

@@ -138,10 +138,12 @@ pub struct Scenario {
     timeout: Duration,
     by_init: bool,
     run_as: Option<String>,
-    /// Options of `lanes run` before `--` (`--no-sandbox`).
-    run_flags: Vec<String>,
+    /// Options of `lanes run` before `--` (`--no-sandbox`, `--layout allow-list`).
+    run_args: Vec<String>,
     /// Extra variables for the claude process (`CLAUDE_CODE_BASH_EDIT_DIFF=1`, ...).
     env: Vec<(String, String)>,
+    /// Files written into the repo before claude starts.
+    files: Vec<(String, String)>,
 }
 
 impl Default for Scenario {
@@ -155,8 +157,9 @@ impl Default for Scenario {
             timeout: RUN_TIMEOUT,
             by_init: false,
             run_as: None,
-            run_flags: Vec::new(),
+            run_args: Vec::new(),
             env: Vec::new(),
+            files: Vec::new(),
         }
     }
 }
@@ -209,6 +212,18 @@ impl Scenario {
         self
     }
 
+    /// Options of `lanes run` (with [`Scenario::run_as`]), before its `--`.
+    pub fn run_args(mut self, args: &[&str]) -> Scenario {
+        self.run_args = args.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    /// A file written into the repo (not committed) before claude starts.
+    pub fn file(mut self, rel: &str, contents: &str) -> Scenario {
+        self.files.push((rel.into(), contents.into()));
+        self
+    }
+
     /// Start the session with `lanes run ROLE -- <claude arguments>` (this build's lanes, the
     /// pinned claude first on PATH as `claude`) instead of running claude directly.
     pub fn run_as(mut self, role: &str) -> Scenario {
@@ -218,7 +233,7 @@ impl Scenario {
 
     /// An option of `lanes run` (with [`Scenario::run_as`]), such as `--no-sandbox`.
     pub fn run_flag(mut self, flag: &str) -> Scenario {
-        self.run_flags.push(flag.into());
+        self.run_args.push(flag.into());
         self
     }
 
@@ -239,6 +254,9 @@ impl Scenario {
             true => TestRepo::by_init(),
             false => TestRepo::new(&self.policy, &agents),
         };
+        for (rel, contents) in &self.files {
+            repo.write(rel, contents);
+        }
         let stub = Stub::start(&repo.artifacts());
         let prompt = script_prompt("Run the scripted e2e calls.", &self.calls, &repo.root());
 
@@ -246,7 +264,7 @@ impl Scenario {
             None => Command::new(claude),
             Some(role) => {
                 let mut c = Command::new(env!("CARGO_BIN_EXE_lanes"));
-                c.args(["run", role]).args(&self.run_flags).arg("--");
+                c.args(["run", role]).args(&self.run_args).arg("--");
                 c
             }
         };
@@ -505,7 +523,11 @@ impl Outcome {
             "--- LANES_ROLE={:?} --agent={:?} lanes run={:?}",
             sc.role_env, sc.agent, sc.run_as
         );
-        let _ = writeln!(d, "--- lanes.toml:\n{}", sc.policy.trim_end());
+        let policy = match sc.by_init {
+            true => fs::read_to_string(self.repo.path("lanes.toml")).unwrap_or_default(),
+            false => sc.policy.clone(),
+        };
+        let _ = writeln!(d, "--- lanes.toml:\n{}", policy.trim_end());
         let _ = writeln!(
             d,
             "--- claude: {} after {:.1}s",
