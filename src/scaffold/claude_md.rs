@@ -92,7 +92,8 @@ pub fn render(policy: &Policy) -> String {
     }
     s.push('\n');
     s.push_str(
-        "Start each session as one role: `LANES_ROLE=<role> claude`, or `claude --agent <role>`. ",
+        "Start each session as one role: `lanes run <role>` (the hook and an OS sandbox), or with the \
+         hook alone `LANES_ROLE=<role> claude` or `claude --agent <role>`. ",
     );
     s.push_str(match policy.unassigned {
         Unassigned::Allow => {
@@ -155,7 +156,10 @@ fn role_section(s: &mut String, policy: &Policy, role: &Role) {
             role.spawn().join(", ")
         );
     }
-    let mut acts = vec![format!("`LANES_ROLE={name} claude`")];
+    let mut acts = vec![
+        format!("`lanes run {name}`"),
+        format!("`LANES_ROLE={name} claude`"),
+    ];
     acts.extend(
         role.agents()
             .iter()
@@ -350,7 +354,7 @@ paths = ["contracts/"]
              - **Problems outside your lanes:** write them down in `src/NOTES.md` as you find them; nobody waits \
              for that file. Mention the ones the next role needs in your signal file when you hand off.\n\
              - **May start subagents of:** reviewer.\n\
-             - **Acts as this role:** sessions started with `LANES_ROLE=builder claude` or `claude --agent builder` \
+             - **Acts as this role:** sessions started with `lanes run builder` or `LANES_ROLE=builder claude` or `claude --agent builder` \
              or `claude --agent impl`; commits on branches `build/*`.\n\
              - **Re-anchor** when unsure what you may do: \"Re-read CLAUDE.md. You are the builder; you write to src/, \
              Cargo.toml only.\"\n\
