@@ -29,6 +29,9 @@ pub struct Env {
     pub xdg_config_home: Option<PathBuf>,
     /// `CODEX_HOME`: Codex's user configuration folder (default `~/.codex`).
     pub codex_home: Option<PathBuf>,
+    /// `TMUX`: set inside a tmux client, where `lanes up` switches to its session instead
+    /// of attaching.
+    pub tmux: Option<OsString>,
 }
 
 /// The hook's own deadline. Claude Code lets a call through when a hook times out, so lanes
@@ -51,6 +54,7 @@ impl Env {
             path: get("PATH"),
             xdg_config_home: get("XDG_CONFIG_HOME").map(PathBuf::from),
             codex_home: get("CODEX_HOME").map(PathBuf::from),
+            tmux: get("TMUX"),
         }
     }
 }
