@@ -642,16 +642,18 @@ fn watch_main(args: cli::WatchArgs, env: &Env) -> ExitCode {
             return fail(format!("cannot set up the signal handler: {e}"));
         }
     }
-    let logs = lanes::audit::logs_in_every_checkout(&policy);
+    let follower = lanes::watch::Follower::new(lanes::audit::logs_in_every_checkout(&policy));
     eprintln!(
         "lanes watch: following {} (Ctrl-C to stop)",
-        logs.iter()
+        follower
+            .logs()
             .map(|l| l.display().to_string())
             .collect::<Vec<_>>()
             .join(", ")
     );
     let highlight = std::io::stdout().is_terminal();
     let result = lanes::watch::follow(
+        follower,
         || lanes::audit::logs_in_every_checkout(&policy),
         &stop,
         |entry| {

@@ -115,11 +115,14 @@ impl Tail {
     }
 }
 
-/// Follows the logs that `logs()` lists (asked again every [`RESCAN`]) and hands each new
-/// line to `emit`, until `stop` is set (checked at least every [`POLL`]) or `emit` fails.
+/// Goes on with `follower`, adding the logs that `logs()` lists (asked again every
+/// [`RESCAN`]), and hands each new line to `emit`, until `stop` is set (checked at least
+/// every [`POLL`]) or `emit` fails. The caller makes the follower first, so whatever is
+/// written after it says it is watching is shown.
 ///
 /// Errors: what `emit` returned (a closed stdout, say).
 pub fn follow(
+    mut follower: Follower,
     logs: impl Fn() -> Vec<PathBuf>,
     stop: &AtomicBool,
     mut emit: impl FnMut(Entry) -> io::Result<()>,
@@ -136,7 +139,6 @@ pub fn follow(
     })
     .ok();
     let mut watched: HashSet<PathBuf> = HashSet::new();
-    let mut follower = Follower::new(logs());
     let mut rescanned = Instant::now();
     loop {
         if let Some(w) = watcher.as_mut() {
@@ -276,6 +278,12 @@ mod tests {
         let log = dir.path().join("audit.jsonl");
         let stop = AtomicBool::new(true);
         let l = log.clone();
-        follow(move || vec![l.clone()], &stop, |_| Ok(())).unwrap();
+        follow(
+            Follower::new(vec![]),
+            move || vec![l.clone()],
+            &stop,
+            |_| Ok(()),
+        )
+        .unwrap();
     }
 }

@@ -180,7 +180,7 @@ pub fn up(policy: &Policy, opts: &UpOptions) -> Result<Started, TeamError> {
     })
 }
 
-/// Opens the session with `panes`, titled, borders showing the titles.
+/// Opens the session with `panes`, each titled.
 fn open(
     tmux: &Tmux,
     session: &str,
@@ -191,24 +191,23 @@ fn open(
         .map(|p| ("PATH".to_string(), p.clone()))
         .into_iter()
         .collect();
-    let mut ids = Vec::with_capacity(panes.len());
-    for (i, pane) in panes.iter().enumerate() {
+    let mut ids: Vec<String> = Vec::with_capacity(panes.len());
+    for pane in panes {
         let spawn = Spawn {
             dir: &pane.dir,
             argv: &pane.argv,
             env: &env,
         };
-        let id = if i == 0 {
-            tmux.new_session(session, &spawn)?
-        } else {
-            tmux.split(session, &spawn)?
+        let id = match ids.last() {
+            None => tmux.new_session(session, &spawn)?,
+            Some(last) => tmux.split(session, last, &spawn)?,
         };
         ids.push(id);
     }
     for (id, pane) in ids.iter().zip(panes) {
         tmux.title(id, &pane.title)?;
     }
-    tmux.show_titles(session)
+    Ok(())
 }
 
 /// Attaches to (or, inside tmux, switches to) the session `up` started.

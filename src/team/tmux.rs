@@ -77,9 +77,10 @@ impl Tmux {
     }
 
     /// Creates the detached session `name` with one window (`lanes`) whose first pane runs
-    /// `first`, and in the same tmux command keeps panes open after their program ends
-    /// (`remain-on-exit`), so a pane whose agent exits at once still shows why. Returns the
-    /// pane's id (`%3`).
+    /// `first`. The same tmux command keeps panes open after their program ends
+    /// (`remain-on-exit`), so a pane whose agent exits at once still shows why, and shows
+    /// each pane's `@lanes_role` (see [`Tmux::title`]) on its top border, before the first
+    /// program prints anything the border would push up. Returns the pane's id (`%3`).
     pub fn new_session(&self, name: &str, first: &Spawn) -> Result<String, TmuxError> {
         let mut args: Vec<OsString> = vec![
             "new-session".into(),
@@ -108,13 +109,27 @@ impl Tmux {
             window(name),
             "remain-on-exit".into(),
             "on".into(),
+            ";".into(),
+            "set-option".into(),
+            "-w".into(),
+            "-t".into(),
+            window(name),
+            "pane-border-status".into(),
+            "top".into(),
+            ";".into(),
+            "set-option".into(),
+            "-w".into(),
+            "-t".into(),
+            window(name),
+            "pane-border-format".into(),
+            " #{?@lanes_role,#{@lanes_role},#{pane_title}} ".into(),
         ]);
         self.output(&args)
     }
 
-    /// Opens another pane in the session's window, then tiles the window so the next split
-    /// has room. Returns the pane's id.
-    pub fn split(&self, session: &str, pane: &Spawn) -> Result<String, TmuxError> {
+    /// Opens another pane after pane `after` (so panes keep the order they are opened in),
+    /// then tiles the session's window so the next split has room. Returns the pane's id.
+    pub fn split(&self, session: &str, after: &str, pane: &Spawn) -> Result<String, TmuxError> {
         let mut args: Vec<OsString> = vec![
             "split-window".into(),
             "-d".into(),
@@ -122,7 +137,7 @@ impl Tmux {
             "-F".into(),
             "#{pane_id}".into(),
             "-t".into(),
-            window(session),
+            after.into(),
         ];
         spawn_args(&mut args, pane);
         let id = self.output(&args)?;
@@ -151,26 +166,6 @@ impl Tmux {
             id.into(),
             "@lanes_role".into(),
             title.into(),
-        ])
-        .map(drop)
-    }
-
-    /// Shows each pane's `@lanes_role` on its top border, in this session only.
-    pub fn show_titles(&self, session: &str) -> Result<(), TmuxError> {
-        self.output(&[
-            "set-option".into(),
-            "-w".into(),
-            "-t".into(),
-            window(session),
-            "pane-border-status".into(),
-            "top".into(),
-            ";".into(),
-            "set-option".into(),
-            "-w".into(),
-            "-t".into(),
-            window(session),
-            "pane-border-format".into(),
-            " #{?@lanes_role,#{@lanes_role},#{pane_title}} ".into(),
         ])
         .map(drop)
     }
