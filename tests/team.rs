@@ -585,3 +585,29 @@ fn watch_prints_denials_from_every_worktree_and_ends_on_sigterm() {
     };
     assert_eq!(status.code(), Some(0), "ends cleanly on SIGTERM");
 }
+
+#[test]
+fn init_points_at_lanes_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    let git = support::git_command(&repo, dir.path())
+        .args(["init", "-q"])
+        .status()
+        .unwrap();
+    assert!(git.success());
+    let out = support::lanes()
+        .arg("init")
+        .current_dir(&repo)
+        .env("HOME", dir.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Or start them all at once, a tmux pane each (roles with `after` once their handoff is complete): lanes up [--worktrees]"),
+        "{}",
+        text(&out.stdout)
+    );
+}
