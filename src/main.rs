@@ -607,8 +607,9 @@ fn down_main(args: cli::DownArgs, env: &Env) -> ExitCode {
                 println!("  removed  {}", checkout.display())
             }
             Removal::Removed { checkout, absorbed } => println!(
-                "  removed  {} (its {absorbed} audit records were added to this checkout's log)",
-                checkout.display()
+                "  removed  {} (its {absorbed} audit record{} added to this checkout's log)",
+                checkout.display(),
+                if *absorbed == 1 { " was" } else { "s were" }
             ),
             Removal::Kept { checkout, reason } => {
                 println!("  kept     {}: {reason}", checkout.display())

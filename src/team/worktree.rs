@@ -114,7 +114,12 @@ pub fn prepare(
         let checkout = path.canonicalize().unwrap_or(path);
         out.push(Place {
             role: role.name.clone(),
-            dir: checkout.join(offset),
+            // `join("")` would add a trailing `/`.
+            dir: if offset.as_os_str().is_empty() {
+                checkout.clone()
+            } else {
+                checkout.join(offset)
+            },
             checkout,
             branch,
             created,
