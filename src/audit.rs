@@ -236,6 +236,19 @@ fn write_locked(file: &Path, buf: &[u8]) -> io::Result<()> {
     res
 }
 
+/// The audit log of `policy` in every checkout of its repository (the same repo-relative
+/// path in each worktree), this checkout's first; empty when the policy keeps no log.
+pub fn logs_in_every_checkout(policy: &crate::policy::Policy) -> Vec<std::path::PathBuf> {
+    let Some(rel) = &policy.audit else {
+        return Vec::new();
+    };
+    let mut roots = crate::checkout::project_in_every_checkout(&policy.root);
+    if roots.is_empty() {
+        roots.push(policy.root.clone());
+    }
+    roots.into_iter().map(|r| r.join(rel.as_path())).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,17 +386,4 @@ mod tests {
         let ts = now();
         assert!(humantime::parse_rfc3339(&ts).is_ok(), "{ts}");
     }
-}
-
-/// The audit log of `policy` in every checkout of its repository (the same repo-relative
-/// path in each worktree), this checkout's first; empty when the policy keeps no log.
-pub fn logs_in_every_checkout(policy: &crate::policy::Policy) -> Vec<std::path::PathBuf> {
-    let Some(rel) = &policy.audit else {
-        return Vec::new();
-    };
-    let mut roots = crate::checkout::project_in_every_checkout(&policy.root);
-    if roots.is_empty() {
-        roots.push(policy.root.clone());
-    }
-    roots.into_iter().map(|r| r.join(rel.as_path())).collect()
 }
