@@ -70,6 +70,9 @@ pub enum Command {
     Report(ReportArgs),
     /// Wait until ROLE's signal file is complete (exit 0; 1 on timeout; 2 on errors).
     Wait(WaitArgs),
+    /// Start an agent session acting as ROLE from the project root, its lanes enforced by the
+    /// hook and by the client's OS sandbox (exit 2 when it cannot start).
+    Run(RunArgs),
     /// Start the team in a tmux session: a pane per role running `lanes run ROLE` (roles with
     /// `after` once the signal files they wait for are complete) and a `lanes watch` pane.
     /// Exit 1 when the session exists already (nothing is changed); 2 on errors.
@@ -184,6 +187,25 @@ pub struct WaitArgs {
     /// Policy file (default: lanes.toml here or in a parent directory; also LANES_POLICY).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The role to act as.
+    pub role: String,
+    /// The agent client to start.
+    #[arg(long, value_enum, default_value = "claude")]
+    pub client: lanes::run::Client,
+    /// Start without the OS sandbox: the hook still judges every call, but commands it cannot
+    /// see into (scripts, interpreters) are only recorded, not contained.
+    #[arg(long)]
+    pub no_sandbox: bool,
+    /// Policy file (default: lanes.toml here or in a parent directory; also LANES_POLICY).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Arguments for the client, after `--` (`lanes run builder -- -p "build it"`).
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Args)]

@@ -449,6 +449,108 @@ pub fn decide_subtree(
     Ok(verdict)
 }
 
+/// What the OS sandbox of a role session (`lanes run`) may do with one path: a literal path
+/// is all a sandbox write rule can name on Linux (globs are skipped; sandbox-and-teams.md
+/// §1.2), and it covers the path and everything below it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wall {
+    /// Every path at or below this one is denied to the role: the sandbox may deny it whole.
+    /// The rule is the one that denies the path itself.
+    Deny(Rule),
+    /// The role may write the path itself (its own lane, a shared lane, or `mode = "log"`,
+    /// where nothing is blocked): the sandbox must leave it open.
+    Open(Rule),
+    /// The path is denied, but `pattern` (of the role's own lanes or the shared ones, or a
+    /// `!pattern` of the list that protects it) may let the role write something below it:
+    /// denying the path whole would take that away, so only what lies below can be walled.
+    Holds {
+        /// The rule that denies the path itself.
+        rule: Rule,
+        /// The pattern, as written, that may open something below it.
+        pattern: String,
+    },
+}
+
+/// Decides what the sandbox of `role` may do with `path` (see [`Wall`]), by [`decide`] for
+/// the path itself and by the pattern lists for what lies below it: a positive pattern of the
+/// role's own lanes, or of the shared lanes, that may match strictly below `path` holds it
+/// open, and so does, for a protected path, a `!pattern` of the protected lists. A shared
+/// pattern that begins with `**/` (build outputs such as `**/node_modules/`) does not hold a
+/// path open: it would hold every path, and the walls of a role are worth more than writing
+/// build output inside another role's lane. The own lanes always hold: a role must be able to
+/// work in its own lanes.
+///
+/// Errors: a pattern list needed for the decision does not compile.
+pub fn decide_wall(
+    lanes: &Lanes<'_>,
+    role: &crate::policy::Role,
+    path: &RepoPath,
+    is_dir: bool,
+) -> Result<Wall, PolicyError> {
+    let policy = lanes.policy();
+    let actor = Actor::Role(role, crate::role::RoleSource::Flag);
+    let verdict = decide(lanes, &actor, &Place::Project(path.clone()), is_dir)?;
+    if !verdict.blocked {
+        return Ok(Wall::Open(verdict.rule));
+    }
+    let below = |text: &str| pattern_reaches_below(text, path);
+    let positive = |text: &&str| !text.starts_with('!');
+    let own = role.write.patterns().map(|p| p.text).filter(positive);
+    let shared = policy
+        .shared
+        .patterns()
+        .map(|p| p.text)
+        .filter(positive)
+        .filter(|t| !t.trim_start_matches('/').starts_with("**/"));
+    let mut holding: Vec<&str> = own.chain(shared).filter(|t| below(t)).collect();
+    if let Rule::Protected { builtin, .. } = &verdict.rule {
+        let list = if *builtin {
+            &policy.builtin_protected
+        } else {
+            &policy.protected
+        };
+        holding.extend(
+            list.patterns()
+                .map(|p| p.text)
+                .filter(|t| t.strip_prefix('!').is_some_and(below)),
+        );
+    }
+    Ok(match holding.first() {
+        Some(pattern) => Wall::Holds {
+            rule: verdict.rule,
+            pattern: pattern.to_string(),
+        },
+        None => Wall::Deny(verdict.rule),
+    })
+}
+
+/// True when the gitignore-style `pattern` (anchored at the root; `!` and slashes at either
+/// end ignored) may match a path strictly below `dir`. A pattern that names `dir` or one of
+/// its parents does not: what it says of `dir` holds for everything below it, and [`decide`]
+/// has already weighed it for `dir` itself.
+fn pattern_reaches_below(pattern: &str, dir: &RepoPath) -> bool {
+    let text = pattern.trim_start_matches('!');
+    let comps: Vec<&str> = text
+        .trim_start_matches('/')
+        .trim_end_matches('/')
+        .split('/')
+        .collect();
+    let dir_comps: Vec<String> = dir
+        .as_path()
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    for (k, d) in dir_comps.iter().enumerate() {
+        match comps.get(k) {
+            None => return false,
+            Some(&"**") => return true,
+            Some(c) if !component_matches(c, d) => return false,
+            Some(_) => {}
+        }
+    }
+    comps.len() > dir_comps.len()
+}
+
 /// True when the gitignore-style `pattern` (anchored at the root) may match something at or
 /// below the directory `dir`.
 fn pattern_reaches_into(pattern: &str, dir: &RepoPath, root: &std::path::Path) -> bool {

@@ -234,6 +234,27 @@ impl Git {
         Ok(PathBuf::from(os_string(out)))
     }
 
+    /// Where git keeps this checkout's files: its own git directory and the common one
+    /// (different in a linked worktree), absolute as git prints them
+    /// (`git rev-parse --path-format=absolute --git-dir --git-common-dir`).
+    ///
+    /// Errors: not inside a git repository, or git cannot run.
+    pub fn git_dirs(&self) -> Result<Vec<PathBuf>, GitError> {
+        let out = self
+            .output([
+                "rev-parse",
+                "--path-format=absolute",
+                "--git-dir",
+                "--git-common-dir",
+            ])?
+            .unwrap_or_default();
+        Ok(out
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| PathBuf::from(os_string(l.to_vec())))
+            .collect())
+    }
+
     /// The current branch's short name, `None` when `HEAD` is detached. Works on an unborn
     /// branch (before the first commit).
     pub fn current_branch(&self) -> Result<Option<String>, GitError> {

@@ -25,6 +25,7 @@ pub mod reach;
 pub mod render;
 pub mod report;
 pub mod role;
+pub mod run;
 pub mod scaffold;
 pub mod session;
 pub mod shell;

@@ -35,6 +35,7 @@ fn run() -> ExitCode {
         Command::Report(args) => report_main(args, &env),
         Command::Wait(args) => wait_main(args, &env),
         Command::Check(args) => check_main(args, &env),
+        Command::Run(args) => run_main(args, &env),
         Command::Up(args) => up_main(args, &env),
         Command::Down(args) => down_main(args, &env),
         Command::Watch(args) => watch_main(args, &env),
@@ -362,7 +363,19 @@ fn status_main(args: cli::StatusArgs, env: &Env) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let st = lanes::status::status(&policy, args.settle, env.home.as_deref());
+    let mut st = lanes::status::status(&policy, args.settle, env.home.as_deref());
+    let probe = lanes::run::probe::Probe::run(env.path.as_deref());
+    if !probe.ready() {
+        st.warnings.push(format!(
+            "`lanes run` cannot start a sandboxed session here: {} (see docs/run.md)",
+            probe.missing().join("; ")
+        ));
+    }
+    st.sandbox = Some(lanes::run::status(
+        &policy,
+        &probe,
+        &lanes::run::wall::Disk(&policy.root),
+    ));
     match args.format {
         cli::Format::Json => println!("{}", json(&st)),
         cli::Format::Text => print!("{}", st.text()),
@@ -473,6 +486,83 @@ fn wait_main(args: cli::WaitArgs, env: &Env) -> ExitCode {
             "cannot read the signal file {}: {e}",
             file.display()
         )),
+    }
+}
+
+/// `lanes run`: plans the session, writes its settings file, prints the summary to stderr
+/// and replaces this process with the client (exit 2 when it cannot start).
+fn run_main(args: cli::RunArgs, env: &Env) -> ExitCode {
+    use lanes::run;
+    let policy = match load_policy(args.policy.as_deref(), env) {
+        Ok(p) => p,
+        Err(e) => return fail(format!("run: {e}")),
+    };
+    // The probe starts bwrap once; without the sandbox it is not needed.
+    let probe = match args.no_sandbox {
+        true => run::probe::Probe {
+            os: std::env::consts::OS.into(),
+            bwrap: None,
+            socat: None,
+            user_namespaces: None,
+        },
+        false => run::probe::Probe::run(env.path.as_deref()),
+    };
+    let exe = std::env::current_exe().ok();
+    let hook = lanes::scaffold::command::choose(None, exe.as_deref(), env.path.as_deref());
+    let git_dirs = lanes::git::Git::new(&policy.root)
+        .git_dirs()
+        .unwrap_or_default();
+    let machine = run::Machine {
+        probe: &probe,
+        tree: &run::wall::Disk(&policy.root),
+        git_dirs: &git_dirs,
+    };
+    let request = run::Request {
+        role: &args.role,
+        client: args.client,
+        sandbox: !args.no_sandbox,
+        args: &args.args,
+        hook_command: &hook.command,
+        explicit_policy: args.policy.is_some() || env.lanes_policy.is_some(),
+    };
+    let launch = match run::plan(&policy, &request, &machine) {
+        Ok(l) => l,
+        Err(e) => return fail(format!("run: {e}")),
+    };
+    for (file, text) in &launch.files {
+        let written = file
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|_| std::fs::write(file, text));
+        if let Err(e) = written {
+            return fail(format!("run: cannot write {}: {e}", file.display()));
+        }
+    }
+    for line in &launch.summary {
+        eprintln!("lanes run: {line}");
+    }
+    let mut cmd = std::process::Command::new(&launch.program);
+    cmd.args(&launch.args).current_dir(&launch.cwd);
+    for (k, v) in &launch.env {
+        cmd.env(k, v);
+    }
+    let program = launch.program.to_string_lossy();
+    let cannot = |e: std::io::Error| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::NotFound => format!(" ({})", args.client.install_hint()),
+            _ => String::new(),
+        };
+        fail(format!("run: cannot start {program}: {e}{hint}"))
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cannot(cmd.exec())
+    }
+    #[cfg(not(unix))]
+    match cmd.status() {
+        Ok(st) => ExitCode::from(st.code().map_or(EXIT_ERROR, |c| c as u8)),
+        Err(e) => cannot(e),
     }
 }
 

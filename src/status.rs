@@ -38,6 +38,9 @@ pub struct Status {
     pub git_hook: Install,
     /// The roles, in policy order.
     pub roles: Vec<RoleStatus>,
+    /// Whether `lanes run`'s sandbox can run here, and per role what it would wall off;
+    /// filled by the caller ([`crate::run::status`] runs a program to find out).
+    pub sandbox: Option<crate::run::SandboxStatus>,
 }
 
 /// The audit log file.
@@ -164,6 +167,7 @@ pub fn status(policy: &Policy, settle: Duration, home: Option<&Path>) -> Status 
         claude_hook,
         git_hook,
         roles,
+        sandbox: None,
     }
 }
 
@@ -494,6 +498,9 @@ impl Status {
             if let Some(s) = &r.signal {
                 let _ = writeln!(out, "    signal {}: {}", s.path, s.state.describe());
             }
+        }
+        if let Some(sandbox) = &self.sandbox {
+            out.push_str(&sandbox.text());
         }
         out
     }

@@ -213,3 +213,94 @@ fn a_repository_prepared_by_lanes_init_alone_is_enforced() {
     out.assert_audit(Some("src/init_ok.rs"), "allow", "agent_type");
     out.assert_audit(Some("research/init_no.txt"), "deny", "agent_type");
 }
+
+/// `lanes run builder -- -p ...` with the real sandbox (bubblewrap): a Python write into
+/// another lane, which the hook cannot see into, is stopped by the kernel, also when the model
+/// asks to leave the sandbox; the same write into the builder's lane lands; the Write tool is
+/// refused in another lane; and a commit made inside the sandbox passes the pre-commit
+/// `lanes check` although `.lanes/` is read-only there.
+#[test]
+fn lanes_run_walls_a_role_off_with_the_os_sandbox() {
+    if e2e::skip_requested() {
+        return;
+    }
+    let probe = lanes::run::probe::Probe::run(Some(&e2e::host_path()));
+    if !probe.ready() {
+        skip::partial(&format!(
+            "the sandbox cannot run here ({}); lanes run was not tried end to end \
+             (.ci/test-tools installs bubblewrap and socat)",
+            probe.missing().join("; ")
+        ));
+        return;
+    }
+    let py = |target: &str| format!("python3 -c \"open('{target}','w').write('x')\"");
+    // The lane's name is put together at run time, so only the sandbox can stop it.
+    let evil = py("re'+'search/evil.txt");
+    let escape = py("re'+'search/escape.txt");
+    let Some(out) = Scenario::new()
+        .by_init()
+        .run_as("builder")
+        .calls(vec![
+            Call::bash(&evil),
+            Call::bash(&py("s'+'rc/good.txt")),
+            Call::Raw {
+                name: "Bash".into(),
+                input: serde_json::json!({
+                    "command": escape,
+                    "description": "e2e: asks to leave the sandbox",
+                    "dangerouslyDisableSandbox": true,
+                }),
+            },
+            Call::write("reviews/no.txt", "not the builder's\n"),
+            Call::bash("git add src/good.txt && git commit -q -m 'builder: good'"),
+            // Only the index changes, so the hook lets it through; lanes check refuses it.
+            Call::bash(
+                "git rm -q --cached research/.gitkeep && git commit -q -m 'builder: not mine'",
+            ),
+        ])
+        .run()
+    else {
+        return;
+    };
+    out.assert_contained("search/evil.txt", "Read-only file system");
+    out.assert_contained("search/escape.txt", "Read-only file system");
+    assert!(!out.repo.path("research/evil.txt").exists());
+    assert!(!out.repo.path("research/escape.txt").exists());
+    out.assert_landed("src/good.txt");
+    // Claude Code's permission rules refuse it before the hook runs.
+    if out.repo.path("reviews/no.txt").exists() {
+        out.fail("the Write tool wrote reviews/no.txt");
+    }
+    let denied = out.result().map(|r| r["permission_denials"].to_string());
+    if !denied
+        .as_deref()
+        .is_some_and(|d| d.contains("reviews/no.txt"))
+    {
+        out.fail("the Write into reviews/ is not among the permission denials");
+    }
+    let log = out.repo.git(&["log", "--format=%s", "-1"]);
+    if log.trim() != "builder: good" {
+        out.fail(&format!(
+            "expected the in-lane commit to land and the other to be refused: last commit {log:?}"
+        ));
+    }
+    let refused = out.tool_results().values().any(|r| {
+        r["content"]
+            .to_string()
+            .contains("staged path out of lane: refused")
+    });
+    if !refused {
+        out.fail("the pre-commit lanes check did not refuse the deletion in research/");
+    }
+    // Walled paths that did not exist are left absent on the host.
+    for absent in ["contracts", ".github", "tests"] {
+        if out.repo.path(absent).exists() {
+            out.fail(&format!("{absent} appeared on the host"));
+        }
+    }
+    let stderr = &out.finished.stderr;
+    assert!(
+        stderr.contains("lanes run: the sandbox denies Bash writes"),
+        "{stderr}"
+    );
+}

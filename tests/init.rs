@@ -206,7 +206,7 @@ fn fresh_repository_gets_everything_and_a_second_run_changes_no_byte() {
         "created  .claude/agents/reviewer.md",
         "created  .git/hooks/pre-commit",
         "created  .gitignore",
-        "LANES_ROLE=builder    claude    or    claude --agent builder",
+        "lanes run builder       (hook only: LANES_ROLE=builder claude, or claude --agent builder)",
     ] {
         assert!(
             out.stdout.contains(line),

@@ -608,13 +608,17 @@ fn next_steps(plan: &Plan, policy: &Policy) -> Vec<String> {
         plan.root.display()
     ));
     if !policy.roles.is_empty() {
-        steps.push("Launch each role in its own terminal:".into());
+        steps.push(
+            "Launch each role in its own terminal with `lanes run ROLE`: the hook, plus Claude Code's OS sandbox \
+             around Bash, walled to the role's lanes (docs/run.md):"
+                .into(),
+        );
         let width = policy.roles.iter().map(|r| r.name.len()).max().unwrap_or(0);
         for role in &policy.roles {
             let agent = agents::agent_name(role);
             steps.push(format!(
-                "  LANES_ROLE={:<width$} claude    or    claude --agent {agent}",
-                role.name
+                "  lanes run {:<width$}    (hook only: LANES_ROLE={} claude, or claude --agent {agent})",
+                role.name, role.name
             ));
         }
         steps.push(

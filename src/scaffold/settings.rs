@@ -49,6 +49,13 @@ pub fn entry(command: &str) -> Value {
     })
 }
 
+/// Every hook registration lanes makes, as Claude Code's `hooks` object: event name -> groups.
+/// `lanes init` writes these into `.claude/settings.json` and `lanes run` into the settings
+/// file of a role session, so a new registration is added here, once.
+pub fn hooks(command: &str) -> Value {
+    json!({ "PreToolUse": [entry(command)] })
+}
+
 /// True for a handler that runs `lanes hook`: exec form (`command` named `lanes` or
 /// `lanes.exe`, any directory, with `args` starting `hook`) or shell form
 /// (`.../lanes hook ...`).
@@ -105,7 +112,7 @@ pub fn hooks_disabled(text: &str) -> bool {
 /// nothing changes, `existing` comes back byte for byte.
 pub fn merge(existing: Option<&str>, command: &str) -> Result<String, SettingsError> {
     let Some(text) = existing else {
-        let root = json!({ "hooks": { "PreToolUse": [entry(command)] } });
+        let root = json!({ "hooks": hooks(command) });
         return Ok(format!("{}\n", pretty(&root, b"  ")));
     };
     let original = parse(text)?;

@@ -53,7 +53,8 @@ impl TestRepo {
         repo
     }
 
-    /// A committed git repo set up by `lanes init` alone (default template), with
+    /// A committed git repo set up by `lanes init` alone (default template) and holding
+    /// `src/`, `research/` and `reviews/`, with
     /// `--hook-command` naming this build, so an installed `lanes` on PATH cannot stand in.
     pub fn by_init() -> TestRepo {
         let repo = TestRepo::empty();
@@ -73,6 +74,10 @@ impl TestRepo {
             "lanes init failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        // The template's lanes, present as they would be in a project.
+        for lane in ["src", "research", "reviews"] {
+            repo.write(&format!("{lane}/.gitkeep"), "");
+        }
         repo.git(&["add", "-A"]);
         // The commit is set-up, not a subject of the test: skip the pre-commit hook init installed.
         repo.git(&["commit", "-q", "--no-verify", "-m", "lanes init"]);

@@ -137,6 +137,7 @@ pub struct Scenario {
     calls: Vec<Call>,
     timeout: Duration,
     by_init: bool,
+    run_as: Option<String>,
 }
 
 impl Default for Scenario {
@@ -149,6 +150,7 @@ impl Default for Scenario {
             calls: Vec::new(),
             timeout: RUN_TIMEOUT,
             by_init: false,
+            run_as: None,
         }
     }
 }
@@ -195,6 +197,13 @@ impl Scenario {
         self
     }
 
+    /// Start the session with `lanes run ROLE -- <claude arguments>` (this build's lanes, the
+    /// pinned claude first on PATH as `claude`) instead of running claude directly.
+    pub fn run_as(mut self, role: &str) -> Scenario {
+        self.run_as = Some(role.into());
+        self
+    }
+
     pub fn timeout(mut self, timeout: Duration) -> Scenario {
         self.timeout = timeout;
         self
@@ -215,10 +224,29 @@ impl Scenario {
         let stub = Stub::start(&repo.artifacts());
         let prompt = script_prompt("Run the scripted e2e calls.", &self.calls, &repo.root());
 
-        let mut cmd = Command::new(claude);
+        let mut cmd = match &self.run_as {
+            None => Command::new(claude),
+            Some(role) => {
+                let mut c = Command::new(env!("CARGO_BIN_EXE_lanes"));
+                c.args(["run", role, "--"]);
+                c
+            }
+        };
+        let path = match &self.run_as {
+            None => super::host_path(),
+            Some(_) => {
+                let bin = repo.artifacts().join("bin");
+                fs::create_dir_all(&bin).expect("create bin dir");
+                std::os::unix::fs::symlink(claude, bin.join("claude")).expect("link claude");
+                let mut path = bin.into_os_string();
+                path.push(":");
+                path.push(super::host_path());
+                path
+            }
+        };
         cmd.current_dir(repo.root())
             .env_clear()
-            .env("PATH", super::host_path())
+            .env("PATH", path)
             .env("HOME", repo.home())
             .env("TMPDIR", repo.tmp())
             .env("ANTHROPIC_BASE_URL", stub.base_url())
@@ -341,6 +369,42 @@ impl Outcome {
         self.assert_hook_denied(&calls, rel);
     }
 
+    /// The file is not on disk, and the scripted call naming it ran (the hook let it through)
+    /// and got `error` in its result: the OS sandbox, not the hook, stopped it.
+    #[track_caller]
+    pub fn assert_contained(&self, rel: &str, error: &str) {
+        if self.repo.path(rel).exists() {
+            self.fail(&format!(
+                "expected {rel} to be contained, but it was written"
+            ));
+        }
+        let results = self.tool_results();
+        let calls: Vec<Value> = self
+            .tool_uses()
+            .into_iter()
+            .filter(|c| {
+                c["input"]["command"]
+                    .as_str()
+                    .is_some_and(|cmd| cmd.contains(rel))
+            })
+            .collect();
+        if calls.is_empty() {
+            self.fail(&format!("no scripted Bash call names {rel}"));
+        }
+        for call in calls {
+            let id = call["id"].as_str().unwrap_or_default();
+            let text = results
+                .get(id)
+                .map(|r| r["content"].to_string())
+                .unwrap_or_default();
+            if text.contains("PreToolUse:") || !text.contains(error) {
+                self.fail(&format!(
+                    "{rel}: expected the command to run and fail with {error:?}, got {text}"
+                ));
+            }
+        }
+    }
+
     /// Every scripted call of tool `name` (e.g. `Agent`) was denied by a PreToolUse hook.
     #[track_caller]
     pub fn assert_tool_denied(&self, name: &str) {
@@ -406,7 +470,11 @@ impl Outcome {
             "--- repo: {} (deleted after the test)",
             self.repo.root().display()
         );
-        let _ = writeln!(d, "--- LANES_ROLE={:?} --agent={:?}", sc.role_env, sc.agent);
+        let _ = writeln!(
+            d,
+            "--- LANES_ROLE={:?} --agent={:?} lanes run={:?}",
+            sc.role_env, sc.agent, sc.run_as
+        );
         let _ = writeln!(d, "--- lanes.toml:\n{}", sc.policy.trim_end());
         let _ = writeln!(
             d,

@@ -1,0 +1,509 @@
+//! `lanes run ROLE`: start an agent session acting as a role, its lanes enforced by the hook
+//! and by the client's OS sandbox.
+//!
+//! [`plan`] is pure: the policy, the request and what was found on the machine ([`Machine`])
+//! go in, a [`Launch`] comes out (the program, its arguments, environment and folder, the
+//! files to write first, and the summary to print). The binary writes the files, prints the
+//! summary to stderr and execs the program. The modules: [`wall`] (which paths the role's
+//! sandbox denies, and what it leaves to the hook), [`settings`] (Claude Code's settings file),
+//! [`probe`] (can the sandbox run here). Facts: shared/reference/sandbox-and-teams.md.
+//!
+//! Adding a client is one more [`Client`] variant and one more arm in [`plan`].
+
+pub mod probe;
+pub mod settings;
+pub mod wall;
+
+use crate::path::RepoPath;
+use crate::policy::{Lanes, Mode, Policy, PolicyError, Role};
+use probe::Probe;
+use serde::Serialize;
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use wall::{Tree, Walls};
+
+/// lanes' folder for the files of role sessions, relative to the project root (inside
+/// `.lanes/`, which is git-ignored and always protected).
+pub const RUN_DIR: &str = ".lanes/run";
+
+/// How many walled paths a summary line names before it says how many more there are.
+const SHOWN: usize = 12;
+
+/// The agent client to start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Client {
+    /// Claude Code (`claude`), with its Bash sandbox (bubblewrap on Linux, Seatbelt on macOS).
+    Claude,
+}
+
+impl Client {
+    /// The program started.
+    pub fn program(self) -> &'static str {
+        match self {
+            Client::Claude => "claude",
+        }
+    }
+
+    /// How to install the client, for the message when it is not on PATH.
+    pub fn install_hint(self) -> &'static str {
+        match self {
+            Client::Claude => "install Claude Code: npm install -g @anthropic-ai/claude-code",
+        }
+    }
+}
+
+/// What the user asked for.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    /// The role's name.
+    pub role: &'a str,
+    /// The client.
+    pub client: Client,
+    /// False with `--no-sandbox`.
+    pub sandbox: bool,
+    /// Arguments after `--`, appended to the client's.
+    pub args: &'a [OsString],
+    /// The command the hook registration runs (as `lanes init` chooses it: `lanes` when it is
+    /// on PATH, else this executable's absolute path).
+    pub hook_command: &'a str,
+    /// The policy was named (`--policy`, `LANES_POLICY`): the session gets it as an absolute
+    /// `LANES_POLICY`, so its hooks read the same policy.
+    pub explicit_policy: bool,
+}
+
+/// What was found on the machine.
+pub struct Machine<'a> {
+    /// Whether the sandbox can run.
+    pub probe: &'a Probe,
+    /// The project on disk.
+    pub tree: &'a dyn Tree,
+    /// Git's folders of this checkout (`git rev-parse --git-dir --git-common-dir`), absolute;
+    /// those outside the project stay writable in the sandbox, so the role can commit.
+    pub git_dirs: &'a [PathBuf],
+}
+
+/// A session to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Launch {
+    /// The program, looked up on PATH.
+    pub program: OsString,
+    /// Its arguments.
+    pub args: Vec<OsString>,
+    /// Variables set in its environment (the rest is inherited).
+    pub env: Vec<(OsString, OsString)>,
+    /// Where it starts: the project root.
+    pub cwd: PathBuf,
+    /// Files to write before it starts: absolute path and text.
+    pub files: Vec<(PathBuf, String)>,
+    /// The summary for stderr, one line each.
+    pub summary: Vec<String>,
+}
+
+/// Why a session cannot start.
+#[derive(Debug, Clone)]
+pub enum RunError {
+    /// The policy has no such role.
+    UnknownRole {
+        /// The name asked for.
+        role: String,
+        /// The policy file.
+        file: PathBuf,
+        /// The roles it has.
+        roles: Vec<String>,
+    },
+    /// The sandbox cannot run here and `--no-sandbox` was not given.
+    NoSandbox {
+        /// What is missing, one sentence each ([`Probe::missing`]).
+        missing: Vec<String>,
+        /// Whether bwrap or socat is missing (the install hint applies).
+        packages: bool,
+        /// The role, for the `--no-sandbox` hint.
+        role: String,
+    },
+    /// The policy does not compile.
+    Policy(PolicyError),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::UnknownRole { role, file, roles } => write!(
+                f,
+                "no role `{role}` in {}; roles: {}",
+                file.display(),
+                if roles.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    roles.join(", ")
+                }
+            ),
+            RunError::NoSandbox {
+                missing,
+                packages,
+                role,
+            } => {
+                write!(
+                    f,
+                    "the sandbox that would contain this session's Bash commands cannot run here: {}.",
+                    missing.join("; ")
+                )?;
+                if *packages {
+                    write!(f, "\n  To {}.", probe::INSTALL_HINT)?;
+                }
+                write!(
+                    f,
+                    "\n  Or start without it: lanes run {role} --no-sandbox (then commands lanes cannot \
+                     see into, such as scripts and interpreters, are only recorded, not contained)."
+                )
+            }
+            RunError::Policy(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+impl From<PolicyError> for RunError {
+    fn from(e: PolicyError) -> Self {
+        RunError::Policy(e)
+    }
+}
+
+/// Plans the session of `req.role` under `policy`.
+///
+/// Errors: an unknown role (the message lists the roles); the sandbox cannot run and
+/// `req.sandbox` is set; the policy does not compile.
+pub fn plan(policy: &Policy, req: &Request<'_>, machine: &Machine<'_>) -> Result<Launch, RunError> {
+    let role = policy.role(req.role).ok_or_else(|| RunError::UnknownRole {
+        role: req.role.to_string(),
+        file: policy.file.clone(),
+        roles: policy.roles.iter().map(|r| r.name.clone()).collect(),
+    })?;
+    let missing = machine.probe.missing();
+    if req.sandbox && !missing.is_empty() {
+        return Err(RunError::NoSandbox {
+            packages: machine.probe.bwrap.is_none() || machine.probe.socat.is_none(),
+            missing,
+            role: role.name.clone(),
+        });
+    }
+    let lanes = Lanes::new(policy);
+    lanes.compile_all()?;
+    let walls = wall::walls(&lanes, role, machine.tree)?;
+    match req.client {
+        Client::Claude => Ok(claude(policy, role, req, machine, &walls)),
+    }
+}
+
+/// Claude Code: `claude --settings FILE ARGS...`, FILE generated under [`RUN_DIR`].
+fn claude(
+    policy: &Policy,
+    role: &Role,
+    req: &Request<'_>,
+    machine: &Machine<'_>,
+    walls: &Walls,
+) -> Launch {
+    let root = &policy.root;
+    let rel = claude_settings_file(&role.name);
+    let file = root.join(&rel);
+    let allow_write: Vec<PathBuf> = machine
+        .git_dirs
+        .iter()
+        .filter(|d| !d.starts_with(root))
+        .cloned()
+        .collect();
+    let value = settings::settings(&settings::Input {
+        root,
+        walls,
+        hook_command: req.hook_command,
+        sandbox: req.sandbox,
+        allow_write: &allow_write,
+    });
+    let mut args: Vec<OsString> = vec!["--settings".into(), file.clone().into()];
+    args.extend(req.args.iter().cloned());
+
+    let mut summary = role_lines(policy, role);
+    summary.push(format!(
+        "layout: deny-list, started in {} (the project root); settings: {}",
+        root.display(),
+        rel.display()
+    ));
+    if req.sandbox {
+        summary.extend(sandbox_lines(policy, role, walls, "Bash"));
+        if !allow_write.is_empty() {
+            let shown: Vec<String> = allow_write
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            summary.push(format!(
+                "git's folders outside the project stay writable so the role can commit: {}",
+                shown.join(", ")
+            ));
+        }
+    } else {
+        summary.push(
+            "--no-sandbox: Bash runs unsandboxed, so commands lanes cannot see into (scripts, \
+             interpreters, build tools) are only recorded by the hook, not contained"
+                .into(),
+        );
+        if !walls.denied.is_empty() {
+            summary.push(format!(
+                "Claude Code itself refuses the Write and Edit tools on {}",
+                list(walls)
+            ));
+        }
+    }
+    summary.push(format!(
+        "starting: {} {}",
+        req.client.program(),
+        args.iter()
+            .map(|a| shown_arg(&a.to_string_lossy()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    ));
+    let mut env: Vec<(OsString, OsString)> = vec![("LANES_ROLE".into(), role.name.clone().into())];
+    if req.explicit_policy {
+        if let Some(name) = policy.file.file_name() {
+            env.push(("LANES_POLICY".into(), root.join(name).into()));
+        }
+    }
+    Launch {
+        program: req.client.program().into(),
+        args,
+        env,
+        cwd: root.clone(),
+        files: vec![(file, settings::render(&value))],
+        summary,
+    }
+}
+
+/// `role NAME: LANES (shared: ...)`.
+fn role_lines(policy: &Policy, role: &Role) -> Vec<String> {
+    let lanes: Vec<&str> = role.write.patterns().map(|p| p.text).collect();
+    let shared: Vec<&str> = policy.shared.patterns().map(|p| p.text).collect();
+    let mut line = format!(
+        "role {} (LANES_ROLE={}): {}",
+        role.name,
+        role.name,
+        if lanes.is_empty() {
+            "no lanes".to_string()
+        } else {
+            lanes.join(", ")
+        }
+    );
+    if !shared.is_empty() {
+        line.push_str(&format!(" (shared: {})", shared.join(", ")));
+    }
+    vec![line]
+}
+
+/// What the sandbox covers and what it leaves to the hook, for the summary and for
+/// `lanes status`. `what` names what the sandbox contains (`Bash`).
+pub fn sandbox_lines(policy: &Policy, role: &Role, walls: &Walls, what: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if policy.mode == Mode::Log {
+        out.push(
+            "mode = \"log\": the policy blocks nothing, so the sandbox walls nothing off; \
+             out-of-lane writes are recorded"
+                .into(),
+        );
+        return out;
+    }
+    if walls.denied.is_empty() {
+        out.push(format!(
+            "the sandbox denies no path in the project to {what}"
+        ));
+    } else {
+        out.push(format!(
+            "the sandbox denies {what} writes, and Claude Code the Write and Edit tools, to {}",
+            list(walls)
+        ));
+    }
+    out.push(format!(
+        "left to the hook and lanes check: {}",
+        gaps(role, walls).join("; ")
+    ));
+    if !walls.stricter.is_empty() {
+        out.push(format!(
+            "stricter than the policy: the shared {} stay read-only inside walled paths",
+            walls.stricter.join(", ")
+        ));
+    }
+    out
+}
+
+/// The walled paths, `dir/` for folders, the first [`SHOWN`] of them.
+fn list(walls: &Walls) -> String {
+    let n = walls.denied.len();
+    let mut names: Vec<String> = walls.denied.iter().take(SHOWN).map(shown_path).collect();
+    if n > SHOWN {
+        names.push(format!("and {} more", n - SHOWN));
+    }
+    format!(
+        "{n} path{}: {}",
+        if n == 1 { "" } else { "s" },
+        names.join(", ")
+    )
+}
+
+/// What the sandbox cannot express for this role, one phrase each.
+pub fn gaps(role: &Role, walls: &Walls) -> Vec<String> {
+    let mut out = Vec::new();
+    let held: Vec<String> = walls
+        .held
+        .iter()
+        .filter(|h| !h.path.is_root())
+        .map(|h| format!("{}/ (holds {})", h.path, h.pattern))
+        .collect();
+    let mut where_ =
+        "the project root (the session starts there, so it stays writable)".to_string();
+    if !held.is_empty() {
+        where_ = format!("{where_} and in {}", held.join(", "));
+    }
+    out.push(format!(
+        "new files outside {}'s lanes directly in {where_}",
+        role.name
+    ));
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for g in &walls.globs {
+        match groups.iter_mut().find(|(w, _)| *w == g.whose) {
+            Some((_, pats)) => pats.push(&g.pattern),
+            None => groups.push((&g.whose, vec![&g.pattern])),
+        }
+    }
+    if !groups.is_empty() {
+        let globs: Vec<String> = groups
+            .iter()
+            .map(|(whose, pats)| format!("{} ({whose})", pats.join(", ")))
+            .collect();
+        out.push(format!(
+            "new matches of globs, which a sandbox rule cannot name: {}",
+            globs.join("; ")
+        ));
+    }
+    if !walls.unnameable.is_empty() {
+        let names: Vec<String> = walls.unnameable.iter().map(shown_path).collect();
+        out.push(format!(
+            "paths whose names hold glob characters: {}",
+            names.join(", ")
+        ));
+    }
+    if let Some(dir) = &walls.truncated {
+        out.push(format!(
+            "what lies in {} (more than {} entries were looked at)",
+            dir_name(dir),
+            wall::WALK_BUDGET
+        ));
+    }
+    out.push(".git (left writable so the role can commit)".into());
+    out
+}
+
+fn shown_path(d: &wall::Denied) -> String {
+    match d.dir {
+        true => format!("{}/", d.path),
+        false => d.path.to_string(),
+    }
+}
+
+fn dir_name(p: &RepoPath) -> String {
+    match p.is_root() {
+        true => "the project root".into(),
+        false => format!("{p}/"),
+    }
+}
+
+/// An argument as a shell would need it, for the summary only.
+fn shown_arg(a: &str) -> String {
+    let plain = !a.is_empty()
+        && a.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,@%+".contains(&b));
+    match plain {
+        true => a.to_string(),
+        false => format!("'{}'", a.replace('\'', r"'\''")),
+    }
+}
+
+/// A role name as part of a file name: letters, digits, `-` and `_` kept, anything else `_`.
+fn file_stem(name: &str) -> String {
+    name.chars()
+        .map(
+            |c| match c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                true => c,
+                false => '_',
+            },
+        )
+        .collect()
+}
+
+/// `lanes status`: whether the sandbox can run here, and per role what it would wall off.
+#[derive(Debug, Clone, Serialize)]
+pub struct SandboxStatus {
+    /// The probe's one-line verdict ([`Probe::describe`]).
+    pub machine: String,
+    /// True when it can run.
+    pub ready: bool,
+    /// Per role, in policy order.
+    pub roles: Vec<RoleSandbox>,
+}
+
+/// What one role's sandbox would cover.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoleSandbox {
+    /// The role.
+    pub name: String,
+    /// The walls; `None` when the policy does not compile.
+    pub walls: Option<Walls>,
+    /// Summary lines, as `lanes run` prints them.
+    pub lines: Vec<String>,
+}
+
+/// The sandbox part of `lanes status`.
+pub fn status(policy: &Policy, probe: &Probe, tree: &dyn Tree) -> SandboxStatus {
+    let lanes = Lanes::new(policy);
+    let roles = policy
+        .roles
+        .iter()
+        .map(|role| match wall::walls(&lanes, role, tree) {
+            Ok(w) => RoleSandbox {
+                name: role.name.clone(),
+                lines: sandbox_lines(policy, role, &w, "Bash"),
+                walls: Some(w),
+            },
+            Err(e) => RoleSandbox {
+                name: role.name.clone(),
+                walls: None,
+                lines: vec![format!("cannot say: {e}")],
+            },
+        })
+        .collect();
+    SandboxStatus {
+        machine: probe.describe(),
+        ready: probe.ready(),
+        roles,
+    }
+}
+
+impl SandboxStatus {
+    /// Text for `lanes status`.
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "\nsandbox:     {} (`lanes run ROLE` uses it)\n",
+            self.machine
+        );
+        for r in &self.roles {
+            out.push_str(&format!("  {}:\n", r.name));
+            for l in &r.lines {
+                out.push_str(&format!("    {l}\n"));
+            }
+        }
+        out
+    }
+}
+
+/// The path of a role's Claude Code settings file, relative to the project root.
+pub fn claude_settings_file(role: &str) -> PathBuf {
+    Path::new(RUN_DIR).join(format!("claude-{}.json", file_stem(role)))
+}
