@@ -647,6 +647,9 @@ fn up_summary(s: &lanes::team::Started) -> String {
             if w.created { "created" } else { "reused" }
         );
     }
+    for note in &s.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
     let _ = writeln!(
         out,
         "Join it: tmux attach -t {}    End it: lanes down{}",

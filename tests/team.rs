@@ -23,6 +23,7 @@ const POLICY: &str = r#"
 [roles.researcher]
 write = ["research/"]
 signal = "research/DONE.md"
+branches = ["lanes/researcher"]
 
 [roles.builder]
 write = ["src/"]
@@ -83,6 +84,14 @@ impl Team {
             calls,
             tmux_dir,
         }
+    }
+
+    /// Commits a `.gitignore` of `.lanes/`, as `lanes init` writes it: the audit log and
+    /// `lanes run`'s settings stay out of git, so a worktree holding only them is clean.
+    fn ignore_lanes_folder(&self) {
+        std::fs::write(self.root().join(".gitignore"), ".lanes/\n").unwrap();
+        self.repo.git(&["add", ".gitignore"]);
+        self.repo.git(&["commit", "-q", "-m", "ignore"]);
     }
 
     fn root(&self) -> &Path {
@@ -375,9 +384,100 @@ fn worktrees_give_each_role_its_own_and_down_removes_only_the_clean_ones() {
         return;
     }
     let t = Team::new(POLICY);
-    std::fs::write(t.root().join(".gitignore"), ".lanes/\n").unwrap();
-    t.repo.git(&["add", ".gitignore"]);
-    t.repo.git(&["commit", "-q", "-m", "ignore"]);
+    t.ignore_lanes_folder();
+    let out = t.lanes(&[
+        "up",
+        "researcher",
+        "builder",
+        "reviewer",
+        "--worktrees",
+        "--detach",
+        "--no-sandbox",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let base = t.root().parent().unwrap().to_path_buf();
+    let (res, build, rev) = (
+        base.join("repo-researcher"),
+        base.join("repo-builder"),
+        base.join("repo-reviewer"),
+    );
+    let stdout = text(&out.stdout);
+    for line in [
+        format!("worktree {} on lanes/researcher (created)", res.display()),
+        // The first literal name of builder's `branches`.
+        format!("worktree {} on build (created)", build.display()),
+        format!("worktree {} on lanes/reviewer (created)", rev.display()),
+    ] {
+        assert!(stdout.contains(&line), "{line:?} in {stdout}");
+    }
+    assert!(!stdout.contains("note:"), "{stdout}");
+    let list = t.repo.git(&["worktree", "list", "--porcelain"]);
+    for branch in ["lanes/researcher", "build", "lanes/reviewer"] {
+        assert!(
+            list.contains(&format!("branch refs/heads/{branch}\n")),
+            "{list}"
+        );
+    }
+    // Each agent starts in its own worktree.
+    assert_eq!(t.started("researcher").cwd, res);
+    assert_eq!(t.started("reviewer").cwd, rev);
+
+    // The reviewer leaves uncommitted work, the builder a commit main lacks; the
+    // researcher's worktree holds nothing to lose.
+    std::fs::create_dir_all(rev.join("reviews")).unwrap();
+    std::fs::write(rev.join("reviews/r.md"), "ok\n").unwrap();
+    std::fs::create_dir_all(build.join("src")).unwrap();
+    std::fs::write(build.join("src/lib.rs"), "fn main() {}\n").unwrap();
+    let git_in = |dir: &Path, args: &[&str]| {
+        let out = support::git_command(dir, t.repo.dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    };
+    git_in(&build, &["add", "src/lib.rs"]);
+    git_in(&build, &["commit", "-q", "-m", "build"]);
+    let down = t.lanes(&["down", "--remove-worktrees"]);
+    assert_eq!(down.status.code(), Some(1), "{}", text(&down.stderr));
+    let stdout = text(&down.stdout);
+    for line in [
+        "lanes down: ended session 'lanes-repo'".to_string(),
+        format!("  removed  {}", res.display()),
+        format!(
+            "  kept     {}: build has commits the main checkout's HEAD does not contain: merge them first",
+            build.display()
+        ),
+        format!(
+            "  kept     {}: it has uncommitted changes (1 path: reviews/r.md)",
+            rev.display()
+        ),
+    ] {
+        assert!(stdout.contains(&line), "{line:?} in {stdout}");
+    }
+    assert!(!res.exists());
+    assert_eq!(
+        std::fs::read_to_string(rev.join("reviews/r.md")).unwrap(),
+        "ok\n"
+    );
+    assert!(build.join("src/lib.rs").exists());
+    assert!(!t.has_session());
+
+    // Once merged, the builder's worktree goes too; the branches stay.
+    t.repo.git(&["merge", "-q", "--ff-only", "build"]);
+    std::fs::remove_file(rev.join("reviews/r.md")).unwrap();
+    let down = t.lanes(&["down", "--remove-worktrees"]);
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down.stdout));
+    assert!(!build.exists() && !rev.exists());
+    assert!(t.repo.git(&["branch", "--list", "build"]).contains("build"));
+}
+
+#[test]
+fn after_finds_the_handoff_in_the_worktree_of_the_role_it_waits_for() {
+    if !tmux_here() {
+        return;
+    }
+    let t = Team::new(POLICY);
+    t.ignore_lanes_folder();
     let out = t.lanes(&[
         "up",
         "researcher",
@@ -389,51 +489,11 @@ fn worktrees_give_each_role_its_own_and_down_removes_only_the_clean_ones() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let base = t.root().parent().unwrap().to_path_buf();
     let (res, build) = (base.join("repo-researcher"), base.join("repo-builder"));
-    let stdout = text(&out.stdout);
-    for line in [
-        format!("worktree {} on lanes/researcher (created)", res.display()),
-        // The first literal name of builder's `branches`.
-        format!("worktree {} on build (created)", build.display()),
-    ] {
-        assert!(stdout.contains(&line), "{line:?} in {stdout}");
-    }
-    let list = t.repo.git(&["worktree", "list", "--porcelain"]);
-    assert!(
-        list.contains("branch refs/heads/lanes/researcher"),
-        "{list}"
-    );
-    assert!(list.contains("branch refs/heads/build"), "{list}");
-    // The researcher starts in its own worktree.
-    let call = t.started("researcher");
-    assert_eq!(call.cwd, res);
-    // Its handoff, written in its own worktree, releases the builder in the builder's.
+    assert_eq!(t.started("researcher").cwd, res);
+    // The researcher's handoff, written in its own worktree, releases the builder in its own.
+    std::fs::create_dir_all(res.join("research")).unwrap();
     std::fs::write(res.join("research/DONE.md"), "done\n").unwrap();
-    let call = t.started("builder");
-    assert_eq!(call.cwd, build);
-
-    // The builder leaves uncommitted work; the researcher's worktree is clean.
-    std::fs::write(build.join("src/lib.rs"), "fn main() {}\n").unwrap();
-    std::fs::remove_file(res.join("research/DONE.md")).unwrap();
-    let down = t.lanes(&["down", "--remove-worktrees"]);
-    assert_eq!(down.status.code(), Some(1), "{}", text(&down.stderr));
-    let stdout = text(&down.stdout);
-    assert!(
-        stdout.contains(&format!("  removed  {}", res.display())),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains(&format!(
-            "  kept     {}: it has uncommitted changes (1 path: src/lib.rs)",
-            build.display()
-        )),
-        "{stdout}"
-    );
-    assert!(!res.exists());
-    assert_eq!(
-        std::fs::read_to_string(build.join("src/lib.rs")).unwrap(),
-        "fn main() {}\n"
-    );
-    assert!(!t.has_session());
+    assert_eq!(t.started("builder").cwd, build);
 }
 
 #[test]

@@ -46,6 +46,8 @@ pub struct Started {
     pub panes: Vec<Pane>,
     /// The roles' worktrees (empty without `--worktrees`).
     pub worktrees: Vec<Place>,
+    /// Things to know, for people: a handoff across worktrees that `lanes wait` cannot see.
+    pub notes: Vec<String>,
 }
 
 /// Why `lanes up` or `lanes down` did not do (all of) it.
@@ -170,6 +172,7 @@ pub fn up(policy: &Policy, opts: &UpOptions) -> Result<Started, TeamError> {
         no_sandbox: opts.no_sandbox,
     };
     let panes = plan::panes(policy, &roles, dir_of, &policy.root, &launch);
+    let notes = unseen_handoffs(policy, &panes, &worktrees);
     open(&tmux, &session, &panes, opts.path.as_ref()).inspect_err(|_| {
         let _ = tmux.kill_session(&session);
     })?;
@@ -177,7 +180,37 @@ pub fn up(policy: &Policy, opts: &UpOptions) -> Result<Started, TeamError> {
         session,
         panes,
         worktrees,
+        notes,
     })
+}
+
+/// Handoffs `lanes wait` would look for in the wrong worktree: it finds a role's signal file
+/// in the checkout whose branch the role's `branches` match, so a role waited for whose
+/// worktree branch (`lanes/<role>`) its `branches` do not match is looked for in the waiting
+/// role's own checkout, where it never appears.
+fn unseen_handoffs(policy: &Policy, panes: &[Pane], worktrees: &[Place]) -> Vec<String> {
+    let lanes = crate::policy::Lanes::new(policy);
+    let mut notes = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (other, _) in panes.iter().flat_map(|p| &p.waits_for) {
+        let Some(place) = worktrees.iter().find(|w| &w.role == other) else {
+            continue;
+        };
+        let theirs = lanes
+            .role_for_branch(&place.branch)
+            .ok()
+            .flatten()
+            .is_some_and(|r| &r.name == other);
+        if !theirs && seen.insert(other.clone()) {
+            notes.push(format!(
+                "the roles after '{other}' will not see its signal file: lanes wait looks for \
+                 it in the worktree whose branch its `branches` match, and no pattern of \
+                 [roles.{other}] branches matches {}; add \"{}\" to them",
+                place.branch, place.branch
+            ));
+        }
+    }
+    notes
 }
 
 /// Opens the session with `panes`, each titled.
@@ -259,4 +292,37 @@ pub fn down(session: &str, remove_worktrees: Option<&Policy>) -> Result<Stopped,
         killed,
         worktrees,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_handoff_across_worktrees_needs_the_branch_among_the_roles_branches() {
+        let dir = std::env::temp_dir();
+        let text =
+            "[roles.r]\nsignal = \"r/D\"\n[roles.s]\nsignal = \"s/D\"\nbranches = [\"lanes/s\"]\n\
+                    [roles.b]\nafter = [\"r\", \"s\"]\n";
+        let policy = Policy::parse(&dir.join("lanes.toml"), &dir, text.to_string()).unwrap();
+        let roles = plan::select(&policy, &[]).unwrap();
+        let launch = Launch {
+            exe: Path::new("/l"),
+            no_sandbox: false,
+        };
+        let panes = plan::panes(&policy, &roles, |_| dir.clone(), &dir, &launch);
+        let place = |role: &str| Place {
+            role: role.into(),
+            checkout: dir.clone(),
+            dir: dir.clone(),
+            branch: format!("lanes/{role}"),
+            created: true,
+        };
+        let notes = unseen_handoffs(&policy, &panes, &[place("r"), place("s"), place("b")]);
+        assert_eq!(notes, ["the roles after 'r' will not see its signal file: lanes wait looks for it in the worktree whose branch its `branches` match, and no pattern of [roles.r] branches matches lanes/r; add \"lanes/r\" to them"]);
+        assert!(
+            unseen_handoffs(&policy, &panes, &[]).is_empty(),
+            "no worktrees, no note"
+        );
+    }
 }
