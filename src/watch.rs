@@ -257,9 +257,9 @@ mod tests {
         assert!(f.read().is_empty(), "what was there before is not shown");
         let mut file = std::fs::OpenOptions::new().append(true).open(&a).unwrap();
         let deny = line(&rec("deny", true));
-        file.write_all(deny[..10].as_bytes()).unwrap();
+        file.write_all(&deny.as_bytes()[..10]).unwrap();
         assert!(f.read().is_empty(), "half a line waits");
-        file.write_all(deny[10..].as_bytes()).unwrap();
+        file.write_all(&deny.as_bytes()[10..]).unwrap();
         file.write_all(b"not json\n").unwrap();
         let got = f.read();
         assert_eq!(got.len(), 2);
