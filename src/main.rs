@@ -581,6 +581,7 @@ fn up_main(args: cli::UpArgs, env: &Env) -> ExitCode {
         Err(e) => return fail(format!("cannot find this lanes executable: {e}")),
     };
     let opts = team::UpOptions {
+        named_policy: args.policy.is_some() || env.lanes_policy.is_some(),
         roles: args.roles,
         worktrees: args.worktrees,
         session: args.session,

@@ -30,6 +30,8 @@ pub struct UpOptions {
     pub session: Option<String>,
     /// Run `lanes run --no-sandbox` in the panes.
     pub no_sandbox: bool,
+    /// The policy was named (`--policy`, `LANES_POLICY`), not found: the panes name it too.
+    pub named_policy: bool,
     /// This `lanes` executable, absolute.
     pub exe: PathBuf,
     /// `PATH` of the caller, given to every pane: an existing tmux server would otherwise
@@ -170,6 +172,7 @@ pub fn up(policy: &Policy, opts: &UpOptions) -> Result<Started, TeamError> {
     let launch = Launch {
         exe: &opts.exe,
         no_sandbox: opts.no_sandbox,
+        policy_name: policy.file.file_name().filter(|_| opts.named_policy),
     };
     let panes = plan::panes(policy, &roles, dir_of, &policy.root, &launch);
     let notes = unseen_handoffs(policy, &panes, &worktrees);
@@ -309,6 +312,7 @@ mod tests {
         let launch = Launch {
             exe: Path::new("/l"),
             no_sandbox: false,
+            policy_name: None,
         };
         let panes = plan::panes(&policy, &roles, |_| dir.clone(), &dir, &launch);
         let place = |role: &str| Place {

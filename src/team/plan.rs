@@ -34,6 +34,10 @@ pub struct Launch<'a> {
     pub exe: &'a Path,
     /// Pass `--no-sandbox` to `lanes run` (for machines without bubblewrap, and tests).
     pub no_sandbox: bool,
+    /// The policy file's name when it was named (`--policy`, `LANES_POLICY`) rather than
+    /// found: every command of a pane then gets `--policy <pane's folder>/<name>`, the same
+    /// file in the pane's checkout.
+    pub policy_name: Option<&'a std::ffi::OsStr>,
 }
 
 /// The roles to start: those named (in the order given, each once), or every role of the
@@ -87,13 +91,25 @@ pub fn panes(
     launch: &Launch,
 ) -> Vec<Pane> {
     let exe = launch.exe.to_string_lossy().into_owned();
+    let policy_args = |dir: &Path| -> Vec<String> {
+        match launch.policy_name {
+            Some(name) => vec![
+                "--policy".into(),
+                dir.join(name).to_string_lossy().into_owned(),
+            ],
+            None => Vec::new(),
+        }
+    };
     let mut out: Vec<Pane> = roles
         .iter()
         .map(|role| {
+            let dir = dir_of(role);
+            let named = policy_args(&dir);
             let mut run = vec![exe.clone(), "run".into(), role.name.clone()];
             if launch.no_sandbox {
                 run.push("--no-sandbox".into());
             }
+            run.extend(named.iter().cloned());
             let waits_for: Vec<(String, String)> = role
                 .after()
                 .iter()
@@ -109,13 +125,13 @@ pub fn panes(
                 vec![
                     "/bin/sh".into(),
                     "-c".into(),
-                    waiting_script(&role.name, &exe, &waits_for, &run),
+                    waiting_script(&role.name, &exe, &waits_for, &named, &run),
                 ]
             };
             Pane {
                 role: Some(role.name.clone()),
                 title: role.name.clone(),
-                dir: dir_of(role),
+                dir,
                 argv,
                 waits_for,
             }
@@ -125,7 +141,10 @@ pub fn panes(
         role: None,
         title: WATCH_TITLE.into(),
         dir: watch_dir.to_path_buf(),
-        argv: vec![exe, "watch".into()],
+        argv: [exe, "watch".into()]
+            .into_iter()
+            .chain(policy_args(watch_dir))
+            .collect(),
         waits_for: Vec::new(),
     });
     out
@@ -133,7 +152,13 @@ pub fn panes(
 
 /// The `/bin/sh` script of a pane that waits: it says what it waits for, then runs
 /// `lanes wait` for each role and, when all succeeded, replaces itself with `lanes run`.
-fn waiting_script(role: &str, exe: &str, waits: &[(String, String)], run: &[String]) -> String {
+fn waiting_script(
+    role: &str,
+    exe: &str,
+    waits: &[(String, String)],
+    policy: &[String],
+    run: &[String],
+) -> String {
     let list: Vec<String> = waits
         .iter()
         .map(|(r, sig)| format!("{sig} ({r})"))
@@ -145,6 +170,10 @@ fn waiting_script(role: &str, exe: &str, waits: &[(String, String)], run: &[Stri
     let mut script = format!("printf '%s\\n' {}", quote(&say));
     for (other, _) in waits {
         script.push_str(&format!(" && {} wait {}", quote(exe), quote(other)));
+        for a in policy {
+            script.push(' ');
+            script.push_str(&quote(a));
+        }
     }
     let run: Vec<String> = run.iter().map(|a| quote(a)).collect();
     script.push_str(&format!(" && exec {}", run.join(" ")));
@@ -177,6 +206,7 @@ mod tests {
         let launch = Launch {
             exe: Path::new("/opt/it's/lanes"),
             no_sandbox: true,
+            policy_name: None,
         };
         let panes = panes(
             &p,
@@ -206,6 +236,39 @@ mod tests {
         );
         assert_eq!(panes[3].argv, ["/opt/it's/lanes", "watch"]);
         assert_eq!(panes[3].dir, Path::new("/w"));
+    }
+
+    #[test]
+    fn a_named_policy_is_named_to_every_command_in_each_panes_checkout() {
+        let p = policy(TEAM);
+        let roles = select(&p, &[]).unwrap();
+        let launch = Launch {
+            exe: Path::new("/l"),
+            no_sandbox: false,
+            policy_name: Some(std::ffi::OsStr::new("team.toml")),
+        };
+        let panes = panes(
+            &p,
+            &roles,
+            |r| PathBuf::from(format!("/w-{}", r.name)),
+            Path::new("/w"),
+            &launch,
+        );
+        assert_eq!(
+            panes[0].argv,
+            [
+                "/l",
+                "run",
+                "researcher",
+                "--policy",
+                "/w-researcher/team.toml"
+            ]
+        );
+        assert_eq!(
+            panes[1].argv[2],
+            r"printf '%s\n' 'lanes up: builder waits for research/DONE.md (researcher) to be complete' && '/l' wait 'researcher' '--policy' '/w-builder/team.toml' && exec '/l' 'run' 'builder' '--policy' '/w-builder/team.toml'"
+        );
+        assert_eq!(panes[3].argv, ["/l", "watch", "--policy", "/w/team.toml"]);
     }
 
     #[test]
