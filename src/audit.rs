@@ -31,12 +31,23 @@ pub struct Record {
     /// The written path: relative to the project root, or absolute when outside it. `null`
     /// for decisions about no path (spawning a subagent, an opaque command).
     pub path: Option<String>,
-    /// `"allow"` or `"deny"`: what happened to the call.
+    /// `"allow"`, `"ask"` or `"deny"`: the decision on this effect of the call. Whether the
+    /// call as a whole ran is [`Record::ran`].
     pub decision: String,
     /// True when the write is out of lane, blocked or not (log mode allows and records).
     pub violation: bool,
     /// The rule that decided (`own lane: src/`, `lane of researcher: research/`, ...).
     pub rule: String,
+    /// Whether the call ran: `false` on every line of a call lanes denied (its in-lane
+    /// targets were never written), `true` on the lines written after a call ran
+    /// (PostToolUse, PostToolUseFailure), absent otherwise (an allowed or asked call: the
+    /// client may still refuse it; logs written before this field also lack it, and
+    /// `lanes report` then tells a denied call by its `deny` lines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ran: Option<bool>,
+    /// Hook input `tool_use_id`: ties a call's PreToolUse lines to its PostToolUse lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_use_id: Option<String>,
     /// Extra facts for some tools (`subagent_type` for `Agent`, `command` for `Bash`).
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -70,6 +81,12 @@ pub struct RecordRef<'a> {
     /// See [`Record::rule`]; written through its `Display`.
     #[serde(serialize_with = "displayed")]
     pub rule: &'a dyn std::fmt::Display,
+    /// See [`Record::ran`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ran: Option<bool>,
+    /// See [`Record::tool_use_id`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_use_id: Option<&'a str>,
     /// See [`Record::extra`].
     #[serde(skip_serializing_if = "no_extra")]
     pub extra: &'a Extra,
@@ -89,9 +106,13 @@ impl RecordRef<'_> {
             + self.role_source.len()
             + self.tool.len()
             + len(self.path)
+            + len(self.tool_use_id)
             + len(e.subagent_type.as_ref().and_then(Option::as_deref))
             + len(e.command.as_deref())
             + len(e.fragment.as_deref())
+            + len(e.outcome.as_deref())
+            + len(e.unverified.as_deref())
+            + len(e.prompt.as_deref())
     }
 }
 
@@ -121,6 +142,19 @@ pub struct Extra {
     pub finding: Option<&'static str>,
     /// `opaque: true`: a program lanes cannot see into ran (what `lanes report` counts).
     pub opaque: bool,
+    /// `event`: the hook event of a line not written before a call (`PostToolUse`,
+    /// `PostToolUseFailure`, `UserPromptSubmit`); absent on PreToolUse lines.
+    pub event: Option<&'static str>,
+    /// `outcome`: how a command that ran ended, as the client reports it: `ok`, or the
+    /// PostToolUseFailure `error` (`Exit code 3`), `interrupted` when it was.
+    pub outcome: Option<String>,
+    /// `changed`: how many files the client's diff (`bashEditDiff.changedFiles`) lists.
+    pub changed: Option<u64>,
+    /// `unverified`: why the effects of a command that ran could not be checked after the
+    /// run (no diff from the client, a failing command, git's own commands).
+    pub unverified: Option<String>,
+    /// `prompt`: the session's first prompt, shortened (UserPromptSubmit).
+    pub prompt: Option<String>,
 }
 
 impl Extra {
@@ -159,6 +193,21 @@ impl Serialize for Extra {
         }
         if self.opaque {
             m.serialize_entry("opaque", &true)?;
+        }
+        if let Some(e) = self.event {
+            m.serialize_entry("event", e)?;
+        }
+        if let Some(o) = &self.outcome {
+            m.serialize_entry("outcome", o)?;
+        }
+        if let Some(c) = self.changed {
+            m.serialize_entry("changed", &c)?;
+        }
+        if let Some(u) = &self.unverified {
+            m.serialize_entry("unverified", u)?;
+        }
+        if let Some(p) = &self.prompt {
+            m.serialize_entry("prompt", p)?;
         }
         m.end()
     }
@@ -266,6 +315,8 @@ mod tests {
             decision: "allow".into(),
             violation: false,
             rule: "own lane: src/".into(),
+            ran: None,
+            tool_use_id: None,
             extra: Default::default(),
         }
     }
@@ -306,6 +357,8 @@ mod tests {
             decision: &r.decision,
             violation: r.violation,
             rule: &r.rule,
+            ran: r.ran,
+            tool_use_id: r.tool_use_id.as_deref(),
             extra,
         }
     }
@@ -351,6 +404,8 @@ mod tests {
                 r.agent_id = Some("a\"\u{1}\\é".into());
                 r.path = None;
                 r.violation = true;
+                r.ran = Some(false);
+                r.tool_use_id = Some("toolu_\"1".into());
             }
             r.rule = format!("lane of x: \"src/\"\t{}", i / 4);
             let extra = match i {
@@ -361,6 +416,14 @@ mod tests {
                 },
                 7 => Extra {
                     subagent_type: Some(None),
+                    ..Extra::default()
+                },
+                4 => Extra {
+                    event: Some("PostToolUse"),
+                    outcome: Some("Exit code 3".into()),
+                    changed: Some(2),
+                    unverified: Some("no \"diff\"".into()),
+                    prompt: Some("do\nit".into()),
                     ..Extra::default()
                 },
                 _ => bash_extra(i),

@@ -94,6 +94,16 @@ pub fn branch_of(checkout: &Path) -> Option<String> {
     (!name.is_empty()).then(|| name.to_string())
 }
 
+/// The main checkout of the repository `root` belongs to (the parent of the common `.git`
+/// directory), canonical; `None` for a bare repository or outside git.
+pub fn main_of(root: &Path) -> Option<PathBuf> {
+    let common = common_dir(root)?;
+    if common.file_name()? != ".git" {
+        return None;
+    }
+    common.parent().map(Path::to_path_buf)
+}
+
 /// True when `dir` holds a `.git` entry (file or directory), i.e. may be a checkout root.
 pub fn has_dot_git(dir: &Path) -> bool {
     fs::symlink_metadata(dir.join(".git")).is_ok()

@@ -196,6 +196,16 @@ pub struct RunArgs {
     /// The agent client to start.
     #[arg(long, value_enum, default_value = "claude")]
     pub client: lanes::run::Client,
+    /// Where the session starts: in the project root with the paths the role may not write
+    /// denied (deny-list), or in the role's first folder lane with only its lanes writable
+    /// (allow-list; the project's .claude/settings.json is then not read). See docs/run.md.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "deny-list",
+        conflicts_with = "no_sandbox"
+    )]
+    pub layout: lanes::run::Layout,
     /// Start without the OS sandbox: the hook still judges every call, but commands it cannot
     /// see into (scripts, interpreters) are only recorded, not contained.
     #[arg(long)]

@@ -936,4 +936,106 @@ paths = ["contracts/"]
             "log mode records an ask"
         );
     }
+
+    #[test]
+    fn walls_of_a_role_sandbox() {
+        let wall = |p: &Policy, role: &str, path: &str, dir: bool| {
+            let lanes = Lanes::new(p);
+            let path = RepoPath::new(Path::new(path)).unwrap();
+            match decide_wall(&lanes, p.role(role).unwrap(), &path, dir).unwrap() {
+                Wall::Deny(rule) => format!("deny [{rule}]"),
+                Wall::Open(rule) => format!("open [{rule}]"),
+                Wall::Holds { rule, pattern } => format!("holds {pattern} [{rule}]"),
+            }
+        };
+        let p = policy("");
+        for (role, path, dir, want) in [
+            (
+                "builder",
+                "research",
+                true,
+                "deny [lane of researcher: research/]",
+            ),
+            ("builder", "src", true, "open [own lane: src/]"),
+            ("builder", "src/vendor", true, "deny [outside every lane]"),
+            ("builder", "contracts", true, "deny [protected: contracts/]"),
+            (
+                "builder",
+                "lanes.toml",
+                false,
+                "deny [always protected: lanes.toml]",
+            ),
+            ("builder", "target", true, "open [shared: target/]"),
+            // reviewer's lane holds research/DONE.md, inside researcher's lane.
+            (
+                "reviewer",
+                "research",
+                true,
+                "holds research/DONE.md [lane of researcher: research/]",
+            ),
+            (
+                "reviewer",
+                "research/DONE.md",
+                false,
+                "deny [signal file of researcher]",
+            ),
+            // A shared path inside another lane holds it open, even when what it opens
+            // (builder's signal file) is denied in turn: the walls err on the open side.
+            (
+                "researcher",
+                "src",
+                true,
+                "holds src/BUILD_COMPLETE.md [lane of builder: src/]",
+            ),
+        ] {
+            assert_eq!(wall(&p, role, path, dir), want, "{role} {path}");
+        }
+        let log = policy("mode = \"log\"");
+        assert_eq!(
+            wall(&log, "builder", "research", true),
+            "open [lane of researcher: research/]",
+            "log mode blocks nothing"
+        );
+        let spread = Policy::parse(
+            Path::new("lanes.toml"),
+            Path::new("/r"),
+            "[roles.docs]\nwrite = [\"**/*.md\"]\n[roles.builder]\nwrite = [\"src/\"]\n\
+             [roles.researcher]\nwrite = [\"research/\"]\n[shared]\nwrite = [\"**/cache/\"]\n"
+                .into(),
+        )
+        .unwrap();
+        assert_eq!(
+            wall(&spread, "docs", "src", true),
+            "holds **/*.md [lane of builder: src/]",
+            "an own glob at any depth holds every folder"
+        );
+        assert_eq!(
+            wall(&spread, "builder", "research", true),
+            "deny [lane of researcher: research/]",
+            "a shared **/ pattern holds nothing open"
+        );
+    }
+
+    #[test]
+    fn patterns_reaching_below_a_folder() {
+        let dir = |d: &str| RepoPath::new(Path::new(d)).unwrap();
+        for (pattern, d, want) in [
+            ("src/gen/", "src", true),
+            ("src/", "src", false),
+            ("src/", "src/gen", false),
+            ("docs/*.md", "docs", true),
+            ("docs/*.md", "doc", false),
+            ("**/x", "a/b", true),
+            ("a/**", "a", true),
+            ("!src/vendor/", "src", true),
+            ("src/*/x", "src/a", true),
+            ("src/*/x", "lib/a", false),
+        ] {
+            assert_eq!(
+                pattern_reaches_below(pattern, &dir(d)),
+                want,
+                "{pattern} below {d}"
+            );
+        }
+    }
 }

@@ -263,6 +263,74 @@ impl Git {
             .map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
 
+    /// The full commit id `rev` names (`git rev-parse --verify -q REV^{commit}`); `None`
+    /// when it names no commit (an unborn branch, a missing ref).
+    pub fn commit_id(&self, rev: &str) -> Result<Option<String>, GitError> {
+        let spec = format!("{rev}^{{commit}}");
+        Ok(self
+            .output(["rev-parse", "-q", "--verify", spec.as_str()])?
+            .map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
+
+    /// The best common ancestor of `a` and `b` (`git merge-base`); `None` when they share
+    /// no history.
+    pub fn merge_base(&self, a: &str, b: &str) -> Result<Option<String>, GitError> {
+        Ok(self
+            .output(["merge-base", a, b])?
+            .map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
+
+    /// The files of the working tree that differ from commit `base`, committed or not, as
+    /// (status word, repo-relative path): `git diff --name-status -z --no-renames BASE`
+    /// (tracked files) and `git ls-files -z --others --exclude-standard` (untracked files
+    /// that are not ignored, listed as `untracked`). Paths are lossy UTF-8 (for reports).
+    pub fn changed_since(&self, base: &str) -> Result<Vec<(&'static str, String)>, GitError> {
+        let diff = self
+            .output([
+                "diff",
+                "--name-status",
+                "-z",
+                "--no-renames",
+                "--no-ext-diff",
+                "--no-textconv",
+                "--no-relative",
+                base,
+                "--",
+            ])?
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        let mut tokens = diff.split(|&b| b == 0).filter(|t| !t.is_empty());
+        while let (Some(letters), Some(path)) = (tokens.next(), tokens.next()) {
+            let status = Status::from_letters(letters).as_str();
+            out.push((status, String::from_utf8_lossy(path).into_owned()));
+        }
+        let others = self
+            .output([
+                "ls-files",
+                "-z",
+                "--others",
+                "--exclude-standard",
+                "--full-name",
+            ])?
+            .unwrap_or_default();
+        for path in others.split(|&b| b == 0).filter(|t| !t.is_empty()) {
+            out.push(("untracked", String::from_utf8_lossy(path).into_owned()));
+        }
+        Ok(out)
+    }
+
+    /// Git's object id of the file at `path` as it is on disk (`git hash-object`): the id a
+    /// reviewer can recompute, and the blob id git would store.
+    pub fn hash_object(&self, path: &Path) -> Result<Option<String>, GitError> {
+        Ok(self
+            .output([
+                OsStr::new("hash-object"),
+                OsStr::new("--"),
+                path.as_os_str(),
+            ])?
+            .map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
+
     /// The changes staged for the next commit: `git diff --cached` against `HEAD` (or the
     /// empty tree before the first commit), renames listed as a deletion and an addition.
     /// Only the index is read, so unstaged edits are not listed and index-only changes are.

@@ -145,8 +145,11 @@ pub fn run(stdin: &[u8], env: &Env, opts: &Options) -> Outcome {
         .map_err(|e| e.to_string())
         .and_then(|input| {
             let eval = evaluate(&input, env, opts)?;
-            record(&input, &eval)?;
-            Ok(eval.outcome())
+            let outcome = eval.outcome();
+            // A denied call ran in no part: its in-lane targets were never written.
+            let ran = matches!(outcome, Outcome::Deny(_)).then_some(false);
+            record(&input, &eval, ran)?;
+            Ok(outcome)
         });
     match result {
         Ok(outcome) => outcome,
@@ -161,6 +164,18 @@ pub fn run(stdin: &[u8], env: &Env, opts: &Options) -> Outcome {
 /// caller to turn into a block.
 pub fn evaluate(input: &HookInput, env: &Env, opts: &Options) -> Result<Evaluation, String> {
     let effect = input.effect().map_err(|e| e.to_string())?;
+    evaluate_effect(input, effect, env, opts)
+}
+
+/// [`evaluate`] for an `effect` the caller names: the files a command changed, as the client
+/// reported after it ran (`crate::evidence::after_run`), are judged as the writes of a file tool, by
+/// the same resolution of paths, policies and roles.
+pub fn evaluate_effect(
+    input: &HookInput,
+    effect: Effect<'_>,
+    env: &Env,
+    opts: &Options,
+) -> Result<Evaluation, String> {
     if effect == Effect::None {
         return Ok(Evaluation::skipped("the tool writes nothing lanes judges"));
     }
@@ -358,6 +373,13 @@ fn judge_call(
             actor = role::resolve(policy, &[Claim::Named(name, RoleSource::Session)]);
         }
     }
+    // Last, the branch the project's checkout has out, through the roles' `branches`: read
+    // from `HEAD` (no git process), and only when some role maps branches.
+    if matches!(actor, Actor::Unassigned) && policy.roles.iter().any(|r| !r.branches().is_empty()) {
+        if let Some(role) = branch_role(&lanes, &policy.root)? {
+            actor = Actor::Role(role, RoleSource::Branch);
+        }
+    }
     let mut eval = Evaluation {
         policy_file: Some(file.to_path_buf()),
         audit_file: policy.audit.as_ref().map(|a| policy.root.join(a.as_path())),
@@ -435,6 +457,14 @@ fn judge_call(
         }
     }
     Ok(eval)
+}
+
+/// The role whose `branches` match the branch checked out where `root` lies.
+fn branch_role<'p>(lanes: &Lanes<'p>, root: &Path) -> Result<Option<&'p policy::Role>, String> {
+    let Some(branch) = checkout::top_of(root).and_then(|top| checkout::branch_of(&top)) else {
+        return Ok(None);
+    };
+    lanes.role_for_branch(&branch).map_err(|e| e.to_string())
 }
 
 /// The session's memory after this call: the main agent's role when it came from its
@@ -918,9 +948,10 @@ impl<'a> Locator<'a> {
 }
 
 /// Appends one audit line per judged effect, to the audit log of each policy that judged.
-fn record(input: &HookInput, eval: &Evaluation) -> Result<(), String> {
+/// `ran` is [`audit::Record::ran`] for every line.
+fn record(input: &HookInput, eval: &Evaluation, ran: Option<bool>) -> Result<(), String> {
     for other in &eval.others {
-        record(input, other)?;
+        record(input, other, ran)?;
     }
     // Not written, a session's subagents would lose their role: fail closed, as for the log.
     if let Some((root, sid, memory)) = &eval.remember {
@@ -950,6 +981,8 @@ fn record(input: &HookInput, eval: &Evaluation) -> Result<(), String> {
             decision: j.verdict.decision(),
             violation: j.verdict.violation,
             rule: &j.verdict.rule,
+            ran,
+            tool_use_id: input.tool_use_id.as_deref(),
             extra: &j.extra,
         })
         .collect();

@@ -182,20 +182,25 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
         policy: args.policy,
         use_cache: true,
     };
+    // Room for a typical input up front: growing from empty reads it 32 bytes first, then in
+    // doubling chunks, a system call each.
+    let mut stdin = Vec::with_capacity(64 * 1024);
+    if let Err(e) = std::io::stdin().lock().read_to_end(&mut stdin) {
+        say(format_args!(
+            "lanes could not read the hook input on stdin, so the call is blocked: {e}"
+        ));
+        return ExitCode::from(EXIT_BLOCK);
+    }
+    let event = lanes::evidence::event_of(&stdin);
+    if event != lanes::evidence::Event::Before {
+        return evidence_main(event, &stdin, env, &opts);
+    }
     let outcome = std::panic::catch_unwind(|| {
         #[cfg(debug_assertions)]
         if env.fault.as_deref() == Some("panic") {
             panic!("fault injected by LANES_FAULT=panic");
         }
-        // Room for a typical input up front: growing from empty reads it 32 bytes first,
-        // then in doubling chunks, a system call each.
-        let mut stdin = Vec::with_capacity(64 * 1024);
-        match std::io::stdin().lock().read_to_end(&mut stdin) {
-            Ok(_) => hook::run(&stdin, env, &opts),
-            Err(e) => Outcome::Block(format!(
-                "lanes could not read the hook input on stdin, so the call is blocked: {e}"
-            )),
-        }
+        hook::run(&stdin, env, &opts)
     });
     match outcome {
         Ok(Outcome::Allow) => ExitCode::SUCCESS,
@@ -207,6 +212,38 @@ fn hook_main(args: cli::HookArgs, env: &Env) -> ExitCode {
         }
         Err(_) => ExitCode::from(EXIT_BLOCK), // the panic hook already said why
     }
+}
+
+/// The hook for PostToolUse, PostToolUseFailure and UserPromptSubmit: always exit 0 (exit 2
+/// would block the user's prompt, or hand the model stderr as if its command had failed),
+/// with at most one JSON object on stdout. A panic becomes a message to the user.
+fn evidence_main(
+    event: lanes::evidence::Event,
+    stdin: &[u8],
+    env: &Env,
+    opts: &hook::Options,
+) -> ExitCode {
+    watchdog::disarm();
+    std::panic::set_hook(Box::new(|info| {
+        say(format_args!(
+            "lanes failed internally (nothing was blocked): {info}"
+        ));
+    }));
+    let answer = std::panic::catch_unwind(|| {
+        #[cfg(debug_assertions)]
+        if env.fault.as_deref() == Some("panic") {
+            panic!("fault injected by LANES_FAULT=panic");
+        }
+        lanes::evidence::run(event, stdin, env, opts)
+    })
+    .unwrap_or_else(|_| {
+        lanes::evidence::Answer::warn_user("hook", "lanes failed internally; nothing was blocked")
+    });
+    if let Some(json) = answer.stdout {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{json}").and_then(|_| out.flush());
+    }
+    ExitCode::SUCCESS
 }
 
 /// Prints a JSON answer and exits 0; if stdout cannot be written, or is the null device (a
@@ -385,18 +422,28 @@ fn status_main(args: cli::StatusArgs, env: &Env) -> ExitCode {
 
 fn report_main(args: cli::ReportArgs, env: &Env) -> ExitCode {
     use lanes::report;
-    let log = match args.log {
-        Some(l) => l,
+    // (log, project root in its checkout): the one log named, or the policy's log in every
+    // checkout of the repository, this checkout's first.
+    let (policy, logs) = match args.log {
+        Some(l) => (None, vec![(l, None)]),
         None => match load_policy(args.policy.as_deref(), env) {
-            Ok(p) => match &p.audit {
-                Some(a) => p.root.join(a.as_path()),
-                None => {
+            Ok(p) => {
+                if p.audit.is_none() {
                     return fail(format!(
                         "the audit log is turned off in {} (audit = false)",
                         p.file.display()
-                    ))
+                    ));
                 }
-            },
+                let mut roots = lanes::checkout::project_in_every_checkout(&p.root);
+                if roots.is_empty() {
+                    roots.push(p.root.clone());
+                }
+                let logs = lanes::audit::logs_in_every_checkout(&p)
+                    .into_iter()
+                    .zip(roots.into_iter().map(Some))
+                    .collect();
+                (Some(p), logs)
+            }
             Err(e) => return fail(e),
         },
     };
@@ -414,20 +461,38 @@ fn report_main(args: cli::ReportArgs, env: &Env) -> ExitCode {
         role: args.role,
         session: args.session,
     };
-    let r = match std::fs::File::open(&log) {
-        Ok(f) => report::summarize(&log, std::io::BufReader::with_capacity(1 << 16, f), &filter),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("lanes: warning: no audit log at {} yet", log.display());
-            report::summarize(&log, std::io::empty(), &filter)
+    let mut summary = report::Summarizer::new();
+    for (i, (log, root)) in logs.iter().enumerate() {
+        let read = match std::fs::File::open(log) {
+            Ok(f) => summary.read(
+                log,
+                root.as_deref(),
+                std::io::BufReader::with_capacity(1 << 16, f),
+                &filter,
+            ),
+            // Another checkout where no session ran has no log: nothing to say.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if i == 0 {
+                    eprintln!("lanes: warning: no audit log at {} yet", log.display());
+                    summary.read(log, root.as_deref(), std::io::empty(), &filter)
+                } else {
+                    Ok(())
+                }
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = read {
+            return fail(format!("cannot read the audit log {}: {e}", log.display()));
         }
-        Err(e) => return fail(format!("cannot read the audit log {}: {e}", log.display())),
-    };
-    let r = match r {
-        Ok(r) => r,
-        Err(e) => return fail(format!("cannot read the audit log {}: {e}", log.display())),
-    };
+    }
+    let mut r = summary.finish();
     if let Some(w) = r.malformed_warning() {
         eprintln!("lanes: warning: {w}");
+    }
+    if let (Some(p), cli::ReportFormat::Json | cli::ReportFormat::Markdown) =
+        (&policy, &args.format)
+    {
+        r.receipts = report::receipt::receipts(&r, p, env);
     }
     match args.format {
         cli::ReportFormat::Json => println!("{}", json(&r)),
@@ -452,14 +517,22 @@ fn wait_main(args: cli::WaitArgs, env: &Env) -> ExitCode {
             names.join(", ")
         ));
     };
-    let Some(sig) = &role.signal else {
-        return fail(format!(
-            "role '{}' has no `signal` file in {}",
-            role.name,
-            policy.file.display()
-        ));
+    let sig = match lanes::handoff::signal_file(&policy, role) {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            return fail(format!(
+                "role '{}' has no `signal` file in {}",
+                role.name,
+                policy.file.display()
+            ))
+        }
+        Err(e) => return fail(e.to_string()),
     };
-    let file = policy.root.join(sig.as_path());
+    if let Some(note) = &sig.note {
+        eprintln!("lanes: {note}");
+    }
+    let file = sig.file;
+    let sig = file.strip_prefix(&policy.root).unwrap_or(&file).display();
     let opts = WaitOptions {
         timeout: args.timeout,
         settle: args.settle,
@@ -521,6 +594,7 @@ fn run_main(args: cli::RunArgs, env: &Env) -> ExitCode {
         role: &args.role,
         client: args.client,
         sandbox: !args.no_sandbox,
+        layout: args.layout,
         args: &args.args,
         hook_command: &hook.command,
         explicit_policy: args.policy.is_some() || env.lanes_policy.is_some(),

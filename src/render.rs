@@ -105,13 +105,15 @@ pub fn deny_reason(policy: &Policy, actor: &Actor<'_>, what: &str, rule: &Rule) 
     if !shared.is_empty() {
         out.push_str(&format!(" and the shared paths {shared}"));
     }
-    out.push_str(". Do the work inside your own lane");
-    match &role.signal {
-        Some(s) => out.push_str(&format!(
-            ", and if something outside it needs to change, say so in your signal file {s} instead of writing it"
-        )),
-        None => out.push_str(", and report anything outside it that needs to change instead of writing it"),
-    }
+    // Never the signal file: a note there would release whoever waits for the handoff.
+    let report = match crate::handoff::notes_file(policy, role) {
+        Some(notes) => format!("write that down in {notes}"),
+        None => "report that in your final message".to_string(),
+    };
+    out.push_str(&format!(
+        ". Do the work inside your own lane, and if something outside it needs to change, {report} instead of \
+         writing it"
+    ));
     out.push_str(&format!(
         ". Re-read CLAUDE.md. You are the {}; you write to {} only.",
         role.name,

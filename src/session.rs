@@ -25,6 +25,10 @@ pub struct Memory {
     /// Teammate name (`Agent` `tool_input.name`) -> the role it was started as.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub teammates: BTreeMap<String, String>,
+    /// True once the session's first prompt is recorded as its task
+    /// (`crate::evidence::prompt`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub task: bool,
 }
 
 /// The memory file of `session_id` below `root`; `None` for an id that is not a plain name
@@ -81,6 +85,7 @@ mod tests {
         let m = Memory {
             role: Some("builder".into()),
             teammates: [("scout".to_string(), "researcher".to_string())].into(),
+            task: true,
         };
         write(root, id, &m).unwrap();
         assert_eq!(read(root, id), m);

@@ -1,6 +1,7 @@
 //! `lanes status`: the roles, their lanes and signal files, the mode, the audit log, and
 //! whether enforcement is actually installed (the Claude Code hook in `.claude/settings.json`
-//! and a git pre-commit hook that runs `lanes check`). Problems come first.
+//! and a git pre-commit hook that runs `lanes check`) and up to date (agent files that state
+//! old lanes, or that belong to a role that is gone). Problems come first.
 
 use crate::git::{Git, GitError};
 use crate::policy::{Mode, Policy, Unassigned};
@@ -119,6 +120,12 @@ pub fn status(policy: &Policy, settle: Duration, home: Option<&Path>) -> Status 
             warnings.push(text);
         }
     }
+    // Agent files: the same survey as `lanes init`, so a file reported here is one init fixes
+    // (or says why it does not).
+    match crate::scaffold::agent_sync::survey(policy) {
+        Ok(survey) => problems.extend(survey.files.into_iter().filter_map(|f| f.problem)),
+        Err(e) => problems.push(format!("the agent files cannot be checked: {e}")),
+    }
     let mut roles = Vec::new();
     for r in &policy.roles {
         let signal = r.signal.as_ref().map(|s| {
@@ -219,6 +226,8 @@ fn claude_hook(root: &Path, home: Option<&Path>) -> Install {
     }
     let mut notes = Vec::new();
     let mut found: Vec<(String, String)> = Vec::new(); // (file label, matcher)
+                                                       // The evidence events (after the run, the task), registered by `lanes init` too.
+    let mut evidence: Vec<&str> = Vec::new();
     for (label, file) in &files {
         let Ok(text) = std::fs::read_to_string(file) else {
             continue;
@@ -234,6 +243,19 @@ fn claude_hook(root: &Path, home: Option<&Path>) -> Install {
         };
         if json.get("disableAllHooks").and_then(Value::as_bool) == Some(true) {
             notes.push(format!("{label} sets disableAllHooks"));
+        }
+        for (event, _) in &crate::scaffold::settings::EVENTS[1..] {
+            let groups = json
+                .pointer(&format!("/hooks/{event}"))
+                .and_then(Value::as_array);
+            let runs = groups.into_iter().flatten().any(|g| {
+                g.get("hooks")
+                    .and_then(Value::as_array)
+                    .is_some_and(|h| h.iter().any(runs_lanes_hook))
+            });
+            if runs && !evidence.contains(event) {
+                evidence.push(event);
+            }
         }
         let entries = json
             .pointer("/hooks/PreToolUse")
@@ -303,10 +325,25 @@ fn claude_hook(root: &Path, home: Option<&Path>) -> Install {
             detail: notes.join("; "),
         };
     }
+    let missing: Vec<&str> = crate::scaffold::settings::EVENTS[1..]
+        .iter()
+        .map(|(e, _)| *e)
+        .filter(|e| !evidence.contains(e))
+        .collect();
+    let mut detail = format!("PreToolUse runs `lanes hook` from {}", shown.join(", "));
+    if missing.is_empty() {
+        detail.push_str(", and so do PostToolUse, PostToolUseFailure and UserPromptSubmit");
+    } else {
+        detail.push_str(&format!(
+            "; {} do not, so what shell commands change is not checked after the run and \
+             receipts lack the task (run `lanes init`)",
+            missing.join(", ")
+        ));
+    }
     Install {
         installed: true,
         file: first_file,
-        detail: format!("PreToolUse runs `lanes hook` from {}", shown.join(", ")),
+        detail,
     }
 }
 

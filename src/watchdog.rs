@@ -67,6 +67,24 @@ pub fn arm(deadline: Duration, reason: &str) -> io::Result<()> {
     Ok(())
 }
 
+/// Disarms the deadline: for the hook events that must never end in exit 2 (PostToolUse,
+/// UserPromptSubmit; see `lanes::evidence`), where the client's own `timeout` bounds a hang.
+pub fn disarm() {
+    let zero = libc::itimerval {
+        it_interval: libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        },
+        it_value: libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        },
+    };
+    // SAFETY: a plain libc call on a fully written struct; a failure leaves the timer armed,
+    // which can only end the process with exit 2 later, as before.
+    unsafe { libc::setitimer(libc::ITIMER_REAL, &zero, std::ptr::null_mut()) };
+}
+
 /// The `SIGALRM` handler: the reason to stderr, then `_exit(2)` (no destructors, no locks).
 extern "C" fn on_alarm(_signal: libc::c_int) {
     // `OnceLock::get` is an atomic load once set, which `arm` did before arming the timer.

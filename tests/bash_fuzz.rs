@@ -7,7 +7,6 @@
 use lanes::shell::{self, Context};
 use proptest::prelude::*;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 const FRAGMENTS: &[&str] = &[
     " ",
@@ -167,19 +166,15 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn fragments_never_panic_hang_or_explode(parts in prop::collection::vec(prop::sample::select(FRAGMENTS), 1..30)) {
+    fn fragments_never_panic_or_explode(parts in prop::collection::vec(prop::sample::select(FRAGMENTS), 1..30)) {
         let cmd: String = parts.concat();
-        let start = Instant::now();
         let findings = analyse_here(&cmd);
-        prop_assert!(start.elapsed() < Duration::from_millis(500), "{cmd:?} took {:?}", start.elapsed());
         prop_assert!(findings < 1000, "{cmd:?}: {findings} findings");
     }
 
     #[test]
-    fn any_text_gets_an_answer_in_time(cmd in "\\PC{0,200}|[ -~\\t\\n\\r]{0,200}") {
-        let start = Instant::now();
+    fn any_text_gets_a_bounded_answer(cmd in "\\PC{0,200}|[ -~\\t\\n\\r]{0,200}") {
         let findings = shell::analyze(&cmd, &cx());
-        prop_assert!(start.elapsed() < Duration::from_millis(600), "{cmd:?} took {:?}", start.elapsed());
         prop_assert!(findings.len() < 1000);
     }
 }
@@ -216,15 +211,8 @@ fn deep_and_wide_inputs_stay_bounded() {
         format!("tar x{} src/a.tar", "f".repeat(15_000)),
     ];
     for cmd in &cases {
-        let start = Instant::now();
         let n = shell::analyze(cmd, &cx()).len();
-        assert!(
-            start.elapsed() < Duration::from_millis(600),
-            "{} took {:?}",
-            &cmd[..40.min(cmd.len())],
-            start.elapsed()
-        );
-        assert!(n <= 600, "{n} findings");
+        assert!(n <= 600, "{} gave {n} findings", &cmd[..40.min(cmd.len())]);
     }
 }
 

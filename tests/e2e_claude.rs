@@ -240,6 +240,7 @@ fn lanes_run_walls_a_role_off_with_the_os_sandbox() {
     let Some(out) = Scenario::new()
         .by_init()
         .run_as("builder")
+        .file("research/notes.md", "the researcher's\n")
         .calls(vec![
             Call::bash(&evil),
             Call::bash(&py("s'+'rc/good.txt")),
@@ -252,6 +253,9 @@ fn lanes_run_walls_a_role_off_with_the_os_sandbox() {
                 }),
             },
             Call::write("reviews/no.txt", "not the builder's\n"),
+            Call::write("CLAUDE.md", "overwritten by the builder\n"),
+            // A write the hook sees is denied by the hook, before the sandbox.
+            Call::bash("echo overwritten > research/notes.md"),
             Call::bash("git add src/good.txt && git commit -q -m 'builder: good'"),
             // Only the index changes, so the hook lets it through; lanes check refuses it.
             Call::bash(
@@ -272,12 +276,28 @@ fn lanes_run_walls_a_role_off_with_the_os_sandbox() {
         out.fail("the Write tool wrote reviews/no.txt");
     }
     let denied = out.result().map(|r| r["permission_denials"].to_string());
-    if !denied
-        .as_deref()
-        .is_some_and(|d| d.contains("reviews/no.txt"))
-    {
-        out.fail("the Write into reviews/ is not among the permission denials");
+    for file in ["reviews/no.txt", "CLAUDE.md"] {
+        if !denied.as_deref().is_some_and(|d| d.contains(file)) {
+            out.fail(&format!(
+                "the Write of {file} is not among the permission denials"
+            ));
+        }
     }
+    let claude_md = std::fs::read_to_string(out.repo.path("CLAUDE.md")).unwrap_or_default();
+    if claude_md.contains("overwritten") {
+        out.fail("the Write tool overwrote CLAUDE.md");
+    }
+    let hooked = out.tool_uses().into_iter().any(|c| {
+        c["input"]["command"] == "echo overwritten > research/notes.md"
+            && out.tool_results()[c["id"].as_str().unwrap_or_default()]["content"]
+                .to_string()
+                .contains("PreToolUse:Bash hook error: lanes blocked")
+    });
+    if !hooked {
+        out.fail("the hook did not deny the visible write to research/notes.md");
+    }
+    let notes = std::fs::read_to_string(out.repo.path("research/notes.md")).unwrap_or_default();
+    assert_eq!(notes, "the researcher's\n");
     let log = out.repo.git(&["log", "--format=%s", "-1"]);
     if log.trim() != "builder: good" {
         out.fail(&format!(
@@ -303,4 +323,210 @@ fn lanes_run_walls_a_role_off_with_the_os_sandbox() {
         stderr.contains("lanes run: the sandbox denies Bash writes"),
         "{stderr}"
     );
+}
+
+/// After the run: with the client's diff on (`CLAUDE_CODE_BASH_EDIT_DIFF=1`, no sandbox), an
+/// opaque `python3 -c` whose target the PreToolUse hook cannot see writes into the
+/// researcher's lane; PostToolUse records it as a violation and the model is told at once.
+#[test]
+fn an_opaque_write_into_another_lane_is_detected_after_the_run_and_the_model_is_told() {
+    // The path is only known when python runs (base64 of `research/x.txt`).
+    let cmd = "python3 -c \"import base64; open(base64.b64decode('cmVzZWFyY2gveC50eHQ=').decode(), 'w').write('y')\"";
+    let Some(out) = Scenario::new()
+        .role_env("builder")
+        .env("CLAUDE_CODE_BASH_EDIT_DIFF", "1")
+        .calls(vec![Call::bash(cmd), Call::bash("sh -c 'exit 3'")])
+        .run()
+    else {
+        return;
+    };
+    // It ran (nothing could stop it beforehand) ...
+    out.assert_landed("research/x.txt");
+    // ... and is recorded as a violation detected after the run ...
+    let line = out.assert_audit(Some("research/x.txt"), "detected", "env");
+    assert_eq!(line["violation"], true, "{line}");
+    assert_eq!(line["ran"], true, "{line}");
+    assert_eq!(line["extra"]["event"], "PostToolUse", "{line}");
+    assert_eq!(line["rule"], "lane of researcher: research/", "{line}");
+    let command = out
+        .audit()
+        .into_iter()
+        .find(|l| l["path"].is_null() && l["extra"]["event"] == "PostToolUse")
+        .unwrap_or_else(|| out.fail("no PostToolUse line for the command"));
+    assert_eq!(command["extra"]["changed"], 1, "{command}");
+    assert_eq!(command["extra"]["outcome"], "ok", "{command}");
+    // ... and the model's next request carries the hook's message.
+    let told = out.requests_mentioning("outside the lanes of role 'builder'");
+    if told.is_empty() {
+        out.fail("the model was never told which files it changed out of lane");
+    }
+    let body = told[0]["body"].to_string();
+    assert!(
+        body.contains("research/x.txt") && body.contains("must be restored"),
+        "{body}"
+    );
+    // A failing command fires PostToolUseFailure: no diff, so its effects are not verified.
+    let failed = out
+        .audit()
+        .into_iter()
+        .find(|l| l["extra"]["event"] == "PostToolUseFailure")
+        .unwrap_or_else(|| out.fail("no PostToolUseFailure line"));
+    assert_eq!(failed["extra"]["outcome"], "Exit code 3", "{failed}");
+    assert_eq!(failed["extra"]["unverified"], "failed", "{failed}");
+    // The session's first prompt is its task.
+    let task = out
+        .audit()
+        .into_iter()
+        .find(|l| l["extra"]["event"] == "UserPromptSubmit")
+        .unwrap_or_else(|| out.fail("no UserPromptSubmit line"));
+    assert!(
+        task["extra"]["prompt"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("Run the scripted e2e calls.")),
+        "{task}"
+    );
+}
+
+/// The same write with the client's diff off (the default in `acceptEdits`): nothing names
+/// the file, so the command is recorded as not verified, and the model is told nothing.
+#[test]
+fn without_the_clients_diff_an_opaque_command_is_recorded_as_not_verified() {
+    let cmd = "python3 -c \"import base64; open(base64.b64decode('cmVzZWFyY2gveC50eHQ=').decode(), 'w').write('y')\"";
+    let Some(out) = Scenario::new()
+        .role_env("builder")
+        .calls(vec![Call::bash(cmd)])
+        .run()
+    else {
+        return;
+    };
+    out.assert_landed("research/x.txt");
+    let command = out
+        .audit()
+        .into_iter()
+        .find(|l| l["extra"]["event"] == "PostToolUse")
+        .unwrap_or_else(|| out.fail("no PostToolUse line for the command"));
+    assert_eq!(command["extra"]["unverified"], "absent", "{command}");
+    assert!(out.audit().iter().all(|l| l["decision"] != "detected"));
+    if !out
+        .requests_mentioning("outside the lanes of role")
+        .is_empty()
+    {
+        out.fail("the model was told of a change nobody saw");
+    }
+}
+
+/// The same through `lanes run builder --no-sandbox`: the settings file lanes run passes with
+/// `--settings` turns the client's diff on (`bashEditDiffEnabled`, honoured from flag
+/// settings) and registers the PostToolUse hook, so the opaque write is caught after the run.
+#[test]
+fn lanes_run_without_the_sandbox_catches_an_opaque_write_after_the_run() {
+    let cmd = "python3 -c \"open('re'+'search/x.txt','w').write('y')\"";
+    let Some(out) = Scenario::new()
+        .by_init()
+        .run_as("builder")
+        .run_flag("--no-sandbox")
+        .calls(vec![Call::bash(cmd)])
+        .run()
+    else {
+        return;
+    };
+    out.assert_landed("research/x.txt");
+    let line = out.assert_audit(Some("research/x.txt"), "detected", "env");
+    assert_eq!(line["violation"], true, "{line}");
+    if out
+        .requests_mentioning("outside the lanes of role 'builder'")
+        .is_empty()
+    {
+        out.fail("the model was never told which files it changed out of lane");
+    }
+}
+
+/// A lane whose name has a space, walled by `lanes run` while it does not exist yet: a Python
+/// write into it fails, and nothing is left on the host.
+#[test]
+fn lanes_run_walls_a_lane_with_a_space_in_its_name() {
+    if e2e::skip_requested() {
+        return;
+    }
+    let probe = lanes::run::probe::Probe::run(Some(&e2e::host_path()));
+    if !probe.ready() {
+        skip::partial(&format!(
+            "the sandbox cannot run here ({}); lanes run was not tried end to end",
+            probe.missing().join("; ")
+        ));
+        return;
+    }
+    let policy = format!("{POLICY}\n[roles.writer]\nwrite = [\"my notes/\"]\n");
+    let Some(out) = Scenario::new()
+        .policy(&policy)
+        .run_as("builder")
+        .calls(vec![
+            Call::bash("python3 -c \"import os; os.makedirs('my '+'notes', exist_ok=True); open('my '+'notes/x.txt','w')\""),
+            Call::bash("python3 -c \"open('s'+'rc/ok.txt','w').write('x')\""),
+        ])
+        .run()
+    else {
+        return;
+    };
+    out.assert_landed("src/ok.txt");
+    // The sandbox binds an empty file over a walled path that does not exist.
+    out.assert_contained("notes/x.txt", "File exists: 'my notes'");
+    if out.repo.path("my notes").exists() {
+        out.fail("`my notes` appeared on the host");
+    }
+}
+
+/// `lanes run builder --layout allow-list`: the session starts in `src/`, and Bash may write only
+/// the builder's lanes, the shared ones and git's folder: a new file at the project root, which
+/// the deny-list layout leaves to the hook, is refused by the kernel too.
+#[test]
+fn lanes_run_allow_list_leaves_only_the_lanes_writable() {
+    if e2e::skip_requested() {
+        return;
+    }
+    let probe = lanes::run::probe::Probe::run(Some(&e2e::host_path()));
+    if !probe.ready() {
+        skip::partial(&format!(
+            "the sandbox cannot run here ({}); lanes run was not tried end to end",
+            probe.missing().join("; ")
+        ));
+        return;
+    }
+    let py = |target: &str| format!("python3 -c \"open('{target}','w').write('x')\"");
+    let Some(out) = Scenario::new()
+        .by_init()
+        .run_as("builder")
+        .run_args(&["--layout", "allow-list"])
+        .file("target/.keep", "")
+        .calls(vec![
+            Call::bash(&py("in_'+'lane.txt")),
+            Call::bash(&py("../new'+'root.txt")),
+            Call::bash(&py("../re'+'search/evil.txt")),
+            Call::bash("echo x > ../target/shared.txt"),
+            // Not there when the session started, so not writable by Bash in it.
+            Call::bash(&py("../node_'+'modules")),
+            Call::write("Cargo.toml", "[package]\n"),
+            // Inside the sandbox, Claude Code shows the shell files it protects as empty
+            // devices in the start folder, which `git add -A` refuses: name the paths.
+            Call::bash("git add in_lane.txt ../Cargo.toml && git commit -q -m 'builder: in lane'"),
+        ])
+        .run()
+    else {
+        return;
+    };
+    out.assert_landed("src/in_lane.txt");
+    out.assert_contained("root.txt", "Read-only file system");
+    out.assert_contained("search/evil.txt", "Read-only file system");
+    out.assert_landed("target/shared.txt");
+    out.assert_contained("modules", "Read-only file system");
+    out.assert_landed("Cargo.toml");
+    let stderr = &out.finished.stderr;
+    assert!(
+        stderr.contains("so Bash cannot create them in it: ") && stderr.contains("node_modules"),
+        "{stderr}"
+    );
+    let log = out.repo.git(&["log", "--format=%s", "-1"]);
+    if log.trim() != "builder: in lane" {
+        out.fail(&format!("the commit from src/ did not land: {log:?}"));
+    }
 }

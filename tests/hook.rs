@@ -72,7 +72,7 @@ fn out_of_lane_write_is_denied_with_a_reason_that_re_anchors_the_agent() {
         "lanes blocked Write to src/main.rs: that path is in the lane of role 'builder' (pattern `src/`). \
          You are the researcher (Researches; never writes code); you may write research/ and the shared paths \
          target/, node_modules/. Do the work inside your own lane, and if something outside it needs to change, \
-         say so in your signal file research/DONE.md instead of writing it. Re-read CLAUDE.md. You are the \
+         write that down in research/NOTES.md instead of writing it. Re-read CLAUDE.md. You are the \
          researcher; you write to research/ only."
     );
     let log = r.audit();

@@ -76,16 +76,20 @@ impl Repo {
         )
     }
 
-    fn lanes(&self, args: &[&str]) -> Run {
-        let out = support::lanes()
-            .current_dir(&self.root)
+    /// `lanes ARGS` in the repository, not yet run.
+    fn lanes_command(&self, args: &[&str]) -> Command {
+        let mut cmd = support::lanes();
+        cmd.current_dir(&self.root)
             .env("HOME", &self.home)
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("PATH", self.path_var())
-            .args(args)
-            .output()
-            .unwrap();
+            .args(args);
+        cmd
+    }
+
+    fn lanes(&self, args: &[&str]) -> Run {
+        let out = self.lanes_command(args).output().unwrap();
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -547,6 +551,351 @@ fn a_policy_change_flows_into_claude_md_and_agents() {
     assert!(md.contains("\"Re-read CLAUDE.md. You are the docs; you write to docs/ only.\""));
     assert!(md.contains("`docs/` (docs)"), "other roles read docs/");
     assert_eq!(md.matches("<!-- lanes:begin -->").count(), 1);
+}
+
+/// Issue 19, finding 1: the researcher wrote `research/DONE.md` in two steps, and the builder
+/// waiting on it was released after the first. With the template's `signal_requires`, a
+/// mid-work note in the signal file is incomplete however long it stays unchanged.
+#[test]
+fn lanes_wait_is_not_released_by_a_half_written_handoff() {
+    let r = Repo::new();
+    r.lanes(&["init"]).ok();
+    let md = r.read("CLAUDE.md");
+    assert!(
+        md.contains(
+            "It is complete only when it contains `## Findings`, `## Plan`, `## Open questions` and \
+             `Status: done`, each exactly as written and in that order, with `Status: done` as its final line."
+        ),
+        "{md}"
+    );
+    let mut waiting = r
+        .lanes_command(&["wait", "researcher", "--settle", "0.2", "--timeout", "120"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Step 1: a mid-work note, as the old CLAUDE.md asked for problems.
+    r.write(
+        "research/DONE.md",
+        "## Findings\n- src/parse.rs drops CRLF line endings (not my lane).\n",
+    );
+    // A second wait on the same file outlasts the settle interval many times over and ends
+    // incomplete; the first wait, which saw the same file, is still waiting.
+    let probe = r.lanes(&["wait", "researcher", "--settle", "0.2", "--timeout", "2"]);
+    assert_eq!(probe.code, 1, "{}", probe.stderr);
+    assert!(
+        probe.stderr.contains(
+            "timed out waiting for research/DONE.md of role 'researcher': incomplete: lacks \"## Plan\", \
+             \"## Open questions\", \"Status: done\""
+        ),
+        "{}",
+        probe.stderr
+    );
+    assert!(
+        waiting.try_wait().unwrap().is_none(),
+        "lanes wait released the builder on a half-written handoff"
+    );
+    // Step 2: the complete handoff, in one write.
+    r.write(
+        "research/DONE.md",
+        "## Findings\n- The parser drops CRLF.\n\n## Plan\n1. Keep line endings.\n\n\
+         ## Open questions\nNone.\n\nStatus: done\n",
+    );
+    let out = waiting.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("research/DONE.md of role 'researcher' is complete"),
+        "{stderr}"
+    );
+}
+
+/// Issue 19, finding 1: nothing lanes writes sends an agent to its signal file with a problem.
+#[test]
+fn problems_go_to_the_notes_file_never_to_the_signal_file() {
+    let r = Repo::new();
+    r.lanes(&["init"]).ok();
+    let md = r.read("CLAUDE.md");
+    assert!(md.contains(
+        "- **Problems outside your lanes:** write them down in `research/NOTES.md` as you find them; nobody \
+         waits for that file."
+    ));
+    let agent = r.read(".claude/agents/builder.md");
+    assert!(
+        agent.contains("do not change it: write it down in `src/NOTES.md`"),
+        "{agent}"
+    );
+    for text in [&md, &agent] {
+        assert!(!text.contains("problem into your signal file"), "{text}");
+    }
+    let explain = r.lanes(&["explain", "--role", "builder", "research/x.md"]);
+    assert!(
+        explain.stdout.contains(
+            "if something outside it needs to change, write that down in src/NOTES.md instead"
+        ),
+        "{}",
+        explain.stdout
+    );
+    // The notes file is the builder's to write.
+    let ok = r.lanes(&["explain", "--role", "builder", "src/NOTES.md"]);
+    assert_eq!(ok.code, 0, "{}", ok.stdout);
+}
+
+const BUILDER_AGENT: &str = ".claude/agents/builder.md";
+
+/// Issue 19, finding 2: after editing lanes.toml, `lanes init` regenerates lanes' part of the
+/// builder's agent file (its system prompt), and keeps the user's own text byte for byte.
+#[test]
+fn init_regenerates_lanes_part_of_agent_files_and_keeps_the_users_text() {
+    let r = Repo::new();
+    r.lanes(&["init"]).ok();
+    let generated = r.read(BUILDER_AGENT);
+    assert!(generated.contains("Your lanes, the only paths you may write: `src/`, `Cargo.toml`"));
+    // The user adds frontmatter fields (one before lanes' description, one after) and
+    // instructions of their own, with odd whitespace.
+    let edited = generated
+        .replacen("name: builder\n", "name: builder\nmodel: opus\n", 1)
+        .replacen("\n---\n", "\ntools: Read, Edit, Bash  \n---\n", 1)
+        + "\n## House rules\r\nRun `cargo fmt`\tbefore committing.\n\n";
+    r.write(BUILDER_AGENT, &edited);
+    let st = r.lanes(&["status"]);
+    assert_eq!(
+        st.code, 0,
+        "not stale: the user's own text is no problem\n{}",
+        st.stdout
+    );
+
+    // The builder moves from src/ to lib/.
+    let policy = r
+        .read("lanes.toml")
+        .replacen("  \"src/\",\n", "  \"lib/\",\n", 1)
+        .replace(
+            "signal = \"src/BUILD_COMPLETE.md\"",
+            "signal = \"lib/BUILD_COMPLETE.md\"",
+        );
+    r.write("lanes.toml", &policy);
+    let st = r.lanes(&["status"]);
+    assert_eq!(st.code, 1);
+    assert!(
+        st.stdout.contains(
+            "- .claude/agents/builder.md states what role builder may do as lanes.toml said when `lanes init` \
+             last wrote it, not as it says now: run `lanes init` to regenerate lanes' part (your own text is kept)"
+        ),
+        "{}",
+        st.stdout
+    );
+    let out = r.lanes(&["init"]).ok();
+    assert!(
+        out.stdout.contains("updated  .claude/agents/builder.md"),
+        "{}",
+        out.stdout
+    );
+    let now = r.read(BUILDER_AGENT);
+    assert!(
+        now.contains("Your lanes, the only paths you may write: `lib/`, `Cargo.toml`"),
+        "{now}"
+    );
+    assert!(
+        now.contains("Your signal file `lib/BUILD_COMPLETE.md`"),
+        "{now}"
+    );
+    assert!(!now.contains("`src/`"), "{now}");
+    assert!(
+        now.contains("(lanes role `builder`: writes only lib/, Cargo.toml,"),
+        "{now}"
+    );
+    // The user's text, byte for byte: everything but lanes' description line and block.
+    let users = |t: &str| {
+        let (front, rest) = t.split_at(t.find("<!-- lanes:begin -->").unwrap());
+        let front: Vec<&str> = front
+            .lines()
+            .filter(|l| !l.starts_with("description:"))
+            .collect();
+        (
+            front.join("\n"),
+            rest[rest.find("<!-- lanes:end -->\n").unwrap()..].to_string(),
+        )
+    };
+    assert_eq!(users(&now), users(&edited));
+    assert!(now.starts_with("---\nname: builder\nmodel: opus\ndescription: "));
+    assert!(now.ends_with(
+        "<!-- lanes:end -->\n\n## House rules\r\nRun `cargo fmt`\tbefore committing.\n\n"
+    ));
+    let st = r.lanes(&["status"]);
+    assert_eq!(st.code, 0, "up to date again\n{}", st.stdout);
+    let before = r.snapshot();
+    r.lanes(&["init"]).ok();
+    r.assert_unchanged(&before, "a second init changes no byte");
+}
+
+/// Issue 19, finding 2: an agent file of a role that is gone maps `claude --agent NAME` to no
+/// role. `lanes status` reports it; `lanes init` removes it when it holds only lanes' text,
+/// and keeps it (still reported) when it holds the user's.
+#[test]
+fn status_reports_agent_files_of_removed_roles_and_init_removes_lanes_own() {
+    let r = Repo::new();
+    r.lanes(&["init"]).ok();
+    r.write(
+        ".claude/agents/researcher.md",
+        &(r.read(".claude/agents/researcher.md") + "Cite sources.\n"),
+    );
+    r.write(
+        ".claude/agents/helper.md",
+        "---\nname: helper\ndescription: mine\n---\nHelps.\n",
+    );
+    let policy = r.read("lanes.toml");
+    let cut = |p: &str, table: &str, next: &str| {
+        let (a, b) = (p.find(table).unwrap(), p.find(next).unwrap());
+        format!("{}{}", &p[..a], &p[b..])
+    };
+    let policy = cut(&policy, "[roles.reviewer]", "# Build outputs");
+    let policy = cut(&policy, "[roles.researcher]", "[roles.builder]");
+    r.write("lanes.toml", &policy);
+
+    let st = r.lanes(&["status"]);
+    assert_eq!(st.code, 1);
+    assert!(
+        st.stdout.contains(
+            "- .claude/agents/reviewer.md was written by lanes for agent `reviewer`, which no role in lanes.toml \
+             has any more: `claude --agent reviewer` would act as no role, which writes as an unassigned session \
+             (anywhere, since unassigned = \"allow\"); run `lanes init` to remove it"
+        ),
+        "{}",
+        st.stdout
+    );
+    assert!(
+        st.stdout.contains(
+            "- .claude/agents/researcher.md was written by lanes for agent `researcher`, which no role in \
+             lanes.toml has any more"
+        ) && st.stdout.contains("it holds text of your own, so `lanes init` keeps it"),
+        "{}",
+        st.stdout
+    );
+    assert!(
+        !st.stdout.contains("helper"),
+        "the user's own agent is not lanes' concern"
+    );
+
+    let edited = r.read(".claude/agents/researcher.md");
+    let out = r.lanes(&["init"]).ok();
+    assert!(
+        out.stdout.contains("removed  .claude/agents/reviewer.md"),
+        "{}",
+        out.stdout
+    );
+    assert!(!r.exists(".claude/agents/reviewer.md"));
+    assert_eq!(r.read(".claude/agents/researcher.md"), edited);
+    assert!(r.exists(".claude/agents/helper.md"));
+    let st = r.lanes(&["status"]);
+    assert!(!st.stdout.contains("reviewer.md"), "{}", st.stdout);
+    assert!(st.stdout.contains("researcher.md"), "{}", st.stdout);
+}
+
+/// Unbalanced markers in an agent file stop init, naming the file and line, and are a problem
+/// for status; nothing is written.
+#[test]
+fn unbalanced_markers_in_an_agent_file_stop_init() {
+    let r = Repo::new();
+    r.lanes(&["init"]).ok();
+    let broken = r.read(BUILDER_AGENT).replace("<!-- lanes:end -->\n", "");
+    r.write(BUILDER_AGENT, &broken);
+    let before = r.snapshot();
+    let out = r.lanes(&["init"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains(
+            ".claude/agents/builder.md:5:1: `<!-- lanes:begin -->` has no `<!-- lanes:end -->` below it"
+        ),
+        "{}",
+        out.stderr
+    );
+    r.assert_unchanged(&before, "nothing written");
+    let st = r.lanes(&["status"]);
+    assert_eq!(st.code, 1);
+    assert!(
+        st.stdout.contains("- the agent files cannot be checked: "),
+        "{}",
+        st.stdout
+    );
+}
+
+/// Agent files of the lanes before markers: an unedited one is rewritten with markers; an
+/// edited one is kept byte for byte and reported, since its lanes text cannot be told from
+/// the user's.
+#[test]
+fn agent_files_of_an_older_lanes_are_rewritten_only_when_unedited() {
+    let r = Repo::new();
+    r.lanes(&["init"]).ok();
+    // What lanes 0.1.0 wrote for the default template's reviewer and researcher.
+    let old = |role: &str, summary: &str, lanes: &[&str], signal: &str| {
+        let shown: Vec<String> = lanes.iter().map(|l| format!("`{l}`")).collect();
+        format!(
+            "---\nname: {role}\ndescription: \"{summary} (lanes role `{role}`: writes only {}.)\"\n---\n\
+             You are the {role}, one role in a team of agents that work in this repository at the same time. \
+             {summary}\n\nYour lanes, the only paths you may write: {}. Everything else is read-only for you: \
+             the other roles' lanes, the protected paths and lanes' own files (`lanes.toml`, `.claude/`).\n\n\
+             Before you start, read the \"Lanes: who writes where\" section of CLAUDE.md: it says what the other \
+             roles own and what belongs in your signal file. Never modify a file outside your lanes, not even \
+             through a shell command or a script. If something outside them must change, write the problem into \
+             your signal file `{signal}` instead, and write that file when your work is done.\n\n\
+             <!-- Written by `lanes init` from lanes.toml. This file is yours to edit: lanes init never \
+             overwrites it. -->\n",
+            lanes.join(", "),
+            shown.join(", ")
+        )
+    };
+    let reviewer = old(
+        "reviewer",
+        "Reviews the builder's work, writes tests in tests/ and findings in reviews/. Does not fix src/ itself.",
+        &["reviews/", "tests/"],
+        "reviews/REVIEW_COMPLETE.md",
+    );
+    let researcher = old(
+        "researcher",
+        "Studies the problem, the code and the docs, and writes findings and a plan to research/. Never writes code.",
+        &["research/"],
+        "research/DONE.md",
+    ) + "Always cite the file and line.\n";
+    r.write(".claude/agents/reviewer.md", &reviewer);
+    r.write(".claude/agents/researcher.md", &researcher);
+    let st = r.lanes(&["status"]);
+    assert!(
+        st.stdout.contains(
+            "- .claude/agents/reviewer.md was written by an older lanes, without markers, so its text about role \
+             reviewer is not kept up to date: run `lanes init` to rewrite it (you have not edited it)"
+        ),
+        "{}",
+        st.stdout
+    );
+    assert!(
+        st.stdout.contains(
+            "- .claude/agents/researcher.md was written by an older lanes, without markers, and edited since"
+        ),
+        "{}",
+        st.stdout
+    );
+    let out = r.lanes(&["init"]).ok();
+    assert!(
+        out.stdout.contains("updated  .claude/agents/reviewer.md"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("kept     .claude/agents/researcher.md"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("edited since"),
+        "init says why:\n{}",
+        out.stdout
+    );
+    let now = r.read(".claude/agents/reviewer.md");
+    assert!(
+        now.contains("<!-- lanes:begin -->") && !now.contains("problem into"),
+        "{now}"
+    );
+    assert_eq!(r.read(".claude/agents/researcher.md"), researcher);
 }
 
 #[test]

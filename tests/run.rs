@@ -359,6 +359,7 @@ fn settings(p: &Project, role: &str, sandbox: bool) -> Value {
         role,
         client: lanes::run::Client::Claude,
         sandbox,
+        layout: lanes::run::Layout::DenyList,
         args: &[],
         hook_command: "lanes",
         explicit_policy: false,
@@ -432,6 +433,7 @@ fn git_folders_outside_the_project_stay_writable() {
         role: "builder",
         client: lanes::run::Client::Claude,
         sandbox: true,
+        layout: lanes::run::Layout::DenyList,
         args: &["-p".into(), "go".into()],
         hook_command: "/opt/lanes",
         explicit_policy: true,
@@ -490,7 +492,7 @@ impl Cli {
         fs::write(
             &claude,
             format!(
-                "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{o}/argv'\npwd > '{o}/cwd'\nprintf '%s\\n' \"$LANES_ROLE\" > '{o}/role'\n",
+                "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{o}/argv'\npwd > '{o}/cwd'\nprintf '%s\\n' \"$LANES_ROLE\" > '{o}/role'\nprintf '%s\\n' \"$LANES_POLICY\" > '{o}/policy'\n",
                 o = out.display()
             ),
         )
@@ -658,4 +660,150 @@ fn status_says_whether_the_sandbox_can_run_and_what_each_role_s_would_cover() {
         denied.contains(&"research") && denied.contains(&"lanes.toml"),
         "{denied:?}"
     );
+}
+
+#[test]
+fn without_user_namespaces_it_refuses_with_the_fix() {
+    let c = Cli::new();
+    use std::os::unix::fs::PermissionsExt;
+    for (name, body) in [
+        (
+            "bwrap",
+            "#!/bin/sh\necho 'bwrap: No permissions to create a new namespace' >&2\nexit 1\n",
+        ),
+        ("socat", "#!/bin/sh\nexit 0\n"),
+    ] {
+        let f = c.bin.join(name);
+        fs::write(&f, body).unwrap();
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = c.run(&["builder"], c.bin.as_os_str());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "bwrap cannot make a user namespace here (bwrap: No permissions to create a new namespace); \
+             enable unprivileged user namespaces (`sysctl kernel.unprivileged_userns_clone=1`"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("apt-get"), "nothing to install: {err}");
+    assert_eq!(c.recorded("argv"), "", "claude must not start");
+}
+
+#[test]
+fn a_named_policy_reaches_the_session_as_an_absolute_lanes_policy() {
+    let c = Cli::new();
+    let out = c.run(
+        &["reviewer", "--no-sandbox", "--policy", "../../lanes.toml"],
+        c.bin.as_os_str(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        c.recorded("policy"),
+        format!("{}\n", c.root.join("lanes.toml").display())
+    );
+    assert_eq!(c.recorded("role"), "reviewer\n");
+}
+
+#[test]
+fn the_allow_list_layout_starts_in_the_first_folder_lane() {
+    let p = Project::new(
+        template("research-build-review"),
+        &["src/", "target/", "Cargo.toml"],
+    );
+    let probe = ready_probe();
+    let git = vec![p.root.join(".git")];
+    let machine = lanes::run::Machine {
+        probe: &probe,
+        tree: &Disk(&p.root),
+        git_dirs: &git,
+    };
+    let req = lanes::run::Request {
+        role: "builder",
+        client: lanes::run::Client::Claude,
+        sandbox: true,
+        layout: lanes::run::Layout::AllowList,
+        args: &[],
+        hook_command: "lanes",
+        explicit_policy: false,
+    };
+    let launch = lanes::run::plan(&p.policy, &req, &machine).unwrap();
+    assert_eq!(launch.cwd, p.root.join("src"));
+    let s: Value = serde_json::from_str(&launch.files[0].1).unwrap();
+    let abs = |r: &str| Value::from(p.root.join(r).to_string_lossy().into_owned());
+    let allow = s["sandbox"]["filesystem"]["allowWrite"].as_array().unwrap();
+    for r in ["Cargo.toml", "go.mod", "target", "node_modules", ".git"] {
+        assert!(allow.contains(&abs(r)), "{r}: {allow:?}");
+    }
+    assert!(
+        !allow.contains(&abs("src")),
+        "the start folder is writable anyway"
+    );
+    assert_eq!(
+        s["permissions"]["additionalDirectories"],
+        serde_json::json!([abs("target"), abs("node_modules")])
+    );
+    assert!(s["sandbox"]["filesystem"]["denyWrite"]
+        .as_array()
+        .unwrap()
+        .contains(&abs("research")));
+    let summary = launch.summary.join("\n");
+    for line in [
+        "layout: allow-list, started in ",
+        "Bash may write only src/, Cargo.toml, Cargo.lock, package.json",
+        "the rest of the project is read-only to it, new files at the root included",
+        "stricter than the policy: not there when the session starts, so Bash cannot create them in it: Cargo.lock,",
+        "stricter than the policy: **/__pycache__/ cannot be allowed by a sandbox rule",
+        "the project's .claude/settings.json is not read",
+    ] {
+        assert!(summary.contains(line), "{line:?} in\n{summary}");
+    }
+    assert!(
+        !summary.contains("create them in it: Cargo.toml"),
+        "{summary}"
+    );
+
+    // Without an existing folder lane there is nowhere to start.
+    let bare = Project::new(template("research-build-review"), &[]);
+    let machine = lanes::run::Machine {
+        probe: &probe,
+        tree: &Disk(&bare.root),
+        git_dirs: &[],
+    };
+    let log = Project::new(
+        &template("research-build-review").replace("mode = \"enforce\"", "mode = \"log\""),
+        &["src/"],
+    );
+    let e = lanes::run::plan(&log.policy, &req, &machine).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("sets mode = \"log\", which blocks nothing"),
+        "{e}"
+    );
+    let e = lanes::run::plan(&bare.policy, &req, &machine).unwrap_err();
+    assert!(
+        e.to_string().starts_with(
+            "the allow-list layout starts the session inside one of role builder's folder lanes"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_allow_list_layout_needs_the_sandbox() {
+    let c = Cli::new();
+    let out = c.run(
+        &["builder", "--layout", "allow-list", "--no-sandbox"],
+        c.bin.as_os_str(),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot be used with"), "{err}");
+    assert_eq!(c.recorded("argv"), "");
 }

@@ -6,10 +6,12 @@
 //! files to write first, and the summary to print). The binary writes the files, prints the
 //! summary to stderr and execs the program. The modules: [`wall`] (which paths the role's
 //! sandbox denies, and what it leaves to the hook), [`settings`] (Claude Code's settings file),
-//! [`probe`] (can the sandbox run here). Facts: shared/reference/sandbox-and-teams.md.
+//! [`probe`] (can the sandbox run here), [`allow`] (the allow-list layout's start folder and
+//! writable paths). Facts: shared/reference/sandbox-and-teams.md.
 //!
 //! Adding a client is one more [`Client`] variant and one more arm in [`plan`].
 
+pub mod allow;
 pub mod probe;
 pub mod settings;
 pub mod wall;
@@ -54,6 +56,19 @@ impl Client {
     }
 }
 
+/// Where the session starts, and so what the sandbox leaves writable (docs/run.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layout {
+    /// Start in the project root and deny the paths the role may not write; new files at the
+    /// root are left to the hook.
+    DenyList,
+    /// Start in the role's first folder lane and leave only its lanes, the shared ones and
+    /// git's folders writable; glob lanes become read-only, and the project's
+    /// `.claude/settings.json` is not read.
+    AllowList,
+}
+
 /// What the user asked for.
 #[derive(Debug, Clone)]
 pub struct Request<'a> {
@@ -63,6 +78,8 @@ pub struct Request<'a> {
     pub client: Client,
     /// False with `--no-sandbox`.
     pub sandbox: bool,
+    /// `--layout`.
+    pub layout: Layout,
     /// Arguments after `--`, appended to the client's.
     pub args: &'a [OsString],
     /// The command the hook registration runs (as `lanes init` chooses it: `lanes` when it is
@@ -124,6 +141,8 @@ pub enum RunError {
     },
     /// The policy does not compile.
     Policy(PolicyError),
+    /// The layout cannot be set up (the allow-list layout needs an existing folder lane).
+    Layout(String),
 }
 
 impl fmt::Display for RunError {
@@ -159,6 +178,7 @@ impl fmt::Display for RunError {
                 )
             }
             RunError::Policy(e) => write!(f, "{e}"),
+            RunError::Layout(m) => f.write_str(m),
         }
     }
 }
@@ -193,7 +213,7 @@ pub fn plan(policy: &Policy, req: &Request<'_>, machine: &Machine<'_>) -> Result
     lanes.compile_all()?;
     let walls = wall::walls(&lanes, role, machine.tree)?;
     match req.client {
-        Client::Claude => Ok(claude(policy, role, req, machine, &walls)),
+        Client::Claude => claude(policy, role, req, machine, &walls),
     }
 }
 
@@ -204,33 +224,68 @@ fn claude(
     req: &Request<'_>,
     machine: &Machine<'_>,
     walls: &Walls,
-) -> Launch {
+) -> Result<Launch, RunError> {
     let root = &policy.root;
     let rel = claude_settings_file(&role.name);
     let file = root.join(&rel);
-    let allow_write: Vec<PathBuf> = machine
-        .git_dirs
-        .iter()
-        .filter(|d| !d.starts_with(root))
-        .cloned()
-        .collect();
+    let allow = match req.layout {
+        Layout::DenyList => None,
+        Layout::AllowList if policy.mode == Mode::Log => {
+            return Err(RunError::Layout(format!(
+                "{} sets mode = \"log\", which blocks nothing, while the allow-list layout makes \
+                 everything but the role's lanes read-only; use the default layout",
+                policy.file.display()
+            )))
+        }
+        Layout::AllowList => Some(
+            allow::allow_list(policy, role, machine.tree, machine.git_dirs)
+                .map_err(RunError::Layout)?,
+        ),
+    };
+    let (allow_write, additional_dirs, cwd) = match &allow {
+        None => {
+            let outside: Vec<PathBuf> = machine
+                .git_dirs
+                .iter()
+                .filter(|d| !d.starts_with(root))
+                .cloned()
+                .collect();
+            (outside, Vec::new(), root.clone())
+        }
+        Some(a) => (a.write.clone(), a.dirs.clone(), a.start.clone()),
+    };
     let value = settings::settings(&settings::Input {
         root,
         walls,
         hook_command: req.hook_command,
         sandbox: req.sandbox,
         allow_write: &allow_write,
+        additional_dirs: &additional_dirs,
     });
     let mut args: Vec<OsString> = vec!["--settings".into(), file.clone().into()];
     args.extend(req.args.iter().cloned());
 
     let mut summary = role_lines(policy, role);
-    summary.push(format!(
-        "layout: deny-list, started in {} (the project root); settings: {}",
-        root.display(),
-        rel.display()
-    ));
-    if req.sandbox {
+    match &allow {
+        None => summary.push(format!(
+            "layout: deny-list, started in {} (the project root); settings: {}",
+            root.display(),
+            rel.display()
+        )),
+        Some(a) => summary.extend(allow_lines(root, a, &rel)),
+    }
+    if req.sandbox && allow.is_some() {
+        summary.extend(
+            sandbox_lines(policy, role, walls, "Bash")
+                .into_iter()
+                .take(1),
+        );
+        summary.push(
+            "left to the hook and lanes check: inside the writable paths, what no literal path names \
+             (new matches of other roles' glob lanes, new files in a lane that holds another's)"
+                .into(),
+        );
+    } else if req.sandbox {
         summary.extend(sandbox_lines(policy, role, walls, "Bash"));
         if !allow_write.is_empty() {
             let shown: Vec<String> = allow_write
@@ -269,14 +324,53 @@ fn claude(
             env.push(("LANES_POLICY".into(), root.join(name).into()));
         }
     }
-    Launch {
+    Ok(Launch {
         program: req.client.program().into(),
         args,
         env,
-        cwd: root.clone(),
+        cwd,
         files: vec![(file, settings::render(&value))],
         summary,
+    })
+}
+
+/// The summary lines of the allow-list layout.
+fn allow_lines(root: &Path, a: &allow::AllowList, settings: &Path) -> Vec<String> {
+    let rel = |p: &Path| match p.strip_prefix(root) {
+        Ok(r) => r.display().to_string(),
+        Err(_) => p.display().to_string(),
+    };
+    let mut out = vec![format!(
+        "layout: allow-list, started in {} (the role's first folder lane); settings: {}",
+        a.start.display(),
+        settings.display()
+    )];
+    let others: Vec<String> = a.write.iter().map(|p| rel(p)).collect();
+    out.push(format!(
+        "Bash may write only {}/{}{}; the rest of the project is read-only to it, new files at the root included",
+        rel(&a.start),
+        if others.is_empty() { "" } else { ", " },
+        others.join(", ")
+    ));
+    if !a.absent.is_empty() {
+        let absent: Vec<String> = a.absent.iter().map(|p| rel(p)).collect();
+        out.push(format!(
+            "stricter than the policy: not there when the session starts, so Bash cannot create them in it: {}",
+            absent.join(", ")
+        ));
     }
+    if !a.read_only.is_empty() {
+        out.push(format!(
+            "stricter than the policy: {} cannot be allowed by a sandbox rule, so Bash cannot write there",
+            a.read_only.join(", ")
+        ));
+    }
+    out.push(
+        "the project's .claude/settings.json is not read (Claude Code reads it from the start folder only): \
+         its permissions, hooks and env do not apply; the lanes hook comes with the settings file"
+            .into(),
+    );
+    out
 }
 
 /// `role NAME: LANES (shared: ...)`.

@@ -31,9 +31,13 @@ pub struct Input<'a> {
     /// Ask for the sandbox (`false` with `--no-sandbox`: the `sandbox` key is left out, so a
     /// sandbox the user configured elsewhere still applies).
     pub sandbox: bool,
-    /// Folders outside the project the sandbox must leave writable: git's folders of a linked
-    /// worktree, so the role can commit.
+    /// Paths the sandbox must leave writable besides the start folder
+    /// (`sandbox.filesystem.allowWrite`): git's folders of a linked worktree, so the role can
+    /// commit; in the allow-list layout also the role's other lanes and the shared ones.
     pub allow_write: &'a [PathBuf],
+    /// Folders Claude Code treats as working folders besides the start folder
+    /// (`permissions.additionalDirectories`; the allow-list layout's other folder lanes).
+    pub additional_dirs: &'a [PathBuf],
 }
 
 /// The settings as JSON: `sandbox` (unless turned off), `permissions.deny`,
@@ -74,7 +78,17 @@ pub fn settings(input: &Input<'_>) -> Value {
         .iter()
         .map(|d| edit_rule(&abs(d.path.as_path()), d.dir))
         .collect();
-    root.insert("permissions".into(), json!({ "deny": rules }));
+    let mut permissions = Map::new();
+    permissions.insert("deny".into(), json!(rules));
+    if !input.additional_dirs.is_empty() {
+        let dirs: Vec<String> = input
+            .additional_dirs
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        permissions.insert("additionalDirectories".into(), json!(dirs));
+    }
+    root.insert("permissions".into(), Value::Object(permissions));
     root.insert("bashEditDiffEnabled".into(), Value::Bool(true));
     root.insert("hooks".into(), project_settings::hooks(input.hook_command));
     Value::Object(root)

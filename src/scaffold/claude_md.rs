@@ -5,6 +5,7 @@
 //! again. The words come from the loaded [`Policy`], so the prose agents read and the rules
 //! lanes enforces cannot drift apart.
 
+use crate::handoff;
 use crate::policy::{Mode, Policy, Role, Unassigned};
 use std::fmt::{self, Write as _};
 
@@ -64,8 +65,12 @@ pub fn render(policy: &Policy) -> String {
          typo you noticed there, and not by another route (a shell command, a script, a subagent).\n",
     );
     s.push_str(
-        "- If something outside your lanes must change, do not change it: write the problem into your \
-         signal file (the file, what is wrong, what should change) and go on with your own work.\n",
+        "- If something outside your lanes must change, do not change it: write the problem down (the file, \
+         what is wrong, what should change) where your role's section below says, and go on with your own work.\n",
+    );
+    s.push_str(
+        "- Your signal file is your handoff, never a place for notes: whoever waits for it (`lanes wait`) starts \
+         as soon as it is complete. Write it last, in one step, when your work is done.\n",
     );
     s.push_str("- When lanes blocks a write, do not retry it another way. Re-read this section.\n");
     if !shared.is_empty() {
@@ -124,21 +129,25 @@ fn role_section(s: &mut String, policy: &Policy, role: &Role) {
     let _ = writeln!(s, "- **Reads only:** {}", reads.join("; "));
     match &role.signal {
         Some(signal) => {
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "- **Signal file:** `{signal}`, which only you may write. Write it when your work is done: what you \
-                 did, where the results are, how to check them, what is left, and every problem you found outside \
-                 your lanes. The next role waits for it."
+                "- **Signal file:** `{signal}`, your handoff, which only you may write. {}",
+                handoff::signal_rules(role)
             );
-            if !role.signal_requires().is_empty() {
-                let _ = write!(s, " It counts as complete only when it contains {}.", list(role.signal_requires().iter().map(String::as_str)));
-            }
-            s.push('\n');
         }
-        None => s.push_str(
-            "- **Signal file:** none. Report problems outside your lanes in your final message instead.\n",
-        ),
+        None => s.push_str("- **Signal file:** none.\n"),
     }
+    let _ = match handoff::notes_file(policy, role) {
+        Some(notes) => writeln!(
+            s,
+            "- **Problems outside your lanes:** write them down in `{notes}` as you find them; nobody waits for \
+             that file. Mention the ones the next role needs in your signal file when you hand off."
+        ),
+        None => writeln!(
+            s,
+            "- **Problems outside your lanes:** report them in your final message."
+        ),
+    };
     if !role.spawn().is_empty() {
         let _ = writeln!(
             s,
@@ -207,7 +216,7 @@ fn one_line(text: &str) -> String {
 
 /// Where the block lies in `text`: byte range from the start of the [`BEGIN`] line to the
 /// end of the [`END`] line (its newline included). `None` when there is no block.
-fn find_block(text: &str) -> Result<Option<(usize, usize)>, MarkerError> {
+pub(super) fn find_block(text: &str) -> Result<Option<(usize, usize)>, MarkerError> {
     let mut begin: Option<(usize, usize)> = None; // (byte offset, line)
     let mut found = None;
     let mut offset = 0;
@@ -334,9 +343,12 @@ paths = ["contracts/"]
              \n\
              - **Writes:** `src/`, `Cargo.toml`, except `src/vendor/`\n\
              - **Reads only:** `research/` (researcher); `reviews/` (reviewer); and the protected paths above\n\
-             - **Signal file:** `src/BUILD_COMPLETE.md`, which only you may write. Write it when your work is done: \
-             what you did, where the results are, how to check them, what is left, and every problem you found \
-             outside your lanes. The next role waits for it. It counts as complete only when it contains `## Tests`.\n\
+             - **Signal file:** `src/BUILD_COMPLETE.md`, your handoff, which only you may write. \
+             Write it last, in one step (a single Write with the whole content), when your work is done; never \
+             earlier, in parts, or to note progress or problems: the next role starts as soon as it is complete. \
+             It is complete only when it contains `## Tests`, exactly as written.\n\
+             - **Problems outside your lanes:** write them down in `src/NOTES.md` as you find them; nobody waits \
+             for that file. Mention the ones the next role needs in your signal file when you hand off.\n\
              - **May start subagents of:** reviewer.\n\
              - **Acts as this role:** sessions started with `LANES_ROLE=builder claude` or `claude --agent builder` \
              or `claude --agent impl`; commits on branches `build/*`.\n\
@@ -348,8 +360,15 @@ paths = ["contracts/"]
         assert!(b.contains(
             "- No role may write the protected paths `contracts/`, nor lanes' own files: `**/lanes.toml`, `lanes.toml`, `**/.claude/`, `**/.codex/`, `**/.gemini/`, `.github/hooks/`, `**/.git`, `.lanes/`.\n"
         ));
-        assert!(b.contains("- **Signal file:** none. Report problems outside your lanes in your final message instead.\n"));
-        assert!(b.contains("signal file (the file, what is wrong, what should change)"));
+        assert!(b.contains(
+            "- **Signal file:** none.\n- **Problems outside your lanes:** report them in your final message.\n"
+        ));
+        assert!(b.contains(
+            "- If something outside your lanes must change, do not change it: write the problem down (the file, what \
+             is wrong, what should change) where your role's section below says, and go on with your own work.\n"
+        ));
+        // Issue 19: nothing sends an agent to its signal file with a problem.
+        assert!(!b.contains("problem into"), "{b}");
         assert!(!b.contains("mode = \"log\""));
         assert!(
             render(&policy(&format!("mode = \"log\"\n{POLICY}"))).contains("(`mode = \"log\"`)")

@@ -9,9 +9,13 @@
 //! bytes would not change is not in the plan, which is what makes a second run a no-op.
 //!
 //! What init owns, each in its own module: the policy [`templates`], the [`claude_md`]
-//! block, the [`settings`] hook entry, the [`agents`] files, the [`git_hook`] and the
+//! block, the [`settings`] hook entry, the [`agents`] files (merged by [`agent_file`],
+//! planned by [`agent_sync`]), the [`git_hook`] and the
 //! [`gitignore`] entry; [`command`] decides how the hooks name the lanes executable.
 
+pub mod agent_file;
+pub mod agent_legacy;
+pub mod agent_sync;
 pub mod agents;
 pub mod claude_md;
 pub mod command;
@@ -391,8 +395,8 @@ pub struct InitOptions {
 }
 
 /// Plans `lanes init`: the policy (from a template when there is none), the CLAUDE.md block,
-/// the settings entry, missing agent files, the git pre-commit hook and the `.gitignore`
-/// entry. Reads only; see [`Plan::apply`].
+/// the settings entry, the agent files (see [`agent_sync`]), the git pre-commit hook and the
+/// `.gitignore` entry. Reads only; see [`Plan::apply`].
 ///
 /// Errors: not in a git work tree; unknown template; the existing policy does not load or
 /// compile; a file to merge is not valid (JSON syntax with line and column, CLAUDE.md
@@ -485,40 +489,18 @@ pub fn init(opts: &InitOptions, env: &Env) -> Result<Plan, ScaffoldError> {
         }
     }
 
-    // 4. Agent files, for roles that have none.
-    let agents_dir = root.join(agents::DIR);
-    let declared = agents::declared_names(&agents_dir);
-    for role in &policy.roles {
-        let name = agents::agent_name(role);
-        if !agents::usable_name(name) {
-            plan.notes.push(format!(
-                "no agent file for role `{}`: Claude Code cannot load an agent named {name:?}",
-                role.name
-            ));
-            continue;
-        }
-        let file = agents_dir.join(format!("{name}.md"));
-        if std::fs::symlink_metadata(&file).is_ok() {
-            plan.keep(
-                &file,
-                format!("agent for role {} exists; never overwritten", role.name),
-            );
-        } else if declared.contains(name) {
-            plan.kept.push((
-                format!("{}/", agents::DIR),
-                format!(
-                    "agent `{name}` (role {}) is defined there already",
-                    role.name
-                ),
-            ));
-        } else {
-            let text = agents::render(&policy, role, name);
-            plan.set_text(
-                file,
-                None,
-                Some(text),
-                format!("agent `{name}` for role {}", role.name),
-            );
+    // 4. Agent files: created for roles that have none, lanes' parts regenerated, those of
+    // roles that are gone removed when nothing of the user's is in them.
+    let survey = agent_sync::survey(&policy)?;
+    plan.notes.extend(survey.notes);
+    for f in survey.files {
+        match f.change {
+            agent_sync::Change::Write(text) => plan.set_text(f.path, f.before, Some(text), f.what),
+            agent_sync::Change::Remove => plan.set_text(f.path, f.before, None, f.what),
+            agent_sync::Change::Keep => {
+                plan.keep(&f.path, f.what);
+                plan.notes.extend(f.problem);
+            }
         }
     }
 
@@ -597,7 +579,7 @@ pub fn init(opts: &InitOptions, env: &Env) -> Result<Plan, ScaffoldError> {
 fn next_steps(plan: &Plan, policy: &Policy) -> Vec<String> {
     let mut steps = Vec::new();
     if plan.changes.iter().any(|c| c.shown == POLICY_FILE) {
-        steps.push(format!("Review {POLICY_FILE} (roles and their lanes); after editing it, run `lanes init` again to refresh CLAUDE.md."));
+        steps.push(format!("Review {POLICY_FILE} (roles and their lanes); after editing it, run `lanes init` again to refresh CLAUDE.md and the agent files."));
     }
     steps.push(format!(
         "Commit {POLICY_FILE}, {CLAUDE_MD}, {SETTINGS}, {}/ and .gitignore: other checkouts and worktrees read the committed copies.",

@@ -1,4 +1,7 @@
-//! The lanes entry in `.claude/settings.json`: one PreToolUse group that runs `lanes hook`.
+//! The lanes entries in `.claude/settings.json`: a PreToolUse group that runs `lanes hook`
+//! (the enforcement), and groups for PostToolUse, PostToolUseFailure and UserPromptSubmit
+//! (the evidence: what shell commands changed, judged after the run, and the session's task;
+//! see `crate::evidence`).
 //!
 //! [`merge`] adds the entry or updates the one already there, and keeps every other key and
 //! every other hook in its place (serde_json's `preserve_order` keeps key order; the file's
@@ -16,6 +19,19 @@ use std::fmt;
 /// policy's `[mcp_tools]` says which of them write).
 pub const MATCHER: &str =
     "^(Write|Edit|MultiEdit|NotebookEdit|Bash|Monitor|PowerShell|Agent|Task|mcp__.*)$";
+
+/// The tools whose PostToolUse and PostToolUseFailure `lanes hook` reads: the shell tools,
+/// whose writes the PreToolUse hook may not see (only Bash carries the client's diff).
+pub const AFTER_MATCHER: &str = "^(Bash|Monitor|PowerShell)$";
+
+/// The hook events lanes registers, in the order written, with their matcher (`None`: the
+/// event takes none; hooks reference §1.3).
+pub const EVENTS: &[(&str, Option<&str>)] = &[
+    ("PreToolUse", Some(MATCHER)),
+    ("PostToolUse", Some(AFTER_MATCHER)),
+    ("PostToolUseFailure", Some(AFTER_MATCHER)),
+    ("UserPromptSubmit", None),
+];
 
 /// The handler's `timeout` in seconds. lanes blocks on its own deadline (900 ms) long before;
 /// this only bounds how long a wedged process (which Claude Code would then let through)
@@ -43,17 +59,28 @@ impl fmt::Display for SettingsError {
 /// The PreToolUse group lanes registers: `command` in exec form with `args: ["hook"]`, so no
 /// shell is involved, and a [`TIMEOUT_SECS`] timeout.
 pub fn entry(command: &str) -> Value {
-    json!({
-        "matcher": MATCHER,
-        "hooks": [ { "type": "command", "command": command, "args": ["hook"], "timeout": TIMEOUT_SECS } ]
-    })
+    entry_for(Some(MATCHER), command)
 }
 
-/// Every hook registration lanes makes, as Claude Code's `hooks` object: event name -> groups.
-/// `lanes init` writes these into `.claude/settings.json` and `lanes run` into the settings
-/// file of a role session, so a new registration is added here, once.
+/// The group lanes registers for an event with `matcher` (none for UserPromptSubmit).
+fn entry_for(matcher: Option<&str>, command: &str) -> Value {
+    let handlers = json!([ { "type": "command", "command": command, "args": ["hook"], "timeout": TIMEOUT_SECS } ]);
+    match matcher {
+        Some(m) => json!({ "matcher": m, "hooks": handlers }),
+        None => json!({ "hooks": handlers }),
+    }
+}
+
+/// Every hook registration lanes makes, as Claude Code's `hooks` object: event name -> groups,
+/// one group per event of [`EVENTS`]. `lanes init` writes these into `.claude/settings.json`
+/// and `lanes run` into the settings file of a role session, so a new registration is added
+/// here, once.
 pub fn hooks(command: &str) -> Value {
-    json!({ "PreToolUse": [entry(command)] })
+    let mut map = Map::new();
+    for (event, matcher) in EVENTS {
+        map.insert(event.to_string(), json!([entry_for(*matcher, command)]));
+    }
+    Value::Object(map)
 }
 
 /// True for a handler that runs `lanes hook`: exec form (`command` named `lanes` or
@@ -106,10 +133,10 @@ pub fn hooks_disabled(text: &str) -> bool {
         .is_ok_and(|v| v.get("disableAllHooks") == Some(&Value::Bool(true)))
 }
 
-/// `existing` (the file's text; `None` when there is none) with the lanes entry for
-/// `command` in place. The entry replaces the first group that held a lanes handler (other
-/// handlers of a shared group stay there), or is appended to `hooks.PreToolUse`. When
-/// nothing changes, `existing` comes back byte for byte.
+/// `existing` (the file's text; `None` when there is none) with the lanes entries for
+/// `command` in place, one per event of [`EVENTS`]. Each replaces the first group of its
+/// event that held a lanes handler (other handlers of a shared group stay there), or is
+/// appended to `hooks.EVENT`. When nothing changes, `existing` comes back byte for byte.
 pub fn merge(existing: Option<&str>, command: &str) -> Result<String, SettingsError> {
     let Some(text) = existing else {
         let root = json!({ "hooks": hooks(command) });
@@ -126,14 +153,16 @@ pub fn merge(existing: Option<&str>, command: &str) -> Result<String, SettingsEr
     let hooks = hooks
         .as_object_mut()
         .ok_or_else(|| shape("`hooks` is not a JSON object"))?;
-    let groups = hooks
-        .entry("PreToolUse")
-        .or_insert_with(|| Value::Array(Vec::new()));
-    let groups = groups
-        .as_array_mut()
-        .ok_or_else(|| shape("`hooks.PreToolUse` is not a JSON array"))?;
-    let at = strip_lanes(groups, Some(command));
-    groups.insert(at.unwrap_or(groups.len()), entry(command));
+    for (event, matcher) in EVENTS {
+        let groups = hooks
+            .entry(event.to_string())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        let groups = groups
+            .as_array_mut()
+            .ok_or_else(|| shape(&format!("`hooks.{event}` is not a JSON array")))?;
+        let at = strip_lanes(groups, Some(command));
+        groups.insert(at.unwrap_or(groups.len()), entry_for(*matcher, command));
+    }
     Ok(if root == original {
         text.to_string()
     } else {
@@ -141,8 +170,8 @@ pub fn merge(existing: Option<&str>, command: &str) -> Result<String, SettingsEr
     })
 }
 
-/// `existing` without the lanes handlers. Groups, `hooks.PreToolUse` and `hooks` that only
-/// lanes filled are removed too. `Ok(None)` when the file is left as `{}` (it can go).
+/// `existing` without the lanes handlers of every event of [`EVENTS`]. Groups, event lists
+/// and `hooks` that only lanes filled are removed too. `Ok(None)` when the file is left as `{}` (it can go).
 pub fn remove(existing: &str) -> Result<Option<String>, SettingsError> {
     let original = parse(existing)?;
     let mut root = original.clone();
@@ -152,17 +181,24 @@ pub fn remove(existing: &str) -> Result<Option<String>, SettingsError> {
     let Some(Value::Object(hooks)) = obj.get_mut("hooks") else {
         return Ok(Some(existing.to_string()));
     };
-    let Some(Value::Array(groups)) = hooks.get_mut("PreToolUse") else {
-        return Ok(Some(existing.to_string()));
-    };
-    if strip_lanes(groups, None).is_none() {
+    let mut removed = false;
+    for (event, _) in EVENTS {
+        let Some(Value::Array(groups)) = hooks.get_mut(*event) else {
+            continue;
+        };
+        if strip_lanes(groups, None).is_none() {
+            continue;
+        }
+        removed = true;
+        if groups.is_empty() {
+            hooks.shift_remove(*event);
+        }
+    }
+    if !removed {
         return Ok(Some(existing.to_string()));
     }
-    if groups.is_empty() {
-        hooks.shift_remove("PreToolUse");
-        if hooks.is_empty() {
-            obj.shift_remove("hooks");
-        }
+    if hooks.is_empty() {
+        obj.shift_remove("hooks");
     }
     if obj.is_empty() {
         return Ok(None);
@@ -284,11 +320,31 @@ mod tests {
     }
 
     #[test]
-    fn new_file_holds_only_the_entry_in_exec_form() {
+    fn new_file_holds_only_the_entries_in_exec_form() {
         let out = merge(None, "lanes").unwrap();
+        assert!(
+            out.starts_with("{\n  \"hooks\": {\n    \"PreToolUse\": [\n      {\n        \"matcher\": \"^(Write|Edit|MultiEdit|NotebookEdit|Bash|Monitor|PowerShell|Agent|Task|mcp__.*)$\",\n        \"hooks\": [\n          {\n            \"type\": \"command\",\n            \"command\": \"lanes\",\n            \"args\": [\n              \"hook\"\n            ],\n            \"timeout\": 30\n          }\n        ]\n      }\n    ],\n    \"PostToolUse\": [\n      {\n        \"matcher\": \"^(Bash|Monitor|PowerShell)$\","),
+            "{out}"
+        );
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let events: Vec<&String> = v["hooks"].as_object().unwrap().keys().collect();
         assert_eq!(
-            out,
-            "{\n  \"hooks\": {\n    \"PreToolUse\": [\n      {\n        \"matcher\": \"^(Write|Edit|MultiEdit|NotebookEdit|Bash|Monitor|PowerShell|Agent|Task|mcp__.*)$\",\n        \"hooks\": [\n          {\n            \"type\": \"command\",\n            \"command\": \"lanes\",\n            \"args\": [\n              \"hook\"\n            ],\n            \"timeout\": 30\n          }\n        ]\n      }\n    ]\n  }\n}\n"
+            events,
+            [
+                "PreToolUse",
+                "PostToolUse",
+                "PostToolUseFailure",
+                "UserPromptSubmit"
+            ]
+        );
+        assert_eq!(
+            v["hooks"]["PostToolUseFailure"][0]["matcher"],
+            AFTER_MATCHER
+        );
+        assert_eq!(v["hooks"]["UserPromptSubmit"][0].get("matcher"), None);
+        assert_eq!(
+            v["hooks"]["UserPromptSubmit"][0]["hooks"][0]["args"],
+            json!(["hook"])
         );
         assert_eq!(merge(Some(&out), "lanes").unwrap(), out, "idempotent");
     }

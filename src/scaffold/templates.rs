@@ -122,6 +122,22 @@ mod tests {
                     t.name,
                     r.name
                 );
+                // A complete handoff is defined, ends with its status line, and problems found
+                // mid-work have a place that is not the signal file (issue 19, finding 1).
+                assert!(
+                    r.signal_requires().len() >= 3
+                        && r.signal_requires().last().map(String::as_str) == Some("Status: done"),
+                    "{}: role {} defines a complete signal: {:?}",
+                    t.name,
+                    r.name,
+                    r.signal_requires()
+                );
+                assert!(
+                    crate::handoff::notes_file(&p, r).is_some(),
+                    "{}: role {} may write NOTES.md beside its signal file",
+                    t.name,
+                    r.name
+                );
             }
         }
     }

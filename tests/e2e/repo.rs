@@ -156,21 +156,16 @@ impl TestRepo {
     }
 }
 
-/// Project settings registering this build's lanes binary, exec form (no shell).
+/// Project settings registering this build's lanes binary, exec form (no shell), for every
+/// event `lanes init` registers (PreToolUse, PostToolUse, PostToolUseFailure,
+/// UserPromptSubmit).
 pub fn hook_settings() -> String {
-    let settings = json!({
-        "hooks": {
-            "PreToolUse": [{
-                "matcher": HOOK_MATCHER,
-                "hooks": [{
-                    "type": "command",
-                    "command": env!("CARGO_BIN_EXE_lanes"),
-                    "args": ["hook"],
-                    "timeout": 30
-                }]
-            }]
-        }
-    });
+    let settings =
+        json!({ "hooks": lanes::scaffold::settings::hooks(env!("CARGO_BIN_EXE_lanes")) });
+    assert_eq!(
+        settings["hooks"]["PreToolUse"][0]["matcher"], HOOK_MATCHER,
+        "the e2e matcher is the one lanes init writes"
+    );
     serde_json::to_string_pretty(&settings).expect("settings json")
 }
 

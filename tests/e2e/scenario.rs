@@ -138,6 +138,12 @@ pub struct Scenario {
     timeout: Duration,
     by_init: bool,
     run_as: Option<String>,
+    /// Options of `lanes run` before `--` (`--no-sandbox`, `--layout allow-list`).
+    run_args: Vec<String>,
+    /// Extra variables for the claude process (`CLAUDE_CODE_BASH_EDIT_DIFF=1`, ...).
+    env: Vec<(String, String)>,
+    /// Files written into the repo before claude starts.
+    files: Vec<(String, String)>,
 }
 
 impl Default for Scenario {
@@ -151,6 +157,9 @@ impl Default for Scenario {
             timeout: RUN_TIMEOUT,
             by_init: false,
             run_as: None,
+            run_args: Vec::new(),
+            env: Vec::new(),
+            files: Vec::new(),
         }
     }
 }
@@ -178,6 +187,12 @@ impl Scenario {
         self
     }
 
+    /// A variable of the claude process's environment (and so of its hooks and tools).
+    pub fn env(mut self, key: &str, value: &str) -> Scenario {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
     /// `claude --agent NAME`.
     pub fn agent(mut self, name: &str) -> Scenario {
         self.agent = Some(name.into());
@@ -197,10 +212,28 @@ impl Scenario {
         self
     }
 
+    /// Options of `lanes run` (with [`Scenario::run_as`]), before its `--`.
+    pub fn run_args(mut self, args: &[&str]) -> Scenario {
+        self.run_args = args.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    /// A file written into the repo (not committed) before claude starts.
+    pub fn file(mut self, rel: &str, contents: &str) -> Scenario {
+        self.files.push((rel.into(), contents.into()));
+        self
+    }
+
     /// Start the session with `lanes run ROLE -- <claude arguments>` (this build's lanes, the
     /// pinned claude first on PATH as `claude`) instead of running claude directly.
     pub fn run_as(mut self, role: &str) -> Scenario {
         self.run_as = Some(role.into());
+        self
+    }
+
+    /// An option of `lanes run` (with [`Scenario::run_as`]), such as `--no-sandbox`.
+    pub fn run_flag(mut self, flag: &str) -> Scenario {
+        self.run_args.push(flag.into());
         self
     }
 
@@ -221,6 +254,9 @@ impl Scenario {
             true => TestRepo::by_init(),
             false => TestRepo::new(&self.policy, &agents),
         };
+        for (rel, contents) in &self.files {
+            repo.write(rel, contents);
+        }
         let stub = Stub::start(&repo.artifacts());
         let prompt = script_prompt("Run the scripted e2e calls.", &self.calls, &repo.root());
 
@@ -228,7 +264,7 @@ impl Scenario {
             None => Command::new(claude),
             Some(role) => {
                 let mut c = Command::new(env!("CARGO_BIN_EXE_lanes"));
-                c.args(["run", role, "--"]);
+                c.args(["run", role]).args(&self.run_args).arg("--");
                 c
             }
         };
@@ -262,6 +298,9 @@ impl Scenario {
             .args(["--output-format", "json"]);
         if let Some(role) = &self.role_env {
             cmd.env("LANES_ROLE", role);
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
         }
         if let Some(agent) = &self.agent {
             cmd.args(["--agent", agent]);
@@ -454,6 +493,15 @@ impl Outcome {
         })
     }
 
+    /// The requests the model (the stub) got after `text` first reached it: a hook's message
+    /// to the model (PostToolUse `additionalContext`, a deny reason) arrives in the next one.
+    pub fn requests_mentioning(&self, text: &str) -> Vec<&Value> {
+        self.requests
+            .iter()
+            .filter(|r| r.get("body").is_some_and(|b| b.to_string().contains(text)))
+            .collect()
+    }
+
     /// Panics with everything needed to see why: the scenario, claude's exit and output, the
     /// audit log, the files in the repo and the conversation the stub saw.
     #[track_caller]
@@ -475,7 +523,11 @@ impl Outcome {
             "--- LANES_ROLE={:?} --agent={:?} lanes run={:?}",
             sc.role_env, sc.agent, sc.run_as
         );
-        let _ = writeln!(d, "--- lanes.toml:\n{}", sc.policy.trim_end());
+        let policy = match sc.by_init {
+            true => fs::read_to_string(self.repo.path("lanes.toml")).unwrap_or_default(),
+            false => sc.policy.clone(),
+        };
+        let _ = writeln!(d, "--- lanes.toml:\n{}", policy.trim_end());
         let _ = writeln!(
             d,
             "--- claude: {} after {:.1}s",

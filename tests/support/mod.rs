@@ -75,7 +75,12 @@ impl Repo {
 
     /// The audit log's lines, parsed.
     pub fn audit(&self) -> Vec<Value> {
-        match std::fs::read_to_string(self.root.join(".lanes/audit.jsonl")) {
+        self.audit_in(&self.root)
+    }
+
+    /// The lines of the audit log of the project at `root` (another checkout), parsed.
+    pub fn audit_in(&self, root: &Path) -> Vec<Value> {
+        match std::fs::read_to_string(root.join(".lanes/audit.jsonl")) {
             Ok(text) => text
                 .lines()
                 .map(|l| serde_json::from_str(l).unwrap())
