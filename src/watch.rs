@@ -183,15 +183,17 @@ fn watch_folders(
 
 /// One decision as a line for people: `HH:MM:SSZ  ROLE  TOOL  PATH  DECISION  RULE` (the time
 /// of the record, UTC; `(unassigned)` for no role, `-` for no path). `highlight` wraps a
-/// denial in bold red and a recorded violation (log mode) in yellow, for a terminal.
+/// denial in bold red and a violation that was not denied (log mode, or found after a
+/// command ran) in yellow, for a terminal.
 pub fn line(r: &Record, highlight: bool) -> String {
     let time = r.ts.get(11..19).map_or(r.ts.as_str(), |t| t);
     let role = r.role.as_deref().unwrap_or("(unassigned)");
     let path = r.path.as_deref().unwrap_or("-");
-    let decision = if r.violation && r.decision == "allow" {
-        "allow (violation)"
+    // A write let through or found after the run (`detected`) that is out of lane.
+    let decision = if r.violation && r.decision != "deny" {
+        format!("{} (violation)", r.decision)
     } else {
-        r.decision.as_str()
+        r.decision.clone()
     };
     let text = format!(
         "{time}Z  {role}  {}  {path}  {decision}  {}",
@@ -222,6 +224,8 @@ mod tests {
             decision: decision.into(),
             violation,
             rule: "lane of researcher: research/".into(),
+            ran: None,
+            tool_use_id: None,
             extra: Default::default(),
         }
     }
@@ -244,6 +248,7 @@ mod tests {
             "17:20:31Z  (unassigned)  Write  -  allow (violation)  lane of researcher: research/"
         );
         assert!(line(&rec("allow", false), true).starts_with("17:"));
+        assert!(line(&rec("detected", true), true).contains("  detected (violation)  "));
     }
 
     #[test]
