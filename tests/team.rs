@@ -566,6 +566,16 @@ fn validate_names_the_line_of_a_bad_after() {
     );
 }
 
+/// A child process killed when the test ends, also when it fails half-way.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Reads lines of `r` on a thread; the test takes them with a limit.
 fn lines(r: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
@@ -585,12 +595,14 @@ fn watch_prints_denials_from_every_worktree_and_ends_on_sigterm() {
     let t = Team::new(POLICY);
     t.repo.git(&["worktree", "add", "-q", "../wt", "-b", "wt"]);
     let wt = t.root().parent().unwrap().join("wt");
-    let mut child = t
-        .lanes_in(t.root(), &["watch"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut watch = Reaped(
+        t.lanes_in(t.root(), &["watch"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let child = &mut watch.0;
     let out = lines(child.stdout.take().unwrap());
     let err = lines(child.stderr.take().unwrap());
     let header = err
@@ -638,7 +650,6 @@ fn watch_prints_denials_from_every_worktree_and_ends_on_sigterm() {
             break s;
         }
         if start.elapsed() > PATIENCE {
-            let _ = child.kill();
             panic!("lanes watch did not end on SIGTERM");
         }
         std::thread::sleep(Duration::from_millis(50));
