@@ -234,6 +234,24 @@ pub fn append_refs(file: &Path, records: &[RecordRef<'_>]) -> io::Result<()> {
     append_sized(file, records, size)
 }
 
+/// Appends `lines`, the text of another audit log (JSON lines), to `file` in one write under
+/// the lock, like [`append`], ending it with a newline if it lacks one: `lanes down` keeps a
+/// removed worktree's records this way, in the main checkout's log.
+///
+/// Errors: as for [`append`].
+pub fn append_lines(file: &Path, lines: &[u8]) -> io::Result<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    if lines.ends_with(b"\n") {
+        return write_locked(file, lines);
+    }
+    let mut buf = Vec::with_capacity(lines.len() + 1);
+    buf.extend_from_slice(lines);
+    buf.push(b'\n');
+    write_locked(file, &buf)
+}
+
 /// Writes `records` as JSON lines into a buffer of `size` bytes, then appends it to `file`.
 fn append_sized<R: Serialize>(file: &Path, records: &[R], size: usize) -> io::Result<()> {
     if records.is_empty() {

@@ -76,6 +76,16 @@ pub enum Command {
     /// Start an agent session acting as ROLE from the project root, its lanes enforced by the
     /// hook and by the client's OS sandbox (exit 2 when it cannot start).
     Run(RunArgs),
+    /// Start the team in a tmux session: a pane per role running `lanes run ROLE` (roles with
+    /// `after` once the signal files they wait for are complete) and a `lanes watch` pane.
+    /// Exit 1 when the session exists already (nothing is changed); 2 on errors.
+    Up(UpArgs),
+    /// End the team's tmux session; with --remove-worktrees also remove the roles' clean
+    /// worktrees (exit 1 when one is kept: it holds uncommitted or unmerged work).
+    Down(DownArgs),
+    /// Follow the audit logs of this checkout and every worktree: one line per decision
+    /// (time UTC, role, tool, path, decision, rule) until Ctrl-C or SIGTERM.
+    Watch(WatchArgs),
 }
 
 /// Output format of validate, explain and status.
@@ -209,6 +219,52 @@ pub struct RunArgs {
     /// Arguments for the client, after `--` (`lanes run builder -- -p "build it"`).
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// The roles to start (default: every role of the policy).
+    #[arg(value_name = "ROLE")]
+    pub roles: Vec<String>,
+    /// Give each role its own git worktree beside the repository (`../<repo>-<role>`) on its
+    /// own branch (the first literal name of its `branches`, else `lanes/<role>`); made
+    /// when missing, reused when present. lanes.toml must be committed.
+    #[arg(long)]
+    pub worktrees: bool,
+    /// The tmux session's name (default: `lanes-<repository folder>`).
+    #[arg(long, value_name = "NAME")]
+    pub session: Option<String>,
+    /// Do not attach (or switch) to the session; for scripts and tests.
+    #[arg(long)]
+    pub detach: bool,
+    /// Run the agents without `lanes run`'s sandbox (`lanes run --no-sandbox`): on machines
+    /// without bubblewrap and socat, and for stand-in agents in tests.
+    #[arg(long)]
+    pub no_sandbox: bool,
+    /// Policy file (default: lanes.toml here or in a parent directory; also LANES_POLICY).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// The tmux session's name (default: `lanes-<repository folder>`).
+    #[arg(long, value_name = "NAME")]
+    pub session: Option<String>,
+    /// Also remove the roles' worktrees (`../<repo>-<role>`) that hold no uncommitted changes
+    /// and no commits missing from the main checkout's HEAD; the others are kept, with why.
+    #[arg(long)]
+    pub remove_worktrees: bool,
+    /// Policy file (default: lanes.toml here or in a parent directory; also LANES_POLICY).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Policy file (default: lanes.toml here or in a parent directory; also LANES_POLICY).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

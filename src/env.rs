@@ -33,6 +33,9 @@ pub struct Env {
     pub gemini_cli_home: Option<PathBuf>,
     /// `COPILOT_HOME`: Copilot CLI's user configuration folder (default `~/.copilot`).
     pub copilot_home: Option<PathBuf>,
+    /// `TMUX`: set inside a tmux client, where `lanes up` switches to its session instead
+    /// of attaching.
+    pub tmux: Option<OsString>,
 }
 
 /// The hook's own deadline. Claude Code lets a call through when a hook times out, so lanes
@@ -57,6 +60,7 @@ impl Env {
             codex_home: get("CODEX_HOME").map(PathBuf::from),
             gemini_cli_home: get("GEMINI_CLI_HOME").map(PathBuf::from),
             copilot_home: get("COPILOT_HOME").map(PathBuf::from),
+            tmux: get("TMUX"),
         }
     }
 }

@@ -1,5 +1,5 @@
-//! Git, as `lanes check`, `init`/`uninstall` and `status` need it: the only module that
-//! starts processes.
+//! Git, as `lanes check`, `init`/`uninstall`, `status` and `up`/`down` (worktrees) need it:
+//! the only module that starts git (tmux has its own, `team::tmux`).
 //!
 //! Every git command is built by one private builder (`Git::command`) and every listing is
 //! read as a stream of NUL-separated tokens (`-z`), byte for byte: paths are raw bytes
@@ -436,6 +436,183 @@ impl Git {
             detail,
         })
     }
+    /// The main checkout of the repository (the parent of the common `.git` directory, as
+    /// `git rev-parse --path-format=absolute --git-common-dir` prints it), canonical; the
+    /// current top level for a bare repository's linked worktree.
+    ///
+    /// Errors: not inside a git repository, or git cannot run.
+    pub fn main_checkout(&self) -> Result<PathBuf, GitError> {
+        let out = self
+            .output(["rev-parse", "--path-format=absolute", "--git-common-dir"])?
+            .filter(|o| !o.is_empty())
+            .ok_or_else(|| {
+                GitError::Output("`git rev-parse --git-common-dir` printed nothing".into())
+            })?;
+        let common = PathBuf::from(os_string(out));
+        match common.file_name() {
+            Some(n) if n == ".git" => {
+                let main = common.parent().unwrap_or(&common);
+                main.canonicalize().map_err(|e| {
+                    GitError::Output(format!("cannot resolve {}: {e}", main.display()))
+                })
+            }
+            _ => self.toplevel(),
+        }
+    }
+
+    /// The linked and main worktrees (`git worktree list --porcelain -z`), in git's order
+    /// (the main one first). Paths are as git records them (absolute).
+    pub fn worktrees(&self) -> Result<Vec<Worktree>, GitError> {
+        let out = self
+            .output(["worktree", "list", "--porcelain", "-z"])?
+            .unwrap_or_default();
+        Ok(parse_worktrees(&out))
+    }
+
+    /// `git worktree add PATH BRANCH`, or with `-b BRANCH` (a new branch at `HEAD`) when
+    /// `create` is true.
+    ///
+    /// Errors: git refuses (the path exists, the branch is checked out elsewhere, a bad name).
+    pub fn worktree_add(&self, path: &Path, branch: &str, create: bool) -> Result<(), GitError> {
+        let mut args: Vec<&OsStr> =
+            vec![OsStr::new("worktree"), OsStr::new("add"), OsStr::new("-q")];
+        if create {
+            args.extend([OsStr::new("-b"), OsStr::new(branch), path.as_os_str()]);
+        } else {
+            args.extend([path.as_os_str(), OsStr::new(branch)]);
+        }
+        self.output(args).map(drop)
+    }
+
+    /// `git worktree remove PATH`, never forced: git itself refuses a worktree with
+    /// uncommitted changes or untracked files.
+    pub fn worktree_remove(&self, path: &Path) -> Result<(), GitError> {
+        self.output([
+            OsStr::new("worktree"),
+            OsStr::new("remove"),
+            path.as_os_str(),
+        ])
+        .map(drop)
+    }
+
+    /// True when `refs/heads/NAME` exists.
+    pub fn branch_exists(&self, name: &str) -> Result<bool, GitError> {
+        let full = format!("refs/heads/{name}");
+        Ok(self
+            .output(["rev-parse", "-q", "--verify", full.as_str()])?
+            .is_some())
+    }
+
+    /// What `git status --porcelain -z` lists (tracked changes and untracked files that are
+    /// not ignored), one entry per path as git prints it (`XY path`); empty when clean.
+    pub fn uncommitted(&self) -> Result<Vec<String>, GitError> {
+        let out = self
+            .output(["status", "--porcelain", "-z", "--untracked-files=all"])?
+            .unwrap_or_default();
+        Ok(out
+            .split(|&b| b == 0)
+            .filter(|t| !t.is_empty())
+            .map(|t| String::from_utf8_lossy(t).into_owned())
+            .collect())
+    }
+
+    /// True when `path` (relative to [`Git`]'s directory) is in the `HEAD` commit and has no
+    /// change, staged or not, against it. False before the first commit.
+    pub fn is_committed(&self, path: &Path) -> Result<bool, GitError> {
+        let in_head = self
+            .output([
+                OsStr::new("ls-tree"),
+                OsStr::new("HEAD"),
+                OsStr::new("--"),
+                path.as_os_str(),
+            ])
+            .or_else(|e| match e {
+                // An unborn branch has no `HEAD` tree.
+                GitError::Failed { .. } => Ok(None),
+                e => Err(e),
+            })?
+            .is_some_and(|o| !o.is_empty());
+        if !in_head {
+            return Ok(false);
+        }
+        let changed = self
+            .output([
+                OsStr::new("status"),
+                OsStr::new("--porcelain"),
+                OsStr::new("-z"),
+                OsStr::new("--"),
+                path.as_os_str(),
+            ])?
+            .is_some_and(|o| !o.is_empty());
+        Ok(!changed)
+    }
+
+    /// True when commit `a` is an ancestor of (or equal to) commit `b`
+    /// (`git merge-base --is-ancestor`): everything on `a` is in `b`.
+    pub fn is_ancestor(&self, a: &str, b: &str) -> Result<bool, GitError> {
+        Ok(self
+            .output(["merge-base", "--is-ancestor", a, b])?
+            .is_some())
+    }
+
+    /// The commit `HEAD` points at (full hex id), `None` before the first commit.
+    pub fn head(&self) -> Result<Option<String>, GitError> {
+        Ok(self
+            .output(["rev-parse", "-q", "--verify", "HEAD^{commit}"])?
+            .map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
+}
+
+/// One entry of `git worktree list --porcelain`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Worktree {
+    /// The worktree's top level, as git records it.
+    pub path: PathBuf,
+    /// The commit checked out (hex), `None` for a bare entry or an unborn branch.
+    pub head: Option<String>,
+    /// The branch checked out (short name, without `refs/heads/`), `None` when detached.
+    pub branch: Option<String>,
+}
+
+/// Parses `git worktree list --porcelain -z`: attributes separated by NUL, entries by an
+/// empty attribute. Format: git-worktree(1), "Porcelain Format".
+fn parse_worktrees(out: &[u8]) -> Vec<Worktree> {
+    let mut list = Vec::new();
+    let mut cur: Option<Worktree> = None;
+    for attr in out.split(|&b| b == 0) {
+        if attr.is_empty() {
+            list.extend(cur.take());
+            continue;
+        }
+        let (key, value) = match attr.iter().position(|&b| b == b' ') {
+            Some(i) => (&attr[..i], &attr[i + 1..]),
+            None => (attr, &[][..]),
+        };
+        match key {
+            b"worktree" => {
+                list.extend(cur.take());
+                cur = Some(Worktree {
+                    path: PathBuf::from(os_str(value)),
+                    head: None,
+                    branch: None,
+                });
+            }
+            b"HEAD" => {
+                if let Some(w) = cur.as_mut() {
+                    w.head = Some(String::from_utf8_lossy(value).into_owned());
+                }
+            }
+            b"branch" => {
+                if let Some(w) = cur.as_mut() {
+                    let b = String::from_utf8_lossy(value);
+                    w.branch = Some(b.strip_prefix("refs/heads/").unwrap_or(&b).to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    list.extend(cur);
+    list
 }
 
 /// How much a staged listing says about each change.
@@ -712,6 +889,20 @@ mod tests {
             (Status::Merged, false, 1)
         );
         assert!(parse_raw(b":100644 M").is_err());
+    }
+
+    #[test]
+    fn worktree_listing() {
+        let out = b"worktree /r/main\0HEAD abc\0branch refs/heads/main\0\0worktree /r/main-a b\0HEAD def\0detached\0\0worktree /r/x\0HEAD 123\0branch refs/heads/lanes/builder\0locked\0\0";
+        let w = parse_worktrees(out);
+        assert_eq!(w.len(), 3);
+        assert_eq!(w[0].branch.as_deref(), Some("main"));
+        assert_eq!(w[1].path, PathBuf::from("/r/main-a b"));
+        assert_eq!(
+            (w[1].head.as_deref(), w[1].branch.as_deref()),
+            (Some("def"), None)
+        );
+        assert_eq!(w[2].branch.as_deref(), Some("lanes/builder"));
     }
 
     #[test]

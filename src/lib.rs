@@ -35,4 +35,6 @@ pub mod session;
 pub mod shell;
 pub mod signal;
 pub mod status;
+pub mod team;
 pub mod validate;
+pub mod watch;

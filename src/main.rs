@@ -36,6 +36,9 @@ fn run() -> ExitCode {
         Command::Wait(args) => wait_main(args, &env),
         Command::Check(args) => check_main(args, &env),
         Command::Run(args) => run_main(args, &env),
+        Command::Up(args) => up_main(args, &env),
+        Command::Down(args) => down_main(args, &env),
+        Command::Watch(args) => watch_main(args, &env),
     }
 }
 
@@ -665,5 +668,213 @@ fn run_main(args: cli::RunArgs, env: &Env) -> ExitCode {
     match cmd.status() {
         Ok(st) => ExitCode::from(st.code().map_or(EXIT_ERROR, |c| c as u8)),
         Err(e) => cannot(e),
+    }
+}
+
+/// Exit status of `lanes up` and `down` when they refused or kept something (a session of
+/// that name exists, a worktree holds work); 2 is for errors.
+const EXIT_REFUSED: u8 = 1;
+
+fn up_main(args: cli::UpArgs, env: &Env) -> ExitCode {
+    use lanes::team::{self, TeamError};
+    let policy = match load_policy(args.policy.as_deref(), env) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => return fail(format!("cannot find this lanes executable: {e}")),
+    };
+    let opts = team::UpOptions {
+        named_policy: args.policy.is_some() || env.lanes_policy.is_some(),
+        roles: args.roles,
+        worktrees: args.worktrees,
+        session: args.session,
+        no_sandbox: args.no_sandbox,
+        exe,
+        path: env.path.clone(),
+    };
+    let started = match team::up(&policy, &opts) {
+        Ok(s) => s,
+        Err(e @ TeamError::Exists(_)) => {
+            eprintln!("lanes up: {e}");
+            return ExitCode::from(EXIT_REFUSED);
+        }
+        Err(e) => {
+            eprintln!("lanes up: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    print!("{}", up_summary(&started));
+    if args.detach {
+        return ExitCode::SUCCESS;
+    }
+    match team::attach(&started.session, env.tmux.is_some()) {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(_) => fail(format!(
+            "tmux could not attach to '{}'; the team runs on: `tmux attach -t {}`",
+            started.session, started.session
+        )),
+        Err(e) => fail(e),
+    }
+}
+
+/// What `lanes up` tells: the session, each pane and what it runs, the worktrees, and how to
+/// join and end it.
+fn up_summary(s: &lanes::team::Started) -> String {
+    use std::fmt::Write as _;
+    let mut out = format!(
+        "lanes up: session '{}' with {} panes\n",
+        s.session,
+        s.panes.len()
+    );
+    let width = s.panes.iter().map(|p| p.title.len()).max().unwrap_or(0);
+    for p in &s.panes {
+        let what = match &p.role {
+            None => "lanes watch".to_string(),
+            Some(role) if p.waits_for.is_empty() => format!("lanes run {role}"),
+            Some(role) => {
+                let list: Vec<String> = p
+                    .waits_for
+                    .iter()
+                    .map(|(r, sig)| format!("{sig} ({r})"))
+                    .collect();
+                format!("lanes run {role} once {} complete", list.join(", "))
+            }
+        };
+        let _ = writeln!(out, "  {:<width$}  {what}  in {}", p.title, p.dir.display());
+    }
+    for w in &s.worktrees {
+        let _ = writeln!(
+            out,
+            "  worktree {} on {} ({})",
+            w.checkout.display(),
+            w.branch,
+            if w.created { "created" } else { "reused" }
+        );
+    }
+    for note in &s.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    let _ = writeln!(
+        out,
+        "Join it: tmux attach -t {}    End it: lanes down{}",
+        s.session,
+        if s.worktrees.is_empty() {
+            ""
+        } else {
+            " [--remove-worktrees]"
+        }
+    );
+    out
+}
+
+fn down_main(args: cli::DownArgs, env: &Env) -> ExitCode {
+    use lanes::team::{self, worktree::Removal};
+    let cwd = match std::env::current_dir() {
+        Ok(c) => c,
+        Err(e) => return fail(format!("cannot read the current directory: {e}")),
+    };
+    let policy = if args.remove_worktrees {
+        match load_policy(args.policy.as_deref(), env) {
+            Ok(p) => Some(p),
+            Err(e) => return fail(e),
+        }
+    } else {
+        None
+    };
+    let dir = policy.as_ref().map_or(cwd, |p| p.root.clone());
+    let session = match team::session_for(&dir, args.session.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let stopped = match team::down(&session, policy.as_ref()) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    if stopped.killed {
+        println!("lanes down: ended session '{session}'");
+    } else {
+        println!("lanes down: no session '{session}' (nothing to end)");
+    }
+    for r in &stopped.worktrees {
+        match r {
+            Removal::Removed {
+                checkout,
+                absorbed: 0,
+            } => {
+                println!("  removed  {}", checkout.display())
+            }
+            Removal::Removed { checkout, absorbed } => println!(
+                "  removed  {} (its {absorbed} audit record{} added to this checkout's log)",
+                checkout.display(),
+                if *absorbed == 1 { " was" } else { "s were" }
+            ),
+            Removal::Kept { checkout, reason } => {
+                println!("  kept     {}: {reason}", checkout.display())
+            }
+        }
+    }
+    if stopped.kept_any() {
+        eprintln!("lanes down: some worktrees were kept, so that no work is lost; commit or merge it, then run lanes down --remove-worktrees again");
+        return ExitCode::from(EXIT_REFUSED);
+    }
+    ExitCode::SUCCESS
+}
+
+fn watch_main(args: cli::WatchArgs, env: &Env) -> ExitCode {
+    use std::io::IsTerminal;
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    let policy = match load_policy(args.policy.as_deref(), env) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    if policy.audit.is_none() {
+        return fail(format!(
+            "the audit log is turned off in {} (audit = false): there is nothing to watch",
+            policy.file.display()
+        ));
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        if let Err(e) = signal_hook::flag::register(sig, Arc::clone(&stop)) {
+            return fail(format!("cannot set up the signal handler: {e}"));
+        }
+    }
+    let follower = lanes::watch::Follower::new(lanes::audit::logs_in_every_checkout(&policy));
+    eprintln!(
+        "lanes watch: following {} (Ctrl-C to stop)",
+        follower
+            .logs()
+            .map(|l| l.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let highlight = std::io::stdout().is_terminal();
+    let result = lanes::watch::follow(
+        follower,
+        || lanes::audit::logs_in_every_checkout(&policy),
+        &stop,
+        |entry| {
+            match entry.record {
+                Ok(r) => {
+                    let mut out = std::io::stdout().lock();
+                    writeln!(out, "{}", lanes::watch::line(&r, highlight))?;
+                    out.flush()?;
+                }
+                Err(text) => eprintln!(
+                    "lanes watch: not a decision in {}: {text}",
+                    entry.log.display()
+                ),
+            }
+            Ok(())
+        },
+    );
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`lanes watch | head`): nothing left to do.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => fail(format!("cannot write: {e}")),
     }
 }

@@ -29,7 +29,8 @@ pub const MAX_FILES: usize = 200_000;
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Diagnostic {
     /// Stable kind: `parse` (TOML syntax, schema, and checks made while reading: unknown
-    /// role in `spawn`, an `agents` name claimed twice), `pattern`, `signal`, `policy`
+    /// role in `spawn` or `after`, an `agents` name claimed twice, an `after` naming the role
+    /// itself or a role without a signal file, a cycle of `after`), `pattern`, `signal`, `policy`
     /// (errors); `shared-lane`,
     /// `no-match`, `never-matches`, `no-lanes`, `unowned`, `signal-requires` (warnings).
     pub code: &'static str,

@@ -32,7 +32,7 @@ pub(super) const MIN_SOURCE_BYTES: usize = 4 * 1024;
 const MAGIC: &[u8; 8] = b"lanes\xffpc";
 
 /// The layout's version; bump it when the layout or the body's types change.
-const FORMAT: u32 = 7;
+const FORMAT: u32 = 8;
 
 /// The lanes version: a cache written by another version is a miss, since the checked data
 /// may differ between versions even for the same text.

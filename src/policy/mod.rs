@@ -252,6 +252,13 @@ paths = ["contracts/"]
         Lanes::new(&p).compile_all().unwrap();
     }
 
+    #[test]
+    fn after_names_the_roles_to_wait_for_in_order() {
+        let p = parse("[roles.r]\nsignal = \"r/D\"\n[roles.s]\nsignal = \"s/D\"\n[roles.b]\nafter = [\"s\", \"r\"]\n").unwrap();
+        assert_eq!(p.role("b").unwrap().after(), ["s", "r"]);
+        assert!(p.role("r").unwrap().after().is_empty());
+    }
+
     macro_rules! rejects {
         ($($src:expr => $msg:expr),* $(,)?) => {$(
             let err = parse($src).unwrap_err().to_string();
@@ -263,12 +270,16 @@ paths = ["contracts/"]
     fn strict_parsing_names_file_line_column_and_key() {
         rejects! {
             "mode = \"strict\"\n" => "lanes.toml:1:8: mode: unknown variant `strict`, expected `enforce` or `log`",
-            "[roles.b]\nwirte = [\"src/\"]\n" => "lanes.toml:2:1: roles.b.wirte: unknown field `wirte`, expected one of `description`, `write`, `agents`, `signal`, `signal_requires`, `spawn`, `branches`",
+            "[roles.b]\nwirte = [\"src/\"]\n" => "lanes.toml:2:1: roles.b.wirte: unknown field `wirte`, expected one of `description`, `write`, `agents`, `signal`, `signal_requires`, `spawn`, `branches`, `after`",
             "[roles.b]\nwrite = \"src/\"\n" => "lanes.toml:2:9: roles.b.write: invalid type: string \"src/\", expected a sequence",
             "audit = 3\n" => "lanes.toml:1:9: audit: invalid type: integer `3`, expected a path relative to the project root, or false to turn the audit log off",
             "audit = \"../x\"\n" => "lanes.toml:1:9: audit: `../x` must be a file path inside the project root",
             "[rolez]\n" => "lanes.toml:1:2: rolez: unknown field `rolez`, expected one of `mode`, `unassigned`, `audit`, `roles`, `shared`, `protected`, `mcp_tools`, `bash`",
             "[roles.a]\nspawn = [\"nobody\"]\n" => "lanes.toml:2:10: roles.a.spawn: `spawn` names `nobody`, which is not a role",
+            "[roles.a]\nafter = [\"nobody\"]\n" => "lanes.toml:2:10: roles.a.after: `after` names `nobody`, which is not a role",
+            "[roles.a]\nsignal = \"a/DONE\"\nafter = [\"a\"]\n" => "lanes.toml:3:10: roles.a.after: role `a` cannot start after itself",
+            "[roles.a]\n[roles.b]\nafter = [\"a\"]\n" => "lanes.toml:3:10: roles.b.after: `after` names `a`, which has no `signal` file to wait for",
+            "[roles.a]\nsignal = \"a/D\"\nafter = [\"c\"]\n[roles.b]\nsignal = \"b/D\"\nafter = [\"a\"]\n[roles.c]\nsignal = \"c/D\"\nafter = [\"b\"]\n" => "lanes.toml:6:10: roles.b.after: `after` makes a cycle (a waits for c, c waits for b, b waits for a): none of them would ever start",
             "[roles.a]\nagents = [\"x\"]\n[roles.b]\nagents = [\"x\"]\n" => "lanes.toml:3:8: roles.b: agent `x` is claimed by roles `a` and `b`; each agent_type may act as one role only",
             "[roles.a]\nsignal = \"../DONE.md\"\n" => "lanes.toml:2:10: roles.a.signal: signal `../DONE.md` must be a file path inside the project",
             "[bash]\nopaque = \"sometimes\"\n" => "lanes.toml:2:10: bash.opaque: unknown variant `sometimes`, expected one of `allow`, `ask`, `deny`",

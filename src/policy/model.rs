@@ -105,6 +105,8 @@ pub struct Role {
     /// `branches`, with where each is written.
     pub(super) branches: Vec<String>,
     pub(super) branch_spans: Vec<Range<usize>>,
+    /// `after`, checked: each names another role that has a signal file, without cycles.
+    pub(super) after: Vec<String>,
 }
 
 impl Role {
@@ -138,6 +140,13 @@ impl Role {
     /// `branches`: git branch globs whose commits act as this role (`lanes check`).
     pub fn branches(&self) -> &[String] {
         &self.branches
+    }
+
+    /// `after`: the roles whose signal files must be complete before `lanes up` starts this
+    /// one, in policy order. Each has a signal file, and no role waits for itself, even
+    /// through others (checked when the policy is read).
+    pub fn after(&self) -> &[String] {
+        &self.after
     }
 }
 

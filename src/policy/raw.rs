@@ -169,6 +169,9 @@ pub struct RawRole {
     pub spawn: Vec<Spanned<String>>,
     #[serde(default)]
     pub branches: Vec<Spanned<String>>,
+    /// `after`: roles whose signal files must be complete before `lanes up` starts this one.
+    #[serde(default)]
+    pub after: Vec<Spanned<String>>,
 }
 
 /// `[shared]`.

@@ -652,6 +652,9 @@ fn next_steps(plan: &Plan, policy: &Policy, clients: &[ClientName]) -> Vec<Strin
                 role.name, role.name
             ));
         }
+        steps.push(
+            "Or start them all at once, a tmux pane each (roles with `after` once their handoff is complete): lanes up [--worktrees]".into(),
+        );
     }
     steps
 }
