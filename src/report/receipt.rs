@@ -136,13 +136,25 @@ pub fn receipts(report: &Report, policy: &Policy, env: &Env) -> Vec<Receipt> {
         .collect()
 }
 
-fn receipt(g: &Group, policy: &Policy, env: &Env) -> Receipt {
-    let project = g.checkout.clone().unwrap_or_else(|| policy.root.clone());
-    let top = checkout::top_of(&project);
-    let mut r = Receipt {
+/// The facts of `g` the audit log alone gives: the role, session, task, files written or
+/// changed, commands and tests, denied and asked calls, violations and unverified commands.
+fn from_audit(g: &Group) -> Receipt {
+    let mut audit_files: Vec<String> = Vec::new();
+    for c in g
+        .written
+        .iter()
+        .chain(&g.changed_after)
+        .chain(&g.violations_after)
+    {
+        if !audit_files.contains(&c.item) {
+            audit_files.push(c.item.clone());
+        }
+    }
+    Receipt {
         role: g.role.clone(),
         session: g.session.clone(),
         task: g.task.clone(),
+        audit_files,
         commands: g.commands.clone(),
         tests: g
             .commands
@@ -157,19 +169,13 @@ fn receipt(g: &Group, policy: &Policy, env: &Env) -> Receipt {
         opaque_unverified: g.opaque_unverified.clone(),
         lanes_version: env!("CARGO_PKG_VERSION"),
         ..Receipt::default()
-    };
-    let mut audit: Vec<String> = Vec::new();
-    for c in g
-        .written
-        .iter()
-        .chain(&g.changed_after)
-        .chain(&g.violations_after)
-    {
-        if !audit.contains(&c.item) {
-            audit.push(c.item.clone());
-        }
     }
-    r.audit_files = audit;
+}
+
+fn receipt(g: &Group, policy: &Policy, env: &Env) -> Receipt {
+    let project = g.checkout.clone().unwrap_or_else(|| policy.root.clone());
+    let top = checkout::top_of(&project);
+    let mut r = from_audit(g);
     let Some(top) = top else {
         r.notes
             .push(format!("{} is not in a git checkout", project.display()));
@@ -472,28 +478,10 @@ impl Report {
 
 /// A group's section from the audit alone.
 fn audit_md(out: &mut String, g: &Group) {
-    let r = Receipt {
-        role: g.role.clone(),
-        session: g.session.clone(),
-        task: g.task.clone(),
-        audit_files: g.written.iter().map(|c| c.item.clone()).collect(),
-        commands: g.commands.clone(),
-        tests: g
-            .commands
-            .iter()
-            .filter(|c| c.test)
-            .map(|c| c.command.clone())
-            .collect(),
-        denied: g.denied.clone(),
-        asked: g.asked.clone(),
-        violations_after: g.violations_after.clone(),
-        violations_log_mode: g.violations.clone(),
-        opaque_unverified: g.opaque_unverified.clone(),
-        notes: vec![
-            "no policy was given, so git, `lanes check` and the signal file were not read".into(),
-        ],
-        ..Receipt::default()
-    };
+    let mut r = from_audit(g);
+    r.notes.push(
+        "no policy was given, so git, `lanes check` and the signal file were not read".into(),
+    );
     let r = Receipt {
         review: review(&r),
         ..r

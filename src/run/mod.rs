@@ -300,6 +300,20 @@ fn other(policy: &Policy, role: &Role, req: &Request<'_>, flags: &[&str], covere
         ),
         _ => covered.to_string(),
     });
+    launch(policy, role, req, args, root.clone(), Vec::new(), summary)
+}
+
+/// The launch of `req.client` with `args` in `cwd` as `role`: `LANES_ROLE` (and
+/// `LANES_POLICY` when the policy was named), and the summary's last line, the command.
+fn launch(
+    policy: &Policy,
+    role: &Role,
+    req: &Request<'_>,
+    args: Vec<OsString>,
+    cwd: PathBuf,
+    files: Vec<(PathBuf, String)>,
+    mut summary: Vec<String>,
+) -> Launch {
     summary.push(format!(
         "starting: {} {}",
         req.client.program(),
@@ -311,15 +325,15 @@ fn other(policy: &Policy, role: &Role, req: &Request<'_>, flags: &[&str], covere
     let mut env: Vec<(OsString, OsString)> = vec![("LANES_ROLE".into(), role.name.clone().into())];
     if req.explicit_policy {
         if let Some(file) = policy.file.file_name() {
-            env.push(("LANES_POLICY".into(), root.join(file).into()));
+            env.push(("LANES_POLICY".into(), policy.root.join(file).into()));
         }
     }
     Launch {
         program: req.client.program().into(),
         args,
         env,
-        cwd: root.clone(),
-        files: Vec::new(),
+        cwd,
+        files,
         summary,
     }
 }
@@ -417,28 +431,8 @@ fn claude(
             ));
         }
     }
-    summary.push(format!(
-        "starting: {} {}",
-        req.client.program(),
-        args.iter()
-            .map(|a| shown_arg(&a.to_string_lossy()))
-            .collect::<Vec<_>>()
-            .join(" ")
-    ));
-    let mut env: Vec<(OsString, OsString)> = vec![("LANES_ROLE".into(), role.name.clone().into())];
-    if req.explicit_policy {
-        if let Some(name) = policy.file.file_name() {
-            env.push(("LANES_POLICY".into(), root.join(name).into()));
-        }
-    }
-    Ok(Launch {
-        program: req.client.program().into(),
-        args,
-        env,
-        cwd,
-        files: vec![(file, settings::render(&value))],
-        summary,
-    })
+    let files = vec![(file, settings::render(&value))];
+    Ok(launch(policy, role, req, args, cwd, files, summary))
 }
 
 /// The summary lines of the allow-list layout.
