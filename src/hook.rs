@@ -384,11 +384,19 @@ fn judge_call(
     // The session's memory is read only when it can matter: to give a subagent or teammate
     // with no role of its own the one it was started under, or when this call may change it
     // (a main agent acting on its `agent_type`, a teammate started by name).
+    // The branch is a role source only when some role maps branches; its role is pinned in
+    // the memory too.
+    let maps_branches = policy.roles.iter().any(|r| !r.branches().is_empty());
     let needed = (input.agent_id.is_some() && matches!(actor, Actor::Unassigned))
         || (input.agent_id.is_none() && actor.source() == RoleSource::AgentType)
-        || matches!(effect, Effect::Spawn { name: Some(_), .. });
-    let sid = input.session_id.as_deref().filter(|_| needed);
-    let memory = sid.map(|sid| session::read(&policy.root, sid));
+        || matches!(effect, Effect::Spawn { name: Some(_), .. })
+        || (maps_branches && matches!(actor, Actor::Unassigned));
+    let sid = input
+        .session_id
+        .as_deref()
+        .filter(|sid| needed && session::file(&policy.root, sid).is_some());
+    let mut memory = sid.map(|sid| session::read(&policy.root, sid));
+    let original = memory.clone();
     // A subagent or teammate (it has an `agent_id`) whose own claims name no role acts as
     // the role it was started under, which the session's memory holds.
     if let (Actor::Unassigned, Some(_), Some(m)) = (&actor, &input.agent_id, &memory) {
@@ -398,10 +406,23 @@ fn judge_call(
         }
     }
     // Last, the branch the project's checkout has out, through the roles' `branches`: read
-    // from `HEAD` (no git process), and only when some role maps branches.
-    if matches!(actor, Actor::Unassigned) && policy.roles.iter().any(|r| !r.branches().is_empty()) {
-        if let Some(role) = branch_role(&lanes, &policy.root)? {
-            actor = Actor::Role(role, RoleSource::Branch);
+    // from `HEAD` (no git process) at the session's first call that needs it, then pinned in
+    // its memory, so an agent that switches branches does not switch roles. A session lanes
+    // cannot remember (no usable `session_id`) reads the branch on every call.
+    if matches!(actor, Actor::Unassigned) && maps_branches {
+        let pinned = memory.as_ref().and_then(|m| m.branch_role.clone());
+        let name = match pinned {
+            Some(name) => name,
+            None => {
+                let name = branch_role(&lanes, &policy.root)?.map(|r| r.name.clone());
+                if let Some(m) = memory.as_mut() {
+                    m.branch_role = Some(name.clone());
+                }
+                name
+            }
+        };
+        if let Some(name) = name {
+            actor = role::resolve(policy, &[Claim::Named(&name, RoleSource::Branch)]);
         }
     }
     let mut eval = Evaluation {
@@ -475,8 +496,8 @@ fn judge_call(
     }
     eval.outside = loc.outside.take();
     if let (Some(sid), Some(memory)) = (sid, memory) {
-        let updated = remember(memory.clone(), input, effect, &actor, &eval, policy);
-        if updated != memory {
+        let updated = remember(memory, input, effect, &actor, &eval, policy);
+        if Some(&updated) != original.as_ref() {
             eval.remember = Some((policy.root.clone(), sid.to_string(), updated));
         }
     }

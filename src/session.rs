@@ -5,8 +5,9 @@
 //! subagents do not carry (`general-purpose`, or a teammate's name), and hook processes get
 //! no variable naming the agent. So the hook writes down, per `session_id`, the role the main
 //! agent acts as and the role of each teammate it started, in `ROOT/.lanes/sessions/`, which
-//! no role may write (`.lanes/` is always protected). Files are JSON:
-//! `{"role":"builder","teammates":{"scout":"researcher"}}`.
+//! no role may write (`.lanes/` is always protected). It also pins the role a session got from
+//! the branch checked out, so switching branches mid-session changes no role. Files are JSON:
+//! `{"role":"builder","teammates":{"scout":"researcher"},"branch_role":"builder"}`.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -29,6 +30,11 @@ pub struct Memory {
     /// (`crate::evidence::prompt`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub task: bool,
+    /// The role the branch checked out gave the session at its first call that needed it,
+    /// kept for the whole session: an agent that switches branches (`git switch -c
+    /// build/x`) does not become another role. `Some(None)`: the branch named no role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch_role: Option<Option<String>>,
 }
 
 /// The memory file of `session_id` below `root`; `None` for an id that is not a plain name
@@ -86,6 +92,7 @@ mod tests {
             role: Some("builder".into()),
             teammates: [("scout".to_string(), "researcher".to_string())].into(),
             task: true,
+            branch_role: Some(None),
         };
         write(root, id, &m).unwrap();
         assert_eq!(read(root, id), m);

@@ -197,6 +197,48 @@ fn the_branch_checked_out_names_the_role_after_agent_type_and_lanes_role() {
     assert_eq!(r.audit().last().unwrap()["role_source"], "unassigned");
 }
 
+/// The branch names a session's role once: an agent that switches its checkout to another
+/// role's branch keeps the role it started with; a new session takes the new branch's role.
+#[test]
+fn a_session_keeps_the_role_its_branch_gave_it_when_the_branch_changes() {
+    let (r, wts) = with_worktrees(&["lanes/researcher"]);
+    let wt = &wts[0];
+    let write = |rel: &str| json!({"file_path": wt.join(rel), "content": "x"});
+    r.hook()
+        .cwd(wt)
+        .tool("Write", write("research/a.md"))
+        .run()
+        .allowed();
+    let switched = std::process::Command::new("git")
+        .args(["checkout", "-q", "-b", "lanes/builder"])
+        .current_dir(wt)
+        .status()
+        .unwrap();
+    assert!(switched.success());
+    let reason = r
+        .hook()
+        .cwd(wt)
+        .tool("Write", write("src/x.rs"))
+        .run()
+        .denied();
+    assert!(reason.contains("You are the researcher"), "{reason}");
+    let last = r.audit_in(wt).pop().unwrap();
+    assert_eq!(
+        (last["role"].as_str(), last["role_source"].as_str()),
+        (Some("researcher"), Some("branch"))
+    );
+    // Another session started on the builder's branch is the builder.
+    let mut payload: Value =
+        serde_json::from_slice(&r.hook().cwd(wt).tool("Write", write("src/x.rs")).payload())
+            .unwrap();
+    payload["session_id"] = json!("sess-2");
+    r.hook()
+        .stdin(payload.to_string().as_bytes())
+        .run()
+        .allowed();
+    assert_eq!(r.audit_in(wt).pop().unwrap()["role"], "builder");
+}
+
 #[test]
 fn wait_finds_the_signal_file_in_the_worktree_of_the_role() {
     let (r, wts) = with_worktrees(&["lanes/researcher"]);
