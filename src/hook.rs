@@ -410,13 +410,13 @@ fn judge_call(
     // its memory, so an agent that switches branches does not switch roles. A session lanes
     // cannot remember (no usable `session_id`) reads the branch on every call.
     if matches!(actor, Actor::Unassigned) && maps_branches {
-        let pinned = memory.as_ref().and_then(|m| m.branch_role.clone());
+        let pinned = memory.as_ref().and_then(|m| m.branch.clone());
         let name = match pinned {
-            Some(name) => name,
+            Some(pin) => pin.role,
             None => {
                 let name = branch_role(&lanes, &policy.root)?.map(|r| r.name.clone());
                 if let Some(m) = memory.as_mut() {
-                    m.branch_role = Some(name.clone());
+                    m.branch = Some(session::BranchPin { role: name.clone() });
                 }
                 name
             }

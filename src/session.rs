@@ -7,7 +7,7 @@
 //! agent acts as and the role of each teammate it started, in `ROOT/.lanes/sessions/`, which
 //! no role may write (`.lanes/` is always protected). It also pins the role a session got from
 //! the branch checked out, so switching branches mid-session changes no role. Files are JSON:
-//! `{"role":"builder","teammates":{"scout":"researcher"},"branch_role":"builder"}`.
+//! `{"role":"builder","teammates":{"scout":"researcher"},"branch":{"role":"builder"}}`.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -32,9 +32,17 @@ pub struct Memory {
     pub task: bool,
     /// The role the branch checked out gave the session at its first call that needed it,
     /// kept for the whole session: an agent that switches branches (`git switch -c
-    /// build/x`) does not become another role. `Some(None)`: the branch named no role.
+    /// build/x`) does not become another role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub branch_role: Option<Option<String>>,
+    pub branch: Option<BranchPin>,
+}
+
+/// What the branch checked out said of a session's role when it was first read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BranchPin {
+    /// The role whose `branches` matched; `None` when the branch named no role (or `HEAD`
+    /// was detached), which is pinned too.
+    pub role: Option<String>,
 }
 
 /// The memory file of `session_id` below `root`; `None` for an id that is not a plain name
@@ -92,7 +100,7 @@ mod tests {
             role: Some("builder".into()),
             teammates: [("scout".to_string(), "researcher".to_string())].into(),
             task: true,
-            branch_role: Some(None),
+            branch: Some(BranchPin { role: None }),
         };
         write(root, id, &m).unwrap();
         assert_eq!(read(root, id), m);
