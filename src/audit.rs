@@ -48,6 +48,10 @@ pub struct Record {
     /// Hook input `tool_use_id`: ties a call's PreToolUse lines to its PostToolUse lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_use_id: Option<String>,
+    /// The agent CLI that sent the call when it is not Claude Code: `codex`, `copilot` or
+    /// `gemini` (`crate::client`); absent for Claude Code and for `lanes check`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
     /// Extra facts for some tools (`subagent_type` for `Agent`, `command` for `Bash`).
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -87,6 +91,9 @@ pub struct RecordRef<'a> {
     /// See [`Record::tool_use_id`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_use_id: Option<&'a str>,
+    /// See [`Record::client`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<&'a str>,
     /// See [`Record::extra`].
     #[serde(skip_serializing_if = "no_extra")]
     pub extra: &'a Extra,
@@ -107,6 +114,7 @@ impl RecordRef<'_> {
             + self.tool.len()
             + len(self.path)
             + len(self.tool_use_id)
+            + len(self.client)
             + len(e.subagent_type.as_ref().and_then(Option::as_deref))
             + len(e.command.as_deref())
             + len(e.fragment.as_deref())
@@ -317,6 +325,7 @@ mod tests {
             rule: "own lane: src/".into(),
             ran: None,
             tool_use_id: None,
+            client: None,
             extra: Default::default(),
         }
     }
@@ -359,6 +368,7 @@ mod tests {
             rule: &r.rule,
             ran: r.ran,
             tool_use_id: r.tool_use_id.as_deref(),
+            client: r.client.as_deref(),
             extra,
         }
     }

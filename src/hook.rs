@@ -1028,6 +1028,7 @@ fn record(input: &HookInput, eval: &Evaluation, ran: Option<bool>) -> Result<(),
             rule: &j.verdict.rule,
             ran,
             tool_use_id: input.tool_use_id.as_deref(),
+            client: input.client.logged_name(),
             extra: &j.extra,
         })
         .collect();

@@ -226,6 +226,7 @@ mod tests {
             rule: "lane of researcher: research/".into(),
             ran: None,
             tool_use_id: None,
+            client: None,
             extra: Default::default(),
         }
     }

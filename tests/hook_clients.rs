@@ -198,6 +198,21 @@ fn check(row: &Row) -> Result<(), String> {
         if &got != want {
             return Err(format!("audit records {got:?}, want {want:?}"));
         }
+        // Each record names the client that sent the call (the row's id starts with it);
+        // Claude Code's records name none.
+        let want_client = match row.id.split('-').next().unwrap_or_default() {
+            "camel" => Some("copilot"), // Copilot CLI's camelCase form
+            "claude" => None,
+            sender => Some(sender),
+        };
+        for r in repo.audit() {
+            if r["client"].as_str() != want_client {
+                return Err(format!(
+                    "audit record names client {}, want {want_client:?}",
+                    r["client"]
+                ));
+            }
+        }
     }
     Ok(())
 }

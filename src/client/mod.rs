@@ -111,6 +111,15 @@ impl Client {
             Client::Gemini => ClientName::Gemini,
         }
     }
+
+    /// The name the audit log gives the client (`Record::client`): none for Claude Code,
+    /// whose records have always gone without one.
+    pub fn logged_name(self) -> Option<&'static str> {
+        match self.name() {
+            ClientName::Claude => None,
+            other => Some(other.as_str()),
+        }
+    }
 }
 
 /// Reads a hook payload and recognises its client. `declared` is `lanes hook --client`: a

@@ -290,6 +290,7 @@ impl Lines<'_> {
             },
             ran: Some(true),
             tool_use_id: input.tool_use_id.as_deref(),
+            client: None,
             extra: match j {
                 Some(_) => &self.file_extra,
                 None => &self.command_extra,

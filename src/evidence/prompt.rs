@@ -108,6 +108,7 @@ fn record(stdin: &[u8], env: &Env, opts: &hook::Options) -> Result<(), String> {
         rule: &"the session's task",
         ran: None,
         tool_use_id: None,
+        client: None,
         extra: &extra,
     };
     audit::append_refs(log, &[line])
