@@ -72,7 +72,11 @@ pub fn project_in_every_checkout(root: &Path) -> Vec<PathBuf> {
     };
     let mut out = vec![root.clone()];
     for checkout in checkouts_of(&top) {
-        let place = checkout.join(offset);
+        // Joining an empty offset would add a trailing slash, shown in every message.
+        let place = match offset.as_os_str().is_empty() {
+            true => checkout,
+            false => checkout.join(offset),
+        };
         if place != root && place.is_dir() {
             out.push(place);
         }

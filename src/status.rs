@@ -76,6 +76,8 @@ pub struct RoleStatus {
     pub lanes: Vec<String>,
     /// `agents`.
     pub agents: Vec<String>,
+    /// `after`: the roles whose signal files `lanes up` waits for before starting this one.
+    pub after: Vec<String>,
     /// The signal file and its state.
     pub signal: Option<SignalStatus>,
 }
@@ -85,6 +87,10 @@ pub struct RoleStatus {
 pub struct SignalStatus {
     /// Repo-relative path.
     pub path: String,
+    /// The project root in the worktree where the role works, when that is not this checkout
+    /// (`crate::handoff::signal_file`, as `lanes wait` finds it); the path is relative to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkout: Option<std::path::PathBuf>,
     /// Its state (same check as `lanes wait`): `state` and, when incomplete, `missing`.
     #[serde(flatten)]
     pub state: SignalState,
@@ -132,19 +138,24 @@ pub fn status(policy: &Policy, settle: Duration, home: Option<&Path>) -> Status 
     let mut roles = Vec::new();
     for r in &policy.roles {
         let signal = r.signal.as_ref().map(|s| {
-            let state =
-                match signal::check(&policy.root.join(s.as_path()), r.signal_requires(), settle) {
-                    Ok(st) => st,
-                    Err(e) => {
-                        problems.push(format!(
-                            "signal file {s} of role {} cannot be read: {e}",
-                            r.name
-                        ));
-                        SignalState::Absent
-                    }
-                };
+            // Where `lanes wait` looks: in the checkout where the role works.
+            let (file, checkout) = match crate::handoff::signal_file(policy, r) {
+                Ok(Some(at)) => (at.file, Some(at.checkout).filter(|c| *c != policy.root)),
+                _ => (policy.root.join(s.as_path()), None),
+            };
+            let state = match signal::check(&file, r.signal_requires(), settle) {
+                Ok(st) => st,
+                Err(e) => {
+                    problems.push(format!(
+                        "signal file {s} of role {} cannot be read: {e}",
+                        r.name
+                    ));
+                    SignalState::Absent
+                }
+            };
             SignalStatus {
                 path: s.to_string(),
+                checkout,
                 state,
             }
         });
@@ -152,6 +163,7 @@ pub fn status(policy: &Policy, settle: Duration, home: Option<&Path>) -> Status 
             name: r.name.clone(),
             lanes: r.write.patterns().map(|p| p.text.to_string()).collect(),
             agents: r.agents().to_vec(),
+            after: r.after().to_vec(),
             signal,
         });
     }
@@ -582,8 +594,15 @@ impl Status {
                 r.lanes.join(", ")
             };
             let _ = writeln!(out, "  {}: {lanes}", r.name);
+            if !r.after.is_empty() {
+                let _ = writeln!(out, "    after: {} (lanes up)", r.after.join(", "));
+            }
             if let Some(s) = &r.signal {
-                let _ = writeln!(out, "    signal {}: {}", s.path, s.state.describe());
+                let place = match &s.checkout {
+                    Some(c) => format!(" in {}", c.display()),
+                    None => String::new(),
+                };
+                let _ = writeln!(out, "    signal {}{place}: {}", s.path, s.state.describe());
             }
         }
         if let Some(sandbox) = &self.sandbox {

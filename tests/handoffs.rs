@@ -255,6 +255,16 @@ fn wait_finds_the_signal_file_in_the_worktree_of_the_role() {
         stderr.contains("wt-researcher/research/DONE.md"),
         "{stderr}"
     );
+    // `lanes status` reads it where `lanes wait` does, and shows `after`.
+    let out = lanes(&r, &r.root, &["status", "--settle", "0"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "signal research/DONE.md in {}: complete",
+            wts[0].display()
+        )),
+        "{stdout}"
+    );
     // A role whose branch no checkout has out is looked for here, with a note.
     fs::remove_dir_all(&wts[0]).unwrap();
     r.git(&["worktree", "prune"]);
