@@ -206,12 +206,9 @@ pub fn evaluate_effect(
             let cx = shell::Context {
                 cwd: shell_cwd.to_path_buf(),
                 home: env.home.clone(),
+                live_stdin: input.client == Client::Codex,
             };
-            let mut findings = shell::analyze(command, &cx);
-            if input.client == Client::Codex {
-                client::interactive_shells(&mut findings);
-            }
-            findings
+            shell::analyze(command, &cx)
         }
         // A shell lanes cannot parse: one opaque program, run here, naming what its text names.
         Effect::Script { program, command } => vec![Finding {

@@ -141,6 +141,7 @@ fn cx() -> Context {
     Context {
         cwd: PathBuf::from("/nonexistent/proj"),
         home: Some(PathBuf::from("/nonexistent/home")),
+        live_stdin: false,
     }
 }
 

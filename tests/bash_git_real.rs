@@ -278,6 +278,7 @@ fn what_real_git_changes_is_what_lanes_reports() {
         let cx = Context {
             cwd: s.root.clone(),
             home: Some(s.home.clone()),
+            live_stdin: false,
         };
         let findings: Vec<Found> = analyze(cmd, &cx).into_iter().map(|f| f.effect).collect();
         for p in &changed {

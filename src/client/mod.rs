@@ -16,8 +16,6 @@ pub mod detect;
 mod gemini;
 pub mod trust;
 
-pub use codex::interactive_shells;
-
 use crate::hook_input::{self, Effect, HookInput, InputError};
 use std::borrow::Cow;
 use std::fmt;

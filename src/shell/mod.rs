@@ -58,6 +58,10 @@ pub struct Context {
     pub cwd: PathBuf,
     /// `$HOME` of the hook process, for `~` and `cd` without an operand.
     pub home: Option<PathBuf>,
+    /// The session's standard input stays open to the agent while a command runs (Codex's
+    /// `write_stdin`, other-clients.md §4): a command that takes what is typed into it is
+    /// then refused ([`Found::Tamper`]), since no hook sees what the agent types.
+    pub live_stdin: bool,
 }
 
 /// Something the command does that the policy must judge. `fragment` is the part of the
@@ -312,6 +316,7 @@ mod tests {
         let cx = Context {
             cwd: PathBuf::from("/r"),
             home: None,
+            live_stdin: false,
         };
         let written = |cmd: &str| -> Vec<PathBuf> {
             analyze(cmd, &cx)

@@ -252,6 +252,12 @@ impl State {
     }
 
     /// Makes descriptor `fd` refer to `d`.
+    /// True when the script opened or redirected `fd` itself (a pipe into a loop, `done <
+    /// list`, `exec 0< f`), so it is no longer the one the shell inherited.
+    pub fn fd_opened(&self, fd: u32) -> bool {
+        self.fds.iter().any(|(n, _)| *n == fd)
+    }
+
     pub fn set_fd(&mut self, fd: u32, d: Desc) {
         if let Some(slot) = self.fds.iter_mut().find(|(n, _)| *n == fd) {
             slot.1 = d;

@@ -19,6 +19,7 @@ mod builtins;
 mod editors;
 mod files;
 mod git;
+mod interactive;
 mod network;
 mod patchfile;
 mod record;
@@ -199,6 +200,27 @@ type Model = fn(&mut Walker<'_>, &mut State, Cmd<'_>);
 /// whatever its name; a name that is not known statically is opaque too.
 pub(super) fn run(w: &mut Walker, st: &mut State, args: &[Val], stdin: Option<Stdin>) {
     let Some(first) = args.first() else { return };
+    if w.cx.live_stdin {
+        let name = first.known().map(|n| n.rsplit('/').next().unwrap_or(n));
+        let function = first.known().is_some_and(|n| st.funcs.contains_key(n));
+        // Inside a loop fed by a pipe or a file, standard input is what feeds the loop.
+        let fed = Stdin::Pipe;
+        let input = match stdin.as_ref() {
+            None if st.fd_opened(0) => Some(&fed),
+            other => other,
+        };
+        if let Some(what) = interactive::takes_typed_input(name, args, input) {
+            if !function {
+                record::tamper_found(
+                    w,
+                    &format!(
+                        "{what}, which the agent can type into (write_stdin) where no hook \
+                         sees; run those commands themselves instead"
+                    ),
+                );
+            }
+        }
+    }
     let Some(raw_name) = first.known() else {
         let program = format!(
             "{}… (a command whose name is only known when it runs)",
