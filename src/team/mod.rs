@@ -37,6 +37,8 @@ pub struct UpOptions {
     /// `PATH` of the caller, given to every pane: an existing tmux server would otherwise
     /// give the panes its own, older environment.
     pub path: Option<OsString>,
+    /// Arguments for every agent (`lanes up -- ARGS`): each pane runs `lanes run ROLE -- ARGS`.
+    pub agent_args: Vec<String>,
 }
 
 /// What `lanes up` started.
@@ -173,6 +175,7 @@ pub fn up(policy: &Policy, opts: &UpOptions) -> Result<Started, TeamError> {
         exe: &opts.exe,
         no_sandbox: opts.no_sandbox,
         policy_name: policy.file.file_name().filter(|_| opts.named_policy),
+        agent_args: &opts.agent_args,
     };
     let panes = plan::panes(policy, &roles, dir_of, &policy.root, &launch);
     let notes = unseen_handoffs(policy, &panes, &worktrees);
@@ -313,6 +316,7 @@ mod tests {
             exe: Path::new("/l"),
             no_sandbox: false,
             policy_name: None,
+            agent_args: &[],
         };
         let panes = plan::panes(&policy, &roles, |_| dir.clone(), &dir, &launch);
         let place = |role: &str| Place {
