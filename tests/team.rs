@@ -379,6 +379,40 @@ fn after_holds_a_role_back_until_the_signal_file_is_complete() {
 }
 
 #[test]
+fn arguments_after_a_double_dash_reach_every_agent_a_held_back_one_too() {
+    if !tmux_here() {
+        return;
+    }
+    let t = Team::new(POLICY);
+    let task = "it's the task; $HOME stays as written";
+    let out = t.lanes(&[
+        "up",
+        "researcher",
+        "builder",
+        "--detach",
+        "--no-sandbox",
+        "--",
+        "--model",
+        "opus",
+        "-p",
+        task,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let given = ["--model", "opus", "-p", task];
+    let researcher = t.started("researcher");
+    assert!(
+        researcher.args.ends_with(&given.map(String::from)),
+        "{researcher:?}"
+    );
+    std::fs::write(t.root().join("research/DONE.md"), "## Findings\n").unwrap();
+    let builder = t.started("builder");
+    assert!(
+        builder.args.ends_with(&given.map(String::from)),
+        "{builder:?}"
+    );
+}
+
+#[test]
 fn worktrees_give_each_role_its_own_and_down_removes_only_the_clean_ones() {
     if !tmux_here() {
         return;
