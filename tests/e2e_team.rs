@@ -3,7 +3,9 @@
 //! (`lanes up ... -- -p PROMPT`) against the scripted stub of the Messages API. Both get the
 //! same script: write the researcher's complete signal file, then write into the builder's
 //! lane. Each role's lane decides which of the two lands, and the builder, held back by
-//! `after = ["researcher"]`, starts only once the signal file is complete.
+//! `after = ["researcher"]`, starts only once the signal file is complete. The tmux server runs
+//! before `lanes up` does, without the stub's address, which the agents get from `lanes up`'s
+//! caller.
 //!
 //! Needs tmux, npm (first run only) and python3; `LANES_SKIP_E2E=1` skips it (not under CI).
 //! Polls with generous limits; nothing asserts on timings.
@@ -64,6 +66,16 @@ fn lanes_up_starts_the_builder_after_the_researcher_and_keeps_each_in_its_lane()
         Call::write("src/built.txt", BUILT),
     ];
     let prompt = script_prompt("Do your part of the task.", &calls, &repo.root());
+    // A tmux server running already, as when lanes up is run inside tmux, started with none
+    // of the stub's settings: the agents get them from the caller all the same.
+    let mut earlier = Command::new("tmux");
+    earlier
+        .args(["new-session", "-d", "-s", "earlier", "sleep 600"])
+        .env_clear()
+        .env("PATH", e2e::host_path())
+        .env("HOME", repo.home());
+    tmux.target(&mut earlier);
+    assert!(earlier.status().expect("start tmux").success());
     let mut up = Command::new(env!("CARGO_BIN_EXE_lanes"));
     up.args(["up", "--detach", "--no-sandbox", "--session", SESSION])
         .args(["researcher", "builder", "--"])
