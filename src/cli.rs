@@ -244,6 +244,10 @@ pub struct UpArgs {
     /// Policy file (default: lanes.toml here or in a parent directory; also LANES_POLICY).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// Arguments for every agent, after `--`: each pane runs `lanes run ROLE -- ARGS`
+    /// (`lanes up -- --model opus`; headless: `lanes up -- -p "the task"`).
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Args)]

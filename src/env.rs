@@ -63,4 +63,10 @@ impl Env {
             tmux: get("TMUX"),
         }
     }
+
+    /// Every variable of the current process, for `lanes up` to hand to its agents. Read on
+    /// demand rather than in [`Env::from_process`], which every hook call runs.
+    pub fn all_of_process() -> Vec<(OsString, OsString)> {
+        std::env::vars_os().collect()
+    }
 }

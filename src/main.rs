@@ -693,6 +693,8 @@ fn up_main(args: cli::UpArgs, env: &Env) -> ExitCode {
         no_sandbox: args.no_sandbox,
         exe,
         path: env.path.clone(),
+        env: Env::all_of_process(),
+        agent_args: args.args,
     };
     let started = match team::up(&policy, &opts) {
         Ok(s) => s,

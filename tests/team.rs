@@ -36,12 +36,13 @@ write = ["reviews/"]
 "#;
 
 /// The stand-in `claude`: one file per start in `calls/`, written whole (then renamed), with
-/// `role=`, `cwd=` and one `arg=` line per argument.
+/// `role=`, `cwd=`, `mark=` (`$LANES_TEST_MARK`) and one `arg=` line per argument.
 const CLAUDE: &str = r#"#!/bin/sh
 f="CALLS/$(date +%s%N)-$$"
 {
   printf 'role=%s\n' "$LANES_ROLE"
   printf 'cwd=%s\n' "$(pwd -P)"
+  printf 'mark=%s\n' "$LANES_TEST_MARK"
   for a in "$@"; do printf 'arg=%s\n' "$a"; done
 } > "$f.tmp" && mv "$f.tmp" "$f"
 "#;
@@ -60,6 +61,8 @@ struct Team {
 struct Call {
     role: String,
     cwd: PathBuf,
+    /// `$LANES_TEST_MARK` as the agent got it.
+    mark: String,
     args: Vec<String>,
 }
 
@@ -202,6 +205,7 @@ impl Team {
                 let mut call = Call {
                     role: String::new(),
                     cwd: PathBuf::new(),
+                    mark: String::new(),
                     args: Vec::new(),
                 };
                 for line in text.lines() {
@@ -209,6 +213,8 @@ impl Team {
                         call.role = v.into();
                     } else if let Some(v) = line.strip_prefix("cwd=") {
                         call.cwd = v.into();
+                    } else if let Some(v) = line.strip_prefix("mark=") {
+                        call.mark = v.into();
                     } else if let Some(v) = line.strip_prefix("arg=") {
                         call.args.push(v.into());
                     }
@@ -376,6 +382,64 @@ fn after_holds_a_role_back_until_the_signal_file_is_complete() {
     assert!(t
         .screen("builder")
         .contains("lanes: research/DONE.md of role 'researcher' is complete"));
+}
+
+#[test]
+fn arguments_after_a_double_dash_reach_every_agent_a_held_back_one_too() {
+    if !tmux_here() {
+        return;
+    }
+    let t = Team::new(POLICY);
+    let task = "it's the task; $HOME stays as written";
+    let out = t.lanes(&[
+        "up",
+        "researcher",
+        "builder",
+        "--detach",
+        "--no-sandbox",
+        "--",
+        "--model",
+        "opus",
+        "-p",
+        task,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let given = ["--model", "opus", "-p", task];
+    let researcher = t.started("researcher");
+    assert!(
+        researcher.args.ends_with(&given.map(String::from)),
+        "{researcher:?}"
+    );
+    std::fs::write(t.root().join("research/DONE.md"), "## Findings\n").unwrap();
+    let builder = t.started("builder");
+    assert!(
+        builder.args.ends_with(&given.map(String::from)),
+        "{builder:?}"
+    );
+}
+
+#[test]
+fn agents_get_the_callers_environment_also_from_a_tmux_server_started_earlier() {
+    if !tmux_here() {
+        return;
+    }
+    let t = Team::new(POLICY);
+    // A server started before the variable was set: panes start from its environment.
+    let earlier = Command::new("tmux")
+        .args(["new-session", "-d", "-s", "earlier", "sleep 600"])
+        .env("TMUX_TMPDIR", &t.tmux_dir)
+        .env_remove("TMUX")
+        .env_remove("LANES_TEST_MARK")
+        .status()
+        .unwrap();
+    assert!(earlier.success());
+    let out = t
+        .lanes_in(t.root(), &["up", "researcher", "--detach", "--no-sandbox"])
+        .env("LANES_TEST_MARK", "set by the caller")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(t.started("researcher").mark, "set by the caller");
 }
 
 #[test]

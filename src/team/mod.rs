@@ -6,6 +6,7 @@
 //! worktrees (through `crate::git`), `tmux` is the only place tmux runs. Nothing here
 //! prints: [`up`] and [`down`] return what they did and the binary says it.
 
+pub mod environment;
 pub mod plan;
 pub mod tmux;
 pub mod worktree;
@@ -37,6 +38,11 @@ pub struct UpOptions {
     /// `PATH` of the caller, given to every pane: an existing tmux server would otherwise
     /// give the panes its own, older environment.
     pub path: Option<OsString>,
+    /// The caller's environment: what differs from an already running tmux server's is given
+    /// to every pane (see [`environment::for_panes`]).
+    pub env: Vec<(OsString, OsString)>,
+    /// Arguments for every agent (`lanes up -- ARGS`): each pane runs `lanes run ROLE -- ARGS`.
+    pub agent_args: Vec<String>,
 }
 
 /// What `lanes up` started.
@@ -173,10 +179,13 @@ pub fn up(policy: &Policy, opts: &UpOptions) -> Result<Started, TeamError> {
         exe: &opts.exe,
         no_sandbox: opts.no_sandbox,
         policy_name: policy.file.file_name().filter(|_| opts.named_policy),
+        agent_args: &opts.agent_args,
     };
     let panes = plan::panes(policy, &roles, dir_of, &policy.root, &launch);
     let notes = unseen_handoffs(policy, &panes, &worktrees);
-    open(&tmux, &session, &panes, opts.path.as_ref()).inspect_err(|_| {
+    let server = tmux.global_environment()?;
+    let env = environment::for_panes(&opts.env, server.as_deref(), opts.path.as_ref());
+    open(&tmux, &session, &panes, &env).inspect_err(|_| {
         let _ = tmux.kill_session(&session);
     })?;
     Ok(Started {
@@ -216,23 +225,19 @@ fn unseen_handoffs(policy: &Policy, panes: &[Pane], worktrees: &[Place]) -> Vec<
     notes
 }
 
-/// Opens the session with `panes`, each titled.
+/// Opens the session with `panes`, each titled and given `env`.
 fn open(
     tmux: &Tmux,
     session: &str,
     panes: &[Pane],
-    path: Option<&OsString>,
+    env: &[(String, OsString)],
 ) -> Result<(), TmuxError> {
-    let env: Vec<(String, OsString)> = path
-        .map(|p| ("PATH".to_string(), p.clone()))
-        .into_iter()
-        .collect();
     let mut ids: Vec<String> = Vec::with_capacity(panes.len());
     for pane in panes {
         let spawn = Spawn {
             dir: &pane.dir,
             argv: &pane.argv,
-            env: &env,
+            env,
         };
         let id = match ids.last() {
             None => tmux.new_session(session, &spawn)?,
@@ -313,6 +318,7 @@ mod tests {
             exe: Path::new("/l"),
             no_sandbox: false,
             policy_name: None,
+            agent_args: &[],
         };
         let panes = plan::panes(&policy, &roles, |_| dir.clone(), &dir, &launch);
         let place = |role: &str| Place {

@@ -4,7 +4,8 @@
 //! A role pane runs `<lanes> run ROLE`. A role with `after` runs, through `/bin/sh`, a line
 //! saying what it waits for, then `<lanes> wait OTHER` for each named role and only then
 //! `lanes run`: the handoff is decided by `lanes wait` itself, so `up` and `wait` can never
-//! disagree about when a signal file is complete.
+//! disagree about when a signal file is complete. Arguments for the agents (`lanes up -- ARGS`)
+//! follow `lanes run ROLE ... --` in every role pane, quoted for the shell where one runs.
 
 use crate::policy::{Policy, Role};
 use std::path::{Path, PathBuf};
@@ -38,6 +39,8 @@ pub struct Launch<'a> {
     /// found: every command of a pane then gets `--policy <pane's folder>/<name>`, the same
     /// file in the pane's checkout.
     pub policy_name: Option<&'a std::ffi::OsStr>,
+    /// Arguments for every agent: each `lanes run` gets them after `--`.
+    pub agent_args: &'a [String],
 }
 
 /// The roles to start: those named (in the order given, each once), or every role of the
@@ -110,6 +113,10 @@ pub fn panes(
                 run.push("--no-sandbox".into());
             }
             run.extend(named.iter().cloned());
+            if !launch.agent_args.is_empty() {
+                run.push("--".into());
+                run.extend(launch.agent_args.iter().cloned());
+            }
             let waits_for: Vec<(String, String)> = role
                 .after()
                 .iter()
@@ -207,6 +214,7 @@ mod tests {
             exe: Path::new("/opt/it's/lanes"),
             no_sandbox: true,
             policy_name: None,
+            agent_args: &[],
         };
         let panes = panes(
             &p,
@@ -246,6 +254,7 @@ mod tests {
             exe: Path::new("/l"),
             no_sandbox: false,
             policy_name: Some(std::ffi::OsStr::new("team.toml")),
+            agent_args: &[],
         };
         let panes = panes(
             &p,
@@ -269,6 +278,45 @@ mod tests {
             r"printf '%s\n' 'lanes up: builder waits for research/DONE.md (researcher) to be complete' && '/l' wait 'researcher' '--policy' '/w-builder/team.toml' && exec '/l' 'run' 'builder' '--policy' '/w-builder/team.toml'"
         );
         assert_eq!(panes[3].argv, ["/l", "watch", "--policy", "/w/team.toml"]);
+    }
+
+    #[test]
+    fn arguments_for_the_agents_follow_every_lanes_run_after_a_double_dash() {
+        let p = policy(TEAM);
+        let roles = select(&p, &[]).unwrap();
+        let args = ["-p".to_string(), "it's done; $HOME".to_string()];
+        let launch = Launch {
+            exe: Path::new("/l"),
+            no_sandbox: true,
+            policy_name: None,
+            agent_args: &args,
+        };
+        let panes = panes(
+            &p,
+            &roles,
+            |_| PathBuf::from("/w"),
+            Path::new("/w"),
+            &launch,
+        );
+        assert_eq!(
+            panes[0].argv,
+            [
+                "/l",
+                "run",
+                "researcher",
+                "--no-sandbox",
+                "--",
+                "-p",
+                "it's done; $HOME"
+            ]
+        );
+        assert_eq!(
+            panes[1].argv[2],
+            r"printf '%s\n' 'lanes up: builder waits for research/DONE.md (researcher) to be complete' && '/l' wait 'researcher' && exec '/l' 'run' 'builder' '--no-sandbox' '--' '-p' 'it'\''s done; $HOME'"
+        );
+        assert!(panes[2].argv[2]
+            .ends_with(r"'run' 'reviewer' '--no-sandbox' '--' '-p' 'it'\''s done; $HOME'"));
+        assert_eq!(panes[3].argv, ["/l", "watch"], "lanes watch gets none");
     }
 
     #[test]

@@ -76,6 +76,22 @@ impl Tmux {
         }
     }
 
+    /// The server's global environment (`show-environment -g`), which every new pane starts
+    /// from; `None` when no server runs (the first new session starts one with the caller's
+    /// own environment). Variables marked removed (`-NAME`) are left out.
+    pub fn global_environment(&self) -> Result<Option<Vec<(String, String)>>, TmuxError> {
+        match self.output(&["show-environment".into(), "-g".into()]) {
+            Ok(text) => Ok(Some(
+                text.lines()
+                    .filter_map(|l| l.split_once('='))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )),
+            Err(TmuxError::Failed { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Creates the detached session `name` with one window (`lanes`) whose first pane runs
     /// `first`. The same tmux command keeps panes open after their program ends
     /// (`remain-on-exit`), so a pane whose agent exits at once still shows why, and shows

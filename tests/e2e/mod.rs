@@ -5,6 +5,7 @@
 //! - [`stub`]: the stub server process (`tests/e2e/stub_api.py`, Python stdlib only).
 //! - [`repo`]: hermetic temp git repos with `lanes.toml`, hook settings and subagent files.
 //! - [`scenario`]: scripted tool calls, one `claude -p` run, and on-disk/audit assertions.
+//! - [`tmux`]: a private tmux server for `lanes up`, killed on drop.
 //!
 //! Nothing here talks to any host but 127.0.0.1 (the stub); only the install step uses npm.
 //!
@@ -26,6 +27,7 @@ pub mod process;
 pub mod repo;
 pub mod scenario;
 pub mod stub;
+pub mod tmux;
 
 #[allow(unused_imports)] // Re-exported for tests that build scenarios by hand.
 pub use scenario::{scenario, Call, Outcome, Scenario};

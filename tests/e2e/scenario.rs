@@ -21,7 +21,7 @@ use super::stub::Stub;
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Tools pre-approved for the session (`--allowedTools`), so nothing waits for a prompt.
-const ALLOWED_TOOLS: &str = "Write Edit Bash Agent Read";
+pub const ALLOWED_TOOLS: &str = "Write Edit Bash Agent Read";
 
 /// A tool call the stubbed model makes. Paths are relative to the repo root.
 #[derive(Clone, Debug)]
@@ -108,9 +108,58 @@ impl Call {
 }
 
 /// `"<lead> LANES-SCRIPT: [...]"`: the text that makes the stub answer with `calls`.
-fn script_prompt(lead: &str, calls: &[Call], root: &Path) -> String {
+pub fn script_prompt(lead: &str, calls: &[Call], root: &Path) -> String {
     let calls: Vec<Value> = calls.iter().map(|c| c.to_json(root)).collect();
     format!("{lead} LANES-SCRIPT: {}", Value::Array(calls))
+}
+
+/// claude's arguments for one headless scripted run: the prompt, edits accepted and
+/// [`ALLOWED_TOOLS`] pre-approved (nothing waits for a person), the result as JSON.
+pub fn claude_args(prompt: &str) -> Vec<String> {
+    [
+        "-p",
+        prompt,
+        "--permission-mode",
+        "acceptEdits",
+        "--allowedTools",
+        ALLOWED_TOOLS,
+        "--output-format",
+        "json",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// A `PATH` whose first folder (in the repo's artifacts) holds the pinned `claude`, then the
+/// caller's: what `lanes run` finds as `claude`.
+pub fn claude_first_on_path(repo: &TestRepo, claude: &Path) -> std::ffi::OsString {
+    let bin = repo.artifacts().join("bin");
+    fs::create_dir_all(&bin).expect("create bin dir");
+    let link = bin.join("claude");
+    if !link.exists() {
+        std::os::unix::fs::symlink(claude, &link).expect("link claude");
+    }
+    let mut path = bin.into_os_string();
+    path.push(":");
+    path.push(super::host_path());
+    path
+}
+
+/// Clears `cmd`'s environment and sets the hermetic one: `path`, the repo's private HOME and
+/// TMPDIR, the Messages API at `stub` with a dummy key, Claude Code's background traffic off,
+/// no system git configuration.
+pub fn hermetic_env(cmd: &mut Command, repo: &TestRepo, stub: &Stub, path: std::ffi::OsString) {
+    cmd.env_clear()
+        .env("PATH", path)
+        .env("HOME", repo.home())
+        .env("TMPDIR", repo.tmp())
+        .env("ANTHROPIC_BASE_URL", stub.base_url())
+        .env("ANTHROPIC_API_KEY", "dummy")
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        .env("DISABLE_AUTOUPDATER", "1")
+        .env("DISABLE_TELEMETRY", "1")
+        .env("DISABLE_ERROR_REPORTING", "1")
+        .env("GIT_CONFIG_NOSYSTEM", "1");
 }
 
 /// Runs one scenario with the default policy and both subagents (`builder`, `researcher`)
@@ -270,32 +319,10 @@ impl Scenario {
         };
         let path = match &self.run_as {
             None => super::host_path(),
-            Some(_) => {
-                let bin = repo.artifacts().join("bin");
-                fs::create_dir_all(&bin).expect("create bin dir");
-                std::os::unix::fs::symlink(claude, bin.join("claude")).expect("link claude");
-                let mut path = bin.into_os_string();
-                path.push(":");
-                path.push(super::host_path());
-                path
-            }
+            Some(_) => claude_first_on_path(&repo, claude),
         };
-        cmd.current_dir(repo.root())
-            .env_clear()
-            .env("PATH", path)
-            .env("HOME", repo.home())
-            .env("TMPDIR", repo.tmp())
-            .env("ANTHROPIC_BASE_URL", stub.base_url())
-            .env("ANTHROPIC_API_KEY", "dummy")
-            .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
-            .env("DISABLE_AUTOUPDATER", "1")
-            .env("DISABLE_TELEMETRY", "1")
-            .env("DISABLE_ERROR_REPORTING", "1")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .args(["-p", &prompt])
-            .args(["--permission-mode", "acceptEdits"])
-            .args(["--allowedTools", ALLOWED_TOOLS])
-            .args(["--output-format", "json"]);
+        cmd.current_dir(repo.root()).args(claude_args(&prompt));
+        hermetic_env(&mut cmd, &repo, &stub, path);
         if let Some(role) = &self.role_env {
             cmd.env("LANES_ROLE", role);
         }
@@ -339,32 +366,12 @@ impl Outcome {
 
     /// Every tool call the stub scripted, main session and subagents: `{id, name, input}`.
     pub fn tool_uses(&self) -> Vec<Value> {
-        self.requests
-            .iter()
-            .filter_map(|r| r.pointer("/reply/content")?.as_array().cloned())
-            .flatten()
-            .filter(|b| b["type"] == "tool_use")
-            .collect()
+        tool_uses(&self.requests)
     }
 
     /// The last `tool_result` block the model got for each tool_use id.
     pub fn tool_results(&self) -> BTreeMap<String, Value> {
-        let mut out = BTreeMap::new();
-        for r in &self.requests {
-            let Some(messages) = r.pointer("/body/messages").and_then(Value::as_array) else {
-                continue;
-            };
-            for m in messages.iter().filter(|m| m["role"] == "user") {
-                for b in m["content"].as_array().into_iter().flatten() {
-                    if b["type"] == "tool_result" {
-                        if let Some(id) = b["tool_use_id"].as_str() {
-                            out.insert(id.to_string(), b.clone());
-                        }
-                    }
-                }
-            }
-        }
-        out
+        tool_results(&self.requests)
     }
 
     /// Parsed lines of `.lanes/audit.jsonl` (empty if absent); panics on a line that is not JSON.
@@ -574,7 +581,38 @@ impl Outcome {
     }
 }
 
-fn clip(s: &str, max: usize) -> String {
+/// Every tool call the stub scripted in `requests` (its log): `{id, name, input}`.
+pub fn tool_uses(requests: &[Value]) -> Vec<Value> {
+    requests
+        .iter()
+        .filter_map(|r| r.pointer("/reply/content")?.as_array().cloned())
+        .flatten()
+        .filter(|b| b["type"] == "tool_use")
+        .collect()
+}
+
+/// The last `tool_result` block the model got for each tool_use id in `requests`.
+pub fn tool_results(requests: &[Value]) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for r in requests {
+        let Some(messages) = r.pointer("/body/messages").and_then(Value::as_array) else {
+            continue;
+        };
+        for m in messages.iter().filter(|m| m["role"] == "user") {
+            for b in m["content"].as_array().into_iter().flatten() {
+                if b["type"] == "tool_result" {
+                    if let Some(id) = b["tool_use_id"].as_str() {
+                        out.insert(id.to_string(), b.clone());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `s` cut to at most `max` bytes, saying how much was cut.
+pub fn clip(s: &str, max: usize) -> String {
     if s.len() <= max {
         return s.to_string();
     }
