@@ -529,17 +529,8 @@ pub fn decide_wall(
 /// its parents does not: what it says of `dir` holds for everything below it, and [`decide`]
 /// has already weighed it for `dir` itself.
 fn pattern_reaches_below(pattern: &str, dir: &RepoPath) -> bool {
-    let text = pattern.trim_start_matches('!');
-    let comps: Vec<&str> = text
-        .trim_start_matches('/')
-        .trim_end_matches('/')
-        .split('/')
-        .collect();
-    let dir_comps: Vec<String> = dir
-        .as_path()
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
+    let comps = pattern_components(pattern.trim_start_matches('!'));
+    let dir_comps = dir_components(dir);
     for (k, d) in dir_comps.iter().enumerate() {
         match comps.get(k) {
             None => return false,
@@ -551,19 +542,28 @@ fn pattern_reaches_below(pattern: &str, dir: &RepoPath) -> bool {
     comps.len() > dir_comps.len()
 }
 
-/// True when the gitignore-style `pattern` (anchored at the root) may match something at or
-/// below the directory `dir`.
-fn pattern_reaches_into(pattern: &str, dir: &RepoPath, root: &std::path::Path) -> bool {
-    let comps: Vec<&str> = pattern
+/// The slash-separated parts of a gitignore-style pattern, slashes at either end dropped.
+fn pattern_components(pattern: &str) -> Vec<&str> {
+    pattern
         .trim_start_matches('/')
         .trim_end_matches('/')
         .split('/')
-        .collect();
-    let dir_comps: Vec<String> = dir
-        .as_path()
+        .collect()
+}
+
+/// The components of `dir`, as text.
+fn dir_components(dir: &RepoPath) -> Vec<String> {
+    dir.as_path()
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
+        .collect()
+}
+
+/// True when the gitignore-style `pattern` (anchored at the root) may match something at or
+/// below the directory `dir`.
+fn pattern_reaches_into(pattern: &str, dir: &RepoPath, root: &std::path::Path) -> bool {
+    let comps = pattern_components(pattern);
+    let dir_comps = dir_components(dir);
     if comps.first() == Some(&"**") {
         let Some(name) = comps.iter().find(|c| **c != "**") else {
             return true;
