@@ -419,6 +419,39 @@ fn arguments_after_a_double_dash_reach_every_agent_a_held_back_one_too() {
 }
 
 #[test]
+fn names_and_arguments_reach_the_panes_as_text_not_as_tmux_commands_or_formats() {
+    if !tmux_here() {
+        return;
+    }
+    let probe = tempfile::tempdir().unwrap();
+    let ran = probe.path().join("ran");
+    // A pane title is a tmux format, where `#(...)` runs a command; an argument ending in `;`
+    // ends a tmux command.
+    let role = format!("x#(touch {})", ran.display());
+    let t = Team::new(&format!("[roles.\"{role}\"]\nwrite = [\"x/\"]\n"));
+    let out = t.lanes(&["up", "--detach", "--no-sandbox", "--", "-p", "fix it;"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let call = t.started(&role);
+    assert!(
+        call.args.ends_with(&["-p".into(), "fix it;".into()]),
+        "{call:?}"
+    );
+    let titles = t
+        .tmux(&[
+            "list-panes",
+            "-s",
+            "-t",
+            "=lanes-repo",
+            "-F",
+            "#{pane_title}",
+        ])
+        .unwrap();
+    assert_eq!(titles.lines().next(), Some(role.as_str()), "{titles}");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!ran.exists(), "tmux ran the command in the role's name");
+}
+
+#[test]
 fn agents_get_the_callers_environment_also_from_a_tmux_server_started_earlier() {
     if !tmux_here() {
         return;

@@ -5,10 +5,17 @@
 //! tmux, else the default socket under `$TMUX_TMPDIR` (tests point that at a private folder).
 //! Pane commands are passed as several arguments, which tmux runs directly, without the
 //! user's shell. Requires tmux 3.2 or later (`new-session -e`, pane options).
+//!
+//! tmux reads its own command line too, so every argument is escaped where it ends in `;`
+//! (which would end the command there: an agent argument `fix it;`, an environment value, a
+//! folder `app;`), and every value tmux expands as a format (a start directory, a session name,
+//! a pane title) has each `#` doubled: a `#(...)` in a role's or a folder's name would
+//! otherwise run as a shell command in the tmux server.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::io;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 
@@ -64,12 +71,12 @@ impl Tmux {
     ///
     /// Errors: [`TmuxError::Missing`] when tmux is not on `PATH`.
     pub fn version(&self) -> Result<String, TmuxError> {
-        self.output(&["-V".into()])
+        self.output(&[vec!["-V".into()]])
     }
 
     /// True when a session called exactly `name` exists (false also when no server runs).
     pub fn has_session(&self, name: &str) -> Result<bool, TmuxError> {
-        match self.output(&["has-session".into(), "-t".into(), exact(name)]) {
+        match self.output(&[vec!["has-session".into(), "-t".into(), exact(name)]]) {
             Ok(_) => Ok(true),
             Err(TmuxError::Failed { .. }) => Ok(false),
             Err(e) => Err(e),
@@ -80,7 +87,7 @@ impl Tmux {
     /// from; `None` when no server runs (the first new session starts one with the caller's
     /// own environment). Variables marked removed (`-NAME`) are left out.
     pub fn global_environment(&self) -> Result<Option<Vec<(String, String)>>, TmuxError> {
-        match self.output(&["show-environment".into(), "-g".into()]) {
+        match self.output(&[vec!["show-environment".into(), "-g".into()]]) {
             Ok(text) => Ok(Some(
                 text.lines()
                     .filter_map(|l| l.split_once('='))
@@ -98,14 +105,14 @@ impl Tmux {
     /// each pane's `@lanes_role` (see [`Tmux::title`]) on its top border, before the first
     /// program prints anything the border would push up. Returns the pane's id (`%3`).
     pub fn new_session(&self, name: &str, first: &Spawn) -> Result<String, TmuxError> {
-        let mut args: Vec<OsString> = vec![
+        let mut new: Vec<OsString> = vec![
             "new-session".into(),
             "-d".into(),
             "-P".into(),
             "-F".into(),
             "#{pane_id}".into(),
             "-s".into(),
-            name.into(),
+            literal(name.as_ref()),
             "-n".into(),
             "lanes".into(),
             // A detached session's size until a client attaches: room for several panes.
@@ -114,33 +121,25 @@ impl Tmux {
             "-y".into(),
             "60".into(),
         ];
-        spawn_args(&mut args, first);
+        spawn_args(&mut new, first);
+        let set = |option: &str, value: &str| -> Vec<OsString> {
+            ["set-option", "-w", "-t"]
+                .map(OsString::from)
+                .into_iter()
+                .chain([window(name), option.into(), value.into()])
+                .collect()
+        };
         // One tmux command list: the option is set before the server looks at the pane's
         // program again, even when it exits at once.
-        args.extend([
-            ";".into(),
-            "set-option".into(),
-            "-w".into(),
-            "-t".into(),
-            window(name),
-            "remain-on-exit".into(),
-            "on".into(),
-            ";".into(),
-            "set-option".into(),
-            "-w".into(),
-            "-t".into(),
-            window(name),
-            "pane-border-status".into(),
-            "top".into(),
-            ";".into(),
-            "set-option".into(),
-            "-w".into(),
-            "-t".into(),
-            window(name),
-            "pane-border-format".into(),
-            " #{?@lanes_role,#{@lanes_role},#{pane_title}} ".into(),
-        ]);
-        self.output(&args)
+        self.output(&[
+            new,
+            set("remain-on-exit", "on"),
+            set("pane-border-status", "top"),
+            set(
+                "pane-border-format",
+                " #{?@lanes_role,#{@lanes_role},#{pane_title}} ",
+            ),
+        ])
     }
 
     /// Opens another pane after pane `after` (so panes keep the order they are opened in),
@@ -156,13 +155,13 @@ impl Tmux {
             after.into(),
         ];
         spawn_args(&mut args, pane);
-        let id = self.output(&args)?;
-        self.output(&[
+        let id = self.output(&[args])?;
+        self.output(&[vec![
             "select-layout".into(),
             "-t".into(),
             window(session),
             "tiled".into(),
-        ])?;
+        ]])?;
         Ok(id)
     }
 
@@ -170,18 +169,22 @@ impl Tmux {
     /// border shows: programs may retitle a pane (Claude Code does), the option stays.
     pub fn title(&self, id: &str, title: &str) -> Result<(), TmuxError> {
         self.output(&[
-            "select-pane".into(),
-            "-t".into(),
-            id.into(),
-            "-T".into(),
-            title.into(),
-            ";".into(),
-            "set-option".into(),
-            "-p".into(),
-            "-t".into(),
-            id.into(),
-            "@lanes_role".into(),
-            title.into(),
+            vec![
+                "select-pane".into(),
+                "-t".into(),
+                id.into(),
+                "-T".into(),
+                // tmux expands a pane title as a format; the option's value it keeps as is.
+                literal(title.as_ref()),
+            ],
+            vec![
+                "set-option".into(),
+                "-p".into(),
+                "-t".into(),
+                id.into(),
+                "@lanes_role".into(),
+                title.into(),
+            ],
         ])
         .map(drop)
     }
@@ -196,7 +199,7 @@ impl Tmux {
         };
         Command::new("tmux")
             .args([verb, "-t"])
-            .arg(exact(session))
+            .arg(arg(exact(session)))
             .status()
             .map_err(spawn_error)
     }
@@ -206,20 +209,28 @@ impl Tmux {
         if !self.has_session(name)? {
             return Ok(false);
         }
-        self.output(&["kill-session".into(), "-t".into(), exact(name)])?;
+        self.output(&[vec!["kill-session".into(), "-t".into(), exact(name)]])?;
         Ok(true)
     }
 
-    /// Runs `tmux ARGS` and returns its stdout, trimmed.
-    fn output(&self, args: &[OsString]) -> Result<String, TmuxError> {
+    /// Runs one tmux command line of `commands` (`tmux C1 ; C2 ...`, each argument passed
+    /// through [`arg`]) and returns its stdout, trimmed.
+    fn output(&self, commands: &[Vec<OsString>]) -> Result<String, TmuxError> {
+        let mut args: Vec<OsString> = Vec::new();
+        for (i, command) in commands.iter().enumerate() {
+            if i > 0 {
+                args.push(";".into());
+            }
+            args.extend(command.iter().cloned().map(arg));
+        }
         let out = Command::new("tmux")
-            .args(args)
+            .args(&args)
             .stdin(Stdio::null())
             .output()
             .map_err(spawn_error)?;
         if !out.status.success() {
             return Err(TmuxError::Failed {
-                command: describe(args),
+                command: describe(&args),
                 stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
             });
         }
@@ -238,7 +249,8 @@ fn spawn_error(e: io::Error) -> TmuxError {
 /// `-c DIR`, `-e NAME=VALUE`..., then the program and its arguments.
 fn spawn_args(args: &mut Vec<OsString>, s: &Spawn) {
     args.push("-c".into());
-    args.push(s.dir.into());
+    // tmux expands the start directory as a format.
+    args.push(literal(s.dir.as_os_str()));
     for (k, v) in s.env {
         let mut kv = OsString::from(format!("{k}="));
         kv.push(v);
@@ -246,6 +258,29 @@ fn spawn_args(args: &mut Vec<OsString>, s: &Spawn) {
         args.push(kv);
     }
     args.extend(s.argv.iter().map(OsString::from));
+}
+
+/// `a` as one argument of a tmux command line, whatever it ends with: tmux takes a final `;`
+/// as the end of a command, and a final `\;` as a `;` kept in the argument.
+fn arg(a: OsString) -> OsString {
+    let mut bytes = a.into_vec();
+    if bytes.last() == Some(&b';') {
+        bytes.insert(bytes.len() - 1, b'\\');
+    }
+    OsString::from_vec(bytes)
+}
+
+/// `s` as a format tmux expands to `s` itself: each `#` written `##`, so no `#{...}` or
+/// `#(command)` in it is expanded (or run).
+fn literal(s: &OsStr) -> OsString {
+    let mut out = Vec::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        if b == b'#' {
+            out.push(b'#');
+        }
+        out.push(b);
+    }
+    OsString::from_vec(out)
 }
 
 /// The target of exactly the session `name` (no prefix matching).
@@ -268,4 +303,43 @@ fn describe(args: &[OsString]) -> String {
         s.push_str(" ...");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_argument_ending_in_a_semicolon_stays_one_argument() {
+        assert_eq!(arg("fix it;".into()), r"fix it\;");
+        // tmux turns a final `\;` into `;`, so the backslash before it is kept.
+        assert_eq!(arg(r"a\;".into()), r"a\\;");
+        assert_eq!(arg(";".into()), r"\;");
+        assert_eq!(arg("a;b".into()), "a;b");
+        assert_eq!(arg("".into()), "");
+    }
+
+    #[test]
+    fn formats_in_names_and_folders_stay_text() {
+        assert_eq!(
+            literal(OsStr::new("/src/C#/x#(touch y)#{pane_id}")),
+            "/src/C##/x##(touch y)##{pane_id}"
+        );
+        let mut args = Vec::new();
+        let env = [("V".to_string(), OsString::from("#{x};"))];
+        let argv = ["lanes".to_string(), "run".into(), "r#(id)".into()];
+        spawn_args(
+            &mut args,
+            &Spawn {
+                dir: Path::new("/w/a#b"),
+                argv: &argv,
+                env: &env,
+            },
+        );
+        // Only the start directory is a format; `-e` values and the program's arguments are not.
+        assert_eq!(
+            args,
+            ["-c", "/w/a##b", "-e", "V=#{x};", "lanes", "run", "r#(id)"]
+        );
+    }
 }
