@@ -201,6 +201,14 @@ mod tests {
         Policy::parse(&dir.join("lanes.toml"), &dir, text.to_string()).unwrap()
     }
 
+    /// The panes of every role of [`TEAM`] launched as `launch`, each working in `dir_of(role)`
+    /// and the watch pane in `/w`.
+    fn team_panes(launch: &Launch, dir_of: impl Fn(&Role) -> PathBuf) -> Vec<Pane> {
+        let p = policy(TEAM);
+        let roles = select(&p, &[]).unwrap();
+        panes(&p, &roles, dir_of, Path::new("/w"), launch)
+    }
+
     const TEAM: &str =
         "[roles.researcher]\nwrite = [\"research/\"]\nsignal = \"research/DONE.md\"\n\
         [roles.builder]\nwrite = [\"src/\"]\nsignal = \"src/DONE.md\"\nafter = [\"researcher\"]\n\
@@ -208,21 +216,13 @@ mod tests {
 
     #[test]
     fn one_pane_per_role_then_the_watch_pane() {
-        let p = policy(TEAM);
-        let roles = select(&p, &[]).unwrap();
         let launch = Launch {
             exe: Path::new("/opt/it's/lanes"),
             no_sandbox: true,
             policy_name: None,
             agent_args: &[],
         };
-        let panes = panes(
-            &p,
-            &roles,
-            |r| PathBuf::from(format!("/w/{}", r.name)),
-            Path::new("/w"),
-            &launch,
-        );
+        let panes = team_panes(&launch, |r| PathBuf::from(format!("/w/{}", r.name)));
         let titles: Vec<&str> = panes.iter().map(|p| p.title.as_str()).collect();
         assert_eq!(titles, ["researcher", "builder", "reviewer", "watch"]);
         assert_eq!(
@@ -248,21 +248,13 @@ mod tests {
 
     #[test]
     fn a_named_policy_is_named_to_every_command_in_each_panes_checkout() {
-        let p = policy(TEAM);
-        let roles = select(&p, &[]).unwrap();
         let launch = Launch {
             exe: Path::new("/l"),
             no_sandbox: false,
             policy_name: Some(std::ffi::OsStr::new("team.toml")),
             agent_args: &[],
         };
-        let panes = panes(
-            &p,
-            &roles,
-            |r| PathBuf::from(format!("/w-{}", r.name)),
-            Path::new("/w"),
-            &launch,
-        );
+        let panes = team_panes(&launch, |r| PathBuf::from(format!("/w-{}", r.name)));
         assert_eq!(
             panes[0].argv,
             [
@@ -282,8 +274,6 @@ mod tests {
 
     #[test]
     fn arguments_for_the_agents_follow_every_lanes_run_after_a_double_dash() {
-        let p = policy(TEAM);
-        let roles = select(&p, &[]).unwrap();
         let args = ["-p".to_string(), "it's done; $HOME".to_string()];
         let launch = Launch {
             exe: Path::new("/l"),
@@ -291,13 +281,7 @@ mod tests {
             policy_name: None,
             agent_args: &args,
         };
-        let panes = panes(
-            &p,
-            &roles,
-            |_| PathBuf::from("/w"),
-            Path::new("/w"),
-            &launch,
-        );
+        let panes = team_panes(&launch, |_| PathBuf::from("/w"));
         assert_eq!(
             panes[0].argv,
             [
