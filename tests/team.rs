@@ -101,6 +101,25 @@ impl Team {
         &self.repo.root
     }
 
+    /// A team with `.lanes/` ignored, started with `lanes up ROLES --worktrees --detach
+    /// --no-sandbox`; `up` succeeded.
+    fn up_in_worktrees(roles: &[&str]) -> (Team, Output) {
+        let t = Team::new(POLICY);
+        t.ignore_lanes_folder();
+        let mut args = vec!["up"];
+        args.extend(roles);
+        args.extend(["--worktrees", "--detach", "--no-sandbox"]);
+        let out = t.lanes(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        (t, out)
+    }
+
+    /// The worktree `lanes up --worktrees` makes for `role`: `repo-ROLE` beside the main
+    /// checkout.
+    fn worktree(&self, role: &str) -> PathBuf {
+        self.root().parent().unwrap().join(format!("repo-{role}"))
+    }
+
     /// `lanes ARGS` in `dir`, with the stand-in first on PATH, the private tmux server, a
     /// private HOME and no git configuration but a pinned identity.
     fn lanes_in(&self, dir: &Path, args: &[&str]) -> Command {
@@ -480,23 +499,11 @@ fn worktrees_give_each_role_its_own_and_down_removes_only_the_clean_ones() {
     if !tmux_here() {
         return;
     }
-    let t = Team::new(POLICY);
-    t.ignore_lanes_folder();
-    let out = t.lanes(&[
-        "up",
-        "researcher",
-        "builder",
-        "reviewer",
-        "--worktrees",
-        "--detach",
-        "--no-sandbox",
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let base = t.root().parent().unwrap().to_path_buf();
+    let (t, out) = Team::up_in_worktrees(&["researcher", "builder", "reviewer"]);
     let (res, build, rev) = (
-        base.join("repo-researcher"),
-        base.join("repo-builder"),
-        base.join("repo-reviewer"),
+        t.worktree("researcher"),
+        t.worktree("builder"),
+        t.worktree("reviewer"),
     );
     let stdout = text(&out.stdout);
     for line in [
@@ -573,19 +580,8 @@ fn after_finds_the_handoff_in_the_worktree_of_the_role_it_waits_for() {
     if !tmux_here() {
         return;
     }
-    let t = Team::new(POLICY);
-    t.ignore_lanes_folder();
-    let out = t.lanes(&[
-        "up",
-        "researcher",
-        "builder",
-        "--worktrees",
-        "--detach",
-        "--no-sandbox",
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let base = t.root().parent().unwrap().to_path_buf();
-    let (res, build) = (base.join("repo-researcher"), base.join("repo-builder"));
+    let (t, _) = Team::up_in_worktrees(&["researcher", "builder"]);
+    let (res, build) = (t.worktree("researcher"), t.worktree("builder"));
     assert_eq!(t.started("researcher").cwd, res);
     // The researcher's handoff, written in its own worktree, releases the builder in its own.
     std::fs::create_dir_all(res.join("research")).unwrap();
