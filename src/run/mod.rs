@@ -621,16 +621,18 @@ fn shown_arg(a: &str) -> String {
     }
 }
 
-/// A role name as part of a file name: letters, digits, `-` and `_` kept, anything else `_`.
+/// A role name as part of a file name: letters, digits, `-` and `_` kept, every other byte
+/// written `%XX`. Distinct roles get distinct names (`a.b` and `a_b` would otherwise share
+/// one settings file, and each session would start with the other's walls).
 fn file_stem(name: &str) -> String {
-    name.chars()
-        .map(
-            |c| match c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                true => c,
-                false => '_',
-            },
-        )
-        .collect()
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        match b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            true => out.push(char::from(b)),
+            false => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// `lanes status`: whether the sandbox can run here, and per role what it would wall off.
@@ -701,4 +703,23 @@ impl SandboxStatus {
 /// The path of a role's Claude Code settings file, relative to the project root.
 pub fn claude_settings_file(role: &str) -> PathBuf {
     Path::new(RUN_DIR).join(format!("claude-{}.json", file_stem(role)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_role_gets_a_settings_file_of_its_own() {
+        assert_eq!(
+            claude_settings_file("build-er_2"),
+            Path::new(".lanes/run/claude-build-er_2.json")
+        );
+        let names = ["a.b", "a_b", "a b", "a%2Eb", "a/b", "ä"];
+        let stems: std::collections::BTreeSet<String> =
+            names.iter().map(|n| file_stem(n)).collect();
+        assert_eq!(stems.len(), names.len(), "{stems:?}");
+        assert_eq!(file_stem("a/b"), "a%2Fb");
+        assert_eq!(file_stem("ä"), "%C3%A4");
+    }
 }
