@@ -26,7 +26,8 @@ pub const RESCAN: Duration = Duration::from_secs(2);
 pub struct Entry {
     /// The log it was read from.
     pub log: PathBuf,
-    /// The decision, or the line itself when it is not a record.
+    /// The decision, or the line itself when it is not a record (C-quoted when it holds
+    /// control characters or is not UTF-8, as [`line`] shows a path: it goes to a terminal).
     pub record: Result<Record, String>,
 }
 
@@ -105,7 +106,7 @@ impl Tail {
                 continue;
             }
             let record = serde_json::from_slice::<Record>(line)
-                .map_err(|_| String::from_utf8_lossy(line).into_owned());
+                .map_err(|_| crate::check::format::shown(line));
             out.push(Entry {
                 log: self.path.clone(),
                 record,
@@ -185,19 +186,32 @@ fn watch_folders(
 /// of the record, UTC; `(unassigned)` for no role, `-` for no path). `highlight` wraps a
 /// denial in bold red and a violation that was not denied (log mode, or found after a
 /// command ran) in yellow, for a terminal.
+///
+/// The path is the agent's choice, so it is shown as `lanes check` shows paths (C-quoted
+/// when it holds control characters), and so is any other field holding them: a record
+/// cannot move the cursor, retitle the terminal or set its clipboard, and is one line.
 pub fn line(r: &Record, highlight: bool) -> String {
-    let time = r.ts.get(11..19).map_or(r.ts.as_str(), |t| t);
-    let role = r.role.as_deref().unwrap_or("(unassigned)");
-    let path = r.path.as_deref().unwrap_or("-");
+    use crate::check::format::shown;
+    let plain = |s: &str| match s.chars().any(char::is_control) {
+        true => shown(s.as_bytes()),
+        false => s.to_string(),
+    };
+    let time = plain(r.ts.get(11..19).map_or(r.ts.as_str(), |t| t));
+    let role = plain(r.role.as_deref().unwrap_or("(unassigned)"));
+    let path = r
+        .path
+        .as_deref()
+        .map_or("-".into(), |p| shown(p.as_bytes()));
     // A write let through or found after the run (`detected`) that is out of lane.
     let decision = if r.violation && r.decision != "deny" {
-        format!("{} (violation)", r.decision)
+        format!("{} (violation)", plain(&r.decision))
     } else {
-        r.decision.clone()
+        plain(&r.decision)
     };
     let text = format!(
         "{time}Z  {role}  {}  {path}  {decision}  {}",
-        r.tool, r.rule
+        plain(&r.tool),
+        plain(&r.rule)
     );
     match (highlight, r.decision.as_str(), r.violation) {
         (true, "deny", _) => format!("\x1b[1;31m{text}\x1b[0m"),
@@ -253,6 +267,19 @@ mod tests {
     }
 
     #[test]
+    fn what_an_agent_wrote_reaches_the_terminal_as_text() {
+        let mut r = rec("deny", true);
+        // OSC 52 sets the clipboard; CSI 2J clears the screen.
+        r.path = Some("a\x1b]52;c;aGk=\x07b\nc".into());
+        r.role = Some("b\x1b[2J".into());
+        let got = line(&r, false);
+        assert_eq!(
+            got,
+            r#"17:20:31Z  "b\033[2J"  Write  "a\033]52;c;aGk=\007b\nc"  deny  lane of researcher: research/"#
+        );
+    }
+
+    #[test]
     fn follows_from_the_end_whole_lines_only_and_new_logs_from_the_start() {
         let dir = tempfile::tempdir().unwrap();
         let a = dir.path().join("a.jsonl");
@@ -266,11 +293,12 @@ mod tests {
         file.write_all(&deny.as_bytes()[..10]).unwrap();
         assert!(f.read().is_empty(), "half a line waits");
         file.write_all(&deny.as_bytes()[10..]).unwrap();
-        file.write_all(b"not json\n").unwrap();
+        file.write_all(b"not json\n\x1b[2J\n").unwrap();
         let got = f.read();
-        assert_eq!(got.len(), 2);
+        assert_eq!(got.len(), 3);
         assert_eq!(got[0].record.as_ref().unwrap().decision, "deny");
         assert_eq!(got[1].record, Err("not json".to_string()));
+        assert_eq!(got[2].record, Err(r#""\033[2J""#.to_string()));
         std::fs::create_dir_all(b.parent().unwrap()).unwrap();
         std::fs::write(&b, line(&rec("allow", false))).unwrap();
         assert_eq!(f.read().len(), 1, "a log that appears later is read whole");
