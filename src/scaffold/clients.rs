@@ -16,7 +16,7 @@
 
 use super::settings::{self, SettingsError};
 use crate::client::ClientName;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// How long the client waits for the hook, in seconds: far above lanes' own 900 ms deadline,
 /// which blocks first; Codex and Gemini let a timed-out call through (§3).
@@ -166,49 +166,21 @@ pub fn remove(client: ClientName, existing: &str) -> Result<Option<String>, Sett
 
 /// `hooks.<event>` as a list, made when missing.
 fn event_list(root: &mut Value, client: ClientName) -> Result<&mut Vec<Value>, SettingsError> {
-    let obj = root
-        .as_object_mut()
-        .ok_or_else(|| settings::shape("the top level is not a JSON object"))?;
-    let hooks = obj
-        .entry("hooks")
-        .or_insert_with(|| Value::Object(Map::new()))
-        .as_object_mut()
-        .ok_or_else(|| settings::shape("`hooks` is not a JSON object"))?;
-    hooks
-        .entry(event(client))
-        .or_insert_with(|| Value::Array(Vec::new()))
-        .as_array_mut()
-        .ok_or_else(|| settings::shape(&format!("`hooks.{}` is not a JSON array", event(client))))
+    settings::event_list(root, event(client))
 }
 
 /// Removes lanes' handlers (and groups left empty); the index of the first entry that held
-/// one.
+/// one. Copilot's list holds the handlers themselves, the others' hold groups of them.
 fn strip(client: ClientName, list: &mut Vec<Value>) -> Option<usize> {
-    let mut first = None;
-    let mut i = 0;
-    while i < list.len() {
-        let drop = match client {
-            ClientName::Copilot => is_lanes_handler(client, &list[i]),
-            _ => match list[i].get_mut("hooks") {
-                Some(Value::Array(hs)) => {
-                    let before = hs.len();
-                    hs.retain(|h| !is_lanes_handler(client, h));
-                    if hs.len() != before {
-                        first.get_or_insert(i);
-                    }
-                    hs.is_empty() && hs.len() != before
-                }
-                _ => false,
-            },
-        };
-        if drop {
-            first.get_or_insert(i);
-            list.remove(i);
-        } else {
-            i += 1;
+    let ours = |h: &Value| is_lanes_handler(client, h);
+    match client {
+        ClientName::Copilot => {
+            let first = list.iter().position(ours);
+            list.retain(|h| !ours(h));
+            first
         }
+        _ => settings::strip_groups(list, ours),
     }
-    first
 }
 
 /// What the user must do once so the client runs the hook, for the init summary; `None`

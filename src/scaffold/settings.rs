@@ -144,22 +144,8 @@ pub fn merge(existing: Option<&str>, command: &str) -> Result<String, SettingsEr
     };
     let original = parse(text)?;
     let mut root = original.clone();
-    let obj = root
-        .as_object_mut()
-        .ok_or_else(|| shape("the top level is not a JSON object"))?;
-    let hooks = obj
-        .entry("hooks")
-        .or_insert_with(|| Value::Object(Map::new()));
-    let hooks = hooks
-        .as_object_mut()
-        .ok_or_else(|| shape("`hooks` is not a JSON object"))?;
     for (event, matcher) in EVENTS {
-        let groups = hooks
-            .entry(event.to_string())
-            .or_insert_with(|| Value::Array(Vec::new()));
-        let groups = groups
-            .as_array_mut()
-            .ok_or_else(|| shape(&format!("`hooks.{event}` is not a JSON array")))?;
+        let groups = event_list(&mut root, event)?;
         let at = strip_lanes(groups, Some(command));
         groups.insert(at.unwrap_or(groups.len()), entry_for(*matcher, command));
     }
@@ -210,13 +196,43 @@ pub fn remove(existing: &str) -> Result<Option<String>, SettingsError> {
 /// running `command hook`, such as a wrapper given to `--hook-command`), and every group
 /// left empty by that. Returns the index (after removal) of the first group that held one.
 fn strip_lanes(groups: &mut Vec<Value>, command: Option<&str>) -> Option<usize> {
-    let ours = |h: &Value| {
+    strip_groups(groups, |h| {
         is_lanes_handler(h)
             || command.is_some_and(|c| {
                 h.get("command").and_then(Value::as_str) == Some(c)
                     && h.get("args").and_then(|a| a.get(0)).and_then(Value::as_str) == Some("hook")
             })
-    };
+    })
+}
+
+/// `hooks.<event>` of the settings object `root` as a list, made (with `hooks`) when missing;
+/// the one reading of that shape for Claude Code's file and the other clients' (see
+/// [`super::clients`]).
+///
+/// Errors: the top level, `hooks` or the event's entry has another JSON type.
+pub(crate) fn event_list<'a>(
+    root: &'a mut Value,
+    event: &str,
+) -> Result<&'a mut Vec<Value>, SettingsError> {
+    root.as_object_mut()
+        .ok_or_else(|| shape("the top level is not a JSON object"))?
+        .entry("hooks")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()
+        .ok_or_else(|| shape("`hooks` is not a JSON object"))?
+        .entry(event)
+        .or_insert_with(|| Value::Array(Vec::new()))
+        .as_array_mut()
+        .ok_or_else(|| shape(&format!("`hooks.{event}` is not a JSON array")))
+}
+
+/// Removes the handlers `ours` picks from each group's `hooks` list of `groups`, and every
+/// group left empty by that (a group that was empty already stays). Returns the index
+/// (after removal) of the first group that held one.
+pub(crate) fn strip_groups(
+    groups: &mut Vec<Value>,
+    ours: impl Fn(&Value) -> bool,
+) -> Option<usize> {
     let mut first = None;
     let mut i = 0;
     while i < groups.len() {
