@@ -516,6 +516,26 @@ impl Git {
             .collect())
     }
 
+    /// The files git ignores here (`git status --porcelain -z --ignored=matching
+    /// --untracked-files=all`, the `!!` entries), as paths relative to [`Git`]'s directory;
+    /// `git worktree remove` deletes these without asking.
+    pub fn ignored(&self) -> Result<Vec<String>, GitError> {
+        let out = self
+            .output([
+                "status",
+                "--porcelain",
+                "-z",
+                "--ignored=matching",
+                "--untracked-files=all",
+            ])?
+            .unwrap_or_default();
+        Ok(out
+            .split(|&b| b == 0)
+            .filter_map(|t| t.strip_prefix(b"!! "))
+            .map(|t| String::from_utf8_lossy(t).into_owned())
+            .collect())
+    }
+
     /// True when `path` (relative to [`Git`]'s directory) is in the `HEAD` commit and has no
     /// change, staged or not, against it. False before the first commit.
     pub fn is_committed(&self, path: &Path) -> Result<bool, GitError> {

@@ -575,6 +575,42 @@ fn worktrees_give_each_role_its_own_and_down_removes_only_the_clean_ones() {
     assert!(t.repo.git(&["branch", "--list", "build"]).contains("build"));
 }
 
+/// `git worktree remove` deletes ignored files without asking, so a worktree holding any
+/// (but lanes' own `.lanes/`) is kept until they are dealt with.
+#[test]
+fn down_keeps_a_worktree_holding_ignored_files() {
+    if !tmux_here() {
+        return;
+    }
+    let (t, _) = Team::up_in_worktrees(&["researcher"]);
+    let res = t.worktree("researcher");
+    let exclude = t.root().join(".git/info/exclude");
+    std::fs::create_dir_all(exclude.parent().unwrap()).unwrap();
+    std::fs::write(&exclude, "*.local\n").unwrap();
+    std::fs::write(res.join("notes.local"), "mine\n").unwrap();
+    std::fs::create_dir_all(res.join(".lanes")).unwrap();
+    std::fs::write(res.join(".lanes/scratch"), "x\n").unwrap();
+    let down = t.lanes(&["down", "--remove-worktrees"]);
+    assert_eq!(down.status.code(), Some(1), "{}", text(&down.stderr));
+    let line = format!(
+        "  kept     {}: it holds files git ignores, which removing it would delete (1 path: notes.local)",
+        res.display()
+    );
+    assert!(
+        text(&down.stdout).contains(&line),
+        "{line:?} in {}",
+        text(&down.stdout)
+    );
+    assert_eq!(
+        std::fs::read_to_string(res.join("notes.local")).unwrap(),
+        "mine\n"
+    );
+    std::fs::remove_file(res.join("notes.local")).unwrap();
+    let down = t.lanes(&["down", "--remove-worktrees"]);
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down.stdout));
+    assert!(!res.exists());
+}
+
 #[test]
 fn after_finds_the_handoff_in_the_worktree_of_the_role_it_waits_for() {
     if !tmux_here() {

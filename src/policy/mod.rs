@@ -19,7 +19,7 @@ mod raw;
 pub use error::PolicyError;
 pub use lane::Lane;
 pub use lanes::Lanes;
-pub use model::{Policy, PolicyData, Role, DEFAULT_AUDIT, POLICY_FILE};
+pub use model::{Policy, PolicyData, Role, DEFAULT_AUDIT, LANES_DIR, POLICY_FILE};
 pub use pattern::{first_component, Pattern, PatternList, PatternRef};
 pub use raw::{BashAction, BashSettings, Mode, Unassigned};
 

@@ -18,7 +18,7 @@ pub const POLICY_FILE: &str = "lanes.toml";
 pub const DEFAULT_AUDIT: &str = ".lanes/audit.jsonl";
 
 /// lanes' own folder (audit log, parsed-policy cache), always protected.
-pub(super) const LANES_DIR: &str = ".lanes/";
+pub const LANES_DIR: &str = ".lanes/";
 
 /// Input fields holding written paths for the reference filesystem MCP server
 /// (`@modelcontextprotocol/server-filesystem`), used unless `[mcp_tools]` says otherwise.

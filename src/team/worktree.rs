@@ -1,12 +1,13 @@
 //! A git worktree per role for `lanes up --worktrees`, and their removal by `lanes down
 //! --remove-worktrees`, which never loses work: a worktree with uncommitted changes, untracked
-//! files or commits its main checkout lacks is kept, with the reason.
+//! files, files git ignores (but lanes' own `.lanes/`) or commits its main checkout lacks is
+//! kept, with the reason.
 //!
 //! Each role works in `../<repo>-<role>` beside the main checkout, on the first literal name
 //! among its `branches` (a pattern without glob characters), else `lanes/<role>`.
 
 use crate::git::{Git, GitError};
-use crate::policy::Role;
+use crate::policy::{Role, LANES_DIR};
 use std::path::{Path, PathBuf};
 
 /// A role's worktree, ready for its pane.
@@ -165,6 +166,26 @@ pub fn remove(
                 dirty.len(),
                 if dirty.len() == 1 { "" } else { "s" },
                 shown.join(", ")
+            )));
+            continue;
+        }
+        // `git worktree remove` deletes ignored files silently (a role's notes in an ignored
+        // folder, a `.env`): only lanes' own folder, whose audit log is kept below, may go.
+        let ignored: Vec<String> = here
+            .ignored()?
+            .into_iter()
+            .filter(|p| !p.starts_with(LANES_DIR) && !p.contains(&format!("/{LANES_DIR}")))
+            .collect();
+        if !ignored.is_empty() {
+            let shown: Vec<&str> = ignored.iter().take(3).map(String::as_str).collect();
+            let more = if ignored.len() > 3 { ", ..." } else { "" };
+            out.push(kept(format!(
+                "it holds files git ignores, which removing it would delete ({} path{}: {}{more}); \
+                 keep what you need, then `git worktree remove --force {}`",
+                ignored.len(),
+                if ignored.len() == 1 { "" } else { "s" },
+                shown.join(", "),
+                checkout.display()
             )));
             continue;
         }
