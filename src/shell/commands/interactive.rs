@@ -45,25 +45,6 @@ const REPLS: &[&str] = &[
     "socat",
 ];
 
-/// Options that hand a program its commands as text or name a file or module to run.
-const SCRIPT_OPTIONS: &[&str] = &[
-    "-c",
-    "-e",
-    "-E",
-    "-m",
-    "-p",
-    "-r",
-    "-x",
-    "-f",
-    "--eval",
-    "--print",
-    "--command",
-    "--file",
-    "--execute",
-    "-batch",
-    "--batch",
-];
-
 /// Programs whose first operand is a program acting on the lines of their input files, or of
 /// standard input when none is named (`awk '{system($0)}'` runs each typed line), and
 /// `xargs`, which builds commands from the words of its input.
@@ -94,6 +75,234 @@ const ALWAYS: &[&str] = &[
 
 /// Words that name standard input as the script (`bash /dev/stdin`, `python3 -`).
 const STDIN_NAMES: &[&str] = &["-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"];
+
+/// How a program's command line says where its commands come from: its options, read up to
+/// its first operand or `--` (after that, words belong to the script: `python3 - -c` still
+/// reads its program from standard input).
+///
+/// Each program has its own grammar because the same letter means different things: `-c`
+/// is the script for `bash` and `python3` but `php -c` names an ini file; `-e` is code for
+/// `perl` and `node` but errexit for `bash` (`bash -e` reads commands from standard input);
+/// `-p` is a port for `psql`. A word read as an option's value is not the script either
+/// (`bash -o posix`, `redis-cli -h host`).
+struct Grammar {
+    /// Options that give the commands (as text, or a file or module to run), so standard
+    /// input is not where they come from.
+    script: &'static [&'static str],
+    /// Other options that take the next word as their value.
+    valued: &'static [&'static str],
+    /// Options that read commands from standard input even with a script or commands given
+    /// (`bash -s x`, `python3 -i x.py`, `php -a`).
+    reads: &'static [&'static str],
+}
+
+/// The grammar of the program `name`, for the shells, interpreters and clients checked here.
+fn grammar(name: &str) -> Grammar {
+    let g = |script, valued, reads| Grammar {
+        script,
+        valued,
+        reads,
+    };
+    if SHELLS.contains(&name) {
+        return match name {
+            "fish" => g(
+                &["-c", "--command"],
+                &[
+                    "-C",
+                    "--init-command",
+                    "-d",
+                    "--debug",
+                    "-o",
+                    "--debug-output",
+                ],
+                &["-i", "--interactive"],
+            ),
+            _ => g(
+                &["-c"],
+                &["-o", "+o", "-O", "+O", "--rcfile", "--init-file"],
+                &["-s"],
+            ),
+        };
+    }
+    match name {
+        "python" | "python2" | "python3" | "py" | "pypy" | "pypy3" => {
+            g(&["-c", "-m"], &["-W", "-X", "-Q"], &["-i"])
+        }
+        "ipython" => g(&["-c", "-m"], &[], &["-i"]),
+        "node" | "nodejs" | "bun" => g(
+            &["-e", "--eval", "-p", "--print"],
+            &[
+                "-r",
+                "--require",
+                "--import",
+                "--loader",
+                "-C",
+                "--conditions",
+            ],
+            &["-i", "--interactive"],
+        ),
+        "perl" => g(&["-e", "-E"], &[], &["-d"]),
+        "ruby" => g(&["-e"], &["-r", "-I", "-C", "-E", "-F"], &[]),
+        "php" => g(
+            &["-r", "-f", "-R", "-F", "-B", "-E"],
+            &["-c", "-d", "-z"],
+            &["-a"],
+        ),
+        "lua" | "luajit" => g(&["-e"], &["-l"], &["-i"]),
+        "julia" => g(
+            &["-e", "--eval", "-E", "--print"],
+            &["-L", "--load", "-J", "-p", "-t"],
+            &["-i"],
+        ),
+        "R" | "Rscript" => g(&["-e", "-f", "--file"], &[], &[]),
+        "ghci" | "scala" | "guile" | "racket" | "elixir" | "iex" => {
+            g(&["-e", "-c", "--eval", "--command"], &[], &[])
+        }
+        "sbcl" => g(&["--script", "--eval", "--load"], &[], &[]),
+        "ocaml" | "jshell" | "erl" | "tclsh" | "wish" | "irb" | "deno" => {
+            g(&["-eval", "-e", "-s", "-run", "--execute"], &[], &[])
+        }
+        "bc" | "dc" => g(&["-e", "--expression", "-f", "--file"], &[], &[]),
+        "psql" => g(
+            &["-c", "--command", "-f", "--file"],
+            &[
+                "-h",
+                "--host",
+                "-p",
+                "--port",
+                "-U",
+                "--username",
+                "-d",
+                "--dbname",
+                "-v",
+                "--set",
+                "--variable",
+                "-P",
+                "--pset",
+                "-o",
+                "--output",
+                "-L",
+                "--log-file",
+            ],
+            &[],
+        ),
+        "mysql" | "mariadb" => g(
+            &["-e", "--execute"],
+            &[
+                "-h",
+                "--host",
+                "-u",
+                "--user",
+                "-P",
+                "--port",
+                "-D",
+                "--database",
+                "-S",
+                "--socket",
+            ],
+            &[],
+        ),
+        "redis-cli" => g(
+            &[],
+            &["-h", "-p", "-a", "-n", "-u", "-s", "--user", "--pass"],
+            &[],
+        ),
+        "sqlite3" => g(
+            &[],
+            &[
+                "-cmd",
+                "-init",
+                "-separator",
+                "-newline",
+                "-nullvalue",
+                "-escape",
+                "-vfs",
+            ],
+            &[],
+        ),
+        "mongosh" => g(
+            &["--eval", "-f", "--file"],
+            &["--host", "--port", "-u", "-p"],
+            &[],
+        ),
+        "gdb" | "lldb" => g(
+            &["-batch", "--batch"],
+            &["-ex", "-x", "-p", "-o", "-s"],
+            &[],
+        ),
+        "sftp" => g(&["-b"], &["-P", "-i", "-F", "-o", "-s"], &[]),
+        // `-e`/`-c` connect a program to the network instead of standard input.
+        "nc" | "ncat" => g(
+            &["-e", "-c", "--exec", "--sh-exec"],
+            &["-p", "-s", "-w"],
+            &[],
+        ),
+        _ => g(&[], &[], &[]),
+    }
+}
+
+/// What a command line says about where its commands come from.
+struct Reading<'a> {
+    /// An option gives the commands.
+    script: bool,
+    /// An option reads commands from standard input whatever else is given.
+    reads: bool,
+    /// The operands, in order (`None`: only known when it runs).
+    operands: Vec<Option<&'a str>>,
+}
+
+/// Reads `words` (the arguments after the name) with the grammar `g`. A single-dash word is
+/// the option itself when listed (`-cmd`, `-batch`), else a bundle of letters, where a
+/// letter that takes a value takes the rest of the word or the next one (`-lc`, `-euo x`).
+fn read<'a>(g: &Grammar, words: &[Option<&'a str>]) -> Reading<'a> {
+    let mut r = Reading {
+        script: false,
+        reads: false,
+        operands: Vec::new(),
+    };
+    let mut i = 0;
+    while i < words.len() {
+        let Some(w) = words[i] else { break };
+        // Only shells take `+o`-style options; elsewhere `+x` is an operand.
+        let plus = w.starts_with('+') && g.valued.contains(&"+o");
+        let option = w.len() > 1 && (w.starts_with('-') || plus);
+        if !option {
+            break;
+        }
+        i += 1;
+        if w == "--" {
+            break;
+        }
+        let name = w.split_once('=').map_or(w, |(n, _)| n);
+        if w.starts_with("--")
+            || g.script.contains(&name)
+            || g.valued.contains(&name)
+            || g.reads.contains(&name)
+        {
+            r.script |= g.script.contains(&name);
+            r.reads |= g.reads.contains(&name);
+            if name == w && (g.script.contains(&name) || g.valued.contains(&name)) {
+                i += 1;
+            }
+            continue;
+        }
+        let sign = &w[..1];
+        for (k, c) in w[1..].char_indices() {
+            let letter = format!("{sign}{c}");
+            let letter = letter.as_str();
+            r.reads |= g.reads.contains(&letter);
+            if g.script.contains(&letter) || g.valued.contains(&letter) {
+                r.script |= g.script.contains(&letter);
+                if w[1 + k + c.len_utf8()..].is_empty() {
+                    i += 1;
+                }
+                break;
+            }
+        }
+    }
+    r.operands = words.get(i..).unwrap_or_default().to_vec();
+    r
+}
 
 /// Why the command `args` (its name first, `name` without a directory) takes what the agent
 /// types later from `stdin` (`None`: the session's own standard input), if it does.
@@ -150,16 +359,15 @@ pub(super) fn takes_typed_input(
         }
         return reads("acting on what is typed into it");
     }
-    let shell = SHELLS.contains(&name);
     let repl = REPLS.contains(&name);
-    if !shell && !repl && !INTERPRETERS.contains(&name) {
+    if !SHELLS.contains(&name) && !repl && !INTERPRETERS.contains(&name) {
         return None;
     }
-    let script_option = |w: &str| {
-        SCRIPT_OPTIONS.contains(&w)
-            || (shell && w.starts_with('-') && !w.starts_with("--") && w[1..].contains('c'))
-    };
-    if words.iter().flatten().any(|w| script_option(w)) {
+    let r = read(&grammar(name), &words);
+    if r.reads {
+        return reads("reading commands");
+    }
+    if r.script {
         return None;
     }
     if repl {
@@ -169,11 +377,15 @@ pub(super) fn takes_typed_input(
             "redis-cli" => 1,
             _ => usize::MAX,
         };
-        return (operands().count() < given)
+        let operands = r
+            .operands
+            .iter()
+            .filter(|w| !w.is_some_and(|w| w.starts_with('-')));
+        return (operands.count() < given)
             .then(|| reads("reading commands"))
             .flatten();
     }
-    match operands().next() {
+    match r.operands.first() {
         // A word only known when it runs is taken as the script.
         Some(None) => None,
         Some(Some(w)) if !STDIN_NAMES.contains(w) => None,
@@ -214,6 +426,62 @@ mod tests {
             assert!(check(c, None).is_some(), "{c:?}");
         }
         assert!(check(&["sh"], Some(&Stdin::Pipe)).is_some());
+    }
+
+    #[test]
+    fn each_program_reads_its_own_options() {
+        // Letters that give a script to one program are something else to another, and an
+        // option's value or a word after the script is not a script option.
+        for c in [
+            &["bash", "-e"][..],
+            &["bash", "-x"],
+            &["sh", "-eu"],
+            &["bash", "-p"],
+            &["bash", "-r"],
+            &["bash", "-o", "posix"],
+            &["bash", "-euo", "pipefail"],
+            &["bash", "+o", "posix"],
+            &["bash", "-s", "x.sh"],
+            &["bash", "-s", "--", "-c"],
+            &["bash", "/dev/stdin", "-c", "x"],
+            &["python3", "-", "-c", "x"],
+            &["python3", "-i", "x.py"],
+            &["python3", "-ic", "1"],
+            &["python3", "-x"],
+            &["python3", "-W", "ignore"],
+            &["perl", "-p"],
+            &["perl", "-n"],
+            &["ruby", "-r", "json"],
+            &["php", "-c", "php.ini"],
+            &["php", "-a"],
+            &["psql", "-p", "5432", "db"],
+            &["mysql", "-p"],
+            &["redis-cli", "-h", "localhost"],
+            &["redis-cli", "-p", "6379"],
+            &["sqlite3", "-batch", "app.db"],
+            &["gdb", "-x", "cmds", "prog"],
+        ] {
+            assert!(check(c, None).is_some(), "{c:?}");
+        }
+        for c in [
+            &["bash", "-e", "x.sh"][..],
+            &["bash", "-o", "pipefail", "-c", "make"],
+            &["bash", "-euxc", "make"],
+            &["python3", "-W", "ignore", "x.py"],
+            &["python3", "-u", "-m", "pytest"],
+            &["perl", "-pe", "s/a/b/", "f"],
+            &["perl", "-ne", "print"],
+            &["ruby", "-r", "json", "x.rb"],
+            &["php", "-r", "echo 1;"],
+            &["php", "-c", "php.ini", "x.php"],
+            &["psql", "-p", "5432", "-c", "select 1", "db"],
+            &["mysql", "-e", "select 1"],
+            &["redis-cli", "-h", "localhost", "PING"],
+            &["gdb", "-batch", "-ex", "bt", "prog"],
+            &["nc", "-e", "/bin/sh", "host", "1"],
+        ] {
+            assert!(check(c, None).is_none(), "{c:?}");
+        }
     }
 
     #[test]
