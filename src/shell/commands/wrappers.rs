@@ -7,7 +7,7 @@
 //! (`npx`, `uvx`) whose tool may be modelled. Each skips its own options and hands the rest
 //! to [`super::run`].
 
-use super::args::{lit, skip_flags};
+use super::args::{given_as, lit, skip_flags, Opts};
 use super::editors::written_script;
 use super::record::{check_tamper, opaque};
 use super::{read_only, run, Cmd, READERS};
@@ -114,51 +114,11 @@ pub(super) fn command(w: &mut Walker, st: &mut State, c: Cmd) {
 
 /// `time [-o F] [-a] [-f FMT] CMD` (GNU time writes its report to F).
 pub(super) fn time(w: &mut Walker, st: &mut State, c: Cmd) {
-    let rest = c.rest();
-    let mut i = 0;
-    while i < rest.len() {
-        let Some(t) = rest[i].known() else { break };
-        if t == "--" {
-            i += 1;
-            break;
-        }
-        if !t.starts_with('-') || t == "-" {
-            break;
-        }
-        i += 1;
-        if let Some(f) = t.strip_prefix("--output=") {
-            w.write(st, &lit(f), Kind::Write);
-        } else if t == "--output" || t == "-o" {
-            if let Some(f) = rest.get(i) {
-                w.write(st, f, Kind::Write);
-            }
-            i += 1;
-        } else if t == "-f" || t == "--format" {
-            i += 1;
-        } else if !t.starts_with("--") {
-            // A bundle (`-ao F`, `-oF`): `o` and `f` take the rest, or the next word.
-            if let Some(at) = t[1..].find(['o', 'f']) {
-                let value = &t[1 + at + 1..];
-                let v = if value.is_empty() {
-                    i += 1;
-                    rest.get(i - 1).cloned()
-                } else {
-                    Some(lit(value))
-                };
-                if t.as_bytes()[1 + at] == b'o' {
-                    if let Some(f) = v {
-                        w.write(st, &f, Kind::Write);
-                    }
-                }
-            }
-        }
+    let o = Opts::leading(c.rest(), "of", &["--output", "--format"]);
+    for f in o.values(&["-o", "--output"]) {
+        w.write(st, f, Kind::Write);
     }
-    unwrap(
-        w,
-        st,
-        rest.get(i..).map(<[Val]>::to_vec).unwrap_or_default(),
-        c.stdin,
-    )
+    unwrap(w, st, o.operands, c.stdin)
 }
 
 /// `nice [-n N] CMD`.
@@ -265,55 +225,39 @@ pub(super) fn uvx(w: &mut Walker, st: &mut State, c: Cmd) {
     )
 }
 
-/// `sudo`, `doas`: `-D DIR` / `--chdir DIR` runs the command there; `-i` / `-s` alone
-/// starts a shell, which is opaque.
+/// `sudo`, `doas`: `-D DIR` / `--chdir DIR` runs the command there; `-i` / `-s` with no
+/// command starts a shell, which is opaque.
 pub(super) fn sudo(w: &mut Walker, st: &mut State, c: Cmd) {
     let (name, rest, stdin) = (c.name, c.rest(), c.stdin);
-    let mut i = 0;
-    let mut dirs = Vec::new();
-    while i < rest.len() {
-        let Some(t) = rest[i].known() else { break };
-        if t == "--" {
-            i += 1;
-            break;
-        }
-        if !t.starts_with('-') {
-            break;
-        }
-        if matches!(t, "-i" | "-s" | "--login" | "--shell") && i + 1 >= rest.len() {
-            opaque(w, st, &format!("{name} {t}"), rest, stdin.as_ref());
-            return;
-        }
-        if matches!(t, "-D" | "--chdir") {
-            if let Some(d) = rest.get(i + 1) {
-                dirs.push(d.clone());
-            }
-        }
-        let takes = matches!(
-            t,
-            "-u" | "-g"
-                | "-C"
-                | "-D"
-                | "-h"
-                | "-p"
-                | "-r"
-                | "-t"
-                | "-U"
-                | "-T"
-                | "--user"
-                | "--group"
-                | "--chdir"
-                | "--host"
-                | "--prompt"
-                | "--role"
-                | "--type"
-                | "--other-user"
-                | "--command-timeout"
-                | "--close-from"
-        );
-        i += if takes { 2 } else { 1 };
+    let o = Opts::leading(
+        rest,
+        "ugCDhprtUT",
+        &[
+            "--user",
+            "--group",
+            "--chdir",
+            "--host",
+            "--prompt",
+            "--role",
+            "--type",
+            "--other-user",
+            "--command-timeout",
+            "--close-from",
+        ],
+    );
+    let shell = ["-i", "-s", "--login", "--shell"];
+    if o.operands.is_empty() && o.has(&shell) {
+        let t = o
+            .flags
+            .iter()
+            .find(|(f, _)| given_as(f, &shell))
+            .map(|(f, _)| f);
+        let program = format!("{name} {}", t.map_or("-i", String::as_str));
+        opaque(w, st, &program, rest, stdin.as_ref());
+        return;
     }
-    run_wrapped(w, st, &rest[i.min(rest.len())..], &dirs, stdin);
+    let dirs: Vec<Val> = o.values(&["-D", "--chdir"]).into_iter().cloned().collect();
+    run_wrapped(w, st, &o.operands, &dirs, stdin);
 }
 
 /// `env [-u NAME] [-C DIR] [NAME=VALUE]... CMD`, and `env -S STRING`, walked as a script.
@@ -461,33 +405,26 @@ pub(super) fn xargs(w: &mut Walker, st: &mut State, c: Cmd) {
 /// `flock [OPTIONS] FILE CMD` (the lock file is created) and `flock ... -c SCRIPT`.
 pub(super) fn flock(w: &mut Walker, st: &mut State, c: Cmd) {
     let (rest, stdin) = (c.rest(), c.stdin);
-    let mut i = 0;
-    while i < rest.len() {
-        let Some(t) = rest[i].known() else { break };
-        if matches!(t, "-c" | "--command") {
-            if let Some(s) = rest.get(i + 1).and_then(|v| v.known()) {
-                let mut copy = st.clone();
-                w.nested_script(s, &mut copy, "the command given to flock -c");
-            }
-            return;
+    let o = Opts::leading(
+        rest,
+        "wEc",
+        &["--timeout", "--wait", "--conflict-exit-code", "--command"],
+    );
+    if let Some(script) = o.values(&["-c", "--command"]).first() {
+        if let Some(s) = script.known() {
+            let mut copy = st.clone();
+            w.nested_script(s, &mut copy, "the command given to flock -c");
         }
-        if !t.starts_with('-') {
-            break;
-        }
-        i += if matches!(
-            t,
-            "-w" | "-E" | "--timeout" | "--wait" | "--conflict-exit-code"
-        ) {
-            2
-        } else {
-            1
-        };
+        return;
     }
+    let (file, inner) = match o.operands.split_first() {
+        Some((f, inner)) => (Some(f), inner.to_vec()),
+        None => (None, Vec::new()),
+    };
     // flock FILE CMD...: the lock file is created.
-    if let Some(f) = rest.get(i) {
+    if let Some(f) = file {
         w.write(st, f, Kind::Write);
     }
-    let inner: Vec<Val> = rest.get(i + 1..).map(<[Val]>::to_vec).unwrap_or_default();
     match inner.as_slice() {
         [] => {}
         [first, second, ..] if first.known() == Some("-c") => {
