@@ -410,30 +410,29 @@ pub(super) fn flock(w: &mut Walker, st: &mut State, c: Cmd) {
         "wEc",
         &["--timeout", "--wait", "--conflict-exit-code", "--command"],
     );
-    if let Some(script) = o.values(&["-c", "--command"]).first() {
-        if let Some(s) = script.known() {
-            let mut copy = st.clone();
-            w.nested_script(s, &mut copy, "the command given to flock -c");
-        }
-        return;
-    }
     let (file, inner) = match o.operands.split_first() {
-        Some((f, inner)) => (Some(f), inner.to_vec()),
-        None => (None, Vec::new()),
+        Some((f, inner)) => (Some(f), inner),
+        None => (None, &[][..]),
     };
-    // flock FILE CMD...: the lock file is created.
+    // The lock file is created, whether the command is a script (`-c`) or words.
     if let Some(f) = file {
         w.write(st, f, Kind::Write);
     }
-    match inner.as_slice() {
-        [] => {}
-        [first, second, ..] if first.known() == Some("-c") => {
-            if let Some(s) = second.known() {
+    let script = match (o.values(&["-c", "--command"]).first(), inner) {
+        (Some(s), _) => Some(*s),
+        (None, [first, second, ..]) if first.known() == Some("-c") => Some(second),
+        _ => None,
+    };
+    match script {
+        Some(s) => match s.known() {
+            Some(text) => {
                 let mut copy = st.clone();
-                w.nested_script(s, &mut copy, "the command given to flock -c");
+                w.nested_script(text, &mut copy, "the command given to flock -c");
             }
-        }
-        _ => unwrap(w, st, inner, stdin),
+            // A script only known when it runs is a program lanes cannot read.
+            None => opaque(w, st, "flock -c", rest, stdin.as_ref()),
+        },
+        None => unwrap(w, st, inner.to_vec(), stdin),
     }
 }
 
