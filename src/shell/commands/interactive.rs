@@ -304,6 +304,22 @@ fn read<'a>(g: &Grammar, words: &[Option<&'a str>]) -> Reading<'a> {
     r
 }
 
+/// `name` as the lists here spell it: a versioned name (`python3.12`, `lua5.4`, `php8.2`,
+/// `tclsh8.6`) is its program's, when the name itself is not listed (`sqlite3` is).
+fn family(name: &str) -> &str {
+    let lists = [SHELLS, INTERPRETERS, REPLS, FILTERS, ALWAYS];
+    let listed = |n: &str| lists.iter().any(|l| l.contains(&n));
+    if listed(name) {
+        return name;
+    }
+    let bare = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == '-');
+    if !bare.is_empty() && listed(bare) {
+        bare
+    } else {
+        name
+    }
+}
+
 /// Why the command `args` (its name first, `name` without a directory) takes what the agent
 /// types later from `stdin` (`None`: the session's own standard input), if it does.
 /// `name` is `None` when the command's name is only known when it runs.
@@ -323,6 +339,7 @@ pub(super) fn takes_typed_input(
         ));
     };
     let reads = |what: &str| Some(format!("starts {name} {what} from {source}"));
+    let name = family(name);
     let words: Vec<Option<&str>> = args.iter().skip(1).map(Val::known).collect();
     let operands = || {
         words
@@ -422,6 +439,14 @@ mod tests {
             &["xargs", "sh", "-c"],
             &["awk", "{system($0)}"],
             &["source", "/dev/stdin"],
+            &["python3.12"],
+            &["python3.12", "-i", "x.py"],
+            &["pypy3.10", "-"],
+            &["lua5.4"],
+            &["php8.2", "-a"],
+            &["perl5.36.0"],
+            &["tclsh8.6"],
+            &["vim9"],
         ] {
             assert!(check(c, None).is_some(), "{c:?}");
         }
@@ -498,6 +523,9 @@ mod tests {
             &["source", "env.sh"],
             &["cargo", "build"],
             &["cat"],
+            &["python3.12", "x.py"],
+            &["sqlite3", "app.db", "select 1"],
+            &["gcc-12", "x.c"],
         ] {
             assert!(check(c, None).is_none(), "{c:?}");
         }
