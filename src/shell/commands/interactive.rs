@@ -376,6 +376,9 @@ pub(super) fn takes_typed_input(
         }
         return reads("acting on what is typed into it");
     }
+    if super::login::starts_a_shell(name, &args[1..]) {
+        return reads("which starts a shell reading commands");
+    }
     let repl = REPLS.contains(&name);
     if !SHELLS.contains(&name) && !repl && !INTERPRETERS.contains(&name) {
         return None;
@@ -447,6 +450,8 @@ mod tests {
             &["perl5.36.0"],
             &["tclsh8.6"],
             &["vim9"],
+            &["sudo", "-s"],
+            &["su", "-"],
         ] {
             assert!(check(c, None).is_some(), "{c:?}");
         }
@@ -526,6 +531,7 @@ mod tests {
             &["python3.12", "x.py"],
             &["sqlite3", "app.db", "select 1"],
             &["gcc-12", "x.c"],
+            &["sudo", "-u", "me", "make"],
         ] {
             assert!(check(c, None).is_none(), "{c:?}");
         }

@@ -225,26 +225,28 @@ pub(super) fn uvx(w: &mut Walker, st: &mut State, c: Cmd) {
     )
 }
 
+/// `sudo`'s short options that take a value.
+pub(super) const SUDO_SHORT_VALUED: &str = "ugCDhprtUT";
+
+/// `sudo`'s long options that take a value.
+pub(super) const SUDO_LONG_VALUED: &[&str] = &[
+    "--user",
+    "--group",
+    "--chdir",
+    "--host",
+    "--prompt",
+    "--role",
+    "--type",
+    "--other-user",
+    "--command-timeout",
+    "--close-from",
+];
+
 /// `sudo`, `doas`: `-D DIR` / `--chdir DIR` runs the command there; `-i` / `-s` with no
 /// command starts a shell, which is opaque.
 pub(super) fn sudo(w: &mut Walker, st: &mut State, c: Cmd) {
     let (name, rest, stdin) = (c.name, c.rest(), c.stdin);
-    let o = Opts::leading(
-        rest,
-        "ugCDhprtUT",
-        &[
-            "--user",
-            "--group",
-            "--chdir",
-            "--host",
-            "--prompt",
-            "--role",
-            "--type",
-            "--other-user",
-            "--command-timeout",
-            "--close-from",
-        ],
-    );
+    let o = Opts::leading(rest, SUDO_SHORT_VALUED, SUDO_LONG_VALUED);
     let shell = ["-i", "-s", "--login", "--shell"];
     if o.operands.is_empty() && o.has(&shell) {
         let t = o
