@@ -304,6 +304,26 @@ fn read<'a>(g: &Grammar, words: &[Option<&'a str>]) -> Reading<'a> {
     r
 }
 
+/// True when the file `f`, opened for reading, may be the session's terminal or standard
+/// input: `/dev/tty`, `/dev/stdin`, `/dev/stderr` (on a terminal, opened for reading it reads
+/// what is typed), `/dev/pts/N`, `/proc/self/fd/N`, or a name only known when it runs.
+fn may_be_the_terminal(f: &Val) -> bool {
+    const INERT: &[&str] = &[
+        "/dev/null",
+        "/dev/zero",
+        "/dev/random",
+        "/dev/urandom",
+        "/dev/full",
+    ];
+    match f {
+        Val::Known { glob: true, .. } | Val::Unknown { .. } => true,
+        Val::Known { text, .. } => {
+            let text: &str = text;
+            (text.starts_with("/dev/") || text.starts_with("/proc/")) && !INERT.contains(&text)
+        }
+    }
+}
+
 /// `name` as the lists here spell it: a versioned name (`python3.12`, `lua5.4`, `php8.2`,
 /// `tclsh8.6`) is its program's, when the name itself is not listed (`sqlite3` is).
 fn family(name: &str) -> &str {
@@ -328,6 +348,11 @@ pub(super) fn takes_typed_input(
     args: &[Val],
     stdin: Option<&Stdin>,
 ) -> Option<String> {
+    // `sh < /dev/tty` reads the session's input as surely as `sh` does.
+    let stdin = match stdin {
+        Some(Stdin::File(f)) if may_be_the_terminal(f) => None,
+        other => other,
+    };
     let source = match stdin {
         None => "the session's standard input",
         Some(Stdin::Pipe) => "a pipe that may carry the session's standard input",
@@ -537,6 +562,25 @@ mod tests {
         }
         let file = Stdin::File(lit("script.sh"));
         assert!(check(&["bash"], Some(&file)).is_none());
+        assert!(check(&["bash"], Some(&Stdin::File(lit("/dev/null")))).is_none());
+        // The terminal, or standard input, opened by name is the session's input.
+        for f in [
+            "/dev/tty",
+            "/dev/stdin",
+            "/dev/stderr",
+            "/dev/pts/0",
+            "/proc/self/fd/0",
+        ] {
+            assert!(
+                check(&["bash"], Some(&Stdin::File(lit(f)))).is_some(),
+                "{f}"
+            );
+            assert!(check(&["vim"], Some(&Stdin::File(lit(f)))).is_some(), "{f}");
+        }
+        let unknown = Stdin::File(Val::Unknown {
+            prefix: String::new(),
+        });
+        assert!(check(&["python3"], Some(&unknown)).is_some());
         assert!(check(&["read", "line"], Some(&Stdin::Pipe)).is_none());
         assert!(check(&["xargs", "rm"], Some(&Stdin::Pipe)).is_none());
     }
