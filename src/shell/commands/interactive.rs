@@ -308,6 +308,16 @@ fn read<'a>(g: &Grammar, words: &[Option<&'a str>]) -> Reading<'a> {
 /// input: `/dev/tty`, `/dev/stdin`, `/dev/stderr` (on a terminal, opened for reading it reads
 /// what is typed), `/dev/pts/N`, `/proc/self/fd/N`, or a name only known when it runs.
 fn may_be_the_terminal(f: &Val) -> bool {
+    match f {
+        Val::Known { glob: true, .. } | Val::Unknown { .. } => true,
+        Val::Known { text, .. } => names_the_terminal(text),
+    }
+}
+
+/// True when the path `p` names standard input or a terminal (`-`, `/dev/stdin`,
+/// `/dev/tty`, `/dev/pts/0`, `/proc/self/fd/0`, ...): anything under /dev or /proc but the
+/// devices that give or take nothing typed.
+fn names_the_terminal(p: &str) -> bool {
     const INERT: &[&str] = &[
         "/dev/null",
         "/dev/zero",
@@ -315,13 +325,8 @@ fn may_be_the_terminal(f: &Val) -> bool {
         "/dev/urandom",
         "/dev/full",
     ];
-    match f {
-        Val::Known { glob: true, .. } | Val::Unknown { .. } => true,
-        Val::Known { text, .. } => {
-            let text: &str = text;
-            (text.starts_with("/dev/") || text.starts_with("/proc/")) && !INERT.contains(&text)
-        }
-    }
+    STDIN_NAMES.contains(&p)
+        || ((p.starts_with("/dev/") || p.starts_with("/proc/")) && !INERT.contains(&p))
 }
 
 /// `name` as the lists here spell it: a versioned name (`python3.12`, `lua5.4`, `php8.2`,
@@ -373,7 +378,7 @@ pub(super) fn takes_typed_input(
     };
     if matches!(name, "source" | ".") {
         return match words.first() {
-            Some(Some(w)) if STDIN_NAMES.contains(w) => reads("running what is typed"),
+            Some(Some(w)) if names_the_terminal(w) => reads("running what is typed"),
             _ => None,
         };
     }
@@ -386,16 +391,21 @@ pub(super) fn takes_typed_input(
         if name == "xargs" {
             // Its operands are the command it builds; its input is standard input unless
             // `-a FILE` names another.
-            let file = words
-                .iter()
-                .flatten()
-                .any(|w| *w == "-a" || w.starts_with("--arg-file"));
-            if file {
-                return None;
+            // `-a /dev/tty` reads the terminal all the same.
+            let file = words.iter().enumerate().find_map(|(k, w)| match (*w)? {
+                "-a" | "--arg-file" => Some(words.get(k + 1).copied().flatten()),
+                w => w.strip_prefix("--arg-file=").map(Some),
+            });
+            match file {
+                Some(Some(f)) if names_the_terminal(f) => {}
+                Some(_) => return None,
+                None => {}
             }
         } else if FILTERS.contains(&name) {
-            // The program (or the file `-f` names) is the first operand; input files follow.
-            if operands().count() > 1 {
+            // The program (or the file `-f` names) is the first operand; input files follow,
+            // and one that is the terminal (`awk '{system($0)}' /dev/tty`) is typed input.
+            let inputs: Vec<_> = operands().skip(1).collect();
+            if !inputs.is_empty() && !inputs.iter().any(|w| w.is_some_and(names_the_terminal)) {
                 return None;
             }
         }
@@ -433,7 +443,7 @@ pub(super) fn takes_typed_input(
     match r.operands.first() {
         // A word only known when it runs is taken as the script.
         Some(None) => None,
-        Some(Some(w)) if !STDIN_NAMES.contains(w) => None,
+        Some(Some(w)) if !names_the_terminal(w) => None,
         _ => reads("with no script, so it runs commands"),
     }
 }
@@ -477,6 +487,13 @@ mod tests {
             &["vim9"],
             &["sudo", "-s"],
             &["su", "-"],
+            &["bash", "/dev/tty"],
+            &["python3", "/dev/pts/3"],
+            &["source", "/dev/tty"],
+            &["awk", "{system($0)}", "/dev/tty"],
+            &["sed", "e", "f", "/dev/stdin"],
+            &["xargs", "-a", "/dev/tty", "sh", "-c"],
+            &["xargs", "--arg-file=/dev/stdin", "sh"],
         ] {
             assert!(check(c, None).is_some(), "{c:?}");
         }
@@ -557,6 +574,8 @@ mod tests {
             &["sqlite3", "app.db", "select 1"],
             &["gcc-12", "x.c"],
             &["sudo", "-u", "me", "make"],
+            &["xargs", "-a", "list.txt", "rm"],
+            &["awk", "{print}", "/dev/null"],
         ] {
             assert!(check(c, None).is_none(), "{c:?}");
         }
