@@ -78,6 +78,18 @@ impl Opts {
     /// Parses `args` where the short options in `short_arg` and the long options in
     /// `long_arg` take a value (attached or as the next word).
     pub(super) fn parse(args: &[Val], short_arg: &str, long_arg: &[&str]) -> Opts {
+        Self::read(args, short_arg, long_arg, false)
+    }
+
+    /// Like [`Opts::parse`], but options end at the first operand, as for commands that run
+    /// another command (`sudo -u me rm -f x`: `-f` is `rm`'s) or take a script whose
+    /// arguments follow it: the operands are every word from there on.
+    pub(super) fn leading(args: &[Val], short_arg: &str, long_arg: &[&str]) -> Opts {
+        Self::read(args, short_arg, long_arg, true)
+    }
+
+    /// The parser behind both: with `posix`, options end at the first operand.
+    fn read(args: &[Val], short_arg: &str, long_arg: &[&str], posix: bool) -> Opts {
         let mut flags = Vec::new();
         let mut operands = Vec::new();
         let mut i = 0;
@@ -91,6 +103,7 @@ impl Opts {
                 }
                 _ => {
                     operands.push(a.clone());
+                    done |= posix;
                     continue;
                 }
             };
@@ -109,8 +122,9 @@ impl Opts {
                         {
                             flags.push((name, Some(args[i].clone())));
                             // An abbreviation may also be an option of its own that takes no
-                            // value: the word after it counts as an operand too.
-                            if !exact {
+                            // value: the word after it counts as an operand too (in POSIX
+                            // order that word would end the options, so the value is taken).
+                            if !exact && !posix {
                                 operands.push(args[i].clone());
                             }
                             i += 1;
@@ -202,4 +216,42 @@ pub(super) fn skip_flags(rest: &[Val], short: &[&str], long: &[&str]) -> Vec<Val
         i += if takes { 2 } else { 1 };
     }
     rest.get(i..).map(<[Val]>::to_vec).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(ws: &[&str]) -> Vec<Val> {
+        ws.iter().map(|w| lit(w)).collect()
+    }
+
+    fn texts(vs: &[Val]) -> Vec<&str> {
+        vs.iter().filter_map(Val::known).collect()
+    }
+
+    #[test]
+    fn leading_options_end_at_the_first_operand() {
+        let args = words(&["-Eu", "root", "--chd", "d", "rm", "-f", "x"]);
+        let o = Opts::leading(&args, "u", &["--chdir"]);
+        assert_eq!(texts(&o.operands), ["rm", "-f", "x"]);
+        assert_eq!(
+            texts(&o.values(&["-u"]).into_iter().cloned().collect::<Vec<_>>()),
+            ["root"]
+        );
+        assert_eq!(
+            texts(
+                &o.values(&["--chdir"])
+                    .into_iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+            ),
+            ["d"]
+        );
+        // Anywhere-order parsing reads `-f` as an option and the abbreviation's value twice.
+        let o = Opts::parse(&args, "u", &["--chdir"]);
+        assert_eq!(texts(&o.operands), ["d", "rm", "x"]);
+        let o = Opts::leading(&words(&["-n", "--", "-x"]), "", &[]);
+        assert_eq!(texts(&o.operands), ["-x"]);
+    }
 }

@@ -20,6 +20,7 @@ mod editors;
 mod files;
 mod git;
 mod interactive;
+mod login;
 mod network;
 mod patchfile;
 mod record;

@@ -7,7 +7,7 @@
 //! (`npx`, `uvx`) whose tool may be modelled. Each skips its own options and hands the rest
 //! to [`super::run`].
 
-use super::args::{lit, skip_flags};
+use super::args::{given_as, lit, skip_flags, Opts};
 use super::editors::written_script;
 use super::record::{check_tamper, opaque};
 use super::{read_only, run, Cmd, READERS};
@@ -114,51 +114,11 @@ pub(super) fn command(w: &mut Walker, st: &mut State, c: Cmd) {
 
 /// `time [-o F] [-a] [-f FMT] CMD` (GNU time writes its report to F).
 pub(super) fn time(w: &mut Walker, st: &mut State, c: Cmd) {
-    let rest = c.rest();
-    let mut i = 0;
-    while i < rest.len() {
-        let Some(t) = rest[i].known() else { break };
-        if t == "--" {
-            i += 1;
-            break;
-        }
-        if !t.starts_with('-') || t == "-" {
-            break;
-        }
-        i += 1;
-        if let Some(f) = t.strip_prefix("--output=") {
-            w.write(st, &lit(f), Kind::Write);
-        } else if t == "--output" || t == "-o" {
-            if let Some(f) = rest.get(i) {
-                w.write(st, f, Kind::Write);
-            }
-            i += 1;
-        } else if t == "-f" || t == "--format" {
-            i += 1;
-        } else if !t.starts_with("--") {
-            // A bundle (`-ao F`, `-oF`): `o` and `f` take the rest, or the next word.
-            if let Some(at) = t[1..].find(['o', 'f']) {
-                let value = &t[1 + at + 1..];
-                let v = if value.is_empty() {
-                    i += 1;
-                    rest.get(i - 1).cloned()
-                } else {
-                    Some(lit(value))
-                };
-                if t.as_bytes()[1 + at] == b'o' {
-                    if let Some(f) = v {
-                        w.write(st, &f, Kind::Write);
-                    }
-                }
-            }
-        }
+    let o = Opts::leading(c.rest(), "of", &["--output", "--format"]);
+    for f in o.values(&["-o", "--output"]) {
+        w.write(st, f, Kind::Write);
     }
-    unwrap(
-        w,
-        st,
-        rest.get(i..).map(<[Val]>::to_vec).unwrap_or_default(),
-        c.stdin,
-    )
+    unwrap(w, st, o.operands, c.stdin)
 }
 
 /// `nice [-n N] CMD`.
@@ -265,55 +225,41 @@ pub(super) fn uvx(w: &mut Walker, st: &mut State, c: Cmd) {
     )
 }
 
-/// `sudo`, `doas`: `-D DIR` / `--chdir DIR` runs the command there; `-i` / `-s` alone
-/// starts a shell, which is opaque.
+/// `sudo`'s short options that take a value.
+pub(super) const SUDO_SHORT_VALUED: &str = "ugCDhprtUT";
+
+/// `sudo`'s long options that take a value.
+pub(super) const SUDO_LONG_VALUED: &[&str] = &[
+    "--user",
+    "--group",
+    "--chdir",
+    "--host",
+    "--prompt",
+    "--role",
+    "--type",
+    "--other-user",
+    "--command-timeout",
+    "--close-from",
+];
+
+/// `sudo`, `doas`: `-D DIR` / `--chdir DIR` runs the command there; `-i` / `-s` with no
+/// command starts a shell, which is opaque.
 pub(super) fn sudo(w: &mut Walker, st: &mut State, c: Cmd) {
     let (name, rest, stdin) = (c.name, c.rest(), c.stdin);
-    let mut i = 0;
-    let mut dirs = Vec::new();
-    while i < rest.len() {
-        let Some(t) = rest[i].known() else { break };
-        if t == "--" {
-            i += 1;
-            break;
-        }
-        if !t.starts_with('-') {
-            break;
-        }
-        if matches!(t, "-i" | "-s" | "--login" | "--shell") && i + 1 >= rest.len() {
-            opaque(w, st, &format!("{name} {t}"), rest, stdin.as_ref());
-            return;
-        }
-        if matches!(t, "-D" | "--chdir") {
-            if let Some(d) = rest.get(i + 1) {
-                dirs.push(d.clone());
-            }
-        }
-        let takes = matches!(
-            t,
-            "-u" | "-g"
-                | "-C"
-                | "-D"
-                | "-h"
-                | "-p"
-                | "-r"
-                | "-t"
-                | "-U"
-                | "-T"
-                | "--user"
-                | "--group"
-                | "--chdir"
-                | "--host"
-                | "--prompt"
-                | "--role"
-                | "--type"
-                | "--other-user"
-                | "--command-timeout"
-                | "--close-from"
-        );
-        i += if takes { 2 } else { 1 };
+    let o = Opts::leading(rest, SUDO_SHORT_VALUED, SUDO_LONG_VALUED);
+    let shell = ["-i", "-s", "--login", "--shell"];
+    if o.operands.is_empty() && o.has(&shell) {
+        let t = o
+            .flags
+            .iter()
+            .find(|(f, _)| given_as(f, &shell))
+            .map(|(f, _)| f);
+        let program = format!("{name} {}", t.map_or("-i", String::as_str));
+        opaque(w, st, &program, rest, stdin.as_ref());
+        return;
     }
-    run_wrapped(w, st, &rest[i.min(rest.len())..], &dirs, stdin);
+    let dirs: Vec<Val> = o.values(&["-D", "--chdir"]).into_iter().cloned().collect();
+    run_wrapped(w, st, &o.operands, &dirs, stdin);
 }
 
 /// `env [-u NAME] [-C DIR] [NAME=VALUE]... CMD`, and `env -S STRING`, walked as a script.
@@ -461,42 +407,34 @@ pub(super) fn xargs(w: &mut Walker, st: &mut State, c: Cmd) {
 /// `flock [OPTIONS] FILE CMD` (the lock file is created) and `flock ... -c SCRIPT`.
 pub(super) fn flock(w: &mut Walker, st: &mut State, c: Cmd) {
     let (rest, stdin) = (c.rest(), c.stdin);
-    let mut i = 0;
-    while i < rest.len() {
-        let Some(t) = rest[i].known() else { break };
-        if matches!(t, "-c" | "--command") {
-            if let Some(s) = rest.get(i + 1).and_then(|v| v.known()) {
-                let mut copy = st.clone();
-                w.nested_script(s, &mut copy, "the command given to flock -c");
-            }
-            return;
-        }
-        if !t.starts_with('-') {
-            break;
-        }
-        i += if matches!(
-            t,
-            "-w" | "-E" | "--timeout" | "--wait" | "--conflict-exit-code"
-        ) {
-            2
-        } else {
-            1
-        };
-    }
-    // flock FILE CMD...: the lock file is created.
-    if let Some(f) = rest.get(i) {
+    let o = Opts::leading(
+        rest,
+        "wEc",
+        &["--timeout", "--wait", "--conflict-exit-code", "--command"],
+    );
+    let (file, inner) = match o.operands.split_first() {
+        Some((f, inner)) => (Some(f), inner),
+        None => (None, &[][..]),
+    };
+    // The lock file is created, whether the command is a script (`-c`) or words.
+    if let Some(f) = file {
         w.write(st, f, Kind::Write);
     }
-    let inner: Vec<Val> = rest.get(i + 1..).map(<[Val]>::to_vec).unwrap_or_default();
-    match inner.as_slice() {
-        [] => {}
-        [first, second, ..] if first.known() == Some("-c") => {
-            if let Some(s) = second.known() {
+    let script = match (o.values(&["-c", "--command"]).first(), inner) {
+        (Some(s), _) => Some(*s),
+        (None, [first, second, ..]) if first.known() == Some("-c") => Some(second),
+        _ => None,
+    };
+    match script {
+        Some(s) => match s.known() {
+            Some(text) => {
                 let mut copy = st.clone();
-                w.nested_script(s, &mut copy, "the command given to flock -c");
+                w.nested_script(text, &mut copy, "the command given to flock -c");
             }
-        }
-        _ => unwrap(w, st, inner, stdin),
+            // A script only known when it runs is a program lanes cannot read.
+            None => opaque(w, st, "flock -c", rest, stdin.as_ref()),
+        },
+        None => unwrap(w, st, inner.to_vec(), stdin),
     }
 }
 
