@@ -692,4 +692,69 @@ mod tests {
             ".claude/worktrees/a"
         );
     }
+
+    fn run(command: &str, test: bool) -> CommandRun {
+        CommandRun {
+            command: command.into(),
+            outcome: Some("ok".into()),
+            changed: None,
+            unverified: None,
+            opaque: false,
+            test,
+        }
+    }
+
+    fn check(verdict: Verdict, violations: &[&str]) -> Option<CheckVerdict> {
+        Some(CheckVerdict {
+            range: "a..b".into(),
+            verdict,
+            commits: 1,
+            violations: violations.iter().map(|v| v.to_string()).collect(),
+        })
+    }
+
+    /// The review lines the end-to-end receipt (tests/receipt.rs) does not reach: a log-mode
+    /// verdict, a check that could not run, a session without tests, an incomplete handoff,
+    /// facts not gathered; and a passing check adds nothing.
+    #[test]
+    fn review_names_each_open_point() {
+        let r = Receipt {
+            check: check(
+                Verdict::Log,
+                &["research/x.md (lane of researcher: research/)"],
+            ),
+            commands: vec![run("make", false)],
+            signal: Some(SignalFacts {
+                file: "research/DONE.md".into(),
+                state: "absent".into(),
+            }),
+            notes: vec!["merge base: git failed".into()],
+            ..Receipt::default()
+        };
+        assert_eq!(
+            review(&r),
+            [
+                "`lanes check --range a..b` finds 1 path out of lane: research/x.md (lane of \
+                 researcher: research/).",
+                "No test command ran in this session.",
+                "The signal file `research/DONE.md` is absent: the handoff is not complete.",
+                "Not gathered: merge base: git failed.",
+            ]
+        );
+        let r = Receipt {
+            check: check(Verdict::Error, &[]),
+            ..Receipt::default()
+        };
+        assert_eq!(
+            review(&r),
+            ["`lanes check --range a..b` could not run (see notes)."]
+        );
+        let r = Receipt {
+            check: check(Verdict::Pass, &[]),
+            commands: vec![run("cargo test", true)],
+            tests: vec!["cargo test".into()],
+            ..Receipt::default()
+        };
+        assert!(review(&r).is_empty(), "{:?}", review(&r));
+    }
 }
