@@ -434,7 +434,7 @@ fn lanes_run_without_the_sandbox_catches_an_opaque_write_after_the_run() {
     let Some(out) = Scenario::new()
         .by_init()
         .run_as("builder")
-        .run_flag("--no-sandbox")
+        .run_args(&["--no-sandbox"])
         .calls(vec![Call::bash(cmd)])
         .run()
     else {
