@@ -14,6 +14,25 @@ mod skip;
 use e2e::repo::POLICY;
 use e2e::{scenario, Call, Scenario};
 
+/// Whether a test of `lanes run` with the real sandbox goes ahead: not when `LANES_SKIP_E2E=1`,
+/// nor when the sandbox cannot run on this machine; each of those says so (`tests/skip`), and
+/// under CI fails the test instead.
+fn sandbox_test_runs() -> bool {
+    if e2e::skip_requested() {
+        return false;
+    }
+    let probe = lanes::run::probe::Probe::run(Some(&e2e::host_path()));
+    if !probe.ready() {
+        skip::partial(&format!(
+            "the sandbox cannot run here ({}); lanes run was not tried end to end \
+             (.ci/test-tools installs bubblewrap and socat)",
+            probe.missing().join("; ")
+        ));
+        return false;
+    }
+    true
+}
+
 /// Role from `LANES_ROLE` on the claude process.
 #[test]
 fn env_role_keeps_builder_in_src() {
@@ -221,16 +240,7 @@ fn a_repository_prepared_by_lanes_init_alone_is_enforced() {
 /// `lanes check` although `.lanes/` is read-only there.
 #[test]
 fn lanes_run_walls_a_role_off_with_the_os_sandbox() {
-    if e2e::skip_requested() {
-        return;
-    }
-    let probe = lanes::run::probe::Probe::run(Some(&e2e::host_path()));
-    if !probe.ready() {
-        skip::partial(&format!(
-            "the sandbox cannot run here ({}); lanes run was not tried end to end \
-             (.ci/test-tools installs bubblewrap and socat)",
-            probe.missing().join("; ")
-        ));
+    if !sandbox_test_runs() {
         return;
     }
     let py = |target: &str| format!("python3 -c \"open('{target}','w').write('x')\"");
@@ -424,7 +434,7 @@ fn lanes_run_without_the_sandbox_catches_an_opaque_write_after_the_run() {
     let Some(out) = Scenario::new()
         .by_init()
         .run_as("builder")
-        .run_flag("--no-sandbox")
+        .run_args(&["--no-sandbox"])
         .calls(vec![Call::bash(cmd)])
         .run()
     else {
@@ -445,15 +455,7 @@ fn lanes_run_without_the_sandbox_catches_an_opaque_write_after_the_run() {
 /// write into it fails, and nothing is left on the host.
 #[test]
 fn lanes_run_walls_a_lane_with_a_space_in_its_name() {
-    if e2e::skip_requested() {
-        return;
-    }
-    let probe = lanes::run::probe::Probe::run(Some(&e2e::host_path()));
-    if !probe.ready() {
-        skip::partial(&format!(
-            "the sandbox cannot run here ({}); lanes run was not tried end to end",
-            probe.missing().join("; ")
-        ));
+    if !sandbox_test_runs() {
         return;
     }
     let policy = format!("{POLICY}\n[roles.writer]\nwrite = [\"my notes/\"]\n");
@@ -481,15 +483,7 @@ fn lanes_run_walls_a_lane_with_a_space_in_its_name() {
 /// the deny-list layout leaves to the hook, is refused by the kernel too.
 #[test]
 fn lanes_run_allow_list_leaves_only_the_lanes_writable() {
-    if e2e::skip_requested() {
-        return;
-    }
-    let probe = lanes::run::probe::Probe::run(Some(&e2e::host_path()));
-    if !probe.ready() {
-        skip::partial(&format!(
-            "the sandbox cannot run here ({}); lanes run was not tried end to end",
-            probe.missing().join("; ")
-        ));
+    if !sandbox_test_runs() {
         return;
     }
     let py = |target: &str| format!("python3 -c \"open('{target}','w').write('x')\"");

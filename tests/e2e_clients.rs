@@ -146,6 +146,40 @@ fn write_json(path: &Path, v: &Value) {
     std::fs::write(path, serde_json::to_string_pretty(v).unwrap()).unwrap();
 }
 
+/// One Copilot CLI session (`-p go`) in `repo` with `model`, against the stub playing `script`:
+/// offline, without self-update or telemetry, every tool allowed, the folder trusted. The stub
+/// is returned for what it was sent.
+fn run_copilot(copilot: &Path, repo: TestRepo, script: &Value, model: &str) -> (Session, Stub) {
+    let script_file = repo.artifacts().join("script.json");
+    write_json(&script_file, script);
+    let stub = Stub::start_responses(&repo.artifacts(), &script_file);
+    let mut cmd = base_command(copilot, &repo);
+    cmd.env("COPILOT_HOME", repo.home().join(".copilot"))
+        .env("COPILOT_OFFLINE", "true")
+        .env(
+            "COPILOT_PROVIDER_BASE_URL",
+            format!("{}/v1", stub.base_url()),
+        )
+        .env("COPILOT_PROVIDER_WIRE_API", "responses")
+        .env("COPILOT_PROVIDER_API_KEY", "x")
+        .env("COPILOT_MODEL", model)
+        .env("COPILOT_AUTO_UPDATE", "false")
+        .args([
+            "-p",
+            "go",
+            "--allow-all-tools",
+            "--trust-folder",
+            "--disable-client-telemetry",
+        ]);
+    let out = run_with_timeout(&mut cmd, RUN_TIMEOUT).expect("run copilot");
+    let s = Session {
+        repo,
+        out,
+        client: "copilot",
+    };
+    (s, stub)
+}
+
 #[test]
 fn codex_keeps_the_builder_and_its_researcher_subagent_in_their_lanes() {
     if skip() {
@@ -307,33 +341,7 @@ fn copilot_keeps_the_builder_and_its_researcher_subagent_in_their_lanes() {
             create("src/sub.txt"),
         ],
     });
-    let script_file = repo.artifacts().join("script.json");
-    write_json(&script_file, &script);
-    let stub = Stub::start_responses(&repo.artifacts(), &script_file);
-    let mut cmd = base_command(&copilot, &repo);
-    cmd.env("COPILOT_HOME", repo.home().join(".copilot"))
-        .env("COPILOT_OFFLINE", "true")
-        .env(
-            "COPILOT_PROVIDER_BASE_URL",
-            format!("{}/v1", stub.base_url()),
-        )
-        .env("COPILOT_PROVIDER_WIRE_API", "responses")
-        .env("COPILOT_PROVIDER_API_KEY", "x")
-        .env("COPILOT_MODEL", "claude-sonnet-4.5")
-        .env("COPILOT_AUTO_UPDATE", "false")
-        .args([
-            "-p",
-            "go",
-            "--allow-all-tools",
-            "--trust-folder",
-            "--disable-client-telemetry",
-        ]);
-    let out = run_with_timeout(&mut cmd, RUN_TIMEOUT).expect("run copilot");
-    let s = Session {
-        repo,
-        out,
-        client: "copilot",
-    };
+    let (s, stub) = run_copilot(&copilot, repo, &script, "claude-sonnet-4.5");
     assert!(s.out.success(), "{}", s.context());
     for landed in ["src/create.txt", "src/shell.txt", "research/sub.txt"] {
         s.landed(landed);
@@ -364,33 +372,7 @@ fn copilot_apply_patch_lands_in_the_builders_lane_only() {
     let repo = TestRepo::for_client(POLICY, "copilot", &[]);
     let patch = |p: &str| json!({"type": "custom_tool_call", "name": "apply_patch", "input": add_file(p, "patched")});
     let script = json!({ "main": [patch("src/patched.txt"), patch("research/patched.txt")] });
-    let script_file = repo.artifacts().join("script.json");
-    write_json(&script_file, &script);
-    let stub = Stub::start_responses(&repo.artifacts(), &script_file);
-    let mut cmd = base_command(&copilot, &repo);
-    cmd.env("COPILOT_HOME", repo.home().join(".copilot"))
-        .env("COPILOT_OFFLINE", "true")
-        .env(
-            "COPILOT_PROVIDER_BASE_URL",
-            format!("{}/v1", stub.base_url()),
-        )
-        .env("COPILOT_PROVIDER_WIRE_API", "responses")
-        .env("COPILOT_PROVIDER_API_KEY", "x")
-        .env("COPILOT_MODEL", "gpt-5.4")
-        .env("COPILOT_AUTO_UPDATE", "false")
-        .args([
-            "-p",
-            "go",
-            "--allow-all-tools",
-            "--trust-folder",
-            "--disable-client-telemetry",
-        ]);
-    let out = run_with_timeout(&mut cmd, RUN_TIMEOUT).expect("run copilot");
-    let s = Session {
-        repo,
-        out,
-        client: "copilot",
-    };
+    let (s, _stub) = run_copilot(&copilot, repo, &script, "gpt-5.4");
     assert!(s.out.success(), "{}", s.context());
     s.landed("src/patched.txt");
     s.blocked("research/patched.txt");

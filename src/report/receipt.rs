@@ -98,12 +98,37 @@ pub struct GitChange {
 pub struct CheckVerdict {
     /// The range judged.
     pub range: String,
-    /// `pass`, `fail`, or `log` (violations in a log-mode policy).
-    pub verdict: &'static str,
+    /// How `lanes check` judged the range.
+    pub verdict: Verdict,
     /// Commits judged.
     pub commits: usize,
     /// Out-of-lane paths as `lanes check` prints them.
     pub violations: Vec<String>,
+}
+
+/// How `lanes check` judged the commits since the base; serialized in lower case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// No path out of lane.
+    Pass,
+    /// Paths out of lane, and the policy enforces.
+    Fail,
+    /// Paths out of lane in a log-mode policy.
+    Log,
+    /// `lanes check` could not run (the reason is in the receipt's notes).
+    Error,
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Log => "log",
+            Verdict::Error => "error",
+        })
+    }
 }
 
 /// The signal file's state.
@@ -306,11 +331,11 @@ fn check_verdict(
             CheckVerdict {
                 range,
                 verdict: if rep.failed() {
-                    "fail"
+                    Verdict::Fail
                 } else if rep.violations.is_empty() {
-                    "pass"
+                    Verdict::Pass
                 } else {
-                    "log"
+                    Verdict::Log
                 },
                 commits: rep.units.len(),
                 violations,
@@ -320,7 +345,7 @@ fn check_verdict(
             notes.push(format!("lanes check --range {range}: {e}"));
             CheckVerdict {
                 range,
-                verdict: "error",
+                verdict: Verdict::Error,
                 commits: 0,
                 violations: Vec::new(),
             }
@@ -366,17 +391,17 @@ fn review(r: &Receipt) -> Vec<String> {
     }
     if let Some(c) = &r.check {
         match c.verdict {
-            "fail" | "log" => out.push(format!(
+            Verdict::Fail | Verdict::Log => out.push(format!(
                 "`lanes check --range {}` finds {} out of lane: {}.",
                 c.range,
                 plural(c.violations.len() as u64, "path"),
                 c.violations.join("; ")
             )),
-            "error" => out.push(format!(
+            Verdict::Error => out.push(format!(
                 "`lanes check --range {}` could not run (see notes).",
                 c.range
             )),
-            _ => {}
+            Verdict::Pass => {}
         }
     }
     for o in &r.opaque_unverified {
@@ -666,5 +691,70 @@ mod tests {
             ),
             ".claude/worktrees/a"
         );
+    }
+
+    fn run(command: &str, test: bool) -> CommandRun {
+        CommandRun {
+            command: command.into(),
+            outcome: Some("ok".into()),
+            changed: None,
+            unverified: None,
+            opaque: false,
+            test,
+        }
+    }
+
+    fn check(verdict: Verdict, violations: &[&str]) -> Option<CheckVerdict> {
+        Some(CheckVerdict {
+            range: "a..b".into(),
+            verdict,
+            commits: 1,
+            violations: violations.iter().map(|v| v.to_string()).collect(),
+        })
+    }
+
+    /// The review lines the end-to-end receipt (tests/receipt.rs) does not reach: a log-mode
+    /// verdict, a check that could not run, a session without tests, an incomplete handoff,
+    /// facts not gathered; and a passing check adds nothing.
+    #[test]
+    fn review_names_each_open_point() {
+        let r = Receipt {
+            check: check(
+                Verdict::Log,
+                &["research/x.md (lane of researcher: research/)"],
+            ),
+            commands: vec![run("make", false)],
+            signal: Some(SignalFacts {
+                file: "research/DONE.md".into(),
+                state: "absent".into(),
+            }),
+            notes: vec!["merge base: git failed".into()],
+            ..Receipt::default()
+        };
+        assert_eq!(
+            review(&r),
+            [
+                "`lanes check --range a..b` finds 1 path out of lane: research/x.md (lane of \
+                 researcher: research/).",
+                "No test command ran in this session.",
+                "The signal file `research/DONE.md` is absent: the handoff is not complete.",
+                "Not gathered: merge base: git failed.",
+            ]
+        );
+        let r = Receipt {
+            check: check(Verdict::Error, &[]),
+            ..Receipt::default()
+        };
+        assert_eq!(
+            review(&r),
+            ["`lanes check --range a..b` could not run (see notes)."]
+        );
+        let r = Receipt {
+            check: check(Verdict::Pass, &[]),
+            commands: vec![run("cargo test", true)],
+            tests: vec!["cargo test".into()],
+            ..Receipt::default()
+        };
+        assert!(review(&r).is_empty(), "{:?}", review(&r));
     }
 }

@@ -101,11 +101,9 @@ pub fn is_test_command(command: &str) -> bool {
         let words: Vec<&str> = segment.split_whitespace().collect();
         let Some(first) = words.first() else { continue };
         let name = first.rsplit('/').next().unwrap_or(first);
-        if RUNNERS.contains(&name) || name == "test" && first.contains('/') {
+        // A runner by name, or a script of the project named test* (./scripts/test, ./test.sh).
+        if RUNNERS.contains(&name) || name.starts_with("test") && first.contains('/') {
             return true;
-        }
-        if name.starts_with("test") && first.contains('/') {
-            return true; // ./scripts/test, ./test.sh
         }
         if TOOLS.contains(first) || TOOLS.contains(&name) {
             let rest = &words[1..];
@@ -368,6 +366,7 @@ mod tests {
             "pytest -q tests/",
             "go test ./...",
             "./scripts/test",
+            "./test.sh",
             "make check",
             "python3 -m pytest",
         ] {

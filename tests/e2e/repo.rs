@@ -58,22 +58,7 @@ impl TestRepo {
     /// `--hook-command` naming this build, so an installed `lanes` on PATH cannot stand in.
     pub fn by_init() -> TestRepo {
         let repo = TestRepo::empty();
-        let out = Command::new(env!("CARGO_BIN_EXE_lanes"))
-            .args(["init", "--hook-command", env!("CARGO_BIN_EXE_lanes")])
-            .current_dir(repo.root())
-            .env("HOME", repo.home())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("PATH", super::host_path())
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .output()
-            .expect("run lanes init");
-        assert!(
-            out.status.success(),
-            "lanes init failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        repo.lanes_init(&[]);
         // The template's lanes, present as they would be in a project.
         for lane in ["src", "research", "reviews"] {
             repo.write(&format!("{lane}/.gitkeep"), "");
@@ -95,11 +80,22 @@ impl TestRepo {
         for (path, text) in files {
             repo.write(path, text);
         }
+        repo.lanes_init(&["--client", client]);
+        repo.git(&["add", "-A"]);
+        repo.git(&["commit", "-q", "--no-verify", "-m", "lanes init"]);
+        repo
+    }
+
+    /// Runs `lanes init ARGS --hook-command <this build>` in the repo, hermetically (its own
+    /// HOME, no git config), and asserts it succeeded. Naming this build means an installed
+    /// `lanes` on PATH cannot stand in.
+    fn lanes_init(&self, args: &[&str]) {
         let out = Command::new(env!("CARGO_BIN_EXE_lanes"))
-            .args(["init", "--client", client])
+            .arg("init")
+            .args(args)
             .args(["--hook-command", env!("CARGO_BIN_EXE_lanes")])
-            .current_dir(repo.root())
-            .env("HOME", repo.home())
+            .current_dir(self.root())
+            .env("HOME", self.home())
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("PATH", super::host_path())
@@ -109,12 +105,9 @@ impl TestRepo {
             .expect("run lanes init");
         assert!(
             out.status.success(),
-            "lanes init --client {client} failed: {}",
+            "lanes init {args:?} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        repo.git(&["add", "-A"]);
-        repo.git(&["commit", "-q", "--no-verify", "-m", "lanes init"]);
-        repo
     }
 
     /// A git repo with nothing in it yet.

@@ -261,9 +261,10 @@ impl Scenario {
         self
     }
 
-    /// Options of `lanes run` (with [`Scenario::run_as`]), before its `--`.
+    /// Options of `lanes run` (with [`Scenario::run_as`]), before its `--`: `--no-sandbox`,
+    /// `--layout allow-list`. Each call adds to those given before.
     pub fn run_args(mut self, args: &[&str]) -> Scenario {
-        self.run_args = args.iter().map(|a| a.to_string()).collect();
+        self.run_args.extend(args.iter().map(|a| a.to_string()));
         self
     }
 
@@ -277,12 +278,6 @@ impl Scenario {
     /// pinned claude first on PATH as `claude`) instead of running claude directly.
     pub fn run_as(mut self, role: &str) -> Scenario {
         self.run_as = Some(role.into());
-        self
-    }
-
-    /// An option of `lanes run` (with [`Scenario::run_as`]), such as `--no-sandbox`.
-    pub fn run_flag(mut self, flag: &str) -> Scenario {
-        self.run_args.push(flag.into());
         self
     }
 
