@@ -973,13 +973,7 @@ impl<'a> Locator<'a> {
             // Asked only here: most calls locate no path outside the project.
             let this = std::env::current_exe().ok();
             let exes = guarded::lanes_executables(this.as_deref(), env.path.as_deref());
-            guarded::Guard::new(
-                env.home.as_deref(),
-                env.xdg_config_home.as_deref(),
-                env.codex_home.as_deref(),
-                &exes,
-                self.root,
-            )
+            guarded::Guard::new(env, &exes, self.root)
         });
         self.outside.borrow_mut().push(real.to_path_buf());
         match guard.reason(real) {
