@@ -1183,3 +1183,40 @@ fn a_path_longer_than_the_kernel_takes_blocks_at_once() {
         &err[err.len() - 200..]
     );
 }
+
+/// A policy whose builder is named by the branch alone (no `LANES_ROLE`, no `agent_type`).
+const BRANCH_POLICY: &str = r#"
+mode = "enforce"
+unassigned = "allow"
+
+[roles.builder]
+write = ["src/"]
+branches = ["build/*"]
+
+[roles.researcher]
+write = ["research/"]
+"#;
+
+#[test]
+fn a_role_from_the_branch_stays_with_the_session_when_it_switches_branches() {
+    let r = Repo::new(BRANCH_POLICY);
+    r.git(&["symbolic-ref", "HEAD", "refs/heads/build/x"]);
+    let reason = r.hook().write("research/a.md").run().denied();
+    assert!(reason.contains("You are the builder"), "{reason}");
+    // `git switch main` mid-session: the branch no longer names a role, the session does.
+    r.git(&["symbolic-ref", "HEAD", "refs/heads/main"]);
+    let reason = r.hook().write("research/a.md").run().denied();
+    assert!(reason.contains("You are the builder"), "{reason}");
+    // A session started on main is unassigned, and stays so on a builder branch.
+    r.hook()
+        .session("sess-2")
+        .write("research/a.md")
+        .run()
+        .allowed();
+    r.git(&["symbolic-ref", "HEAD", "refs/heads/build/y"]);
+    r.hook()
+        .session("sess-2")
+        .write("research/a.md")
+        .run()
+        .allowed();
+}
