@@ -2,10 +2,10 @@
 //!
 //! Data flows one way: input -> effect -> target paths -> places -> verdicts -> audit ->
 //! outcome. [`evaluate`] judges without side effects (so `lanes explain --hook-input` can
-//! replay a call); [`run`] adds the audit log and the outcome. Nothing here prints; the binary
-//! turns the outcome into stdout, stderr and an exit status. Every failure while judging a
-//! call that may write becomes [`Outcome::Block`]: Claude Code lets a call through on any
-//! exit status but 2 or a deny.
+//! replay a call); [`run_parsed`] adds the audit log and the outcome. Nothing here prints;
+//! the binary turns the outcome into stdout, stderr and an exit status. Every failure while
+//! judging a call that may write becomes [`Outcome::Block`]: Claude Code lets a call through
+//! on any exit status but 2 or a deny.
 
 use crate::audit::{self, RecordRef};
 use crate::checkout;
@@ -140,13 +140,10 @@ fn dedup(mut v: Vec<&str>) -> Vec<&str> {
     v
 }
 
-/// Judges one hook call and records it. `stdin` is the raw PreToolUse input.
-pub fn run(stdin: &[u8], env: &Env, opts: &Options) -> Outcome {
-    run_parsed(hook_input::parse(stdin), env, opts)
-}
-
-/// [`run`] for an input already read (by [`crate::client::parse`], which also says which
-/// client to answer).
+/// Judges one hook call and records it. `input` is the PreToolUse payload as
+/// [`crate::client::parse`] read it: that also recognises the client, whose tools
+/// [`HookInput::effect`] reads by its own names (read as Claude Code's, a Gemini
+/// `write_file` would write nothing).
 pub fn run_parsed(
     input: Result<HookInput, hook_input::InputError>,
     env: &Env,
