@@ -309,8 +309,10 @@ fn policy_files_written(
             }
         }
     }
+    let named = |p: &Path| p.file_name().is_some_and(policy::is_policy_name);
     for p in written {
-        if !p.file_name().is_some_and(policy::is_policy_name) {
+        // Physical too: a symlink of another name writes the lanes.toml it points to.
+        if !named(&p) && !path::resolve(&p).is_ok_and(|real| named(&real)) {
             continue;
         }
         let shown = p.display().to_string();
