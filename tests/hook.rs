@@ -1251,3 +1251,64 @@ fn a_role_from_the_branch_stays_with_the_session_in_another_checkout() {
     let reason = r.hook().write_raw(&in_wt("research/b.md")).run().denied();
     assert!(reason.contains("You are the builder"), "{reason}");
 }
+
+#[test]
+fn every_client_blocks_with_exit_2_when_stderr_cannot_be_written() {
+    // With stderr lost, Codex and Gemini would run a call on exit 2 alone (they need a
+    // reason): the block on stdout must still be whole. A failure before the payload is
+    // read (the deadline), while judging (input that is not JSON), and a panic.
+    use std::io::Write;
+    use std::process::Stdio;
+    let r = repo();
+    for client in ["claude", "codex", "copilot", "gemini"] {
+        for (what, input, env) in [
+            ("input that is not JSON", Some("not json"), None),
+            ("a panic", Some("{}"), Some(("LANES_FAULT", "panic"))),
+            (
+                "a deadline overrun",
+                None,
+                Some(("LANES_HOOK_DEADLINE_MS", "100")),
+            ),
+        ] {
+            let mut cmd = support::lanes();
+            cmd.args(["hook", "--client", client])
+                .current_dir(&r.root)
+                .env("LANES_ROLE", "builder")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::from(
+                    fs::OpenOptions::new()
+                        .write(true)
+                        .open("/dev/full")
+                        .unwrap(),
+                ));
+            if let Some((k, v)) = env {
+                cmd.env(k, v);
+            }
+            let mut child = cmd.spawn().unwrap();
+            let stdin = child.stdin.take().unwrap();
+            let _keep_open = match input {
+                Some(text) => {
+                    let mut stdin = stdin;
+                    let _ = stdin.write_all(text.as_bytes());
+                    None
+                }
+                None => Some(stdin),
+            };
+            let out = child.wait_with_output().unwrap();
+            assert_eq!(out.status.code(), Some(2), "{client}, {what}: {out:?}");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            if client == "claude" {
+                assert_eq!(stdout, "", "{client}, {what}");
+            } else {
+                let v: Value = serde_json::from_str(stdout.trim())
+                    .unwrap_or_else(|e| panic!("{client}, {what}: {e}: {stdout:?}"));
+                assert_eq!(v["decision"], "block", "{client}, {what}: {v}");
+                assert!(
+                    !v["reason"].as_str().unwrap_or_default().is_empty(),
+                    "{client}, {what}: {v}"
+                );
+            }
+        }
+    }
+}
