@@ -299,12 +299,17 @@ fn policy_files_written(
         ),
         _ => {
             for f in findings {
-                if let Found::Write {
-                    target: Target::Path(p),
-                    ..
-                } = &f.effect
-                {
-                    written.push(p.clone());
+                match &f.effect {
+                    Found::Write {
+                        target: Target::Path(p),
+                        ..
+                    } => written.push(p.clone()),
+                    // A program lanes cannot see into may write any path its text names, as
+                    // under a policy (where such a mention of a guarded path is denied).
+                    Found::Opaque { mentions, .. } | Found::Unparseable { mentions, .. } => {
+                        written.extend(mentions.iter().cloned())
+                    }
+                    _ => {}
                 }
             }
         }
