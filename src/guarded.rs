@@ -5,7 +5,8 @@
 //!   [`crate::policy::find`]);
 //! - the user-level configuration of the agent clients lanes hooks into (Claude Code's
 //!   `~/.claude/` and `~/.claude.json`, Codex's `~/.codex/` or `$CODEX_HOME`, Gemini CLI's
-//!   `~/.gemini/`, Copilot CLI's `~/.copilot/`): `disableAllHooks`, a hook entry replaced;
+//!   `~/.gemini/` or `$GEMINI_CLI_HOME/.gemini/`, Copilot CLI's `~/.copilot/` or
+//!   `$COPILOT_HOME`): `disableAllHooks`, a hook entry replaced;
 //! - git's global and system configuration (`~/.gitconfig`, `$XDG_CONFIG_HOME/git/` or
 //!   `~/.config/git/`, `/etc/gitconfig`): `core.hooksPath`, aliases, `include.path`;
 //! - the `lanes` executables the hook registration may run (this executable, and every
@@ -15,6 +16,7 @@
 //!
 //! A session without a role (the human) may write them: they are the user's.
 
+use crate::env::Env;
 use std::path::{Path, PathBuf};
 
 /// What a guarded path is, for the rule that names it.
@@ -25,18 +27,13 @@ pub struct Guard {
 }
 
 impl Guard {
-    /// The guarded paths of a hook call: from the user's home and configuration folders
-    /// (`home`, `xdg_config`, `codex_home`), the executables (`exes`: this one and those on
-    /// `PATH`), and the project `root`.
-    pub fn new(
-        home: Option<&Path>,
-        xdg_config: Option<&Path>,
-        codex_home: Option<&Path>,
-        exes: &[PathBuf],
-        root: &Path,
-    ) -> Guard {
+    /// The guarded paths of a hook call: from the user's home and the configuration folders
+    /// `env` names (`HOME`, `XDG_CONFIG_HOME`, and each client's own: `CODEX_HOME`,
+    /// `GEMINI_CLI_HOME`, `COPILOT_HOME`, which move its settings out of the home), the
+    /// executables (`exes`: this one and those on `PATH`), and the project `root`.
+    pub fn new(env: &Env, exes: &[PathBuf], root: &Path) -> Guard {
         let mut roots: Vec<(PathBuf, &'static str)> = Vec::new();
-        if let Some(home) = home {
+        if let Some(home) = &env.home {
             for (rel, what) in [
                 (".claude", "Claude Code's user settings"),
                 (".claude.json", "Claude Code's user settings"),
@@ -49,11 +46,21 @@ impl Guard {
                 roots.push((home.join(rel), what));
             }
         }
-        if let Some(xdg) = xdg_config {
-            roots.push((xdg.join("git"), "git's global configuration"));
-        }
-        if let Some(codex) = codex_home {
-            roots.push((codex.to_path_buf(), "Codex's user configuration"));
+        // A variable that moves a client's folder (or git's) moves its settings and hooks
+        // there: (variable, the folder below it, what it is).
+        for (moved, below, what) in [
+            (&env.xdg_config_home, "git", "git's global configuration"),
+            (&env.codex_home, "", "Codex's user configuration"),
+            (
+                &env.gemini_cli_home,
+                ".gemini",
+                "Gemini CLI's user settings",
+            ),
+            (&env.copilot_home, "", "Copilot CLI's user configuration"),
+        ] {
+            if let Some(dir) = moved {
+                roots.push((dir.join(below), what));
+            }
         }
         roots.push((
             PathBuf::from("/etc/gitconfig"),
@@ -117,10 +124,13 @@ mod tests {
 
     #[test]
     fn guards_client_and_git_configuration_policy_files_and_executables() {
+        let env = Env {
+            home: Some("/h".into()),
+            xdg_config_home: Some("/x".into()),
+            ..Env::default()
+        };
         let g = Guard::new(
-            Some(Path::new("/h")),
-            Some(Path::new("/x")),
-            None,
+            &env,
             &[PathBuf::from("/usr/local/bin/lanes")],
             Path::new("/nowhere/proj"),
         );
@@ -138,6 +148,38 @@ mod tests {
             ("/tmp/scratch.txt", None),
             ("/h/notes.md", None),
             ("/h/.claudeX", None),
+        ] {
+            assert_eq!(g.reason(Path::new(p)), want, "{p}");
+        }
+    }
+
+    #[test]
+    fn a_client_folder_moved_by_its_variable_is_guarded_where_it_moved() {
+        let env = Env {
+            home: Some("/h".into()),
+            codex_home: Some("/c".into()),
+            gemini_cli_home: Some("/g".into()),
+            copilot_home: Some("/p".into()),
+            ..Env::default()
+        };
+        let g = Guard::new(&env, &[], Path::new("/nowhere/proj"));
+        for (p, want) in [
+            ("/c/config.toml", Some("Codex's user configuration")),
+            (
+                "/g/.gemini/settings.json",
+                Some("Gemini CLI's user settings"),
+            ),
+            ("/p/settings.json", Some("Copilot CLI's user configuration")),
+            (
+                "/p/hooks/lanes.json",
+                Some("Copilot CLI's user configuration"),
+            ),
+            // Still guarded in the home: the variable may be unset in the client's own run.
+            (
+                "/h/.gemini/settings.json",
+                Some("Gemini CLI's user settings"),
+            ),
+            ("/g/notes.md", None),
         ] {
             assert_eq!(g.reason(Path::new(p)), want, "{p}");
         }

@@ -2,10 +2,10 @@
 //!
 //! Data flows one way: input -> effect -> target paths -> places -> verdicts -> audit ->
 //! outcome. [`evaluate`] judges without side effects (so `lanes explain --hook-input` can
-//! replay a call); [`run`] adds the audit log and the outcome. Nothing here prints; the binary
-//! turns the outcome into stdout, stderr and an exit status. Every failure while judging a
-//! call that may write becomes [`Outcome::Block`]: Claude Code lets a call through on any
-//! exit status but 2 or a deny.
+//! replay a call); [`run_parsed`] adds the audit log and the outcome. Nothing here prints;
+//! the binary turns the outcome into stdout, stderr and an exit status. Every failure while
+//! judging a call that may write becomes [`Outcome::Block`]: Claude Code lets a call through
+//! on any exit status but 2 or a deny.
 
 use crate::audit::{self, RecordRef};
 use crate::checkout;
@@ -140,13 +140,10 @@ fn dedup(mut v: Vec<&str>) -> Vec<&str> {
     v
 }
 
-/// Judges one hook call and records it. `stdin` is the raw PreToolUse input.
-pub fn run(stdin: &[u8], env: &Env, opts: &Options) -> Outcome {
-    run_parsed(hook_input::parse(stdin), env, opts)
-}
-
-/// [`run`] for an input already read (by [`crate::client::parse`], which also says which
-/// client to answer).
+/// Judges one hook call and records it. `input` is the PreToolUse payload as
+/// [`crate::client::parse`] read it: that also recognises the client, whose tools
+/// [`HookInput::effect`] reads by its own names (read as Claude Code's, a Gemini
+/// `write_file` would write nothing).
 pub fn run_parsed(
     input: Result<HookInput, hook_input::InputError>,
     env: &Env,
@@ -302,18 +299,25 @@ fn policy_files_written(
         ),
         _ => {
             for f in findings {
-                if let Found::Write {
-                    target: Target::Path(p),
-                    ..
-                } = &f.effect
-                {
-                    written.push(p.clone());
+                match &f.effect {
+                    Found::Write {
+                        target: Target::Path(p),
+                        ..
+                    } => written.push(p.clone()),
+                    // A program lanes cannot see into may write any path its text names, as
+                    // under a policy (where such a mention of a guarded path is denied).
+                    Found::Opaque { mentions, .. } | Found::Unparseable { mentions, .. } => {
+                        written.extend(mentions.iter().cloned())
+                    }
+                    _ => {}
                 }
             }
         }
     }
+    let named = |p: &Path| p.file_name().is_some_and(policy::is_policy_name);
     for p in written {
-        if !p.file_name().is_some_and(policy::is_policy_name) {
+        // Physical too: a symlink of another name writes the lanes.toml it points to.
+        if !named(&p) && !path::resolve(&p).is_ok_and(|real| named(&real)) {
             continue;
         }
         let shown = p.display().to_string();
@@ -973,13 +977,7 @@ impl<'a> Locator<'a> {
             // Asked only here: most calls locate no path outside the project.
             let this = std::env::current_exe().ok();
             let exes = guarded::lanes_executables(this.as_deref(), env.path.as_deref());
-            guarded::Guard::new(
-                env.home.as_deref(),
-                env.xdg_config_home.as_deref(),
-                env.codex_home.as_deref(),
-                &exes,
-                self.root,
-            )
+            guarded::Guard::new(env, &exes, self.root)
         });
         self.outside.borrow_mut().push(real.to_path_buf());
         match guard.reason(real) {

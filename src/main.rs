@@ -248,8 +248,7 @@ fn evidence_main(
         lanes::evidence::Answer::warn_user("hook", "lanes failed internally; nothing was blocked")
     });
     if let Some(json) = answer.stdout {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{json}").and_then(|_| out.flush());
+        let _ = write_stdout(&json);
     }
     ExitCode::SUCCESS
 }
@@ -270,8 +269,7 @@ fn emit(a: &lanes::client::answer::Answer) -> ExitCode {
         say(&a.reason);
         return ExitCode::from(EXIT_BLOCK);
     }
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{json}").and_then(|_| out.flush()) {
+    match write_stdout(json) {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => {
             say(&a.reason);
@@ -284,14 +282,20 @@ fn emit(a: &lanes::client::answer::Answer) -> ExitCode {
 /// blocks on every client once stderr is said.
 fn emit_failure(a: &lanes::client::answer::Answer) {
     if let Some(json) = &a.stdout {
-        let mut out = std::io::stdout().lock();
-        let _ = out
-            .write_all(format!("{json}\n").as_bytes())
-            .and_then(|_| out.flush());
+        let _ = write_stdout(json);
     }
     if let Some(reason) = &a.stderr {
         say(reason);
     }
+}
+
+/// Writes `json` and its newline to stdout in one piece, then flushes. `writeln!` may
+/// write the document and the newline apart; a deadline firing between the two would add
+/// its block to a whole answer, two documents that Codex and Gemini read as bad JSON.
+fn write_stdout(json: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(format!("{json}\n").as_bytes())?;
+    out.flush()
 }
 
 /// True when stdout is the null device (same device and inode as `/dev/null`).

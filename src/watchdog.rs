@@ -24,8 +24,8 @@ static STDOUT: OnceLock<Box<[u8]>> = OnceLock::new();
 const EXIT_BLOCK: libc::c_int = 2;
 
 /// Arms the deadline: after `deadline` of wall time the process writes the answer's stdout
-/// and its reason (each plus a newline) to stderr and exits 2, whatever it is doing. Call
-/// once, before reading stdin.
+/// (if any) to stdout and its reason to stderr, each plus a newline, and exits 2, whatever
+/// it is doing. Call once, before reading stdin.
 ///
 /// Errors: the handler cannot be installed, `SIGALRM` cannot be unblocked (a blocked mask is
 /// inherited across exec), or the timer cannot be set. The caller must then block the call:
@@ -94,7 +94,8 @@ pub fn disarm() {
     unsafe { libc::setitimer(libc::ITIMER_REAL, &zero, std::ptr::null_mut()) };
 }
 
-/// The `SIGALRM` handler: the reason to stderr, then `_exit(2)` (no destructors, no locks).
+/// The `SIGALRM` handler: the block to stdout (when the client needs one), the reason to
+/// stderr, then `_exit(2)` (no destructors, no locks).
 extern "C" fn on_alarm(_signal: libc::c_int) {
     // `OnceLock::get` is an atomic load once set, which `arm` did before arming the timer.
     if let Some(json) = STDOUT.get().filter(|j| !j.is_empty()) {

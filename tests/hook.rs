@@ -1183,3 +1183,101 @@ fn a_path_longer_than_the_kernel_takes_blocks_at_once() {
         &err[err.len() - 200..]
     );
 }
+
+/// A policy whose builder is named by the branch alone (no `LANES_ROLE`, no `agent_type`).
+const BRANCH_POLICY: &str = r#"
+mode = "enforce"
+unassigned = "allow"
+
+[roles.builder]
+write = ["src/"]
+branches = ["build/*"]
+
+[roles.researcher]
+write = ["research/"]
+"#;
+
+#[test]
+fn a_role_from_the_branch_stays_with_the_session_when_it_switches_branches() {
+    let r = Repo::new(BRANCH_POLICY);
+    r.git(&["symbolic-ref", "HEAD", "refs/heads/build/x"]);
+    let reason = r.hook().write("research/a.md").run().denied();
+    assert!(reason.contains("You are the builder"), "{reason}");
+    // `git switch main` mid-session: the branch no longer names a role, the session does.
+    r.git(&["symbolic-ref", "HEAD", "refs/heads/main"]);
+    let reason = r.hook().write("research/a.md").run().denied();
+    assert!(reason.contains("You are the builder"), "{reason}");
+    // A session started on main is unassigned, and stays so on a builder branch.
+    r.hook()
+        .session("sess-2")
+        .write("research/a.md")
+        .run()
+        .allowed();
+    r.git(&["symbolic-ref", "HEAD", "refs/heads/build/y"]);
+    r.hook()
+        .session("sess-2")
+        .write("research/a.md")
+        .run()
+        .allowed();
+}
+
+#[test]
+fn every_client_blocks_with_exit_2_when_stderr_cannot_be_written() {
+    // With stderr lost, Codex and Gemini would run a call on exit 2 alone (they need a
+    // reason): the block on stdout must still be whole. A failure before the payload is
+    // read (the deadline), while judging (input that is not JSON), and a panic.
+    use std::io::Write;
+    use std::process::Stdio;
+    let r = repo();
+    for client in ["claude", "codex", "copilot", "gemini"] {
+        for (what, input, env) in [
+            ("input that is not JSON", Some("not json"), None),
+            ("a panic", Some("{}"), Some(("LANES_FAULT", "panic"))),
+            (
+                "a deadline overrun",
+                None,
+                Some(("LANES_HOOK_DEADLINE_MS", "100")),
+            ),
+        ] {
+            let mut cmd = support::lanes();
+            cmd.args(["hook", "--client", client])
+                .current_dir(&r.root)
+                .env("LANES_ROLE", "builder")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::from(
+                    fs::OpenOptions::new()
+                        .write(true)
+                        .open("/dev/full")
+                        .unwrap(),
+                ));
+            if let Some((k, v)) = env {
+                cmd.env(k, v);
+            }
+            let mut child = cmd.spawn().unwrap();
+            let stdin = child.stdin.take().unwrap();
+            let _keep_open = match input {
+                Some(text) => {
+                    let mut stdin = stdin;
+                    let _ = stdin.write_all(text.as_bytes());
+                    None
+                }
+                None => Some(stdin),
+            };
+            let out = child.wait_with_output().unwrap();
+            assert_eq!(out.status.code(), Some(2), "{client}, {what}: {out:?}");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            if client == "claude" {
+                assert_eq!(stdout, "", "{client}, {what}");
+            } else {
+                let v: Value = serde_json::from_str(stdout.trim())
+                    .unwrap_or_else(|e| panic!("{client}, {what}: {e}: {stdout:?}"));
+                assert_eq!(v["decision"], "block", "{client}, {what}: {v}");
+                assert!(
+                    !v["reason"].as_str().unwrap_or_default().is_empty(),
+                    "{client}, {what}: {v}"
+                );
+            }
+        }
+    }
+}

@@ -42,6 +42,12 @@ struct Row {
     raw: Option<String>,
     #[serde(default)]
     open_stdin: bool,
+    /// stdin is a directory, so reading it fails (EISDIR).
+    #[serde(default)]
+    stdin_unreadable: bool,
+    /// stdout is `/dev/full`, so an answer written there is lost.
+    #[serde(default)]
+    stdout_full: bool,
     answer: String,
     #[serde(default)]
     form: Option<String>,
@@ -94,8 +100,21 @@ fn check(row: &Row) -> Result<(), String> {
     }
     cmd.current_dir(&repo.root)
         .env("HOME", home.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
+        .stdin(if row.stdin_unreadable {
+            Stdio::from(std::fs::File::open(&repo.root).unwrap())
+        } else {
+            Stdio::piped()
+        })
+        .stdout(if row.stdout_full {
+            Stdio::from(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/full")
+                    .unwrap(),
+            )
+        } else {
+            Stdio::piped()
+        })
         .stderr(Stdio::piped());
     if let Some(role) = &row.role {
         cmd.env("LANES_ROLE", role);
@@ -104,11 +123,11 @@ fn check(row: &Row) -> Result<(), String> {
         cmd.env(k, v.as_str().unwrap());
     }
     let mut child = cmd.spawn().unwrap();
-    let stdin = child.stdin.take().unwrap();
-    let _open = if row.open_stdin {
-        Some(stdin)
+    let stdin = child.stdin.take();
+    let _open = if row.open_stdin || row.stdin_unreadable {
+        stdin
     } else {
-        let mut stdin = stdin;
+        let mut stdin = stdin.unwrap();
         let bytes = match (&row.raw, &row.payload) {
             (Some(raw), _) => raw.clone().into_bytes(),
             (None, Some(p)) => serde_json::to_vec(&subst(p, &root)).unwrap(),
@@ -249,6 +268,13 @@ fn each_client_has_every_failure_path_in_the_table() {
             "deadline",
             "wrong-client",
         ] {
+            let id = format!("{client}-fail-{kind}");
+            assert!(rows.iter().any(|r| r.id == id), "no row {id}");
+        }
+    }
+    // Paths that end before the payload is judged, or after: Claude Code's form too.
+    for client in ["claude", "codex", "copilot", "gemini"] {
+        for kind in ["stdin-unreadable", "event-twice", "stdout-unwritable"] {
             let id = format!("{client}-fail-{kind}");
             assert!(rows.iter().any(|r| r.id == id), "no row {id}");
         }

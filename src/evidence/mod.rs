@@ -19,7 +19,7 @@ use serde::Deserialize;
 /// Which kind of hook input stdin holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
-    /// PreToolUse (or an input that names no event): [`hook::run`] judges it, failing
+    /// PreToolUse (or an input that names no event): [`hook::run_parsed`] judges it, failing
     /// closed.
     Before,
     /// PostToolUse or PostToolUseFailure.

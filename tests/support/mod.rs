@@ -99,6 +99,7 @@ impl Repo {
             env: Vec::new(),
             args: Vec::new(),
             stdin: None,
+            session_id: "sess-1".into(),
         }
     }
 }
@@ -133,9 +134,15 @@ pub struct Hook {
     env: Vec<(String, String)>,
     args: Vec<String>,
     stdin: Option<Vec<u8>>,
+    session_id: String,
 }
 
 impl Hook {
+    /// The call's `session_id` (default `sess-1`).
+    pub fn session(mut self, id: &str) -> Hook {
+        self.session_id = id.into();
+        self
+    }
     pub fn role(mut self, role: &str) -> Hook {
         self.env.push(("LANES_ROLE".into(), role.into()));
         self
@@ -185,8 +192,8 @@ impl Hook {
             return s.clone();
         }
         let mut v = json!({
-            "session_id": "sess-1",
-            "transcript_path": "/home/dev/.claude/projects/x/sess-1.jsonl",
+            "session_id": self.session_id,
+            "transcript_path": format!("/home/dev/.claude/projects/x/{}.jsonl", self.session_id),
             "permission_mode": "acceptEdits",
             "hook_event_name": "PreToolUse",
             "tool_name": self.tool,
