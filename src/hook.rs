@@ -408,12 +408,22 @@ fn judge_call(
     }
     // Last, the branch the project's checkout has out, through the roles' `branches`: read
     // from `HEAD` (no git process) at the session's first call that needs it, then pinned in
-    // its memory, so an agent that switches branches does not switch roles. A session lanes
-    // cannot remember (no usable `session_id`) reads the branch on every call.
+    // its memory, so an agent that switches branches does not switch roles. The memory lives
+    // in each checkout, so a session that moves to another one (a `cd`, Codex's `workdir`)
+    // takes its pin along instead of reading that checkout's branch. A session lanes cannot
+    // remember (no usable `session_id`) reads the branch on every call.
     if matches!(actor, Actor::Unassigned) && maps_branches {
-        let pinned = memory.as_ref().and_then(|m| m.branch.clone());
+        let pinned = memory
+            .as_ref()
+            .and_then(|m| m.branch.clone())
+            .or_else(|| sid.and_then(|sid| pin_in_another_checkout(&policy.root, sid)));
         let name = match pinned {
-            Some(pin) => pin.role,
+            Some(pin) => {
+                if let Some(m) = memory.as_mut() {
+                    m.branch = Some(pin.clone());
+                }
+                pin.role
+            }
             None => {
                 let name = branch_role(&lanes, &policy.root)?.map(|r| r.name.clone());
                 if let Some(m) = memory.as_mut() {
@@ -503,6 +513,15 @@ fn judge_call(
         }
     }
     Ok(eval)
+}
+
+/// The branch pin of session `sid` in another checkout of the repository `root` lies in
+/// (the first found); asked only while this checkout holds none for the session.
+fn pin_in_another_checkout(root: &Path, sid: &str) -> Option<session::BranchPin> {
+    checkout::project_in_every_checkout(root)
+        .iter()
+        .skip(1) // `root` itself, whose memory was read already
+        .find_map(|other| session::read(other, sid).branch)
 }
 
 /// The role whose `branches` match the branch checked out where `root` lies.

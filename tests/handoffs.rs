@@ -192,8 +192,12 @@ fn the_branch_checked_out_names_the_role_after_agent_type_and_lanes_role() {
         .tool("Write", write("research/y.md"))
         .run()
         .allowed();
-    // The main checkout's branch maps to no role: unassigned there.
-    r.hook().write("research/z.md").run().allowed();
+    // A session in the main checkout, whose branch maps to no role: unassigned there.
+    r.hook()
+        .session("sess-main")
+        .write("research/z.md")
+        .run()
+        .allowed();
     assert_eq!(r.audit().last().unwrap()["role_source"], "unassigned");
 }
 
@@ -290,7 +294,9 @@ fn report_reads_the_audit_log_of_every_worktree() {
         .tool("Write", file(&wts[0], "src/a.rs"))
         .run()
         .allowed();
+    // The researcher is another session, in its own worktree.
     r.hook()
+        .session("sess-researcher")
         .cwd(&wts[1])
         .tool("Write", file(&wts[1], "research/n.md"))
         .run()

@@ -1281,3 +1281,34 @@ fn every_client_blocks_with_exit_2_when_stderr_cannot_be_written() {
         }
     }
 }
+
+#[test]
+fn a_role_from_the_branch_stays_with_the_session_in_another_checkout() {
+    let r = Repo::new(BRANCH_POLICY);
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-qm", "init"]);
+    let wt = r.dir.path().join("wt");
+    r.git(&[
+        "worktree",
+        "add",
+        "-q",
+        wt.to_str().unwrap(),
+        "-b",
+        "build/x",
+    ]);
+    let wt = wt.canonicalize().unwrap();
+    let in_wt = |rel: &str| wt.join(rel).to_string_lossy().into_owned();
+    let reason = r
+        .hook()
+        .cwd(&wt)
+        .write_raw(&in_wt("research/a.md"))
+        .run()
+        .denied();
+    assert!(reason.contains("You are the builder"), "{reason}");
+    // The same session then runs in the main checkout (a `cd`, Codex's `workdir`), whose
+    // branch names no role: it is still the builder, there and in its own worktree.
+    let reason = r.hook().write("research/a.md").run().denied();
+    assert!(reason.contains("You are the builder"), "{reason}");
+    let reason = r.hook().write_raw(&in_wt("research/b.md")).run().denied();
+    assert!(reason.contains("You are the builder"), "{reason}");
+}
