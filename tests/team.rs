@@ -378,6 +378,27 @@ fn up_opens_a_titled_pane_per_role_and_a_watch_pane_then_down_ends_it() {
     );
 }
 
+/// tmux keeps `.` and `:` in a session's name as `_`: a name given with them is the same
+/// session for `up`, a second `up` and `down`.
+#[test]
+fn a_session_named_with_dots_is_found_again() {
+    if !tmux_here() {
+        return;
+    }
+    let t = Team::new(POLICY);
+    let up = t.lanes(&["up", "--detach", "--no-sandbox", "--session", "team.v2"]);
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up.stderr));
+    let again = t.lanes(&["up", "--detach", "--no-sandbox", "--session", "team.v2"]);
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again.stderr));
+    let down = t.lanes(&["down", "--session", "team.v2"]);
+    assert_eq!(
+        text(&down.stdout),
+        "lanes down: ended session 'team_v2'\n",
+        "{}",
+        text(&down.stderr)
+    );
+}
+
 #[test]
 fn after_holds_a_role_back_until_the_signal_file_is_complete() {
     if !tmux_here() {

@@ -121,7 +121,7 @@ fn repository(policy: &Policy) -> Result<(Git, PathBuf, PathBuf), TeamError> {
 /// Errors: none given and `dir` is not inside a git repository.
 pub fn session_for(dir: &Path, given: Option<&str>) -> Result<String, TeamError> {
     if let Some(s) = given {
-        return Ok(s.to_string());
+        return Ok(plan::tmux_session(s));
     }
     let main = Git::new(dir).main_checkout().map_err(|e| {
         TeamError::Setup(format!(
@@ -143,7 +143,7 @@ pub fn up(policy: &Policy, opts: &UpOptions) -> Result<Started, TeamError> {
     let (git, main, offset) = repository(policy)?;
     let roles = plan::select(policy, &opts.roles).map_err(TeamError::Setup)?;
     let session = match &opts.session {
-        Some(s) => s.clone(),
+        Some(s) => plan::tmux_session(s),
         None => plan::session_name(&main),
     };
     if tmux.has_session(&session)? {

@@ -81,7 +81,13 @@ pub fn session_name(main_checkout: &Path) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "repo".into());
-    format!("lanes-{}", base.replace(['.', ':'], "_"))
+    tmux_session(&format!("lanes-{base}"))
+}
+
+/// `name` as tmux keeps a session's name: it stores `.` and `:` as `_`, so a name given with
+/// them would not be found again by the commands that target it.
+pub fn tmux_session(name: &str) -> String {
+    name.replace(['.', ':'], "_")
 }
 
 /// The panes for `roles`, each working in `dir_of(role)`, and last the watch pane working in
@@ -324,5 +330,6 @@ mod tests {
     fn session_names_keep_what_tmux_keeps() {
         assert_eq!(session_name(Path::new("/src/my.app:v2")), "lanes-my_app_v2");
         assert_eq!(session_name(Path::new("/src/shop")), "lanes-shop");
+        assert_eq!(tmux_session("team.v2:a"), "team_v2_a");
     }
 }
